@@ -1,0 +1,186 @@
+# SQLite Worker — the one entry point.
+#   make test    install what is missing, build, run every test (native, Node)
+#   make build   the wasm module and the JS loader in dist/
+#   make bench   benchmarks (native vs wasm), printed as a table
+#   make fuzz    the fuzzers, for longer than the quick runs of make test
+#   make size    wasm and JS sizes, raw and gzip -9
+# Objects are cached under build/; SQLite is fetched into build/sqlite at first use.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+SQLITE_DIR := build/sqlite
+SQLITE_C   := $(SQLITE_DIR)/sqlite3.c
+CODES_H    := build/gen/codes.h
+
+# SQLite's compile-time options, the same in every build (wasm, native, sanitizers),
+# so native numbers and tests describe the SQLite that ships.
+SQLITE_OPTS := \
+  -DSQLITE_OS_OTHER=1 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION \
+  -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 -DSQLITE_ENABLE_FTS5 \
+  -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_TEMP_STORE=3 -DSQLITE_OMIT_DEPRECATED \
+  -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0 \
+  -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_OMIT_GET_TABLE \
+  -DSQLITE_OMIT_AUTOINIT -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_TRACE \
+  -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_COMPLETE \
+  -DSQLITE_UNTESTABLE -DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_MAX_MMAP_SIZE=0 -DNDEBUG
+
+CORE_SRC  := src/core/engine.c src/core/codec.c src/core/vfs_host.c src/core/os.c
+CORE_HDR  := $(wildcard src/core/*.h) $(CODES_H)
+INCLUDES  := -Isrc/core -I$(SQLITE_DIR) -Ibuild/gen
+WARN      := -Wall -Wextra -Werror
+
+# ---- wasm ---------------------------------------------------------------------------
+WASI_LIB  := /usr/lib/wasm32-wasi
+WASM_RT   := $(firstword $(wildcard /usr/lib/llvm-14/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a))
+WASM_CC   := clang --target=wasm32-wasi --sysroot=/usr
+WASM_OPT_LEVEL ?= -Oz
+WASM_CFLAGS := $(WASM_OPT_LEVEL) $(SQLITE_OPTS) $(INCLUDES)
+WASM_SQLITE_FLAGS := -DHAVE_LOCALTIME_R=1 -Dlocaltime_r=sqlwLocaltimeR -w
+WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_api.c) build/wasm/sqlite3.o
+WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
+  --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
+
+DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/host-node.js
+
+# ---- native -------------------------------------------------------------------------
+NATIVE_OBJ := $(patsubst src/core/%.c,build/native/%.o,$(CORE_SRC)) \
+              build/native/host_posix.o build/native/sqlite3.o
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined
+ASAN_OBJ   := $(patsubst src/core/%.c,build/asan/%.o,$(CORE_SRC)) \
+              build/asan/host_posix.o build/asan/sqlite3.o
+FUZZ_OBJ   := $(patsubst src/core/%.c,build/fuzz/%.o,$(CORE_SRC)) \
+              build/fuzz/host_posix.o build/asan/sqlite3.o
+TEST_NATIVE_SRC := $(wildcard tests/native/*.c)
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_RUNS ?= 10000
+FUZZ_SECONDS ?= 120
+
+.PHONY: build setup test test-native test-node fuzz fuzz-quick bench size clean check-imports
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup dist/sqlite-worker.wasm $(DIST_JS) check-imports
+
+$(SQLITE_C):
+	bash scripts/fetch-sqlite.sh
+
+$(CODES_H): $(SQLITE_C) scripts/gen-codes.sh
+	@mkdir -p $(@D)
+	bash scripts/gen-codes.sh $(SQLITE_DIR)/sqlite3.h > $@
+
+build/wasm/sqlite3.o: $(SQLITE_C) Makefile
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_CFLAGS) $(WASM_SQLITE_FLAGS) -c $< -o $@
+
+build/wasm/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_CFLAGS) $(WARN) -c $< -o $@
+
+build/wasm/sqlite-worker.raw.wasm: $(WASM_OBJ)
+	wasm-ld $(WASM_LDFLAGS) $(WASI_LIB)/crt1-reactor.o $(WASM_OBJ) -L$(WASI_LIB) -lc $(WASM_RT) -o $@
+
+dist/sqlite-worker.wasm: build/wasm/sqlite-worker.raw.wasm
+	@mkdir -p $(@D)
+	wasm-opt $(WASM_OPT_LEVEL) $< -o $@
+
+dist/%.js: src/js/%.js
+	@mkdir -p $(@D)
+	cp $< $@
+
+dist/host-node.js: src/host/node/host.js
+	@mkdir -p $(@D)
+	cp $< $@
+
+# The module must import only the host interface: no WASI, nothing else.
+check-imports: dist/sqlite-worker.wasm
+	@bad=$$(wasm-objdump -x -j Import $< | grep -E '<-' | grep -v ' <- host\.' || true); \
+	if [ -n "$$bad" ]; then echo "unexpected wasm imports:"; echo "$$bad"; exit 1; fi
+
+build/native/sqlite3.o: $(SQLITE_C) Makefile
+	@mkdir -p $(@D)
+	gcc -O2 $(SQLITE_OPTS) -w -c $< -o $@
+
+build/native/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+	@mkdir -p $(@D)
+	gcc -O2 $(SQLITE_OPTS) $(INCLUDES) $(WARN) -c $< -o $@
+
+build/native/host_posix.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_C)
+	@mkdir -p $(@D)
+	gcc -O2 $(INCLUDES) $(WARN) -c $< -o $@
+
+build/native/libsqlw.a: $(NATIVE_OBJ)
+	ar rcs $@ $^
+
+build/asan/sqlite3.o: $(SQLITE_C) Makefile
+	@mkdir -p $(@D)
+	clang $(ASAN_FLAGS) $(SQLITE_OPTS) -w -c $< -o $@
+
+build/asan/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+	@mkdir -p $(@D)
+	clang $(ASAN_FLAGS) $(SQLITE_OPTS) $(INCLUDES) $(WARN) -c $< -o $@
+
+build/asan/host_posix.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_C)
+	@mkdir -p $(@D)
+	clang $(ASAN_FLAGS) $(INCLUDES) $(WARN) -c $< -o $@
+
+build/asan/test-native: $(TEST_NATIVE_SRC) $(wildcard tests/native/*.h) $(ASAN_OBJ)
+	clang $(ASAN_FLAGS) $(INCLUDES) -Itests/native $(WARN) $(TEST_NATIVE_SRC) $(ASAN_OBJ) -lm -o $@
+
+build/fuzz/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+	@mkdir -p $(@D)
+	clang $(ASAN_FLAGS) -fsanitize=fuzzer-no-link $(SQLITE_OPTS) $(INCLUDES) $(WARN) -c $< -o $@
+
+build/fuzz/host_posix.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_C)
+	@mkdir -p $(@D)
+	clang $(ASAN_FLAGS) $(INCLUDES) $(WARN) -c $< -o $@
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(wildcard tests/native/wire.[ch])
+	clang $(ASAN_FLAGS) -fsanitize=fuzzer $(INCLUDES) -Itests/native $(WARN) $< \
+	  $(wildcard tests/native/wire.c) $(FUZZ_OBJ) -lm -o $@
+
+# ---- tests --------------------------------------------------------------------------
+test: build test-native fuzz-quick test-node
+
+test-native: setup build/asan/test-native
+	@d=$$(mktemp -d) && cd $$d && \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(CURDIR)/build/asan/test-native; rc=$$?; rm -rf $$d; exit $$rc
+
+# Each fuzzer: FUZZ_RUNS executions (make test), or FUZZ_SECONDS each (make fuzz).
+fuzz-quick: setup $(FUZZ_TARGETS)
+	@for f in $(FUZZ_TARGETS); do \
+	  mkdir -p build/corpus/$$(basename $$f); \
+	  echo "fuzz: $$f, $(FUZZ_RUNS) runs"; \
+	  $$f -runs=$(FUZZ_RUNS) -seed=1 -max_len=65536 build/corpus/$$(basename $$f) 2>&1 | tail -n 2 || exit 1; \
+	done
+
+fuzz: setup $(FUZZ_TARGETS)
+	@for f in $(FUZZ_TARGETS); do \
+	  mkdir -p build/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/corpus/$$(basename $$f) || exit 1; \
+	done
+
+test-node: build
+	node --test tests/node/
+
+# ---- bench and size -----------------------------------------------------------------
+build/native/bench-native: bench/bench_native.c build/native/libsqlw.a
+	gcc -O2 $(INCLUDES) $(WARN) $< build/native/libsqlw.a -lm -o $@
+
+bench: build build/native/bench-native
+	node bench/run.js
+
+size: build
+	@printf '%-28s %10s %10s\n' file raw gzip-9
+	@for f in dist/sqlite-worker.wasm $(DIST_JS); do \
+	  printf '%-28s %10d %10d\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); \
+	done
+	@printf '%-28s %10d %10d\n' 'total (wasm + core JS)' \
+	  $$(cat dist/sqlite-worker.wasm dist/core.js dist/codec.js dist/errors.js | wc -c) \
+	  $$(( $$(gzip -9 -c dist/sqlite-worker.wasm | wc -c) + $$(cat dist/core.js dist/codec.js dist/errors.js | gzip -9 | wc -c) ))
+
+clean:
+	rm -rf build dist

@@ -1,0 +1,73 @@
+// run.js — `make bench`: W1 (100,000 inserts in one transaction, one run-many call)
+// natively (bench/bench_native.c, gcc -O2, POSIX host with real fsync) and in Node on
+// the wasm build (node:fs host, same filesystem), printed as a table with the ratio.
+// Later issues add the browser workloads and the peer libraries to this table.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCore } from '../dist/core.js';
+import { encodeParamSets } from '../dist/codec.js';
+import { createNodeHost } from '../dist/host-node.js';
+import { w1Rows, CREATE_T, INSERT_T } from './workload.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const RUNS = Number(process.env.BENCH_RUNS || 5);
+const ROWS = 100000;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Runs W1 in Node on the wasm module; returns median times in ms. */
+async function wasmW1(dir) {
+  const host = createNodeHost({ root: dir });
+  const core = await loadCore({ wasm: fs.readFileSync(path.join(root, 'dist/sqlite-worker.wasm')), host });
+  const rows = w1Rows(ROWS);
+  const total = [], encode = [];
+  for (let r = 0; r < RUNS; r++) {
+    const file = `w1-wasm-${r}.db`;
+    fs.rmSync(path.join(dir, file), { force: true });
+    const db = core.open(file);
+    db.exec(CREATE_T);
+    const t0 = performance.now();
+    const res = db.runMany(INSERT_T, rows);
+    total.push(performance.now() - t0);
+    if (res.changes !== ROWS) throw new Error(`W1 inserted ${res.changes} rows, not ${ROWS}`);
+    const t1 = performance.now();
+    encodeParamSets(rows);
+    encode.push(performance.now() - t1);
+    const n = db.exec('SELECT count(*) AS n FROM t').resultSets[0].rows[0].n;
+    if (n !== ROWS) throw new Error(`W1 left ${n} rows, not ${ROWS}`);
+    db.close();
+    fs.rmSync(path.join(dir, file), { force: true });
+  }
+  return { total: median(total), encode: median(encode) };
+}
+
+function nativeW1(dir) {
+  const out = execFileSync(path.join(root, 'build/native/bench-native'), [dir, String(RUNS)]);
+  return JSON.parse(out.toString());
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-bench-'));
+try {
+  const native = nativeW1(dir);
+  const wasm = await wasmW1(dir);
+  const rows = [
+    ['W1 100k inserts, 1 tx', 'C loop, native gcc -O2', native.w1_ms, 1],
+    ['W1 100k inserts, 1 tx', 'wasm in Node (runMany)', wasm.total, wasm.total / native.w1_ms],
+    ['  of which JS encoding', 'wasm in Node', wasm.encode, null],
+  ];
+  console.log(`SQLite Worker benchmark — medians of ${RUNS} runs, ${os.cpus().length} cores, ${process.version}`);
+  console.log('| workload | where | ms | × native |');
+  console.log('|---|---|---:|---:|');
+  for (const [w, where, ms, ratio] of rows) {
+    console.log(`| ${w} | ${where} | ${ms.toFixed(1)} | ${ratio == null ? '' : ratio.toFixed(2) + '×'} |`);
+  }
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,827 @@
+/*
+** engine.c — connections, the statement cache, requests, export and import.
+**
+** A request (sqlw_exec, sqlw_run_many, sqlw_import) always ends with a complete result
+** buffer (codec.c), success or not, so the caller has one thing to read. Errors are
+** recorded on the connection too (sqlw_errcode and friends).
+**
+** Statement cache: single-statement SQL texts are kept prepared, keyed by their exact
+** bytes, in a small LRU (ENGINE_CACHE_SIZE). Cached statements are reset and their
+** bindings cleared before a request returns, so no statement holds a read transaction
+** or a pointer into a caller's buffer between requests. Scripts (several statements)
+** are prepared, run and finalized statement by statement, since each may depend on the
+** schema the previous one made.
+*/
+#include <string.h>
+#include "sqlite3.h"
+#include "sqlw.h"
+#include "codec.h"
+#include "codes.h"
+
+#define ENGINE_CACHE_SIZE     64   /* prepared statements kept per connection */
+#define ENGINE_CACHE_BUCKETS 128   /* hash buckets (a power of two) */
+#define ENGINE_BUF_KEEP  (4u<<20)  /* a result buffer above this is released after use */
+
+typedef struct CacheEntry CacheEntry;
+
+/* A cached statement. Linked both in a hash chain and in the LRU list. */
+struct CacheEntry {
+  sqlite3_stmt *pStmt;      /* The prepared statement */
+  char *zSql;               /* Its SQL text, the key (sqlite3_malloc64'd) */
+  size_t nSql;              /* Bytes in zSql */
+  uint32_t h;               /* Hash of zSql */
+  CacheEntry *pHashNext;    /* Next entry in the same bucket */
+  CacheEntry *pPrev;        /* More recently used entry, or NULL */
+  CacheEntry *pNext;        /* Less recently used entry, or NULL */
+};
+
+struct sqlw_db {
+  sqlite3 *db;              /* The SQLite connection; NULL if the open failed */
+  SqlwBuf out;              /* The result buffer of the last request */
+  int rc;                   /* Code of the last failure (SQLITE_OK after success) */
+  char *zErr;               /* Its message (sqlite3_malloc'd), or NULL */
+  int iErrOff;              /* Its byte offset in the SQL, or -1 */
+  CacheEntry *aBucket[ENGINE_CACHE_BUCKETS]; /* Hash table of the cache */
+  CacheEntry *pMru;         /* Most recently used cache entry */
+  CacheEntry *pLru;         /* Least recently used cache entry */
+  int nCache;               /* Entries in the cache */
+  int64_t nHit;             /* Cache hits */
+  int64_t nMiss;            /* Cache misses */
+};
+
+/* The state of one request while it runs. */
+typedef struct Req {
+  sqlw_db *pDb;             /* The connection */
+  int rc;                   /* Outcome so far */
+  char *zMsg;               /* Error message (sqlite3_malloc'd), or NULL */
+  int iErrOff;              /* Error offset in the SQL, or -1 */
+  int64_t nChange;          /* Rows changed so far */
+  uint32_t nStmt;           /* Statements completed */
+  uint32_t nSet;            /* Result sets written */
+} Req;
+
+int sqlw_format_version(void){
+  return SQLW_FORMAT_VERSION;
+}
+
+/* Records rc and a copy of zMsg (may be NULL) as the connection's last failure. */
+static void engineSetError(sqlw_db *pDb, int rc, const char *zMsg, int iOff){
+  sqlite3_free(pDb->zErr);
+  pDb->rc = rc;
+  pDb->zErr = (rc && zMsg) ? sqlite3_mprintf("%s", zMsg) : 0;
+  pDb->iErrOff = rc ? iOff : -1;
+}
+
+/* Starts a request on pDb: an empty result buffer, nothing counted. */
+static void reqBegin(Req *r, sqlw_db *pDb){
+  memset(r, 0, sizeof(*r));
+  r->pDb = pDb;
+  r->iErrOff = -1;
+  if( pDb->out.nAlloc>ENGINE_BUF_KEEP ) sqlwBufFree(&pDb->out);
+  sqlwResultBegin(&pDb->out);
+}
+
+/* Fails the request with rc and a message (zMsg is copied; NULL means SQLite's message
+** for the code). Only the first failure of a request is kept. */
+static void reqFail(Req *r, int rc, const char *zMsg, int iErrOff){
+  if( r->rc ) return;
+  r->rc = rc;
+  r->zMsg = sqlite3_mprintf("%s", zMsg ? zMsg : sqlite3_errstr(rc));
+  r->iErrOff = iErrOff;
+}
+
+/* Fails the request with rc and the connection's current error message. */
+static void reqFailDb(Req *r, int rc, int iErrOff){
+  reqFail(r, rc, sqlite3_errmsg(r->pDb->db), iErrOff);
+}
+
+/* Completes the request: writes the result buffer and records the outcome on the
+** connection. Returns the result code. */
+static int reqFinish(Req *r){
+  sqlw_db *pDb = r->pDb;
+  int rc = r->rc;
+  const char *zMsg = r->zMsg ? r->zMsg : (rc ? "out of memory" : "");
+  sqlwResultFinish(&pDb->out, rc, r->iErrOff, r->nChange,
+                   pDb->db ? sqlite3_last_insert_rowid(pDb->db) : 0,
+                   r->nStmt, r->nSet, zMsg);
+  if( pDb->out.n>=8 ){
+    /* The encoder may have turned the outcome into SQLITE_NOMEM. */
+    const unsigned char *a = pDb->out.a;
+    rc = (int)((uint32_t)a[8] | (uint32_t)a[9]<<8 | (uint32_t)a[10]<<16 | (uint32_t)a[11]<<24);
+    if( rc==SQLITE_NOMEM && r->rc!=SQLITE_NOMEM ) zMsg = "out of memory";
+  }
+  engineSetError(pDb, rc, zMsg, r->iErrOff);
+  sqlite3_free(r->zMsg);
+  r->zMsg = 0;
+  return rc;
+}
+
+/* True if z[0..n) holds nothing but whitespace, semicolons and SQL comments. */
+static int engineIsBlank(const char *z, size_t n){
+  size_t i = 0;
+  while( i<n ){
+    char c = z[i];
+    if( c==' ' || c=='\t' || c=='\n' || c=='\r' || c=='\f' || c==';' ){
+      i++;
+    }else if( c=='-' && i+1<n && z[i+1]=='-' ){
+      while( i<n && z[i]!='\n' ) i++;
+    }else if( c=='/' && i+1<n && z[i+1]=='*' ){
+      i += 2;
+      while( i+1<n && !(z[i]=='*' && z[i+1]=='/') ) i++;
+      i += 2;
+    }else{
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* FNV-1a hash of a SQL text. */
+static uint32_t cacheHash(const char *z, size_t n){
+  uint32_t h = 2166136261u;
+  size_t i;
+  for(i=0; i<n; i++){
+    h ^= (unsigned char)z[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+/* Unlinks e from the LRU list. */
+static void cacheUnlinkLru(sqlw_db *pDb, CacheEntry *e){
+  if( e->pPrev ) e->pPrev->pNext = e->pNext; else pDb->pMru = e->pNext;
+  if( e->pNext ) e->pNext->pPrev = e->pPrev; else pDb->pLru = e->pPrev;
+  e->pPrev = e->pNext = 0;
+}
+
+/* Links e at the most recently used end of the LRU list. */
+static void cachePushMru(sqlw_db *pDb, CacheEntry *e){
+  e->pPrev = 0;
+  e->pNext = pDb->pMru;
+  if( pDb->pMru ) pDb->pMru->pPrev = e; else pDb->pLru = e;
+  pDb->pMru = e;
+}
+
+/* Removes e from the cache, finalizes its statement and frees it. */
+static void cacheDrop(sqlw_db *pDb, CacheEntry *e){
+  CacheEntry **pp = &pDb->aBucket[e->h & (ENGINE_CACHE_BUCKETS-1)];
+  while( *pp!=e ) pp = &(*pp)->pHashNext;
+  *pp = e->pHashNext;
+  cacheUnlinkLru(pDb, e);
+  sqlite3_finalize(e->pStmt);
+  sqlite3_free(e->zSql);
+  sqlite3_free(e);
+  pDb->nCache--;
+}
+
+/* Empties the cache. */
+static void cacheClear(sqlw_db *pDb){
+  while( pDb->pLru ) cacheDrop(pDb, pDb->pLru);
+}
+
+/* Adds a statement prepared from zSql[0..nSql) to the cache, evicting the least
+** recently used entry when full. Returns 1 if cached, 0 if memory ran out (the caller
+** then owns and finalizes the statement). */
+static int cacheInsert(sqlw_db *pDb, const char *zSql, size_t nSql, uint32_t h,
+                       sqlite3_stmt *pStmt){
+  CacheEntry *e = sqlite3_malloc64(sizeof(*e));
+  char *zCopy = sqlite3_malloc64(nSql ? nSql : 1);
+  int iBucket = (int)(h & (ENGINE_CACHE_BUCKETS-1));
+  if( e==0 || zCopy==0 ){
+    sqlite3_free(e);
+    sqlite3_free(zCopy);
+    return 0;
+  }
+  if( pDb->nCache>=ENGINE_CACHE_SIZE ) cacheDrop(pDb, pDb->pLru);
+  memcpy(zCopy, zSql, nSql);
+  memset(e, 0, sizeof(*e));
+  e->pStmt = pStmt;
+  e->zSql = zCopy;
+  e->nSql = nSql;
+  e->h = h;
+  e->pHashNext = pDb->aBucket[iBucket];
+  pDb->aBucket[iBucket] = e;
+  cachePushMru(pDb, e);
+  pDb->nCache++;
+  return 1;
+}
+
+/*
+** Prepares the first statement of zSql[0..nSql). When bWhole, the text is first looked
+** up in the cache, and a text that holds exactly one statement is cached after
+** preparing. Sets *ppStmt (NULL for a text of only comments/whitespace), *pzTail to
+** where the next statement starts, and *pbCached. Returns SQLite's code.
+*/
+static int enginePrepare(sqlw_db *pDb, const char *zSql, size_t nSql, int bWhole,
+                         sqlite3_stmt **ppStmt, const char **pzTail, int *pbCached){
+  uint32_t h = 0;
+  int rc;
+  *pbCached = 0;
+  if( bWhole ){
+    CacheEntry *e;
+    h = cacheHash(zSql, nSql);
+    for(e=pDb->aBucket[h & (ENGINE_CACHE_BUCKETS-1)]; e; e=e->pHashNext){
+      if( e->h==h && e->nSql==nSql && memcmp(e->zSql, zSql, nSql)==0 ){
+        cacheUnlinkLru(pDb, e);
+        cachePushMru(pDb, e);
+        pDb->nHit++;
+        *ppStmt = e->pStmt;
+        *pzTail = zSql+nSql;
+        *pbCached = 1;
+        return SQLITE_OK;
+      }
+    }
+  }
+  if( nSql>(size_t)0x7ffffffe ) return SQLITE_TOOBIG;
+  rc = sqlite3_prepare_v3(pDb->db, zSql, (int)nSql, bWhole ? SQLITE_PREPARE_PERSISTENT : 0,
+                          ppStmt, pzTail);
+  if( rc==SQLITE_OK && *ppStmt && bWhole ){
+    pDb->nMiss++;
+    if( engineIsBlank(*pzTail, nSql-(size_t)(*pzTail-zSql)) ){
+      *pbCached = cacheInsert(pDb, zSql, nSql, h, *ppStmt);
+    }
+  }
+  return rc;
+}
+
+/* Ends a statement's use in a request: a cached one is reset with its bindings
+** cleared; any other is finalized. */
+static void engineRelease(sqlite3_stmt *pStmt, int bCached){
+  if( bCached ){
+    sqlite3_reset(pStmt);
+    sqlite3_clear_bindings(pStmt);
+  }else{
+    sqlite3_finalize(pStmt);
+  }
+}
+
+/*
+** Steps pStmt to completion, appending its rows to the result set at *piSet (a new one
+** is started when *piSet is 0 and the statement has columns) and counting its changes.
+** *pnRow counts the set's rows across calls. Returns SQLITE_OK or the failure (then
+** recorded in r).
+*/
+static int engineStep(Req *r, sqlite3_stmt *pStmt, size_t *piSet, uint32_t *pnRow){
+  sqlw_db *pDb = r->pDb;
+  int64_t nBefore = sqlite3_total_changes64(pDb->db);
+  int rc = sqlite3_step(pStmt);
+  /* Columns are read after the first step: a cached statement re-prepared because the
+  ** schema changed (SELECT * after ALTER TABLE) only then shows its new columns. */
+  int nCol = sqlite3_column_count(pStmt);
+  if( nCol>0 && *piSet==0 ){
+    *piSet = sqlwResultSetBegin(&pDb->out, pStmt);
+    r->nSet++;
+  }
+  for(; rc==SQLITE_ROW; rc=sqlite3_step(pStmt)){
+    sqlwResultRow(&pDb->out, pStmt, nCol);
+    (*pnRow)++;
+    if( pDb->out.bOom ){
+      reqFail(r, SQLITE_NOMEM, "out of memory: the result is too large", -1);
+      return SQLITE_NOMEM;
+    }
+  }
+  if( nCol>0 ) sqlwResultSetEnd(&pDb->out, *piSet, *pnRow);
+  if( rc!=SQLITE_DONE ){
+    reqFailDb(r, rc, sqlite3_error_offset(pDb->db));
+    return rc;
+  }
+  if( sqlite3_total_changes64(pDb->db)!=nBefore ) r->nChange += sqlite3_changes64(pDb->db);
+  r->nStmt++;
+  return SQLITE_OK;
+}
+
+/* Reports the first name of p that aUsed does not mark as used. Returns SQLITE_OK if
+** every name was used, else fails r with SQLITE_RANGE. */
+static int engineCheckNames(Req *r, const SqlwParams *p, const unsigned char *aUsed){
+  size_t i = p->iNames;
+  uint32_t j;
+  for(j=0; j<p->nName; j++){
+    uint32_t n = (uint32_t)p->a[i] | (uint32_t)p->a[i+1]<<8
+               | (uint32_t)p->a[i+2]<<16 | (uint32_t)p->a[i+3]<<24;
+    if( !aUsed[j] ){
+      char *z = sqlite3_mprintf("unknown parameter name '%.*s': the SQL has no such "
+                                "parameter", (int)(n>200 ? 200 : n), p->a+i+4);
+      reqFail(r, SQLITE_RANGE, z ? z : "unknown parameter name", -1);
+      sqlite3_free(z);
+      return SQLITE_RANGE;
+    }
+    i += 4+n;
+  }
+  return SQLITE_OK;
+}
+
+/* Fails r with a message made by sqlite3_mprintf (consumed; NULL means NOMEM). */
+static void reqFailOwned(Req *r, int rc, char *zMsg){
+  if( zMsg==0 ){
+    reqFail(r, SQLITE_NOMEM, 0, -1);
+  }else{
+    reqFail(r, rc, zMsg, -1);
+    sqlite3_free(zMsg);
+  }
+}
+
+/* Checks that pDb can take a request; fails r if it cannot. */
+static int engineUsable(Req *r){
+  if( r->pDb->db==0 ){
+    reqFail(r, SQLITE_MISUSE, "the database is not open", -1);
+    return 0;
+  }
+  return 1;
+}
+
+int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
+              const unsigned char *aParam, size_t nParam){
+  Req r;
+  SqlwParams par;
+  unsigned char *aUsed = 0;
+  char *zErr = 0;
+  size_t off = 0;
+  size_t iCursor;
+  uint32_t iValue = 0;
+  int rc;
+
+  if( pDb==0 ) return SQLITE_MISUSE;
+  reqBegin(&r, pDb);
+  if( !engineUsable(&r) ) return reqFinish(&r);
+  rc = sqlwParamsOpen(&par, aParam, nParam, &zErr);
+  if( rc ){
+    reqFail(&r, rc, zErr, -1);
+    return reqFinish(&r);
+  }
+  if( par.nSet!=1 ){
+    reqFail(&r, SQLITE_MISUSE, "exec takes exactly one parameter set", -1);
+    return reqFinish(&r);
+  }
+  aUsed = sqlite3_malloc64(par.nName+1);
+  if( aUsed==0 ){
+    reqFail(&r, SQLITE_NOMEM, 0, -1);
+    return reqFinish(&r);
+  }
+  memset(aUsed, 0, par.nName+1);
+  iCursor = par.iValues;
+
+  while( off<nSql && r.rc==SQLITE_OK ){
+    sqlite3_stmt *pStmt = 0;
+    const char *zTail = 0;
+    int bCached = 0;
+    int bLast;
+    size_t iSet = 0;
+    uint32_t nRow = 0;
+
+    rc = enginePrepare(pDb, zSql+off, nSql-off, off==0, &pStmt, &zTail, &bCached);
+    if( rc ){
+      int iOff = sqlite3_error_offset(pDb->db);
+      reqFailDb(&r, rc, iOff>=0 ? iOff+(int)off : -1);
+      break;
+    }
+    if( pStmt==0 ){              /* only comments or whitespace were left */
+      off = (size_t)(zTail-zSql);
+      continue;
+    }
+    off = (size_t)(zTail-zSql);
+    bLast = engineIsBlank(zSql+off, nSql-off);
+
+    /* Bind, checking counts and names before the statement runs. */
+    if( par.nName ){
+      SqlwBinding b;
+      size_t iSetStart = par.iValues;
+      rc = sqlwBindingInit(&b, &par, pStmt, aUsed, &zErr);
+      if( rc==SQLITE_OK && bLast ) rc = engineCheckNames(&r, &par, aUsed);
+      if( rc==SQLITE_OK ){
+        rc = sqlwBindValues(pStmt, &par, &b, &iSetStart, &iValue, 0);
+        if( rc ) reqFailDb(&r, rc, -1);
+      }else if( zErr || rc==SQLITE_NOMEM ){
+        reqFailOwned(&r, rc, zErr);
+        zErr = 0;
+      }
+      sqlwBindingFree(&b);
+    }else{
+      uint32_t nNeed = (uint32_t)sqlite3_bind_parameter_count(pStmt);
+      uint32_t nLeft = par.nValue-iValue;
+      if( nNeed>nLeft || (bLast && nNeed!=nLeft) ){
+        reqFailOwned(&r, SQLITE_RANGE, sqlite3_mprintf(
+            "wrong number of parameter values: the SQL has %u parameter%s, %u value%s "
+            "given", iValue+nNeed, iValue+nNeed==1 ? "" : "s",
+            par.nValue, par.nValue==1 ? " was" : "s were"));
+      }else{
+        rc = sqlwBindValues(pStmt, &par, 0, &iCursor, &iValue, nNeed);
+        if( rc ) reqFailDb(&r, rc, -1);
+      }
+    }
+    if( r.rc==SQLITE_OK ) engineStep(&r, pStmt, &iSet, &nRow);
+    engineRelease(pStmt, bCached);
+  }
+
+  /* Values or names left over after the last statement (a script whose last
+  ** statement could not be recognised in advance, or a text with no statement). */
+  if( r.rc==SQLITE_OK ){
+    if( par.nName ){
+      engineCheckNames(&r, &par, aUsed);
+    }else if( iValue!=par.nValue ){
+      reqFailOwned(&r, SQLITE_RANGE, sqlite3_mprintf(
+          "wrong number of parameter values: the SQL has %u parameter%s, %u value%s "
+          "given", iValue, iValue==1 ? "" : "s",
+          par.nValue, par.nValue==1 ? " was" : "s were"));
+    }
+  }
+  sqlite3_free(aUsed);
+  return reqFinish(&r);
+}
+
+/* Runs zSql, a fixed statement of ours (savepoints), reporting failures into r when
+** bReport. Returns SQLite's code. */
+static int engineExecFixed(Req *r, const char *zSql, int bReport){
+  int rc = sqlite3_exec(r->pDb->db, zSql, 0, 0, 0);
+  if( rc && bReport ) reqFailDb(r, rc, -1);
+  return rc;
+}
+
+int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
+                  const unsigned char *aParam, size_t nParam){
+  Req r;
+  SqlwParams par;
+  SqlwBinding b;
+  unsigned char *aUsed = 0;
+  sqlite3_stmt *pStmt = 0;
+  const char *zTail = 0;
+  char *zErr = 0;
+  int bCached = 0;
+  int bAutocommit;
+  size_t iCursor, iSet = 0;
+  uint32_t nRow = 0, iValue = 0, s;
+  int rc;
+
+  memset(&b, 0, sizeof(b));
+  if( pDb==0 ) return SQLITE_MISUSE;
+  reqBegin(&r, pDb);
+  if( !engineUsable(&r) ) return reqFinish(&r);
+  rc = sqlwParamsOpen(&par, aParam, nParam, &zErr);
+  if( rc ){
+    reqFail(&r, rc, zErr, -1);
+    return reqFinish(&r);
+  }
+  rc = enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached);
+  if( rc ){
+    reqFailDb(&r, rc, sqlite3_error_offset(pDb->db));
+    return reqFinish(&r);
+  }
+  if( pStmt==0 ){
+    reqFail(&r, SQLITE_MISUSE, "runMany needs one SQL statement; the text has none", -1);
+    return reqFinish(&r);
+  }
+  if( !engineIsBlank(zTail, nSql-(size_t)(zTail-zSql)) ){
+    reqFail(&r, SQLITE_MISUSE, "runMany takes exactly one SQL statement; the text "
+            "has more (use exec or batch for scripts)", (int)(zTail-zSql));
+    goto many_out;
+  }
+
+  if( par.nSet==0 ) goto many_out;   /* nothing to run, nothing to check */
+
+  /* Check the binding once: every set has the same shape. */
+  if( par.nName ){
+    aUsed = sqlite3_malloc64(par.nName);
+    if( aUsed==0 ){
+      reqFail(&r, SQLITE_NOMEM, 0, -1);
+      goto many_out;
+    }
+    memset(aUsed, 0, par.nName);
+    rc = sqlwBindingInit(&b, &par, pStmt, aUsed, &zErr);
+    if( rc ){
+      reqFailOwned(&r, rc, zErr);
+      goto many_out;
+    }
+    if( engineCheckNames(&r, &par, aUsed) ) goto many_out;
+  }else if( (uint32_t)sqlite3_bind_parameter_count(pStmt)!=par.nValue ){
+    int nNeed = sqlite3_bind_parameter_count(pStmt);
+    reqFailOwned(&r, SQLITE_RANGE, sqlite3_mprintf(
+        "wrong number of parameter values: the SQL has %d parameter%s, each set has %u",
+        nNeed, nNeed==1 ? "" : "s", par.nValue));
+    goto many_out;
+  }
+
+  bAutocommit = sqlite3_get_autocommit(pDb->db);
+  if( engineExecFixed(&r, "SAVEPOINT sqlw_run_many", 1) ) goto many_out;
+  iCursor = par.iValues;
+  for(s=0; s<par.nSet && r.rc==SQLITE_OK; s++){
+    rc = sqlwBindValues(pStmt, &par, par.nName ? &b : 0, &iCursor, &iValue, par.nValue);
+    if( rc ){
+      reqFailDb(&r, rc, -1);
+      break;
+    }
+    if( engineStep(&r, pStmt, &iSet, &nRow) ) break;
+    sqlite3_reset(pStmt);
+  }
+  sqlite3_reset(pStmt);
+  if( r.rc==SQLITE_OK ) engineExecFixed(&r, "RELEASE sqlw_run_many", 1);
+  if( r.rc!=SQLITE_OK ){
+    /* Undo every set. After an I/O error SQLite may already have rolled the whole
+    ** transaction back, so the savepoint can be gone: then end any transaction this
+    ** call started. */
+    if( engineExecFixed(&r, "ROLLBACK TO sqlw_run_many", 0)==SQLITE_OK ){
+      engineExecFixed(&r, "RELEASE sqlw_run_many", 0);
+    }
+    if( bAutocommit && !sqlite3_get_autocommit(pDb->db) ){
+      engineExecFixed(&r, "ROLLBACK", 0);
+    }
+    r.nChange = 0;
+  }
+
+many_out:
+  sqlwBindingFree(&b);
+  sqlite3_free(aUsed);
+  engineRelease(pStmt, bCached);
+  return reqFinish(&r);
+}
+
+const unsigned char *sqlw_result(sqlw_db *pDb, size_t *pnByte){
+  *pnByte = pDb->out.n;
+  return pDb->out.a;
+}
+
+int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
+  sqlw_db *pDb;
+  int rc;
+  *ppDb = 0;
+  rc = sqlite3_initialize();
+  if( rc ) return rc;
+  pDb = sqlite3_malloc64(sizeof(*pDb));
+  if( pDb==0 ) return SQLITE_NOMEM;
+  memset(pDb, 0, sizeof(*pDb));
+  pDb->iErrOff = -1;
+  *ppDb = pDb;
+  if( sqlwBufReserve(&pDb->out, 4096) ){
+    engineSetError(pDb, SQLITE_NOMEM, "out of memory", -1);
+    return SQLITE_NOMEM;
+  }
+  sqlwResultBegin(&pDb->out);
+  if( flags==0 ) flags = SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE;
+  rc = sqlite3_open_v2(zPath ? zPath : "", &pDb->db, flags|SQLITE_OPEN_EXRESCODE,
+                       zVfs ? zVfs : "host");
+  if( rc ){
+    engineSetError(pDb, rc, pDb->db ? sqlite3_errmsg(pDb->db) : sqlite3_errstr(rc), -1);
+    sqlite3_close_v2(pDb->db);
+    pDb->db = 0;
+    return rc;
+  }
+  sqlite3_extended_result_codes(pDb->db, 1);
+  return SQLITE_OK;
+}
+
+int sqlw_close(sqlw_db *pDb){
+  int rc = SQLITE_OK;
+  if( pDb==0 ) return SQLITE_OK;
+  cacheClear(pDb);
+  if( pDb->db ) rc = sqlite3_close_v2(pDb->db);
+  sqlwBufFree(&pDb->out);
+  sqlite3_free(pDb->zErr);
+  sqlite3_free(pDb);
+  return rc;
+}
+
+/* Returns the main database's page count, or -1 on failure (recorded on pDb). */
+static int64_t enginePageCount(sqlw_db *pDb){
+  sqlite3_stmt *pStmt = 0;
+  int64_t n = -1;
+  int rc = sqlite3_prepare_v2(pDb->db, "PRAGMA main.page_count", -1, &pStmt, 0);
+  if( rc==SQLITE_OK && sqlite3_step(pStmt)==SQLITE_ROW ) n = sqlite3_column_int64(pStmt, 0);
+  if( n<0 ) engineSetError(pDb, sqlite3_errcode(pDb->db), sqlite3_errmsg(pDb->db), -1);
+  sqlite3_finalize(pStmt);
+  return n;
+}
+
+/* Serializes an empty database with pDb's page size: SQLite writes no page until the
+** first change, but an export must be a file that opens as a database. Returns a
+** sqlite3_malloc'd image and its size in *pn, or NULL. */
+static unsigned char *engineEmptyImage(sqlw_db *pDb, int64_t *pn){
+  sqlite3 *db = 0;
+  unsigned char *a = 0;
+  sqlite3_stmt *pStmt = 0;
+  int szPage = 4096;
+  char *zSql;
+  if( sqlite3_prepare_v2(pDb->db, "PRAGMA main.page_size", -1, &pStmt, 0)==SQLITE_OK
+   && sqlite3_step(pStmt)==SQLITE_ROW ){
+    szPage = sqlite3_column_int(pStmt, 0);
+  }
+  sqlite3_finalize(pStmt);
+  zSql = sqlite3_mprintf("PRAGMA page_size=%d; CREATE TABLE x(a); DROP TABLE x;", szPage);
+  if( zSql
+   && sqlite3_open_v2("sqlw-empty", &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE,
+                      "memdb")==SQLITE_OK
+   && sqlite3_exec(db, zSql, 0, 0, 0)==SQLITE_OK ){
+    sqlite3_int64 n = 0;
+    a = sqlite3_serialize(db, "main", &n, 0);
+    *pn = n;
+  }
+  if( a==0 ) engineSetError(pDb, SQLITE_NOMEM, "out of memory", -1);
+  sqlite3_free(zSql);
+  sqlite3_close_v2(db);
+  return a;
+}
+
+unsigned char *sqlw_export(sqlw_db *pDb, int64_t *pnByte){
+  unsigned char *a;
+  sqlite3_int64 n = 0;
+  int64_t nPage;
+  *pnByte = 0;
+  if( pDb==0 ) return 0;
+  if( pDb->db==0 ){
+    engineSetError(pDb, SQLITE_MISUSE, "the database is not open", -1);
+    return 0;
+  }
+  nPage = enginePageCount(pDb);
+  if( nPage<0 ) return 0;
+  if( nPage==0 ){
+    a = engineEmptyImage(pDb, pnByte);
+  }else{
+    a = sqlite3_serialize(pDb->db, "main", &n, 0);
+    if( a==0 ){
+      int rc = sqlite3_errcode(pDb->db);
+      engineSetError(pDb, rc ? rc : SQLITE_NOMEM,
+                     rc ? sqlite3_errmsg(pDb->db) : "out of memory", -1);
+      return 0;
+    }
+    *pnByte = n;
+  }
+  if( a && *pnByte>=20 ){
+    /* A standalone file: a WAL-mode header would make readers look for a -wal file. */
+    if( a[18]==2 ) a[18] = 1;
+    if( a[19]==2 ) a[19] = 1;
+  }
+  if( a ) engineSetError(pDb, SQLITE_OK, 0, -1);
+  return a;
+}
+
+/*
+** Checks the 100-byte header of a database image a[0..n) against the file format.
+** Returns NULL if it is plausible, else a static message saying why it is not.
+*/
+static const char *engineCheckHeader(const unsigned char *a, size_t n){
+  uint32_t szPage;
+  if( n==0 ) return "the image is empty";
+  if( n<512 || memcmp(a, "SQLite format 3", 16)!=0 ){
+    return "the image does not start with the SQLite file header";
+  }
+  szPage = (uint32_t)a[16]<<8 | a[17];
+  if( szPage==1 ) szPage = 65536;
+  if( szPage<512 || szPage>65536 || (szPage & (szPage-1))!=0 ){
+    return "the image's page size is invalid";
+  }
+  if( n%szPage!=0 ) return "the image's size is not a whole number of pages";
+  if( a[18]<1 || a[18]>2 || a[19]<1 || a[19]>2 ){
+    return "the image's file format version is unknown";
+  }
+  if( a[21]!=64 || a[22]!=32 || a[23]!=32 || a[20]>szPage-480 ){
+    return "the image's header fields are invalid";
+  }
+  return 0;
+}
+
+/*
+** Loads the image into a private memory database and runs PRAGMA integrity_check on it.
+** Returns SQLITE_OK with the loaded connection in *pdb (caller closes it), or an error
+** recorded in r (and *pdb NULL).
+*/
+static int engineLoadChecked(Req *r, const unsigned char *a, size_t n, sqlite3 **pdb){
+  sqlite3 *db = 0;
+  sqlite3_stmt *pStmt = 0;
+  unsigned char *aCopy;
+  int rc;
+  *pdb = 0;
+  aCopy = sqlite3_malloc64(n);
+  if( aCopy==0 ){
+    reqFail(r, SQLITE_NOMEM, 0, -1);
+    return SQLITE_NOMEM;
+  }
+  memcpy(aCopy, a, n);
+  aCopy[18] = aCopy[19] = 1;     /* memdb has no WAL: read it as a rollback database */
+  rc = sqlite3_open_v2("sqlw-import", &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE
+                       |SQLITE_OPEN_EXRESCODE, "memdb");
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_deserialize(db, "main", aCopy, (sqlite3_int64)n, (sqlite3_int64)n,
+                             SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE);
+    aCopy = 0;                   /* owned by db now, even on failure */
+  }
+  sqlite3_free(aCopy);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &pStmt, 0);
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_step(pStmt);
+    if( rc==SQLITE_ROW ){
+      const char *z = (const char*)sqlite3_column_text(pStmt, 0);
+      if( z && strcmp(z, "ok")==0 ){
+        rc = SQLITE_OK;
+      }else{
+        char *zMsg = sqlite3_mprintf("the image is not a sound SQLite database "
+                                     "(integrity check: %s)", z ? z : "no answer");
+        reqFailOwned(r, SQLITE_CORRUPT, zMsg);
+        rc = SQLITE_CORRUPT;
+      }
+    }else if( rc==SQLITE_DONE ){
+      rc = SQLITE_OK;
+    }
+  }
+  if( rc && r->rc==SQLITE_OK ){
+    char *zMsg = sqlite3_mprintf("the image is not a sound SQLite database (%s)",
+                                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    reqFailOwned(r, (rc & 0xff)==SQLITE_NOTADB ? SQLITE_NOTADB :
+                    (rc & 0xff)==SQLITE_CORRUPT ? SQLITE_CORRUPT : rc, zMsg);
+  }
+  sqlite3_finalize(pStmt);
+  if( rc ){
+    sqlite3_close_v2(db);
+    return rc;
+  }
+  *pdb = db;
+  return SQLITE_OK;
+}
+
+/* True if the main database of db lives on SQLite's memdb VFS. */
+static int engineIsMemdb(sqlite3 *db){
+  sqlite3_vfs *pVfs = 0;
+  sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
+  return pVfs && strcmp(pVfs->zName, "memdb")==0;
+}
+
+int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n){
+  Req r;
+  sqlite3 *dbSrc = 0;
+  sqlite3_backup *pBackup;
+  const char *zWhy;
+  int rc;
+
+  if( pDb==0 ) return SQLITE_MISUSE;
+  reqBegin(&r, pDb);
+  if( !engineUsable(&r) ) return reqFinish(&r);
+  if( !sqlite3_get_autocommit(pDb->db) ){
+    reqFail(&r, SQLITE_BUSY, "cannot import while a transaction is open", -1);
+    return reqFinish(&r);
+  }
+  zWhy = engineCheckHeader(a, n);
+  if( zWhy ){
+    reqFailOwned(&r, SQLITE_NOTADB, sqlite3_mprintf("not a SQLite database: %s", zWhy));
+    return reqFinish(&r);
+  }
+  if( engineLoadChecked(&r, a, n, &dbSrc) ) return reqFinish(&r);
+
+  /* Copy page by page inside one write transaction of the destination: either the
+  ** whole image lands or, on any error, the old database stays as it was. */
+  cacheClear(pDb);
+  pBackup = sqlite3_backup_init(pDb->db, "main", dbSrc, "main");
+  if( pBackup==0 ){
+    reqFailDb(&r, sqlite3_extended_errcode(pDb->db), -1);
+  }else{
+    rc = sqlite3_backup_step(pBackup, -1);
+    sqlite3_backup_finish(pBackup);
+    if( rc==SQLITE_READONLY && engineIsMemdb(pDb->db) ){
+      /* An in-memory destination cannot change its page size through a backup;
+      ** there is no journal to protect, so load the image directly instead. */
+      sqlite3_int64 nImg = 0;
+      unsigned char *aImg = sqlite3_serialize(dbSrc, "main", &nImg, 0);
+      rc = aImg ? sqlite3_deserialize(pDb->db, "main", aImg, nImg, nImg,
+                     SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE)
+                : SQLITE_NOMEM;
+    }
+    if( rc!=SQLITE_DONE && rc!=SQLITE_OK ) reqFailDb(&r, rc, -1);
+  }
+  sqlite3_close_v2(dbSrc);
+  return reqFinish(&r);
+}
+
+int sqlw_errcode(sqlw_db *pDb){
+  return pDb ? pDb->rc : SQLITE_MISUSE;
+}
+
+const char *sqlw_errmsg(sqlw_db *pDb){
+  if( pDb==0 ) return "no database handle";
+  if( pDb->rc==SQLITE_OK ) return "not an error";
+  return pDb->zErr ? pDb->zErr : sqlite3_errstr(pDb->rc);
+}
+
+int sqlw_error_offset(sqlw_db *pDb){
+  return pDb ? pDb->iErrOff : -1;
+}
+
+int64_t sqlw_stat(sqlw_db *pDb, int op){
+  switch( op ){
+    case SQLW_STAT_CACHE_HITS:   return pDb->nHit;
+    case SQLW_STAT_CACHE_MISSES: return pDb->nMiss;
+    case SQLW_STAT_CACHE_SIZE:   return pDb->nCache;
+    case SQLW_STAT_AUTOCOMMIT:   return pDb->db ? sqlite3_get_autocommit(pDb->db) : 1;
+    default:                     return -1;
+  }
+}
+
+const char *sqlw_code_name(int rc){
+  size_t i;
+  const char *zPrimary = 0;
+  for(i=0; i<sizeof(aCodeName)/sizeof(aCodeName[0]); i++){
+    if( aCodeName[i].rc==rc ) return aCodeName[i].zName;
+    if( aCodeName[i].rc==(rc & 0xff) ) zPrimary = aCodeName[i].zName;
+  }
+  return zPrimary ? zPrimary : "SQLITE_UNKNOWN";
+}
+
+void sqlw_free(void *p){
+  sqlite3_free(p);
+}

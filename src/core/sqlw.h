@@ -1,0 +1,115 @@
+/*
+** sqlw.h — the public C API of the SQLite Worker core.
+**
+** One connection is one opaque sqlw_db. Every request (a statement, a script, or one
+** statement run for many parameter sets) takes its parameters as one encoded buffer and
+** leaves its whole outcome — rows, counts, error — in one result buffer owned by the
+** connection. Both layouts are documented in docs/format.md.
+**
+** Threading: none. A connection and everything it returns belong to one thread.
+** Result codes are SQLite's, extended ones where SQLite has them.
+*/
+#ifndef SQLW_H
+#define SQLW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sqlw_db sqlw_db;
+
+/* The version of the wire formats of docs/format.md that this core reads and writes. */
+int sqlw_format_version(void);
+
+/*
+** Opens the database zPath on the VFS named zVfs ("host" for files through the host,
+** "memdb" for SQLite's memory VFS; NULL for the default, "host") with SQLite's open flags
+** (0 means SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE).
+**
+** *ppDb is set to a new connection even on failure (NULL only when memory runs out), so
+** that sqlw_errmsg() can tell why; the caller closes it with sqlw_close() in either case.
+** Returns SQLITE_OK or the error code of the open.
+*/
+int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb);
+
+/*
+** Closes the connection and frees everything it owns, result buffer included.
+** A NULL pDb is a no-op. Returns SQLITE_OK, or SQLite's error if the close failed (the
+** handle is freed regardless).
+*/
+int sqlw_close(sqlw_db *pDb);
+
+/*
+** Runs zSql (nSql bytes; one statement or a script of several) with the parameters in
+** aParam (nParam bytes, a SQWP buffer with one set; NULL/0 for none). Statements run in
+** order; a script is not atomic: statements before a failing one keep their effect.
+** The outcome is encoded into the result buffer (sqlw_result). Returns the result code,
+** which is also in the buffer. The input buffers are only read during the call.
+*/
+int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
+              const unsigned char *aParam, size_t nParam);
+
+/*
+** Runs the single statement zSql once for each parameter set of aParam, atomically:
+** either every set ran or, on the first error, none of their effects remain. This is the
+** fast path for bulk inserts: one prepare, one call. Rows returned (RETURNING) are
+** gathered into one result set. Returns the result code; the outcome is in the result
+** buffer. A zSql holding more than one statement is SQLITE_MISUSE.
+*/
+int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
+                  const unsigned char *aParam, size_t nParam);
+
+/*
+** The result buffer of the last sqlw_exec/sqlw_run_many/sqlw_import call: a pointer
+** owned by the connection, valid until the next call on it. *pnByte gets its length.
+*/
+const unsigned char *sqlw_result(sqlw_db *pDb, size_t *pnByte);
+
+/*
+** Serializes the main database into a new buffer of *pnByte bytes that the caller frees
+** with sqlw_free(). The image is a standalone database file: its header is marked as
+** a rollback-journal database even when the connection uses WAL. Returns NULL on
+** failure; sqlw_errcode()/sqlw_errmsg() tell why.
+*/
+unsigned char *sqlw_export(sqlw_db *pDb, int64_t *pnByte);
+
+/*
+** Replaces the main database with the image a[0..n). The image is validated first (the
+** file header, then a full PRAGMA integrity_check on a private copy); bytes that are not
+** a sound SQLite database are refused with SQLITE_NOTADB or SQLITE_CORRUPT and leave the
+** database untouched. a is only read. Returns the result code (also in the result
+** buffer). Fails with SQLITE_BUSY inside an open transaction.
+*/
+int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n);
+
+/* The extended code, message and SQL byte offset (-1 if none) of the last failure. */
+int sqlw_errcode(sqlw_db *pDb);
+const char *sqlw_errmsg(sqlw_db *pDb);
+int sqlw_error_offset(sqlw_db *pDb);
+
+/* Counters of a connection, read with sqlw_stat(). */
+#define SQLW_STAT_CACHE_HITS    1   /* statements served from the statement cache */
+#define SQLW_STAT_CACHE_MISSES  2   /* statements prepared because not cached */
+#define SQLW_STAT_CACHE_SIZE    3   /* statements in the cache now */
+#define SQLW_STAT_AUTOCOMMIT    4   /* 1 when no transaction is open */
+
+/* Returns the counter op of pDb, or -1 for an unknown op. */
+int64_t sqlw_stat(sqlw_db *pDb, int op);
+
+/*
+** The symbolic name of a result code, "SQLITE_CONSTRAINT_UNIQUE" for 2067; for an
+** unknown extended code the name of its primary code; "SQLITE_UNKNOWN" otherwise.
+** Static storage.
+*/
+const char *sqlw_code_name(int rc);
+
+/* Frees memory returned by sqlw_export(). NULL is a no-op. */
+void sqlw_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SQLW_H */

@@ -1,0 +1,110 @@
+/*
+** wasm_api.c — the exports of the WebAssembly module (docs/wasm-abi.md).
+**
+** Thin adapters over sqlw.h for a caller that can pass only numbers: out-parameters
+** become return values or a follow-up call, 64-bit results become doubles (exact to
+** 2^53), and a scratch buffer lets JavaScript place its input in wasm memory without a
+** malloc per request. No logic lives here.
+*/
+#include "sqlite3.h"
+#include "sqlw.h"
+
+#define WASM_EXPORT(name) __attribute__((export_name(#name)))
+
+static unsigned char *aScratch = 0;   /* The scratch buffer (sqlite3_malloc64'd) */
+static size_t nScratch = 0;           /* Its size */
+static double rExportSize = 0;        /* Size of the last export_image() */
+
+/* Returns a buffer of at least n bytes, valid until the next call; n==0 frees it.
+** Returns 0 when memory runs out (the old buffer is freed then). */
+WASM_EXPORT(scratch) unsigned char *wasmScratch(size_t n){
+  /* SQLite is built with SQLITE_OMIT_AUTOINIT; this may be the first call of all. */
+  if( sqlite3_initialize() ) return 0;
+  if( n==0 || n>nScratch ){
+    sqlite3_free(aScratch);
+    aScratch = 0;
+    nScratch = 0;
+    if( n==0 ) return 0;
+    if( n<65536 ) n = 65536;
+    aScratch = sqlite3_malloc64(n);
+    if( aScratch ) nScratch = n;
+  }
+  return aScratch;
+}
+
+WASM_EXPORT(format_version) int wasmFormatVersion(void){
+  return sqlw_format_version();
+}
+
+/* sqlw_open(); returns the handle, 0 only when memory ran out. */
+WASM_EXPORT(open) sqlw_db *wasmOpen(const char *zPath, const char *zVfs, int flags){
+  sqlw_db *pDb = 0;
+  sqlw_open(zPath, zVfs, flags, &pDb);
+  return pDb;
+}
+
+WASM_EXPORT(close) int wasmClose(sqlw_db *pDb){
+  return sqlw_close(pDb);
+}
+
+WASM_EXPORT(exec) int wasmExec(sqlw_db *pDb, const char *zSql, size_t nSql,
+                               const unsigned char *aParam, size_t nParam){
+  return sqlw_exec(pDb, zSql, nSql, aParam, nParam);
+}
+
+WASM_EXPORT(run_many) int wasmRunMany(sqlw_db *pDb, const char *zSql, size_t nSql,
+                                      const unsigned char *aParam, size_t nParam){
+  return sqlw_run_many(pDb, zSql, nSql, aParam, nParam);
+}
+
+WASM_EXPORT(result_ptr) const unsigned char *wasmResultPtr(sqlw_db *pDb){
+  size_t n;
+  return sqlw_result(pDb, &n);
+}
+
+WASM_EXPORT(result_len) size_t wasmResultLen(sqlw_db *pDb){
+  size_t n;
+  sqlw_result(pDb, &n);
+  return n;
+}
+
+/* sqlw_export(); the size is read with export_size(). */
+WASM_EXPORT(export_image) unsigned char *wasmExportImage(sqlw_db *pDb){
+  int64_t n = 0;
+  unsigned char *a = sqlw_export(pDb, &n);
+  rExportSize = (double)n;
+  return a;
+}
+
+WASM_EXPORT(export_size) double wasmExportSize(void){
+  return rExportSize;
+}
+
+WASM_EXPORT(import_image) int wasmImportImage(sqlw_db *pDb, const unsigned char *a,
+                                              size_t n){
+  return sqlw_import(pDb, a, n);
+}
+
+WASM_EXPORT(errcode) int wasmErrcode(sqlw_db *pDb){
+  return sqlw_errcode(pDb);
+}
+
+WASM_EXPORT(errmsg) const char *wasmErrmsg(sqlw_db *pDb){
+  return sqlw_errmsg(pDb);
+}
+
+WASM_EXPORT(error_offset) int wasmErrorOffset(sqlw_db *pDb){
+  return sqlw_error_offset(pDb);
+}
+
+WASM_EXPORT(stat) double wasmStat(sqlw_db *pDb, int op){
+  return (double)sqlw_stat(pDb, op);
+}
+
+WASM_EXPORT(code_name) const char *wasmCodeName(int rc){
+  return sqlw_code_name(rc);
+}
+
+WASM_EXPORT(free) void wasmFree(void *p){
+  sqlw_free(p);
+}
