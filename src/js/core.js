@@ -1,0 +1,434 @@
+// core.js — loads the C core (dist/sqlite-worker.wasm) and wraps its exports.
+//
+// This is the only JavaScript that calls the wasm exports of docs/wasm-abi.md. It moves
+// bytes in and out of wasm memory and nothing more: SQL and encoded parameters go into
+// the module's scratch buffer, the core runs the whole request, and the one result
+// buffer it leaves behind is decoded by codec.js. Every failure becomes a SQLiteError
+// carrying the core's extended result code.
+//
+// Memory rule: the module's memory can grow during any call that allocates (open, exec,
+// run_many, scratch, export_image, import_image), and growth detaches every view of the
+// old ArrayBuffer. So no typed-array view is kept across such a call; `view()` rebuilds
+// the view whenever memory.buffer has changed.
+//
+// Runs in Node and in browsers: the only Node-specific code (reading a file path) is
+// imported dynamically, and only when given a path in Node. Which host (file system)
+// backs the 'host' VFS is the caller's choice, passed in as `host`.
+
+import { SQLiteError, SQLITE_NOMEM, misuse } from './errors.js';
+import { FORMAT_VERSION, encodeParams, encodeParamSets, decodeResult, checkDecodeOptions } from './codec.js';
+
+// Inputs larger than this are released from the scratch buffer after the call, so one
+// big request does not pin its size of wasm memory in the allocator's hands forever.
+const SCRATCH_KEEP = 1 << 20;
+// Counters of sqlw_stat (SQLW_STAT_* in src/core/sqlw.h).
+const STAT_CACHE_HITS = 1;
+const STAT_CACHE_MISSES = 2;
+const STAT_CACHE_SIZE = 3;
+const STAT_AUTOCOMMIT = 4;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+// The runtime of the first core loaded in this realm, for the module-level codeName():
+// code names are static data of the C core, the same in every instance of a build.
+let firstRuntime = null;
+
+/* True in Node (where file paths are read with node:fs). */
+function isNode() {
+  return typeof process === 'object' && process !== null && typeof process.versions?.node === 'string';
+}
+
+/*
+** Reads the bytes of a wasm file named by a path or file: URL (Node only).
+** Returns a Buffer owned by the caller. Throws the fs error (ENOENT…) unchanged.
+*/
+async function readWasmFile(pathOrUrl) {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(pathOrUrl);
+}
+
+/*
+** Instantiates a Response holding the wasm: streaming compilation when the platform has
+** it, falling back to compiling the downloaded bytes (instantiateStreaming rejects a
+** response whose Content-Type is not application/wasm, which many servers send).
+** Returns a WebAssembly.Instance. Throws on HTTP errors and invalid modules.
+*/
+async function instantiateResponse(response, imports) {
+  if (!response.ok) throw new Error(`cannot load the wasm module: HTTP ${response.status} ${response.statusText}`);
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      const { instance } = await WebAssembly.instantiateStreaming(response.clone(), imports);
+      return instance;
+    } catch (e) {
+      // A wrong MIME type is the usual reason and is worth a fallback; a module that
+      // does not compile will fail again below with the same error, which is rethrown.
+      if (!(e instanceof TypeError)) throw e;
+    }
+  }
+  const { instance } = await WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  return instance;
+}
+
+/*
+** Turns any accepted form of `wasm` into an instance with `imports`.
+** Accepts a WebAssembly.Module, an ArrayBuffer or view of the bytes, a Response or a
+** promise of one, a URL, or a string (a file path in Node, a URL in browsers).
+** Returns a WebAssembly.Instance. Throws TypeError for anything else.
+*/
+async function instantiate(wasm, imports) {
+  if (wasm && typeof wasm.then === 'function') wasm = await wasm;
+  if (wasm instanceof WebAssembly.Module) return WebAssembly.instantiate(wasm, imports);
+  if (wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) {
+    const { instance } = await WebAssembly.instantiate(wasm, imports);
+    return instance;
+  }
+  if (typeof Response !== 'undefined' && wasm instanceof Response) return instantiateResponse(wasm, imports);
+  if (typeof wasm === 'string' || wasm instanceof URL) {
+    const url = wasm instanceof URL ? wasm : null;
+    const isFile = url ? url.protocol === 'file:' : !/^(https?|blob|data):/i.test(wasm);
+    if (isNode() && isFile) {
+      const { instance } = await WebAssembly.instantiate(await readWasmFile(wasm), imports);
+      return instance;
+    }
+    return instantiateResponse(await fetch(wasm), imports);
+  }
+  throw new TypeError('wasm must be a WebAssembly.Module, bytes, a Response, a URL or a path');
+}
+
+/*
+** The state shared by a Core and its connections: the exports and memory of one
+** instance, and the helpers that move bytes across. Not exported.
+*/
+class Runtime {
+  constructor(instance) {
+    this.x = instance.exports;
+    this.memory = instance.exports.memory;
+    this.u8 = new Uint8Array(this.memory.buffer);
+  }
+
+  /* A Uint8Array over all of wasm memory, rebuilt after growth detached the old one. */
+  view() {
+    const buffer = this.memory.buffer;
+    if (this.u8.buffer !== buffer) this.u8 = new Uint8Array(buffer);
+    return this.u8;
+  }
+
+  /* Reads the NUL-terminated UTF-8 string at ptr (0 reads as ''). */
+  cString(ptr) {
+    if (!ptr) return '';
+    const u8 = this.view();
+    const end = u8.indexOf(0, ptr);
+    return textDecoder.decode(u8.subarray(ptr, end < 0 ? u8.length : end));
+  }
+
+  /* sqlw_code_name: 'SQLITE_CONSTRAINT_UNIQUE' for 2067. */
+  codeName(rc) {
+    return this.cString(this.x.code_name(rc));
+  }
+
+  /*
+  ** Copies `strings` into the scratch buffer, each NUL-terminated, one after the other.
+  ** Returns their pointers; they are valid until the next scratch call.
+  ** Throws SQLiteError SQLITE_MISUSE for a string holding U+0000 (C would cut it
+  ** there), SQLITE_NOMEM when the module cannot allocate.
+  */
+  cStrings(strings) {
+    let n = 0;
+    for (const s of strings) {
+      if (s.includes('\0')) throw misuse(`${JSON.stringify(s)} contains U+0000`);
+      n += 3 * s.length + 1;
+    }
+    const base = this.x.scratch(n);
+    if (!base) throw nomem();
+    const u8 = this.view();
+    const ptrs = [];
+    let p = base;
+    for (const s of strings) {
+      ptrs.push(p);
+      p += textEncoder.encodeInto(s, u8.subarray(p, p + 3 * s.length)).written;
+      u8[p++] = 0;
+    }
+    return ptrs;
+  }
+
+  /*
+  ** Builds the SQLiteError of the last failure of db from errcode/errmsg/error_offset,
+  ** for calls that leave no result buffer (open, export). Returns the error.
+  */
+  lastError(db, sql) {
+    const rc = this.x.errcode(db);
+    const errno = rc || 1; // a failure reported without a code is still a failure
+    return new SQLiteError(this.cString(this.x.errmsg(db)) || this.codeName(errno),
+      { code: this.codeName(errno), errno, sql, offset: this.x.error_offset(db) });
+  }
+
+  /*
+  ** Decodes the result buffer of db's last request (exec, run_many, import_image).
+  ** Returns the decoded object, or null when the core left no buffer (it could not
+  ** allocate one; then errcode/errmsg tell the failure).
+  */
+  result(db, options) {
+    const ptr = this.x.result_ptr(db);
+    const len = this.x.result_len(db);
+    if (!ptr || !len) return null;
+    return decodeResult(new Uint8Array(this.memory.buffer, ptr, len), options);
+  }
+}
+
+/* The SQLiteError for memory the module could not allocate. */
+function nomem() {
+  return new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+}
+
+/*
+** One open database of the core. Created by Core#open; every method is synchronous and
+** runs one request to completion. After close(), every method throws SQLiteError
+** SQLITE_MISUSE 'database is closed'.
+*/
+class Connection {
+  #rt;
+  #db;
+
+  constructor(rt, db) {
+    this.#rt = rt;
+    this.#db = db;
+  }
+
+  /* The live handle, or throws SQLITE_MISUSE when the connection is closed. */
+  #handle(sql) {
+    if (!this.#db) throw misuse('database is closed', sql);
+    return this.#db;
+  }
+
+  /*
+  ** Runs one request: copies the SQL and the parameter buffer into scratch memory, calls
+  ** fn (exec or run_many), decodes the result. Returns the decoded result.
+  ** Throws SQLiteError with the core's code, message and error offset when rc ≠ 0.
+  */
+  #request(fn, sql, aParam, options) {
+    const db = this.#handle(sql);
+    if (typeof sql !== 'string') throw misuse(`sql must be a string, not ${typeof sql}`);
+    checkDecodeOptions(options);
+    const rt = this.#rt;
+    const nParam = aParam ? aParam.length : 0;
+    const nSqlMax = 3 * sql.length; // worst case of UTF-16 → UTF-8
+    const n = nSqlMax + nParam;
+    const p = rt.x.scratch(n || 1);
+    if (!p) throw nomem();
+    let result;
+    let rc;
+    try {
+      const u8 = rt.view();
+      const nSql = nSqlMax ? textEncoder.encodeInto(sql, u8.subarray(p, p + nSqlMax)).written : 0;
+      if (nParam) u8.set(aParam, p + nSql);
+      rc = fn(db, p, nSql, nParam ? p + nSql : 0, nParam);
+      result = rt.result(db, options);
+    } finally {
+      if (n > SCRATCH_KEEP) rt.x.scratch(0);
+    }
+    if (rc !== 0) {
+      if (!result) throw rt.lastError(db, sql);
+      throw new SQLiteError(result.message || rt.codeName(rc),
+        { code: rt.codeName(rc), errno: rc, sql, offset: result.errorOffset });
+    }
+    if (!result) throw rt.lastError(db, sql);
+    return result;
+  }
+
+  /**
+   * Runs sql (one statement or a script) with one parameter set.
+   * params: undefined/null, an array (by position) or an object (by name).
+   * options: { rowMode: 'object'|'array', bigint: 'auto'|'always' }.
+   * Returns { rc, errorOffset, message, changes, lastInsertRowid, statements, resultSets }.
+   * Throws SQLiteError: the core's code when a statement fails (earlier statements of a
+   * script keep their effect), SQLITE_MISMATCH/SQLITE_RANGE for parameters.
+   */
+  exec(sql, params, options) {
+    this.#handle(sql);
+    return this.#request(this.#rt.x.exec, sql, encodeParams(params), options);
+  }
+
+  /**
+   * Runs the single statement sql once per parameter set, atomically (all or nothing).
+   * paramSets: an array of arrays or an array of objects with the same keys.
+   * Returns the decoded result; rows from RETURNING are gathered in one result set.
+   * Throws SQLiteError like exec.
+   */
+  runMany(sql, paramSets, options) {
+    this.#handle(sql);
+    return this.#request(this.#rt.x.run_many, sql, encodeParamSets(paramSets), options);
+  }
+
+  /**
+   * Serializes the main database. Returns a new Uint8Array (a standalone database file)
+   * owned by the caller. Throws SQLiteError with the core's code on failure.
+   */
+  export() {
+    const db = this.#handle();
+    const rt = this.#rt;
+    const p = rt.x.export_image(db);
+    if (!p) throw rt.lastError(db);
+    try {
+      const size = rt.x.export_size();
+      return new Uint8Array(rt.memory.buffer, p, size).slice();
+    } finally {
+      rt.x.free(p);
+    }
+  }
+
+  /**
+   * Replaces the main database with the image `bytes` (Uint8Array, ArrayBuffer or any
+   * view). Only reads bytes. Returns undefined.
+   * Throws SQLiteError: SQLITE_NOTADB or SQLITE_CORRUPT for bytes that are not a sound
+   * database (the database is then untouched), SQLITE_BUSY inside a transaction.
+   */
+  import(bytes) {
+    const db = this.#handle();
+    const rt = this.#rt;
+    let src;
+    if (bytes instanceof Uint8Array) src = bytes;
+    else if (ArrayBuffer.isView(bytes)) src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    else if (bytes instanceof ArrayBuffer) src = new Uint8Array(bytes);
+    else throw misuse('import expects a Uint8Array, an ArrayBuffer or a view of one');
+    const n = src.length;
+    const p = rt.x.scratch(n || 1);
+    if (!p) throw nomem();
+    let rc;
+    let result;
+    try {
+      rt.view().set(src, p);
+      rc = rt.x.import_image(db, p, n);
+      if (rc !== 0) result = rt.result(db);
+    } finally {
+      if (n > SCRATCH_KEEP) rt.x.scratch(0);
+    }
+    if (rc !== 0) {
+      if (!result) throw rt.lastError(db);
+      throw new SQLiteError(result.message || rt.codeName(rc),
+        { code: rt.codeName(rc), errno: rc, offset: result.errorOffset });
+    }
+  }
+
+  /**
+   * Counters of the connection: { cacheHits, cacheMisses, cacheSize, autocommit }
+   * (autocommit is true when no transaction is open). Throws only when closed.
+   */
+  stats() {
+    const db = this.#handle();
+    const stat = this.#rt.x.stat;
+    return {
+      cacheHits: stat(db, STAT_CACHE_HITS),
+      cacheMisses: stat(db, STAT_CACHE_MISSES),
+      cacheSize: stat(db, STAT_CACHE_SIZE),
+      autocommit: stat(db, STAT_AUTOCOMMIT) === 1,
+    };
+  }
+
+  /** True once close() has been called. */
+  get closed() {
+    return this.#db === 0;
+  }
+
+  /**
+   * Closes the connection and frees everything the core holds for it. A second close is
+   * a no-op. Throws SQLiteError when SQLite reports a failure; the handle is freed and
+   * the connection closed regardless.
+   */
+  close() {
+    const db = this.#db;
+    if (!db) return;
+    this.#db = 0;
+    const rc = this.#rt.x.close(db);
+    if (rc !== 0) {
+      const code = this.#rt.codeName(rc);
+      throw new SQLiteError(`close failed: ${code}`, { code, errno: rc });
+    }
+  }
+}
+
+/*
+** A loaded core: one wasm instance, any number of connections. Created by loadCore.
+*/
+class Core {
+  #rt;
+
+  constructor(rt) {
+    this.#rt = rt;
+  }
+
+  /**
+   * Opens the database `path` on VFS `vfs` ('host': files through the host; 'memdb':
+   * SQLite's memory VFS, where a path starting with '/' names a database shared by the
+   * connections of this core) with SQLite open flags (0: READWRITE|CREATE).
+   * Returns a Connection owned by the caller (close it).
+   * Throws SQLiteError with SQLite's code when the open fails (the half-open handle is
+   * closed first), SQLITE_NOMEM when no handle could be allocated.
+   */
+  open(path, { vfs = 'host', flags = 0 } = {}) {
+    if (typeof path !== 'string') throw misuse(`path must be a string, not ${typeof path}`);
+    if (typeof vfs !== 'string') throw misuse(`vfs must be a string, not ${typeof vfs}`);
+    if (!Number.isInteger(flags)) throw misuse('flags must be an integer');
+    const rt = this.#rt;
+    const [zPath, zVfs] = rt.cStrings([path, vfs]);
+    const db = rt.x.open(zPath, zVfs, flags);
+    if (!db) throw nomem();
+    if (rt.x.errcode(db) !== 0) {
+      const err = rt.lastError(db);
+      rt.x.close(db); // the error above is the one worth reporting; close's rc adds nothing
+      throw err;
+    }
+    return new Connection(rt, db);
+  }
+
+  /** The symbolic name of a result code: 'SQLITE_CONSTRAINT_UNIQUE' for 2067. */
+  codeName(rc) {
+    return this.#rt.codeName(rc);
+  }
+
+  /** The instance's exports (docs/wasm-abi.md), for runtimes built on this core. */
+  get exports() {
+    return this.#rt.x;
+  }
+
+  /** The instance's memory. Views of memory.buffer are detached when it grows. */
+  get memory() {
+    return this.#rt.memory;
+  }
+}
+
+/**
+ * Loads the core.
+ * wasm: a BufferSource, a WebAssembly.Module, a Response or promise of one, a URL, or a
+ *   string (a file path in Node, a URL elsewhere).
+ * host: { imports, attach(memory) } — the import object ({ host: {...} }, see
+ *   src/core/host.h) and a function given the module's memory once, before any call.
+ * Returns a Core. Throws when the module cannot be loaded or speaks another wire-format
+ * version than this file.
+ */
+export async function loadCore({ wasm, host } = {}) {
+  if (!host || typeof host.attach !== 'function' || typeof host.imports !== 'object') {
+    throw new TypeError('loadCore needs host: { imports, attach(memory) }');
+  }
+  const instance = await instantiate(wasm, host.imports);
+  const rt = new Runtime(instance);
+  host.attach(rt.memory);
+  if (typeof rt.x._initialize === 'function') rt.x._initialize();
+  const version = rt.x.format_version();
+  if (version !== FORMAT_VERSION) {
+    throw new Error(`the wasm core speaks wire format ${version}, this JavaScript speaks ${FORMAT_VERSION}`);
+  }
+  if (!firstRuntime) firstRuntime = rt;
+  return new Core(rt);
+}
+
+/**
+ * The symbolic name of a SQLite result code ('SQLITE_BUSY' for 5), as the C core names
+ * it. Needs a core loaded in this realm (the names come from C, not from a JS copy).
+ * Throws SQLiteError SQLITE_MISUSE before the first loadCore.
+ */
+export function codeName(rc) {
+  if (!firstRuntime) throw misuse('codeName() needs a core: call loadCore() first');
+  return firstRuntime.codeName(rc);
+}
+
