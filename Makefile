@@ -51,13 +51,22 @@ ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 ASAN_OBJ   := $(patsubst src/core/%.c,build/asan/%.o,$(CORE_SRC)) \
               build/asan/host_posix.o build/asan/sqlite3.o
 FUZZ_OBJ   := $(patsubst src/core/%.c,build/fuzz/%.o,$(CORE_SRC)) \
-              build/fuzz/host_posix.o build/asan/sqlite3.o
+              build/fuzz/host_posix.o build/fuzz/sqlite3.o
 TEST_NATIVE_SRC := $(wildcard tests/native/*.c)
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_RUNS ?= 10000
 FUZZ_SECONDS ?= 120
 
-.PHONY: build setup test test-native test-node fuzz fuzz-quick bench size clean check-imports
+# Objects depend on a stamp of their build's flags, rewritten only when the flags
+# change, so editing the Makefile rebuilds only what it affects.
+FLAGS_wasm   := $(WASM_CC) $(WASM_CFLAGS) $(WASM_SQLITE_FLAGS)
+FLAGS_native := gcc -O2 $(SQLITE_OPTS)
+FLAGS_asan   := clang $(ASAN_FLAGS) $(SQLITE_OPTS)
+build/%.flags: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
+
+.PHONY: FORCE build setup test test-native test-node fuzz fuzz-quick bench size clean check-imports
 
 setup:
 	@bash scripts/setup.sh
@@ -71,11 +80,11 @@ $(CODES_H): $(SQLITE_C) scripts/gen-codes.sh
 	@mkdir -p $(@D)
 	bash scripts/gen-codes.sh $(SQLITE_DIR)/sqlite3.h > $@
 
-build/wasm/sqlite3.o: $(SQLITE_C) Makefile
+build/wasm/sqlite3.o: $(SQLITE_C) build/wasm.flags
 	@mkdir -p $(@D)
 	$(WASM_CC) $(WASM_CFLAGS) $(WASM_SQLITE_FLAGS) -c $< -o $@
 
-build/wasm/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+build/wasm/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) build/wasm.flags
 	@mkdir -p $(@D)
 	$(WASM_CC) $(WASM_CFLAGS) $(WARN) -c $< -o $@
 
@@ -99,11 +108,11 @@ check-imports: dist/sqlite-worker.wasm
 	@bad=$$(wasm-objdump -x -j Import $< | grep -E '<-' | grep -v ' <- host\.' || true); \
 	if [ -n "$$bad" ]; then echo "unexpected wasm imports:"; echo "$$bad"; exit 1; fi
 
-build/native/sqlite3.o: $(SQLITE_C) Makefile
+build/native/sqlite3.o: $(SQLITE_C) build/native.flags
 	@mkdir -p $(@D)
 	gcc -O2 $(SQLITE_OPTS) -w -c $< -o $@
 
-build/native/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+build/native/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) build/native.flags
 	@mkdir -p $(@D)
 	gcc -O2 $(SQLITE_OPTS) $(INCLUDES) $(WARN) -c $< -o $@
 
@@ -114,11 +123,11 @@ build/native/host_posix.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_
 build/native/libsqlw.a: $(NATIVE_OBJ)
 	ar rcs $@ $^
 
-build/asan/sqlite3.o: $(SQLITE_C) Makefile
+build/asan/sqlite3.o: $(SQLITE_C) build/asan.flags
 	@mkdir -p $(@D)
 	clang $(ASAN_FLAGS) $(SQLITE_OPTS) -w -c $< -o $@
 
-build/asan/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+build/asan/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) build/asan.flags
 	@mkdir -p $(@D)
 	clang $(ASAN_FLAGS) $(SQLITE_OPTS) $(INCLUDES) $(WARN) -c $< -o $@
 
@@ -129,7 +138,13 @@ build/asan/host_posix.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_C)
 build/asan/test-native: $(TEST_NATIVE_SRC) $(wildcard tests/native/*.h) $(ASAN_OBJ)
 	clang $(ASAN_FLAGS) $(INCLUDES) -Itests/native $(WARN) $(TEST_NATIVE_SRC) $(ASAN_OBJ) -lm -o $@
 
-build/fuzz/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) Makefile
+# SQLite is instrumented for coverage too: an imported image is decoded by SQLite's
+# own code, which the import fuzzer must be able to steer through.
+build/fuzz/sqlite3.o: $(SQLITE_C) build/asan.flags
+	@mkdir -p $(@D)
+	clang $(ASAN_FLAGS) -fsanitize=fuzzer-no-link $(SQLITE_OPTS) -w -c $< -o $@
+
+build/fuzz/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) build/asan.flags
 	@mkdir -p $(@D)
 	clang $(ASAN_FLAGS) -fsanitize=fuzzer-no-link $(SQLITE_OPTS) $(INCLUDES) $(WARN) -c $< -o $@
 
@@ -137,12 +152,21 @@ build/fuzz/host_posix.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_C)
 	@mkdir -p $(@D)
 	clang $(ASAN_FLAGS) $(INCLUDES) $(WARN) -c $< -o $@
 
+# Named explicitly so make keeps the objects (they are not intermediate files).
+$(FUZZ_TARGETS): $(FUZZ_OBJ)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(wildcard tests/native/wire.[ch])
 	clang $(ASAN_FLAGS) -fsanitize=fuzzer $(INCLUDES) -Itests/native $(WARN) $< \
 	  $(wildcard tests/native/wire.c) $(FUZZ_OBJ) -lm -o $@
 
 # ---- tests --------------------------------------------------------------------------
-test: build test-native fuzz-quick test-node
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
+# Everything is compiled first, in parallel; the suites then run one after another
+# so their output stays readable.
+test: setup
+	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm $(DIST_JS) \
+	  build/asan/test-native $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory check-imports test-native fuzz-quick test-node
 
 test-native: setup build/asan/test-native
 	@d=$$(mktemp -d) && cd $$d && \
@@ -151,16 +175,18 @@ test-native: setup build/asan/test-native
 
 # Each fuzzer: FUZZ_RUNS executions (make test), or FUZZ_SECONDS each (make fuzz).
 fuzz-quick: setup $(FUZZ_TARGETS)
-	@for f in $(FUZZ_TARGETS); do \
+	@set -o pipefail; for f in $(FUZZ_TARGETS); do \
 	  mkdir -p build/corpus/$$(basename $$f); \
 	  echo "fuzz: $$f, $(FUZZ_RUNS) runs"; \
-	  $$f -runs=$(FUZZ_RUNS) -seed=1 -max_len=65536 build/corpus/$$(basename $$f) 2>&1 | tail -n 2 || exit 1; \
+	  $$f -runs=$(FUZZ_RUNS) -seed=1 -max_len=65536 -artifact_prefix=build/corpus/ \
+	    build/corpus/$$(basename $$f) 2>&1 | tail -n 2 || exit 1; \
 	done
 
 fuzz: setup $(FUZZ_TARGETS)
 	@for f in $(FUZZ_TARGETS); do \
 	  mkdir -p build/corpus/$$(basename $$f); \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/corpus/$$(basename $$f) || exit 1; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build/corpus/ \
+	    build/corpus/$$(basename $$f) || exit 1; \
 	done
 
 test-node: build

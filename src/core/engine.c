@@ -116,8 +116,9 @@ static int reqFinish(Req *r){
   return rc;
 }
 
-/* True if z[0..n) holds nothing but whitespace, semicolons and SQL comments. */
-static int engineIsBlank(const char *z, size_t n){
+/* Returns the offset of the first byte of z[0..n) that is not whitespace, a semicolon
+** or part of an SQL comment; n if there is none. */
+static size_t engineSkipBlank(const char *z, size_t n){
   size_t i = 0;
   while( i<n ){
     char c = z[i];
@@ -128,12 +129,50 @@ static int engineIsBlank(const char *z, size_t n){
     }else if( c=='/' && i+1<n && z[i+1]=='*' ){
       i += 2;
       while( i+1<n && !(z[i]=='*' && z[i+1]=='/') ) i++;
-      i += 2;
+      i = i+2<n ? i+2 : n;
     }else{
-      return 0;
+      break;
     }
   }
-  return 1;
+  return i;
+}
+
+/* True if z[0..n) holds nothing but whitespace, semicolons and SQL comments. */
+static int engineIsBlank(const char *z, size_t n){
+  return engineSkipBlank(z, n)==n;
+}
+
+/*
+** True if the first keyword of z[0..n) (after whitespace and comments) starts or ends a
+** transaction or savepoint. Run-many wraps its sets in a savepoint of its own, which
+** such a statement would end or escape.
+*/
+static int engineIsTxnControl(const char *z, size_t n){
+  static const char *azWord[] = { "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT",
+                                  "RELEASE" };
+  size_t i = engineSkipBlank(z, n), k;
+  for(k=0; k<sizeof(azWord)/sizeof(azWord[0]); k++){
+    size_t m = strlen(azWord[k]);
+    if( n-i>=m && sqlite3_strnicmp(z+i, azWord[k], (int)m)==0
+     && (n-i==m || !((z[i+m]|0x20)>='a' && (z[i+m]|0x20)<='z') ) ){
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Refuses a SQL text with a NUL byte inside: SQLite would stop reading there and
+** silently ignore the rest. Returns SQLITE_OK, or fails r with SQLITE_MISUSE. */
+static int engineCheckText(Req *r, const char *zSql, size_t nSql){
+  const char *zNul = nSql ? memchr(zSql, 0, nSql) : 0;
+  if( zNul ){
+    int iOff = (int)(zNul-zSql);
+    char *z = sqlite3_mprintf("the SQL text holds a NUL character at byte %d", iOff);
+    reqFail(r, SQLITE_MISUSE, z ? z : "the SQL text holds a NUL character", iOff);
+    sqlite3_free(z);
+    return SQLITE_MISUSE;
+  }
+  return SQLITE_OK;
 }
 
 /* FNV-1a hash of a SQL text. */
@@ -352,6 +391,7 @@ int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
     reqFail(&r, SQLITE_MISUSE, "exec takes exactly one parameter set", -1);
     return reqFinish(&r);
   }
+  if( engineCheckText(&r, zSql, nSql) ) return reqFinish(&r);
   aUsed = sqlite3_malloc64(par.nName+1);
   if( aUsed==0 ){
     reqFail(&r, SQLITE_NOMEM, 0, -1);
@@ -460,6 +500,7 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
     reqFail(&r, rc, zErr, -1);
     return reqFinish(&r);
   }
+  if( engineCheckText(&r, zSql, nSql) ) return reqFinish(&r);
   rc = enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached);
   if( rc ){
     reqFailDb(&r, rc, sqlite3_error_offset(pDb->db));
@@ -468,6 +509,11 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
   if( pStmt==0 ){
     reqFail(&r, SQLITE_MISUSE, "runMany needs one SQL statement; the text has none", -1);
     return reqFinish(&r);
+  }
+  if( engineIsTxnControl(zSql, nSql) ){
+    reqFail(&r, SQLITE_MISUSE, "runMany cannot run transaction control statements "
+            "(BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE): it is atomic itself", 0);
+    goto many_out;
   }
   if( !engineIsBlank(zTail, nSql-(size_t)(zTail-zSql)) ){
     reqFail(&r, SQLITE_MISUSE, "runMany takes exactly one SQL statement; the text "
@@ -534,8 +580,8 @@ many_out:
 }
 
 const unsigned char *sqlw_result(sqlw_db *pDb, size_t *pnByte){
-  *pnByte = pDb->out.n;
-  return pDb->out.a;
+  *pnByte = pDb ? pDb->out.n : 0;
+  return pDb ? pDb->out.a : 0;
 }
 
 int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
@@ -673,6 +719,11 @@ static const char *engineCheckHeader(const unsigned char *a, size_t n){
   if( a[21]!=64 || a[22]!=32 || a[23]!=32 || a[20]>szPage-480 ){
     return "the image's header fields are invalid";
   }
+  if( a[56]!=0 || a[57]!=0 || a[58]!=0 || a[59]>1 ){
+    /* The core is UTF-8 only (SQLITE_OMIT_UTF16); a UTF-16 database would load but
+    ** break the connection that imports it. */
+    return "the image's text encoding is not UTF-8 (UTF-16 databases are not supported)";
+  }
   return 0;
 }
 
@@ -724,8 +775,12 @@ static int engineLoadChecked(Req *r, const unsigned char *a, size_t n, sqlite3 *
   if( rc && r->rc==SQLITE_OK ){
     char *zMsg = sqlite3_mprintf("the image is not a sound SQLite database (%s)",
                                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    reqFailOwned(r, (rc & 0xff)==SQLITE_NOTADB ? SQLITE_NOTADB :
-                    (rc & 0xff)==SQLITE_CORRUPT ? SQLITE_CORRUPT : rc, zMsg);
+    /* Whatever stops the image from loading or checking (a malformed schema is
+    ** SQLITE_ERROR, say) is a defect of the image, so it is reported as such; only
+    ** running out of memory is not the image's fault. */
+    int rcImg = (rc & 0xff)==SQLITE_NOMEM ? SQLITE_NOMEM :
+                (rc & 0xff)==SQLITE_NOTADB ? SQLITE_NOTADB : SQLITE_CORRUPT;
+    reqFailOwned(r, rcImg, zMsg);
   }
   sqlite3_finalize(pStmt);
   if( rc ){
@@ -803,6 +858,7 @@ int sqlw_error_offset(sqlw_db *pDb){
 }
 
 int64_t sqlw_stat(sqlw_db *pDb, int op){
+  if( pDb==0 ) return -1;
   switch( op ){
     case SQLW_STAT_CACHE_HITS:   return pDb->nHit;
     case SQLW_STAT_CACHE_MISSES: return pDb->nMiss;
