@@ -35,6 +35,7 @@ WASI_LIB  := /usr/lib/wasm32-wasi
 WASM_RT   := $(firstword $(wildcard /usr/lib/llvm-14/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a))
 WASM_CC   := clang --target=wasm32-wasi --sysroot=/usr
 WASM_OPT_LEVEL ?= -Oz
+WASM_OPT_FLAGS := $(WASM_OPT_LEVEL) --converge --strip-producers
 WASM_CFLAGS := $(WASM_OPT_LEVEL) $(SQLITE_OPTS) $(INCLUDES)
 WASM_SQLITE_FLAGS := -DHAVE_LOCALTIME_R=1 -Dlocaltime_r=sqlwLocaltimeR -w
 WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_api.c) build/wasm/sqlite3.o
@@ -59,7 +60,7 @@ FUZZ_SECONDS ?= 120
 
 # Objects depend on a stamp of their build's flags, rewritten only when the flags
 # change, so editing the Makefile rebuilds only what it affects.
-FLAGS_wasm   := $(WASM_CC) $(WASM_CFLAGS) $(WASM_SQLITE_FLAGS)
+FLAGS_wasm   := $(WASM_CC) $(WASM_CFLAGS) $(WASM_SQLITE_FLAGS) | $(WASM_OPT_FLAGS)
 FLAGS_native := gcc -O2 $(SQLITE_OPTS)
 FLAGS_asan   := clang $(ASAN_FLAGS) $(SQLITE_OPTS)
 build/%.flags: FORCE
@@ -91,9 +92,9 @@ build/wasm/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) build/wasm.flags
 build/wasm/sqlite-worker.raw.wasm: $(WASM_OBJ)
 	wasm-ld $(WASM_LDFLAGS) $(WASI_LIB)/crt1-reactor.o $(WASM_OBJ) -L$(WASI_LIB) -lc $(WASM_RT) -o $@
 
-dist/sqlite-worker.wasm: build/wasm/sqlite-worker.raw.wasm
+dist/sqlite-worker.wasm: build/wasm/sqlite-worker.raw.wasm build/wasm.flags
 	@mkdir -p $(@D)
-	wasm-opt $(WASM_OPT_LEVEL) $< -o $@
+	wasm-opt $(WASM_OPT_FLAGS) $< -o $@
 
 dist/%.js: src/js/%.js
 	@mkdir -p $(@D)
