@@ -106,6 +106,59 @@ int64_t sqlw_stat(sqlw_db *pDb, int op);
 */
 const char *sqlw_code_name(int rc);
 
+/*
+** ---- Pools: the storage of one database name (src/core/vfs_pool.c) ----------------
+**
+** A pool is a set of slot files, opened by the host before the core needs them (in a
+** browser, OPFS sync access handles, which can only be created asynchronously). Each
+** slot holds one SQLite file (database, journal, WAL) or is free; a header at the start
+** of the slot records which (docs/pool-format.md). A pool registers a VFS named
+** "pool:<name>"; open the database on it with sqlw_open(zPath, that name, ...).
+** One connection owns a pool at a time: the VFS does no locking.
+*/
+typedef struct sqlw_pool sqlw_pool;
+
+/* Creates an empty pool named zName (1..64 bytes of UTF-8, no '/') and registers its
+** VFS. *ppPool is NULL on failure. Returns SQLITE_OK, SQLITE_MISUSE (bad name, or a
+** pool of that name exists), SQLITE_NOMEM. */
+int sqlw_pool_create(const char *zName, sqlw_pool **ppPool);
+
+/*
+** Adds the slot file open as host handle h. Its header is read and checked: a slot
+** that is empty or was never claimed becomes free; a valid header makes the file it
+** names visible to SQLite. Returns SQLITE_OK; SQLITE_CORRUPT when the header fails its
+** checks (the slot is kept aside, never reused, and sqlw_open on the pool fails with
+** SQLITE_CORRUPT until the slot is dropped by sqlw_pool_wipe or removed); an I/O code if
+** the header cannot be read; SQLITE_MISUSE if h is already in the pool.
+*/
+int sqlw_pool_add_slot(sqlw_pool *pPool, int h);
+
+/* Removes one free slot from the pool (to shrink it) and returns its host handle, which
+** the caller closes and deletes; -1 when no slot is free. */
+int sqlw_pool_take_free(sqlw_pool *pPool);
+
+/* Counters of a pool. */
+#define SQLW_POOL_SLOTS    1   /* slots in the pool */
+#define SQLW_POOL_FREE     2   /* slots holding no file */
+#define SQLW_POOL_CORRUPT  3   /* slots whose header failed its checks */
+#define SQLW_POOL_OPEN     4   /* files SQLite has open now */
+#define SQLW_POOL_WANTED   5   /* free slots the pool asks the host to add */
+int sqlw_pool_stat(sqlw_pool *pPool, int op);
+
+/* Frees every slot of the pool (files and corrupt slots alike): the database is gone.
+** Fails with SQLITE_BUSY while SQLite has a file of the pool open. */
+int sqlw_pool_wipe(sqlw_pool *pPool);
+
+/* The name of the pool's VFS ("pool:<name>"): static storage owned by the pool. */
+const char *sqlw_pool_vfs(sqlw_pool *pPool);
+
+/* Unregisters the VFS and frees the pool. The host handles stay open: the caller owns
+** them. Fails with SQLITE_BUSY while SQLite has a file of the pool open. */
+int sqlw_pool_destroy(sqlw_pool *pPool);
+
+/* A message for the last failure of a pool call (static, or owned by the pool). */
+const char *sqlw_pool_errmsg(sqlw_pool *pPool);
+
 /* Frees memory returned by sqlw_export(). NULL is a no-op. */
 void sqlw_free(void *p);
 
