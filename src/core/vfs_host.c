@@ -16,6 +16,7 @@
 #include "sqlite3.h"
 #include "host.h"
 #include "vfs_host.h"
+#include "memfile.h"
 
 typedef struct HostFile HostFile;
 
@@ -27,9 +28,7 @@ struct HostFile {
   sqlite3_file base;        /* Base class. Must be first. */
   int ih;                   /* Host handle, or -1 for a memory file */
   int eLock;                /* SQLITE_LOCK_* level SQLite believes it holds */
-  unsigned char *aMem;      /* Memory file contents (sqlite3_malloc64'd) */
-  sqlite3_int64 nMem;       /* Memory file size in bytes */
-  sqlite3_int64 nMemAlloc;  /* Bytes allocated at aMem */
+  SqlwMemFile mem;          /* The contents of a memory file */
 };
 
 /* Converts a host return value (negative SQLite code) to a code, with a fallback. */
@@ -46,9 +45,7 @@ static int hostClose(sqlite3_file *pFile){
     rc = hostRc(host_close(p->ih), SQLITE_IOERR_CLOSE);
     p->ih = -1;
   }
-  sqlite3_free(p->aMem);
-  p->aMem = 0;
-  p->nMem = p->nMemAlloc = 0;
+  sqlwMemFree(&p->mem);
   return rc;
 }
 
@@ -57,14 +54,9 @@ static int hostClose(sqlite3_file *pFile){
 static int hostRead(sqlite3_file *pFile, void *zBuf, int iAmt, sqlite3_int64 iOfst){
   HostFile *p = (HostFile*)pFile;
   int nGot;
-  if( p->ih<0 ){
-    sqlite3_int64 nAvail = p->nMem - iOfst;
-    nGot = nAvail<=0 ? 0 : (nAvail<iAmt ? (int)nAvail : iAmt);
-    if( nGot>0 ) memcpy(zBuf, p->aMem+iOfst, (size_t)nGot);
-  }else{
-    nGot = host_read(p->ih, zBuf, iAmt, (double)iOfst);
-    if( nGot<0 ) return hostRc(nGot, SQLITE_IOERR_READ);
-  }
+  if( p->ih<0 ) return sqlwMemRead(&p->mem, zBuf, iAmt, iOfst);
+  nGot = host_read(p->ih, zBuf, iAmt, (double)iOfst);
+  if( nGot<0 ) return hostRc(nGot, SQLITE_IOERR_READ);
   if( nGot<iAmt ){
     memset((char*)zBuf+nGot, 0, (size_t)(iAmt-nGot));
     return SQLITE_IOERR_SHORT_READ;
@@ -72,42 +64,17 @@ static int hostRead(sqlite3_file *pFile, void *zBuf, int iAmt, sqlite3_int64 iOf
   return SQLITE_OK;
 }
 
-/* Grows a memory file's allocation to at least n bytes. SQLITE_NOMEM on failure. */
-static int hostMemReserve(HostFile *p, sqlite3_int64 n){
-  if( n>p->nMemAlloc ){
-    sqlite3_int64 nNew = p->nMemAlloc ? p->nMemAlloc*2 : 8192;
-    unsigned char *aNew;
-    while( nNew<n ) nNew *= 2;
-    aNew = sqlite3_realloc64(p->aMem, (sqlite3_uint64)nNew);
-    if( aNew==0 ) return SQLITE_NOMEM;
-    p->aMem = aNew;
-    p->nMemAlloc = nNew;
-  }
-  return SQLITE_OK;
-}
-
-/* xWrite: writes iAmt bytes at iOfst; a memory file grows (zero-filling any gap). */
+/* xWrite: writes iAmt bytes at iOfst. */
 static int hostWrite(sqlite3_file *pFile, const void *z, int iAmt, sqlite3_int64 iOfst){
   HostFile *p = (HostFile*)pFile;
-  if( p->ih<0 ){
-    sqlite3_int64 iEnd = iOfst + iAmt;
-    int rc = hostMemReserve(p, iEnd);
-    if( rc ) return rc==SQLITE_NOMEM ? SQLITE_IOERR_NOMEM : rc;
-    if( iOfst>p->nMem ) memset(p->aMem+p->nMem, 0, (size_t)(iOfst-p->nMem));
-    memcpy(p->aMem+iOfst, z, (size_t)iAmt);
-    if( iEnd>p->nMem ) p->nMem = iEnd;
-    return SQLITE_OK;
-  }
+  if( p->ih<0 ) return sqlwMemWrite(&p->mem, z, iAmt, iOfst);
   return hostRc(host_write(p->ih, z, iAmt, (double)iOfst), SQLITE_IOERR_WRITE);
 }
 
 /* xTruncate: sets the file size. */
 static int hostTruncate(sqlite3_file *pFile, sqlite3_int64 size){
   HostFile *p = (HostFile*)pFile;
-  if( p->ih<0 ){
-    if( size<p->nMem ) p->nMem = size;
-    return SQLITE_OK;
-  }
+  if( p->ih<0 ) return sqlwMemTruncate(&p->mem, size);
   return hostRc(host_truncate(p->ih, (double)size), SQLITE_IOERR_TRUNCATE);
 }
 
@@ -124,7 +91,7 @@ static int hostFileSize(sqlite3_file *pFile, sqlite3_int64 *pSize){
   HostFile *p = (HostFile*)pFile;
   double sz;
   if( p->ih<0 ){
-    *pSize = p->nMem;
+    *pSize = p->mem.n;
     return SQLITE_OK;
   }
   sz = host_size(p->ih);

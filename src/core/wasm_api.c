@@ -108,3 +108,40 @@ WASM_EXPORT(code_name) const char *wasmCodeName(int rc){
 WASM_EXPORT(free) void wasmFree(void *p){
   sqlw_free(p);
 }
+
+/* Pools (docs/wasm-abi.md). */
+
+/* sqlw_pool_create(); 0 on failure, with the reason in pool_errmsg(0). */
+WASM_EXPORT(pool_create) sqlw_pool *wasmPoolCreate(const char *zName){
+  sqlw_pool *pPool = 0;
+  sqlw_pool_create(zName, &pPool);
+  return pPool;
+}
+
+WASM_EXPORT(pool_add_slot) int wasmPoolAddSlot(sqlw_pool *pPool, int h){
+  return sqlw_pool_add_slot(pPool, h);
+}
+
+WASM_EXPORT(pool_take_free) int wasmPoolTakeFree(sqlw_pool *pPool){
+  return sqlw_pool_take_free(pPool);
+}
+
+WASM_EXPORT(pool_stat) int wasmPoolStat(sqlw_pool *pPool, int op){
+  return sqlw_pool_stat(pPool, op);
+}
+
+WASM_EXPORT(pool_wipe) int wasmPoolWipe(sqlw_pool *pPool){
+  return sqlw_pool_wipe(pPool);
+}
+
+WASM_EXPORT(pool_vfs) const char *wasmPoolVfs(sqlw_pool *pPool){
+  return sqlw_pool_vfs(pPool);
+}
+
+WASM_EXPORT(pool_destroy) int wasmPoolDestroy(sqlw_pool *pPool){
+  return sqlw_pool_destroy(pPool);
+}
+
+WASM_EXPORT(pool_errmsg) const char *wasmPoolErrmsg(sqlw_pool *pPool){
+  return sqlw_pool_errmsg(pPool);
+}
