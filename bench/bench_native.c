@@ -4,7 +4,11 @@
 ** on every flush). Runs workload W1 of the design (100,000 inserts in one transaction,
 ** one sqlw_run_many call) and prints one JSON line with the times in milliseconds.
 **
-** Usage: bench-native DIR [RUNS]   (DIR: where the database files are made)
+** It also runs W1, W2 (1,000 single-row autocommit inserts) and W5 (10,000 point reads
+** by random id) on the pool VFS over slot files in DIR, with the journal mode and
+** synchronous level given, so the browser's numbers on OPFS have a native twin.
+**
+** Usage: bench-native DIR [RUNS] [JOURNAL SYNC]   e.g. bench-native /tmp/b 5 wal full
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +17,7 @@
 #include <unistd.h>
 #include "sqlite3.h"
 #include "sqlw.h"
+#include "host.h"
 
 #define W1_ROWS 100000
 
@@ -105,18 +110,126 @@ static double benchW1(const char *zDir, int bMem, int nRun, const unsigned char 
   return aMs[nRun/2];
 }
 
+/* Runs one SQL text and fails the benchmark on error. */
+static void benchExec(sqlw_db *pDb, const char *zSql){
+  benchCheck(sqlw_exec(pDb, zSql, strlen(zSql), 0, 0), pDb, zSql);
+}
+
+/* Opens "/bench.db" on a fresh pool of 6 slot files in zDir, with the journal mode and
+** synchronous level given. *ppPool and *pah receive the pool and the slot handles. */
+static sqlw_db *benchOpenPool(const char *zDir, const char *zJournal, const char *zSync,
+                              sqlw_pool **ppPool, int *ah){
+  char zPath[4096], zSql[200];
+  sqlw_db *pDb = 0;
+  int i;
+  if( sqlw_pool_create("bench", ppPool) ){
+    fprintf(stderr, "bench-native: pool: %s\n", sqlw_pool_errmsg(0));
+    exit(1);
+  }
+  for(i=0; i<6; i++){
+    snprintf(zPath, sizeof(zPath), "%s/slot-%d", zDir, i);
+    unlink(zPath);
+    ah[i] = host_open(zPath, (int)strlen(zPath), SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE);
+    if( ah[i]<0 || sqlw_pool_add_slot(*ppPool, ah[i]) ){
+      fprintf(stderr, "bench-native: cannot make slot %s\n", zPath);
+      exit(1);
+    }
+  }
+  benchCheck(sqlw_open("/bench.db", sqlw_pool_vfs(*ppPool), 0, &pDb), pDb, "open pool");
+  if( sqlite3_stricmp(zJournal, "wal")==0 ) benchExec(pDb, "PRAGMA locking_mode=EXCLUSIVE");
+  snprintf(zSql, sizeof(zSql), "PRAGMA journal_mode=%s; PRAGMA synchronous=%s",
+           zJournal, zSync);
+  benchExec(pDb, zSql);
+  return pDb;
+}
+
+/* Closes what benchOpenPool() opened and deletes the slot files. */
+static void benchClosePool(const char *zDir, sqlw_db *pDb, sqlw_pool *pPool, int *ah){
+  char zPath[4096];
+  int i;
+  sqlw_close(pDb);
+  sqlw_pool_destroy(pPool);
+  for(i=0; i<6; i++){
+    host_close(ah[i]);
+    snprintf(zPath, sizeof(zPath), "%s/slot-%d", zDir, i);
+    unlink(zPath);
+  }
+}
+
+/* Encodes one SQWP set holding one integer. */
+static void benchEncodeInt(unsigned char *a, int64_t v){
+  memcpy(a, "SQWP", 4); a[4] = 1; a[5] = a[6] = a[7] = 0;
+  put32(a+8, 0); put32(a+12, 1); put32(a+16, 1);
+  a[20] = SQLITE_INTEGER;
+  memcpy(a+21, &v, 8);
+}
+
+/*
+** W1, W2 and W5 on the pool VFS (median of nRun each, in ms, into a[0..2]).
+** W2 inserts rows with autocommit, one request each, as an app would; W5 reads
+** 10,000 rows by random id from W1's table, one request each.
+*/
+static void benchPool(const char *zDir, const char *zJournal, const char *zSync, int nRun,
+                      const unsigned char *aParam, size_t nParam, double *a){
+  static const char zCreate[] =
+    "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)";
+  static const char zInsert[] = "INSERT INTO t VALUES(?,?,?,?)";
+  static const char zInsert2[] = "INSERT INTO t2(v) VALUES(?)";
+  static const char zSelect[] = "SELECT * FROM t WHERE id=?";
+  double aW1[64], aW2[64], aW5[64];
+  int r, i;
+  for(r=0; r<nRun; r++){
+    sqlw_pool *pPool;
+    int ah[6];
+    unsigned char aOne[29];
+    uint32_t seed = 7;
+    double t0;
+    sqlw_db *pDb = benchOpenPool(zDir, zJournal, zSync, &pPool, ah);
+    benchExec(pDb, zCreate);
+    benchExec(pDb, "CREATE TABLE t2(id INTEGER PRIMARY KEY, v INTEGER)");
+    t0 = benchNowMs();
+    benchCheck(sqlw_run_many(pDb, zInsert, sizeof(zInsert)-1, aParam, nParam), pDb, "W1");
+    aW1[r] = benchNowMs()-t0;
+    t0 = benchNowMs();
+    for(i=0; i<1000; i++){
+      benchEncodeInt(aOne, i);
+      benchCheck(sqlw_exec(pDb, zInsert2, sizeof(zInsert2)-1, aOne, sizeof(aOne)), pDb, "W2");
+    }
+    aW2[r] = benchNowMs()-t0;
+    t0 = benchNowMs();
+    for(i=0; i<10000; i++){
+      benchEncodeInt(aOne, 1 + benchRand(&seed)%W1_ROWS);
+      benchCheck(sqlw_exec(pDb, zSelect, sizeof(zSelect)-1, aOne, sizeof(aOne)), pDb, "W5");
+    }
+    aW5[r] = benchNowMs()-t0;
+    benchClosePool(zDir, pDb, pPool, ah);
+  }
+  qsort(aW1, (size_t)nRun, sizeof(double), cmpDouble);
+  qsort(aW2, (size_t)nRun, sizeof(double), cmpDouble);
+  qsort(aW5, (size_t)nRun, sizeof(double), cmpDouble);
+  a[0] = aW1[nRun/2];
+  a[1] = aW2[nRun/2];
+  a[2] = aW5[nRun/2];
+}
+
 int main(int argc, char **argv){
   const char *zDir = argc>1 ? argv[1] : ".";
   int nRun = argc>2 ? atoi(argv[2]) : 5;
+  const char *zJournal = argc>3 ? argv[3] : "wal";
+  const char *zSync = argc>4 ? argv[4] : "full";
   size_t nParam;
   unsigned char *aParam = benchEncodeW1(W1_ROWS, &nParam);
-  double rFileMin, rMemMin, rFile, rMem;
+  double rFileMin, rMemMin, rFile, rMem, aPool[3];
   if( nRun<1 || nRun>64 ) nRun = 5;
   rFile = benchW1(zDir, 0, nRun, aParam, nParam, &rFileMin);
   rMem = benchW1(zDir, 1, nRun, aParam, nParam, &rMemMin);
+  benchPool(zDir, zJournal, zSync, nRun, aParam, nParam, aPool);
   printf("{\"w1_file_ms\":%.3f,\"w1_file_min_ms\":%.3f,\"w1_mem_ms\":%.3f,"
-         "\"w1_mem_min_ms\":%.3f,\"runs\":%d,\"rows\":%d}\n",
-         rFile, rFileMin, rMem, rMemMin, nRun, W1_ROWS);
+         "\"w1_mem_min_ms\":%.3f,\"runs\":%d,\"rows\":%d,\"journal\":\"%s\","
+         "\"sync\":\"%s\",\"w1_pool_ms\":%.3f,\"w2_pool_ms\":%.3f,"
+         "\"w5_pool_ms\":%.3f}\n",
+         rFile, rFileMin, rMem, rMemMin, nRun, W1_ROWS, zJournal, zSync,
+         aPool[0], aPool[1], aPool[2]);
   free(aParam);
   return 0;
 }

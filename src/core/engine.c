@@ -843,6 +843,48 @@ int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n){
   return reqFinish(&r);
 }
 
+int sqlw_set_durability(sqlw_db *pDb, int eMode){
+  sqlite3_stmt *pStmt = 0;
+  const char *zMode = 0;
+  int rc;
+  if( pDb==0 ) return SQLITE_MISUSE;
+  if( pDb->db==0 || (eMode!=SQLW_DURABLE && eMode!=SQLW_RELAXED) ){
+    engineSetError(pDb, SQLITE_MISUSE, pDb->db ? "unknown durability mode"
+                                                : "the database is not open", -1);
+    return SQLITE_MISUSE;
+  }
+  rc = sqlite3_exec(pDb->db, eMode==SQLW_DURABLE ?
+         "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=FULL" :
+         "PRAGMA locking_mode=EXCLUSIVE; PRAGMA synchronous=NORMAL", 0, 0, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(pDb->db, "PRAGMA journal_mode=WAL", -1, &pStmt, 0);
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_step(pStmt);
+    if( rc==SQLITE_ROW ){
+      zMode = (const char*)sqlite3_column_text(pStmt, 0);
+      rc = SQLITE_OK;
+    }
+  }
+  if( rc==SQLITE_OK && (zMode==0 || sqlite3_stricmp(zMode, "wal")!=0) ){
+    /* SQLite keeps the old mode, silently, when it cannot use WAL (an in-memory
+    ** database, say): say so instead of pretending. */
+    char *zMsg = sqlite3_mprintf("the database cannot use WAL (journal mode stays %s)",
+                                 zMode ? zMode : "unknown");
+    sqlite3_finalize(pStmt);
+    engineSetError(pDb, SQLITE_ERROR, zMsg ? zMsg : "the database cannot use WAL", -1);
+    sqlite3_free(zMsg);
+    return SQLITE_ERROR;
+  }
+  if( rc ){
+    engineSetError(pDb, rc, sqlite3_errmsg(pDb->db), -1);
+  }else{
+    engineSetError(pDb, SQLITE_OK, 0, -1);
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
 int sqlw_errcode(sqlw_db *pDb){
   return pDb ? pDb->rc : SQLITE_MISUSE;
 }

@@ -85,6 +85,24 @@ unsigned char *sqlw_export(sqlw_db *pDb, int64_t *pnByte);
 */
 int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n);
 
+/*
+** Storage modes for a persistent database (chosen by measurement: docs/decisions.md).
+** Both use WAL under exclusive locking (the pool VFS has no shared memory, and one
+** connection owns the database), which turns each commit into one appended, flushed
+** write instead of a journal's several.
+*/
+#define SQLW_DURABLE  0   /* synchronous=FULL: a commit is flushed before it returns */
+#define SQLW_RELAXED  1   /* synchronous=NORMAL: a crash may lose the latest commits,
+                          ** never half of one; several times faster for small writes */
+
+/*
+** Puts the main database in storage mode eMode (SQLW_DURABLE or SQLW_RELAXED). Call it
+** right after sqlw_open, before the first statement. Returns SQLITE_OK, SQLITE_MISUSE
+** for an unknown mode, or the error that kept SQLite from entering WAL mode (then
+** sqlw_errmsg says why).
+*/
+int sqlw_set_durability(sqlw_db *pDb, int eMode);
+
 /* The extended code, message and SQL byte offset (-1 if none) of the last failure. */
 int sqlw_errcode(sqlw_db *pDb);
 const char *sqlw_errmsg(sqlw_db *pDb);

@@ -85,6 +85,10 @@ WASM_EXPORT(import_image) int wasmImportImage(sqlw_db *pDb, const unsigned char 
   return sqlw_import(pDb, a, n);
 }
 
+WASM_EXPORT(set_durability) int wasmSetDurability(sqlw_db *pDb, int eMode){
+  return sqlw_set_durability(pDb, eMode);
+}
+
 WASM_EXPORT(errcode) int wasmErrcode(sqlw_db *pDb){
   return sqlw_errcode(pDb);
 }
