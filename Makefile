@@ -43,7 +43,7 @@ WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_ap
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
-DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/host-node.js
+DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/host-node.js dist/host-browser.js
 
 # ---- native -------------------------------------------------------------------------
 NATIVE_OBJ := $(patsubst src/core/%.c,build/native/%.o,$(CORE_SRC)) \
@@ -68,7 +68,7 @@ build/%.flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
 
-.PHONY: FORCE build setup test test-native test-node fuzz fuzz-quick bench size clean check-imports
+.PHONY: FORCE build setup test test-native test-node test-browser fuzz fuzz-quick bench size clean check-imports
 
 setup:
 	@bash scripts/setup.sh
@@ -105,6 +105,10 @@ dist/host-node.js: src/host/node/host.js
 	@mkdir -p $(@D)
 	cp $< $@
 
+dist/host-browser.js: src/host/browser/host.js
+	@mkdir -p $(@D)
+	cp $< $@
+
 # The module must import only the host interface: no WASI, nothing else.
 check-imports: dist/sqlite-worker.wasm
 	@bad=$$(wasm-objdump -x -j Import $< | grep -E '<-' | grep -v ' <- host\.' || true); \
@@ -137,8 +141,17 @@ build/asan/host_posix.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_C)
 	@mkdir -p $(@D)
 	clang $(ASAN_FLAGS) $(INCLUDES) $(WARN) -c $< -o $@
 
-build/asan/test-native: $(TEST_NATIVE_SRC) $(wildcard tests/native/*.h) $(ASAN_OBJ)
-	clang $(ASAN_FLAGS) $(INCLUDES) -Itests/native $(WARN) $(TEST_NATIVE_SRC) $(ASAN_OBJ) -lm -o $@
+# The native tests run over a fault-injecting shim (tests/native/faulthost.c): they link
+# a second build of the POSIX host whose file functions are renamed out of its way.
+SHIM_RENAME := $(foreach f,open close read write truncate size sync,-Dhost_$(f)=posix_host_$(f))
+ASAN_TEST_OBJ := $(filter-out build/asan/host_posix.o,$(ASAN_OBJ)) build/asan/host_posix_shim.o
+
+build/asan/host_posix_shim.o: src/host/posix/host_posix.c src/core/host.h $(SQLITE_C) build/asan.flags
+	@mkdir -p $(@D)
+	clang $(ASAN_FLAGS) $(INCLUDES) $(WARN) $(SHIM_RENAME) -c $< -o $@
+
+build/asan/test-native: $(TEST_NATIVE_SRC) $(wildcard tests/native/*.h) $(ASAN_TEST_OBJ)
+	clang $(ASAN_FLAGS) $(INCLUDES) -Itests/native $(WARN) $(TEST_NATIVE_SRC) $(ASAN_TEST_OBJ) -lm -o $@
 
 # SQLite is instrumented for coverage too: an imported image is decoded by SQLite's
 # own code, which the import fuzzer must be able to steer through.
@@ -168,7 +181,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm $(DIST_JS) \
 	  build/asan/test-native $(FUZZ_TARGETS)
-	@$(MAKE) --no-print-directory check-imports test-native fuzz-quick test-node
+	@$(MAKE) --no-print-directory check-imports test-native fuzz-quick test-node test-browser
 
 test-native: setup build/asan/test-native
 	@d=$$(mktemp -d) && cd $$d && \
@@ -193,6 +206,10 @@ fuzz: setup $(FUZZ_TARGETS)
 
 test-node: build
 	node --test tests/node/
+
+# Browser tests: headless Debian chromium (SQLW_BROWSER=firefox for Firefox ESR).
+test-browser: build
+	node --test --test-concurrency=1 tests/browser/
 
 # ---- bench and size -----------------------------------------------------------------
 build/native/bench-native: bench/bench_native.c build/native/libsqlw.a
