@@ -82,6 +82,9 @@ unsigned char *sqlw_export(sqlw_db *pDb, int64_t *pnByte);
 ** a sound SQLite database are refused with SQLITE_NOTADB or SQLITE_CORRUPT and leave the
 ** database untouched. a is only read. Returns the result code (also in the result
 ** buffer). Fails with SQLITE_BUSY inside an open transaction.
+** The imported pages are the image's, except that the header's file change counter
+** (bytes 24-27 and 92-95) and schema cookie (40-43) advance as for any write, so that
+** anything holding the old database's pages sees it changed.
 */
 int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n);
 

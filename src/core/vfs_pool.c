@@ -356,7 +356,12 @@ static int poolOpen(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *pFile,
         return SQLITE_FULL;
       }
       p = pPool->apSlot[i];
+      /* Drop whatever a previous file left in the slot, durably, before the header
+      ** names the new file: a release's truncation may not have reached storage, and
+      ** a stale journal under a fresh header would be "hot" after a crash and roll
+      ** the database back past committed transactions. */
       rc = poolRc(host_truncate(p->h, (double)POOL_HEADER), SQLITE_IOERR_TRUNCATE);
+      if( rc==SQLITE_OK ) rc = poolRc(host_sync(p->h), SQLITE_IOERR_FSYNC);
       if( rc ) return rc;
       p->eState = SLOT_USED;
       p->flags = flags & (SQLITE_OPEN_MAIN_DB|SQLITE_OPEN_MAIN_JOURNAL|SQLITE_OPEN_WAL
