@@ -184,15 +184,19 @@ static int poolCount(sqlw_pool *pPool, int eState){
 ** the commit point of a DELETE-mode journal), then the data is dropped.
 */
 static int poolRelease(PoolSlot *p){
+  PoolSlot old = *p;
   int rc;
   p->eState = SLOT_FREE;
   p->flags = 0;
   p->zPath[0] = 0;
   rc = poolWriteHeader(p);
-  if( rc==SQLITE_OK ){
-    rc = poolRc(host_truncate(p->h, (double)POOL_HEADER), SQLITE_IOERR_TRUNCATE);
+  if( rc ){
+    /* Storage may still name the file: so must memory, or a later claim could give
+    ** the same path to a second slot. */
+    *p = old;
+    return rc;
   }
-  return rc;
+  return poolRc(host_truncate(p->h, (double)POOL_HEADER), SQLITE_IOERR_TRUNCATE);
 }
 
 /* xClose: ends a file's use of its slot, or frees a memory file. */

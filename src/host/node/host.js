@@ -11,12 +11,22 @@
 // Errors: host.h forbids exceptions crossing into C, so every import catches and
 // returns the most specific negative SQLite code (values from sqlite3.h, listed below).
 //
-// Not done: no locking (the core runs one connection per file per process in tests),
-// no directory sync after create/delete.
+// Pools: openPool() gives the core's pool VFS (src/core/vfs_pool.c) a folder of slot
+// files under the root, laid out and driven as the browser host does over OPFS
+// (src/host/browser/host.js): the same pool object (stat, grow, shrink, wipe, close), so
+// one contract suite runs against both.
+//   <root>/<encoded database name>/slot-0000, slot-0001, …
+//
+// Not done: no locking (the core runs one connection per file per process in tests,
+// and a pool belongs to one connection), no directory sync after create/delete.
+//
+// This file is served from dist/ as host-node.js, beside errors.js: its import path is
+// that layout's.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomFillSync } from 'node:crypto';
+import { SQLiteError } from './errors.js';
 
 // SQLite open flags (sqlite3.h) that a host file open honours. SQLITE_OPEN_READONLY
 // (0x1) needs no test of its own: without READWRITE a file opens read-only.
@@ -24,10 +34,14 @@ const SQLITE_OPEN_READWRITE = 0x2;
 const SQLITE_OPEN_CREATE = 0x4;
 const SQLITE_OPEN_EXCLUSIVE = 0x10;
 
-// Result codes returned negated (sqlite3.h; SQLITE_IOERR_x = 10 | (n << 8)).
+// Result codes (sqlite3.h; SQLITE_IOERR_x = 10 | (n << 8)): the imports return them
+// negated, openPool's errors carry them.
+const SQLITE_NOMEM = 7;
 const SQLITE_READONLY = 8;
+const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CANTOPEN = 14;
+const SQLITE_MISUSE = 21;
 const SQLITE_IOERR_READ = 266;
 const SQLITE_IOERR_WRITE = 778;
 const SQLITE_IOERR_FSYNC = 1034;
@@ -42,9 +56,56 @@ const SQLITE_IOERR_DELETE_NOENT = 5898;
 // the same as the browser host's.
 const RANDOM_CHUNK = 65536;
 
+// Counters of sqlw_pool_stat (SQLW_POOL_* in src/core/sqlw.h).
+const POOL_SLOTS = 1;
+const POOL_FREE = 2;
+const POOL_CORRUPT = 3;
+const POOL_OPEN = 4;
+const POOL_WANTED = 5;
+
+// Slot files of a pool folder, as the browser host names them.
+const SLOT_PREFIX = 'slot-';
+const SLOT_RE = /^slot-(\d{4,})$/;
+// Longest pool name in UTF-8 bytes (POOL_NAME_MAX of vfs_pool.c).
+const NAME_MAX = 64;
+// Most slots one grow() adds: a bound, so a confused pool cannot make the host loop.
+const GROW_MAX = 64;
+
+const textEncoder = new TextEncoder();
+
 /* True when a Node fs error means the storage is full (→ SQLITE_FULL). */
 function isFull(e) {
   return e?.code === 'ENOSPC' || e?.code === 'EDQUOT';
+}
+
+/* The folder name of database `name`: reversible, and never '.' or '..'. */
+function folderName(name) {
+  return encodeURIComponent(name).replace(/\./g, '%2E');
+}
+
+/* The slot file name of index i: slot-0000 … slot-9999, slot-10000 … */
+function slotName(i) {
+  return SLOT_PREFIX + String(i).padStart(4, '0');
+}
+
+/* The SQLITE_MISUSE error of a call made the wrong way. */
+function misuse(message) {
+  return new SQLiteError(message, { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+}
+
+/* The error of a file system call that failed, with the SQLite code that describes it. */
+function fsError(message, e) {
+  const [code, errno] = isFull(e) ? ['SQLITE_FULL', SQLITE_FULL] : ['SQLITE_CANTOPEN', SQLITE_CANTOPEN];
+  return new SQLiteError(`${message}: ${e?.code ?? e?.name ?? 'Error'}: ${e?.message ?? e}`, { code, errno, cause: e });
+}
+
+/* Throws SQLITE_MISUSE unless name is a valid pool name (1..64 bytes, no '/', no NUL). */
+function checkName(name) {
+  if (typeof name !== 'string') throw misuse(`a database name must be a string, not ${typeof name}`);
+  const n = textEncoder.encode(name).length;
+  if (n < 1 || n > NAME_MAX || name.includes('/') || name.includes('\0')) {
+    throw misuse(`a database name is 1 to ${NAME_MAX} bytes of UTF-8 without '/' or U+0000: ${JSON.stringify(name)}`);
+  }
 }
 
 /**
@@ -53,7 +114,9 @@ function isFull(e) {
  * log: optional function (level, message) receiving the core's log lines (level 0 error,
  *   1 warning, 2 debug); by default they go to console.error/warn/debug.
  * Returns { imports: { host: {...} }, attach(memory) }: pass it to loadCore, which calls
- * attach once with the module's memory before the first import can run.
+ * attach once with the module's memory before the first import can run. Also
+ *   openPool(core, name, options) → Promise<NodePool>: the database `name` as a pool of
+ *   slot files in <root>/<encoded name>/ (see openPool below).
  */
 export function createNodeHost({ root = process.cwd(), log } = {}) {
   const rootDir = path.resolve(root);
@@ -62,6 +125,8 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
   // handles[h] = fd, or -1 for a free slot; free slots are reused lowest first so that
   // handles stay small as host.h asks.
   const handles = [];
+  // The pools open in this host, by database name (null while one is being opened).
+  const pools = new Map();
 
   /* The bytes [ptr, ptr+n) of wasm memory; a fresh view, since memory may have grown. */
   function bytes(ptr, n) {
@@ -104,6 +169,11 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
       // No exception may reach C: the error becomes the code SQLite expects.
       return e?.code === 'EROFS' ? -SQLITE_READONLY : -SQLITE_CANTOPEN;
     }
+    return register(fd);
+  }
+
+  /* Puts fd in the handle table. Returns its handle number. */
+  function register(fd) {
     let h = handles.indexOf(-1);
     if (h < 0) h = handles.push(fd) - 1;
     else handles[h] = fd;
@@ -248,9 +318,13 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
     return Number.isFinite(offset) ? offset : 0;
   }
 
-  /* host_log: passes one log line to the `log` option or the console. */
+  /* host_log: passes one log line of the core to the `log` option or the console. */
   function hostLog(level, ptr, n) {
-    const message = decoder.decode(bytes(ptr, n));
+    emit(level, decoder.decode(bytes(ptr, n)));
+  }
+
+  /* Writes a log line at level (0 error, 1 warning, 2 debug) to `log` or the console. */
+  function emit(level, message) {
     if (log) {
       try {
         log(level, message);
@@ -265,6 +339,257 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
     else console.debug(`sqlite-worker: ${message}`);
   }
 
+  /* Reads the NUL-terminated UTF-8 string at ptr of wasm memory ('' for 0). */
+  function cString(ptr) {
+    if (!ptr) return '';
+    const u8 = new Uint8Array(memory.buffer);
+    const end = u8.indexOf(0, ptr);
+    return decoder.decode(u8.subarray(ptr, end < 0 ? u8.length : end));
+  }
+
+  /* Closes handle h and frees its entry; a second call is a no-op. Never throws. */
+  function release(h) {
+    const fd = fdOf(h);
+    if (fd < 0) return;
+    handles[h] = -1;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // A descriptor that cannot be closed is unusable anyway; nothing to recover.
+    }
+  }
+
+  /*
+  ** Creates slot file `index` of folder `dir` (it must not exist) and opens it. Returns
+  ** its handle. Throws SQLITE_FULL (no space) or SQLITE_CANTOPEN.
+  */
+  function createSlot(dir, index, dbName) {
+    const file = path.join(dir, slotName(index));
+    try {
+      return register(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644));
+    } catch (e) {
+      throw fsError(`cannot create ${slotName(index)} of database ${JSON.stringify(dbName)}`, e);
+    }
+  }
+
+  /**
+   * One database name's pool, open in this host. Created by openPool; owns the handles
+   * of its slots until close(). The same shape as the browser host's pool.
+   */
+  class NodePool {
+    #x;
+    #dir;
+    #slots;          // [{ h, index }] of this pool's slots
+    #nextIndex;      // index of the next slot file to create
+    #closed = false;
+
+    constructor(x, id, name, dir, nextIndex, { minFree, initial }) {
+      this.#x = x;
+      this.#dir = dir;
+      this.#slots = [];
+      this.#nextIndex = nextIndex;
+      /** The pool of the core (a wasm pointer). */
+      this.id = id;
+      /** The database name. */
+      this.name = name;
+      /** The VFS name to open the database with: core.open('/' + name, { vfs }). */
+      this.vfs = cString(x.pool_vfs(id));
+      /** Free slots grow() keeps in reserve beyond what the core asks for. */
+      this.minFree = minFree;
+      /** Slots grow() keeps at least. */
+      this.initial = initial;
+    }
+
+    /** The pool's counters: { slots, free, corrupt, open, wanted }. */
+    stat() {
+      this.#check();
+      const s = (op) => this.#x.pool_stat(this.id, op);
+      return { slots: s(POOL_SLOTS), free: s(POOL_FREE), corrupt: s(POOL_CORRUPT), open: s(POOL_OPEN), wanted: s(POOL_WANTED) };
+    }
+
+    /**
+     * Adds slot files until the core wants no more, at least `minFree` are free and at
+     * least `initial` exist (at most 64 per call). Call it between requests. Returns
+     * the slots added. Throws SQLiteError SQLITE_FULL / SQLITE_CANTOPEN when a slot
+     * cannot be created.
+     */
+    async grow() {
+      this.#check();
+      let added = 0;
+      while (added < GROW_MAX) {
+        const { slots, free, wanted } = this.stat();
+        if (wanted <= 0 && free >= this.minFree && slots >= this.initial) break;
+        const h = createSlot(this.#dir, this.#nextIndex, this.name);
+        this.#add(h, this.#nextIndex);
+        this.#nextIndex++;
+        added++;
+      }
+      return added;
+    }
+
+    /**
+     * Removes free slots beyond `keepFree` (default minFree): their handles are closed
+     * and their files deleted. Returns the slots removed. Throws SQLiteError
+     * SQLITE_IOERR_DELETE when a file cannot be removed (its slot is gone from the pool).
+     */
+    async shrink(keepFree = this.minFree) {
+      this.#check();
+      let removed = 0;
+      while (this.stat().free > keepFree) {
+        const h = this.#x.pool_take_free(this.id);
+        if (h < 0) break;
+        const slot = this.#slots.find((s) => s.h === h);
+        this.#slots = this.#slots.filter((s) => s.h !== h);
+        release(h);
+        if (slot) {
+          try {
+            fs.unlinkSync(path.join(this.#dir, slotName(slot.index)));
+          } catch (e) {
+            throw new SQLiteError(`cannot delete ${slotName(slot.index)} of database ${JSON.stringify(this.name)}: ${e?.message}`,
+              { code: 'SQLITE_IOERR_DELETE', errno: SQLITE_IOERR_DELETE, cause: e });
+          }
+        }
+        removed++;
+      }
+      return removed;
+    }
+
+    /**
+     * Frees every slot: the database is gone, the slot files stay for reuse.
+     * Throws SQLiteError SQLITE_BUSY while the database is open.
+     */
+    wipe() {
+      this.#check();
+      const rc = this.#x.pool_wipe(this.id);
+      if (rc !== 0) throw this.#error(rc);
+    }
+
+    /**
+     * Unregisters the pool's VFS and closes every slot handle. A second call is a
+     * no-op. Throws SQLiteError SQLITE_BUSY while a file of the pool is open.
+     */
+    close() {
+      if (this.#closed) return;
+      const rc = this.#x.pool_destroy(this.id);
+      if (rc !== 0) throw this.#error(rc);
+      this.#closed = true;
+      for (const { h } of this.#slots) release(h);
+      this.#slots = [];
+      pools.delete(this.name);
+    }
+
+    /** True once close() has succeeded. */
+    get closed() {
+      return this.#closed;
+    }
+
+    /*
+    ** Adds handle h (slot file `index`) to the core's pool; from here on close()
+    ** releases it. A corrupt slot is kept (the core sets it aside, and opening the
+    ** database then fails with SQLITE_CORRUPT); any other failure throws the core's
+    ** error.
+    */
+    #add(h, index) {
+      this.#slots.push({ h, index });
+      const rc = this.#x.pool_add_slot(this.id, h);
+      if (rc === SQLITE_CORRUPT) {
+        emit(1, `database ${JSON.stringify(this.name)}: ${slotName(index)}: ${cString(this.#x.pool_errmsg(this.id))}`);
+        return;
+      }
+      if (rc !== 0) throw this.#error(rc);
+    }
+
+    /* The SQLiteError of a failed pool call with result code rc. */
+    #error(rc) {
+      const code = cString(this.#x.code_name(rc)) || 'SQLITE_ERROR';
+      return new SQLiteError(cString(this.#x.pool_errmsg(this.id)) || code, { code, errno: rc });
+    }
+
+    /* Throws SQLITE_MISUSE once the pool is closed. */
+    #check() {
+      if (this.#closed) throw misuse(`the pool of database ${JSON.stringify(this.name)} is closed`);
+    }
+
+    /* Used by openPool only: adds a slot file opened before the pool existed. */
+    static adopt(pool, h, index) {
+      pool.#add(h, index);
+    }
+  }
+
+  /**
+   * Opens the pool of database `name`: its folder under the root (created if missing),
+   * every slot file in it, the core's pool over them, then grows it to `initial` slots
+   * with `minFree` free.
+   * core: the Core of loadCore (its exports drive the pool).
+   * options: { initial = 6, minFree = 4 }.
+   * Returns a NodePool; open the database with core.open('/' + name, { vfs: pool.vfs }).
+   * Throws SQLiteError: SQLITE_MISUSE for a bad name or a pool open here already;
+   * SQLITE_CANTOPEN / SQLITE_FULL when a file cannot be opened or created; the core's
+   * code when a slot cannot be added. Nothing stays open after a failure.
+   */
+  async function openPool(core, name, { initial = 6, minFree = 4 } = {}) {
+    const x = core?.exports;
+    if (!x || typeof x.pool_create !== 'function') throw misuse('openPool needs the core returned by loadCore');
+    if (!memory) throw misuse('openPool needs a host attached to a core (pass the host to loadCore first)');
+    checkName(name);
+    if (pools.has(name)) throw misuse(`database ${JSON.stringify(name)} is open in this host already`);
+    pools.set(name, null); // reserved while the files are being opened
+
+    const opened = [];   // { h, index } opened and not yet given to the pool
+    let id = 0;
+    let pool = null;
+    try {
+      const dir = path.join(rootDir, folderName(name));
+      let entries;
+      try {
+        fs.mkdirSync(dir, { recursive: true });
+        entries = fs.readdirSync(dir);
+      } catch (e) {
+        throw fsError(`cannot open the folder of database ${JSON.stringify(name)}`, e);
+      }
+      const indexes = entries.map((file) => SLOT_RE.exec(file)).filter(Boolean).map((m) => Number(m[1])).sort((a, b) => a - b);
+      for (const index of indexes) {
+        try {
+          opened.push({ h: register(fs.openSync(path.join(dir, slotName(index)), fs.constants.O_RDWR)), index });
+        } catch (e) {
+          throw fsError(`cannot open ${slotName(index)} of database ${JSON.stringify(name)}`, e);
+        }
+      }
+      const nextIndex = indexes.length ? indexes[indexes.length - 1] + 1 : 0;
+
+      const zName = textEncoder.encode(name);
+      const p = x.scratch(zName.length + 1);
+      if (!p) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+      const u8 = new Uint8Array(memory.buffer);
+      u8.set(zName, p);
+      u8[p + zName.length] = 0;
+      id = x.pool_create(p);
+      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+      pool = new NodePool(x, id, name, dir, nextIndex, { minFree, initial });
+      while (opened.length) {
+        const { h, index } = opened.shift();
+        NodePool.adopt(pool, h, index);
+      }
+      await pool.grow();
+      pools.set(name, pool);
+      return pool;
+    } catch (e) {
+      // Undo everything; the first error is the one worth reporting.
+      if (pool) {
+        try {
+          pool.close();
+        } catch {
+          // Nothing of a pool that never served a database can be open: ignored.
+        }
+      } else if (id) {
+        x.pool_destroy(id);
+      }
+      for (const { h } of opened) release(h);
+      pools.delete(name);
+      throw e;
+    }
+  }
+
   return {
     imports: {
       host: {
@@ -276,5 +601,6 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
     attach(mem) {
       memory = mem;
     },
+    openPool,
   };
 }
