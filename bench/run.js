@@ -1,7 +1,8 @@
-// run.js — `make bench`: W1 (100,000 inserts in one transaction, one run-many call)
-// natively (bench/bench_native.c, gcc -O2, POSIX host with real fsync) and in Node on
-// the wasm build (node:fs host, same filesystem), printed as a table with the ratio.
-// Later issues add the browser workloads and the peer libraries to this table.
+// run.js — `make bench`: the design's workloads natively (bench/bench_native.c, gcc -O2,
+// POSIX host with a real fsync), in Node on the wasm build (node:fs host), and in
+// headless Chromium in a dedicated worker on OPFS (bench/browser/), printed as tables
+// with the ratio to native measured in the same run, on the same filesystem.
+// BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=0 skips the browser.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { loadCore } from '../dist/core.js';
 import { encodeParamSets } from '../dist/codec.js';
 import { createNodeHost } from '../dist/host-node.js';
 import { w1Rows, CREATE_T, INSERT_T } from './workload.js';
+import { startServer } from '../tests/browser/server.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -86,14 +88,67 @@ function wasmW1Loop(core) {
   return median(times);
 }
 
-function nativeW1(dir) {
-  const out = execFileSync(path.join(root, 'build/native/bench-native'), [dir, String(RUNS)]);
+/* Runs the native benchmark in dir; the pool workloads in the given mode. */
+function nativeBench(dir, journal = 'wal', sync = 'full') {
+  const out = execFileSync(path.join(root, 'build/native/bench-native'),
+    [dir, String(RUNS), journal, sync]);
   return JSON.parse(out.toString());
 }
 
+/* The journal modes measured in the browser, the default first. */
+const MODES = [['wal', 'full'], ['wal', 'normal'], ['delete', 'full'], ['truncate', 'full'], ['persist', 'full']];
+
+/*
+** Runs W1/W2/W5 in headless Chromium (Debian's) in a dedicated worker on OPFS, RUNS
+** rounds per mode. Returns { 'wal/full': { w1, w2, w5 }, ... } of medians in ms.
+*/
+async function browserBench(profile) {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const server = await startServer({ port: 8790 });
+  const browser = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`[bench page] ${e.message}`));
+    await page.goto(`${server.origin}/bench/browser/index.html`, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.bench !== undefined);
+    const out = {};
+    for (const [journal, sync] of MODES) {
+      const rounds = [];
+      for (let round = 0; round < RUNS; round++) {
+        rounds.push(await page.evaluate((a) => window.bench.run(a), { journal, sync, round }));
+      }
+      out[`${journal}/${sync}`] = {
+        w1: median(rounds.map((r) => r.w1)),
+        w2: median(rounds.map((r) => r.w2)),
+        w5: median(rounds.map((r) => r.w5)),
+      };
+    }
+    return out;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/* Prints a markdown table. */
+function table(head, rows) {
+  console.log(`| ${head.join(' | ')} |`);
+  console.log(`|${head.map((h, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+}
+
+const f1 = (ms) => ms.toFixed(1);
+const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-bench-'));
 try {
-  const native = nativeW1(dir);
+  const native = nativeBench(dir);
   const core = await loadCore({
     wasm: fs.readFileSync(path.join(root, 'dist/sqlite-worker.wasm')),
     host: createNodeHost({ root: dir }),
@@ -101,19 +156,31 @@ try {
   const file = await wasmW1(core, dir, 'host');
   const mem = await wasmW1(core, dir, 'memdb');
   const loop = wasmW1Loop(core);
-  const table = [
-    ['W1 100k inserts, 1 tx, file', 'native: C loop, gcc -O2, POSIX fsync', native.w1_file_ms, 1],
-    ['W1 100k inserts, 1 tx, file', 'wasm in Node: runMany, node:fs', file.total, file.total / native.w1_file_ms],
-    ['W1 100k inserts, 1 tx, memdb', 'native: C loop, gcc -O2', native.w1_mem_ms, 1],
-    ['W1 100k inserts, 1 tx, memdb', 'wasm in Node: C loop (one run_many call)', loop, loop / native.w1_mem_ms],
-    ['W1 100k inserts, 1 tx, memdb', 'wasm in Node: runMany (encode + call)', mem.total, mem.total / native.w1_mem_ms],
-    ['  of which JS encoding of the rows', 'wasm in Node', mem.encode, null],
-  ];
   console.log(`SQLite Worker benchmark: medians of ${RUNS} runs; ${os.cpus().length} cores; Node ${process.version}`);
-  console.log('| workload | where | ms | × native |');
-  console.log('|---|---|---:|---:|');
-  for (const [w, where, ms, ratio] of table) {
-    console.log(`| ${w} | ${where} | ${ms.toFixed(1)} | ${ratio == null ? '' : ratio.toFixed(2) + '×'} |`);
+  console.log('\nW1 = 100,000 inserts in one transaction (one run-many call)\n');
+  table(['workload', 'where', 'ms', '× native'], [
+    ['W1, file', 'native: C loop, gcc -O2, POSIX fsync', f1(native.w1_file_ms), '1.00×'],
+    ['W1, file', 'wasm in Node: runMany, node:fs', f1(file.total), ratio(file.total, native.w1_file_ms)],
+    ['W1, memdb', 'native: C loop, gcc -O2', f1(native.w1_mem_ms), '1.00×'],
+    ['W1, memdb', 'wasm in Node: C loop (one run_many call)', f1(loop), ratio(loop, native.w1_mem_ms)],
+    ['W1, memdb', 'wasm in Node: runMany (encode + call)', f1(mem.total), ratio(mem.total, native.w1_mem_ms)],
+    ['  JS encoding of the rows', 'wasm in Node', f1(mem.encode), ''],
+  ]);
+  if (process.env.BENCH_BROWSER !== '0') {
+    const profile = path.join(dir, 'profile');
+    const browser = await browserBench(profile);
+    const rows = [];
+    for (const [journal, sync] of MODES) {
+      const n = nativeBench(dir, journal, sync);
+      const b = browser[`${journal}/${sync}`];
+      const mode = `${journal.toUpperCase()}${journal === 'wal' ? ' (exclusive)' : ''} / ${sync.toUpperCase()}`;
+      rows.push([mode, 'W1', f1(b.w1), f1(n.w1_pool_ms), ratio(b.w1, n.w1_pool_ms)]);
+      rows.push([mode, 'W2', f1(b.w2), f1(n.w2_pool_ms), ratio(b.w2, n.w2_pool_ms)]);
+      rows.push([mode, 'W5', f1(b.w5), f1(n.w5_pool_ms), ratio(b.w5, n.w5_pool_ms)]);
+    }
+    console.log('\nChromium, dedicated worker, OPFS pool VFS; native: the same C on POSIX files (gcc -O2, fsync)');
+    console.log('W1 as one run_many call; W2 = 1,000 autocommit inserts and W5 = 10,000 reads by random id, one request each\n');
+    table(['journal / synchronous', 'workload', 'Chromium ms', 'native ms', '× native'], rows);
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

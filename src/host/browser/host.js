@@ -1,0 +1,751 @@
+// host.js — the browser implementation of the core's host imports (src/core/host.h),
+// for a dedicated worker, over OPFS sync access handles.
+//
+// A browser creates OPFS access handles only asynchronously, while SQLite calls its VFS
+// synchronously. So the storage of one database name is a pool (docs/pool-format.md):
+// a folder of slot files whose handles this host opens up front, before the core needs
+// them; the core's pool VFS (src/core/vfs_pool.c) maps SQLite's files onto them. The host
+// imports then work on those handles only: `open` fails (SQLITE_CANTOPEN), `delete` and
+// `access` find no file, and `close` refuses a slot, which only its pool closes.
+//
+// Layout in the origin's OPFS:
+//   sqlite-worker/                    one folder for everything of this library
+//     <encoded database name>/        one folder per pool (encodeURIComponent, '.' → %2E)
+//       slot-0000, slot-0001, …       the slot files
+//
+// Shape:
+//   const host = createBrowserHost({ log });
+//   const core = await loadCore({ wasm, host });          // imports + attach(memory)
+//   const pool = await host.openPool(core, 'app', { initial: 6, minFree: 4 });
+//   const db = core.open('/app', { vfs: pool.vfs });
+//   …; await pool.grow();                                 // between requests
+//   db.close(); pool.close();                              // releases the handles
+//   await host.listDatabases(); await host.deleteDatabase('app'); await host.wipeAll();
+//
+// Errors: host.h forbids exceptions crossing into C, so every import catches, remembers
+// the exception (host.lastError()) and returns the most specific negative SQLite code.
+// The async management calls throw SQLiteError (src/js/errors.js):
+//   SQLITE_BUSY (errno 5)  the pool's files are held by another worker or tab (or a
+//     reloading tab's handles were not released within `busyTimeout`), or the pool is
+//     open here and cannot be deleted.
+//   SQLITE_WORKER_PERSISTENCE_UNAVAILABLE (errno 0: no SQLite code describes it; branch
+//     on `code`)  no OPFS, OPFS refused (private browsing: SecurityError), or no sync
+//     access handles (not a dedicated worker); the message says which.
+//   SQLITE_MISUSE  a bad database name, or a pool opened twice in one worker.
+//
+// This file is served from dist/ as host-browser.js, beside errors.js: its import path
+// is that layout's.
+//
+// Not done here: deciding when to grow (the caller calls pool.grow() between requests),
+// and any coordination between tabs (a later layer's Web Locks).
+
+import { SQLiteError } from './errors.js';
+
+// Result codes (sqlite3.h); the imports return them negated.
+const SQLITE_MISUSE = 21;
+const SQLITE_BUSY = 5;
+const SQLITE_CORRUPT = 11;
+const SQLITE_FULL = 13;
+const SQLITE_CANTOPEN = 14;
+const SQLITE_IOERR_READ = 266;
+const SQLITE_IOERR_WRITE = 778;
+const SQLITE_IOERR_FSYNC = 1034;
+const SQLITE_IOERR_TRUNCATE = 1546;
+const SQLITE_IOERR_FSTAT = 1802;
+const SQLITE_IOERR_DELETE = 2570;
+const SQLITE_IOERR_CLOSE = 4106;
+const SQLITE_IOERR_DELETE_NOENT = 5898;
+
+// Counters of sqlw_pool_stat (SQLW_POOL_* in src/core/sqlw.h).
+const POOL_SLOTS = 1;
+const POOL_FREE = 2;
+const POOL_CORRUPT = 3;
+const POOL_OPEN = 4;
+const POOL_WANTED = 5;
+
+/** The code of the error thrown when the browser cannot persist anything. */
+export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
+
+// The folder of this library in the origin's OPFS, and the names of slot files in it.
+const ROOT_FOLDER = 'sqlite-worker';
+const SLOT_PREFIX = 'slot-';
+const SLOT_RE = /^slot-(\d{4,})$/;
+// Longest pool name in UTF-8 bytes (POOL_NAME_MAX of vfs_pool.c).
+const NAME_MAX = 64;
+// crypto.getRandomValues fills at most this many bytes per call.
+const RANDOM_CHUNK = 65536;
+// Most slots one grow() adds: a bound, so a confused pool cannot make the host loop.
+const GROW_MAX = 64;
+// How long openPool retries by default while another holder keeps a slot open. Above
+// 2 s because Chromium lets a terminated worker's running task go on for 2 s before
+// stopping it (and only then releases its handles): a reloading tab's old worker may
+// hold the database that long.
+const BUSY_TIMEOUT_MS = 3000;
+// First wait after NoModificationAllowedError, doubled up to BACKOFF_MAX_MS.
+const BACKOFF_FIRST_MS = 25;
+const BACKOFF_MAX_MS = 400;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/* The OPFS folder name of database `name`: reversible, and never '.' or '..'. */
+function folderName(name) {
+  return encodeURIComponent(name).replace(/\./g, '%2E');
+}
+
+/* The slot file name of index i: slot-0000 … slot-9999, slot-10000 … */
+function slotName(i) {
+  return SLOT_PREFIX + String(i).padStart(4, '0');
+}
+
+/* A promise resolved after ms milliseconds. */
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/* The SQLITE_BUSY error of a pool held elsewhere. */
+function busy(message, cause) {
+  return new SQLiteError(message, { code: 'SQLITE_BUSY', errno: SQLITE_BUSY, cause });
+}
+
+/* The error of a browser that cannot persist (see the file header). */
+function unavailable(reason, cause) {
+  return new SQLiteError(`persistence unavailable: ${reason}`, { code: PERSISTENCE_UNAVAILABLE, errno: 0, cause });
+}
+
+/* The SQLITE_MISUSE error of a call made the wrong way. */
+function misuse(message) {
+  return new SQLiteError(message, { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+}
+
+/* The error of an OPFS call that failed for a reason of its own, with its code. */
+function ioError(message, code, errno, cause) {
+  return new SQLiteError(`${message}: ${cause?.name ?? 'Error'}: ${cause?.message ?? cause}`, { code, errno, cause });
+}
+
+/* Throws SQLITE_MISUSE unless name is a valid pool name: 1..64 bytes of UTF-8 (so no
+** lone surrogate, which UTF-8 cannot carry), no '/', no NUL. */
+function checkName(name) {
+  if (typeof name !== 'string') throw misuse(`a database name must be a string, not ${typeof name}`);
+  const n = textEncoder.encode(name).length;
+  if (n < 1 || n > NAME_MAX || name.includes('/') || name.includes('\0') || /\p{Cs}/u.test(name)) {
+    throw misuse(`a database name is 1 to ${NAME_MAX} bytes of UTF-8 without '/' or U+0000: ${JSON.stringify(name)}`);
+  }
+}
+
+/*
+** The origin's OPFS root. Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE when there is no
+** OPFS, when the browser refuses it (private browsing), or when this is not a context
+** with sync access handles (only dedicated workers have them).
+*/
+async function opfsRoot() {
+  if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') {
+    throw unavailable('this browser has no Origin Private File System (navigator.storage.getDirectory)');
+  }
+  if (typeof FileSystemFileHandle === 'undefined' ||
+      typeof FileSystemFileHandle.prototype.createSyncAccessHandle !== 'function') {
+    throw unavailable('no OPFS sync access handles here (they exist only in dedicated workers)');
+  }
+  try {
+    return await navigator.storage.getDirectory();
+  } catch (e) {
+    // SecurityError in private browsing and when storage is blocked for the site.
+    throw unavailable(`the browser refused the Origin Private File System (${e?.name}: ${e?.message})`, e);
+  }
+}
+
+/*
+** The folder of this library in OPFS (created when `create`), or null when it does not
+** exist. Throws like opfsRoot.
+*/
+async function libraryFolder(create) {
+  const root = await opfsRoot();
+  try {
+    return await root.getDirectoryHandle(ROOT_FOLDER, { create });
+  } catch (e) {
+    if (e?.name === 'NotFoundError') return null;
+    if (e?.name === 'QuotaExceededError') throw ioError('cannot create the storage folder', 'SQLITE_FULL', SQLITE_FULL, e);
+    throw ioError('cannot open the storage folder', 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+  }
+}
+
+/**
+ * Creates a browser host.
+ * log: optional function (level, message) receiving the core's log lines (level 0 error,
+ *   1 warning, 2 debug); by default they go to console.error/warn/debug.
+ * Returns the host: { imports, attach(memory) } for loadCore, plus
+ *   openPool(core, name, options) → Promise<BrowserPool>
+ *   listDatabases() → Promise<string[]>
+ *   deleteDatabase(name) → Promise<boolean>
+ *   wipeAll() → Promise<void>
+ *   lastError() → { op, name, message } of the last failed import, or null.
+ */
+export function createBrowserHost({ log } = {}) {
+  let memory = null;
+  // handles[h] = { access: FileSystemSyncAccessHandle, file: slot file name } or null
+  // for a free entry; free entries are reused lowest first, so handles stay small.
+  const handles = [];
+  // The pools open in this host, by database name.
+  const pools = new Map();
+  let lastFailure = null;
+
+  /* The bytes [ptr, ptr+n) of wasm memory; a fresh view, since memory may have grown. */
+  function bytes(ptr, n) {
+    return new Uint8Array(memory.buffer, ptr, n);
+  }
+
+  /* Remembers why an import failed (for lastError) and returns -rc. */
+  function fail(op, e, rc) {
+    lastFailure = { op, name: e?.name ?? 'Error', message: String(e?.message ?? e) };
+    return -rc;
+  }
+
+  /* Writes a log line of the host itself at level (0 error, 1 warning, 2 debug). */
+  function emit(level, message) {
+    if (log) {
+      try {
+        log(level, message);
+      } catch (e) {
+        // A failing logger must not break the caller; report it where a person sees it.
+        console.error('sqlite-worker: the log callback threw:', e);
+      }
+      return;
+    }
+    if (level === 0) console.error(`sqlite-worker: ${message}`);
+    else if (level === 1) console.warn(`sqlite-worker: ${message}`);
+    else console.debug(`sqlite-worker: ${message}`);
+  }
+
+  /* The access handle of h, or null when h is not an open handle. */
+  function accessOf(h) {
+    return Number.isInteger(h) && h >= 0 && h < handles.length && handles[h] ? handles[h].access : null;
+  }
+
+  /* Puts an access handle in the table. Returns its handle number. */
+  function register(access, file) {
+    let h = handles.indexOf(null);
+    if (h < 0) h = handles.push(null) - 1;
+    handles[h] = { access, file };
+    return h;
+  }
+
+  /* Closes handle h and frees its entry; a second call is a no-op. Never throws. */
+  function release(h) {
+    const entry = handles[h];
+    if (!entry) return;
+    handles[h] = null;
+    try {
+      entry.access.close();
+    } catch (e) {
+      // Closing a handle the browser already dropped is harmless; remember it anyway.
+      fail('close', e, SQLITE_IOERR_CLOSE);
+    }
+  }
+
+  /* host_open: only pool slots exist in a browser; they are opened by openPool. */
+  function open() {
+    lastFailure = { op: 'open', name: 'NotSupported', message: 'files outside a pool cannot be opened in a browser' };
+    return -SQLITE_CANTOPEN;
+  }
+
+  /*
+  ** host_close: every handle of this host is a pool's slot, owned by its pool until
+  ** BrowserPool#close (docs/wasm-abi.md: the host owns slot handles), so the core may
+  ** not close one: that would let the number be reused under the pool. Returns
+  ** -SQLITE_IOERR_CLOSE.
+  */
+  function close(h) {
+    return fail('close', new Error(`handle ${h} is a pool slot: only its pool closes it`), SQLITE_IOERR_CLOSE);
+  }
+
+  /*
+  ** host_read: reads up to n bytes at offset into p. Returns the bytes read (fewer only
+  ** at end of file) or -SQLITE_IOERR_READ.
+  */
+  function read(h, p, n, offset) {
+    const access = accessOf(h);
+    if (!access) return fail('read', new Error(`bad handle ${h}`), SQLITE_IOERR_READ);
+    try {
+      const buf = bytes(p, n);
+      let got = 0;
+      while (got < n) {
+        const k = access.read(buf.subarray(got), { at: offset + got });
+        if (k <= 0) break; // end of file
+        got += k;
+      }
+      return got;
+    } catch (e) {
+      // Converted to a code (host.h: no exception crosses into C).
+      return fail('read', e, SQLITE_IOERR_READ);
+    }
+  }
+
+  /*
+  ** host_write: writes all n bytes of p at offset, looping while each call makes
+  ** progress. Returns 0; -SQLITE_FULL when storage is exhausted: a thrown
+  ** QuotaExceededError (Chromium) or a call that writes nothing more (Firefox writes
+  ** what fits and returns the short count); -SQLITE_IOERR_WRITE otherwise.
+  */
+  function write(h, p, n, offset) {
+    const access = accessOf(h);
+    if (!access) return fail('write', new Error(`bad handle ${h}`), SQLITE_IOERR_WRITE);
+    try {
+      const buf = bytes(p, n);
+      let done = 0;
+      while (done < n) {
+        const k = access.write(buf.subarray(done), { at: offset + done });
+        if (!(k > 0)) {
+          return fail('write', new Error(`short write: ${done} of ${n} bytes at ${offset}`), SQLITE_FULL);
+        }
+        done += k;
+      }
+      return 0;
+    } catch (e) {
+      // Converted to a code; a full storage must stay distinguishable from an I/O error.
+      return fail('write', e, e?.name === 'QuotaExceededError' ? SQLITE_FULL : SQLITE_IOERR_WRITE);
+    }
+  }
+
+  /* host_truncate: sets the file size. Returns 0, -SQLITE_FULL or -SQLITE_IOERR_TRUNCATE. */
+  function truncate(h, size) {
+    const access = accessOf(h);
+    if (!access) return fail('truncate', new Error(`bad handle ${h}`), SQLITE_IOERR_TRUNCATE);
+    try {
+      access.truncate(size);
+      return 0;
+    } catch (e) {
+      // Converted to a code (growing a file can exceed the quota).
+      return fail('truncate', e, e?.name === 'QuotaExceededError' ? SQLITE_FULL : SQLITE_IOERR_TRUNCATE);
+    }
+  }
+
+  /* host_size: returns the file size in bytes or -SQLITE_IOERR_FSTAT. */
+  function size(h) {
+    const access = accessOf(h);
+    if (!access) return fail('size', new Error(`bad handle ${h}`), SQLITE_IOERR_FSTAT);
+    try {
+      return access.getSize();
+    } catch (e) {
+      // Converted to a code (host.h: no exception crosses into C).
+      return fail('size', e, SQLITE_IOERR_FSTAT);
+    }
+  }
+
+  /* host_sync: flushes the file to durable storage. Returns 0 or -SQLITE_IOERR_FSYNC. */
+  function sync(h) {
+    const access = accessOf(h);
+    if (!access) return fail('sync', new Error(`bad handle ${h}`), SQLITE_IOERR_FSYNC);
+    try {
+      access.flush();
+      return 0;
+    } catch (e) {
+      // Converted to a code (host.h: no exception crosses into C).
+      return fail('sync', e, SQLITE_IOERR_FSYNC);
+    }
+  }
+
+  /* host_delete: outside a pool no file exists, so there is nothing to delete. */
+  function remove() {
+    return -SQLITE_IOERR_DELETE_NOENT;
+  }
+
+  /* host_access: outside a pool no file exists. */
+  function access() {
+    return 0;
+  }
+
+  /* host_random: fills p[0..n) with cryptographically random bytes. It has no way to
+  ** report a failure, which only a bad pointer could cause; that is logged. */
+  function random(p, n) {
+    try {
+      const buf = bytes(p, n);
+      for (let i = 0; i < n; i += RANDOM_CHUNK) crypto.getRandomValues(buf.subarray(i, Math.min(n, i + RANDOM_CHUNK)));
+    } catch (e) {
+      fail('random', e, 0);
+      emit(0, `random(${p}, ${n}) failed: ${e?.message ?? e}`);
+    }
+  }
+
+  /* host_time: milliseconds since 1970-01-01 UTC. */
+  function time() {
+    return Date.now();
+  }
+
+  /* host_tzoffset: minutes to add to UTC for local time at the instant ms (0 if invalid). */
+  function tzoffset(ms) {
+    const offset = -new Date(ms).getTimezoneOffset();
+    return Number.isFinite(offset) ? offset : 0;
+  }
+
+  /* host_log: passes one line of the core to the `log` option or the console. */
+  function hostLog(level, ptr, n) {
+    let message;
+    try {
+      message = textDecoder.decode(bytes(ptr, n));
+    } catch (e) {
+      // Only a bad pointer gets here; the line is lost but the reason is kept.
+      message = `(unreadable log line: ${e?.message ?? e})`;
+    }
+    emit(level, message);
+  }
+
+  /* Reads the NUL-terminated UTF-8 string at ptr of wasm memory ('' for 0). */
+  function cString(ptr) {
+    if (!ptr) return '';
+    const u8 = new Uint8Array(memory.buffer);
+    const end = u8.indexOf(0, ptr);
+    return textDecoder.decode(u8.subarray(ptr, end < 0 ? u8.length : end));
+  }
+
+  /*
+  ** Creates a sync access handle on file handle `fh`, retrying with exponential backoff
+  ** while another holder has one (NoModificationAllowedError: another worker or tab, or
+  ** a reloading tab whose handles are not released yet) until `deadline` (a Date.now()
+  ** value). Returns the handle. Throws SQLITE_BUSY when the deadline passes, or an
+  ** SQLITE_CANTOPEN error for any other failure.
+  */
+  async function acquire(fh, dbName, deadline) {
+    let wait = BACKOFF_FIRST_MS;
+    const started = Date.now();
+    for (;;) {
+      try {
+        return await fh.createSyncAccessHandle();
+      } catch (e) {
+        if (e?.name !== 'NoModificationAllowedError') {
+          throw ioError(`cannot open ${fh.name} of database ${JSON.stringify(dbName)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw busy(`database ${JSON.stringify(dbName)} is in use by another worker or tab ` +
+            `(its file ${fh.name} stayed locked for ${Date.now() - started} ms)`, e);
+        }
+        await sleep(Math.min(wait, left));
+        wait = Math.min(wait * 2, BACKOFF_MAX_MS);
+      }
+    }
+  }
+
+  /*
+  ** Creates the next slot file of `dir` and opens its access handle. Returns
+  ** { access, file }. Throws SQLITE_FULL when the quota forbids a new file, an
+  ** SQLITE_CANTOPEN error otherwise.
+  */
+  async function createSlot(dir, index, dbName) {
+    const file = slotName(index);
+    let fh;
+    try {
+      fh = await dir.getFileHandle(file, { create: true });
+    } catch (e) {
+      if (e?.name === 'QuotaExceededError') throw ioError(`cannot create ${file} of database ${JSON.stringify(dbName)}`, 'SQLITE_FULL', SQLITE_FULL, e);
+      throw ioError(`cannot create ${file} of database ${JSON.stringify(dbName)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+    }
+    // A file just created has no other holder; a short deadline still covers a race.
+    return { access: await acquire(fh, dbName, Date.now() + 1000), file };
+  }
+
+  /**
+   * One database name's pool, open in this host. Created by openPool; owns the access
+   * handles of its slots until close().
+   */
+  class BrowserPool {
+    #x;
+    #dir;
+    #handles = [];   // host handle numbers of this pool's slots
+    #nextIndex;      // index of the next slot file to create
+    #closed = false;
+
+    constructor(x, id, name, dir, nextIndex, { minFree, initial }) {
+      this.#x = x;
+      this.#dir = dir;
+      this.#nextIndex = nextIndex;
+      /** The pool of the core (a wasm pointer). */
+      this.id = id;
+      /** The database name. */
+      this.name = name;
+      /** The VFS name to open the database with: core.open('/' + name, { vfs }). */
+      this.vfs = cString(x.pool_vfs(id));
+      /** Free slots grow() keeps in reserve beyond what the core asks for. */
+      this.minFree = minFree;
+      /** Slots grow() keeps at least. */
+      this.initial = initial;
+    }
+
+    /** The pool's counters: { slots, free, corrupt, open, wanted }. */
+    stat() {
+      this.#check();
+      const s = (op) => this.#x.pool_stat(this.id, op);
+      return { slots: s(POOL_SLOTS), free: s(POOL_FREE), corrupt: s(POOL_CORRUPT), open: s(POOL_OPEN), wanted: s(POOL_WANTED) };
+    }
+
+    /**
+     * Adds slot files until the core wants no more, at least `minFree` are free and at
+     * least `initial` exist (at most 64 per call). Call it between requests: SQLite's
+     * calls are synchronous and cannot wait for a new handle. Returns the slots added.
+     * Throws SQLiteError SQLITE_FULL / SQLITE_CANTOPEN when a slot cannot be created.
+     */
+    async grow() {
+      this.#check();
+      let added = 0;
+      while (added < GROW_MAX) {
+        const { slots, free, wanted } = this.stat();
+        if (wanted <= 0 && free >= this.minFree && slots >= this.initial) break;
+        // The index is taken before the await, so overlapping calls never share a file.
+        const { access, file } = await createSlot(this.#dir, this.#nextIndex++, this.name);
+        if (this.#closed) { // closed while the handle was being created
+          access.close();
+          break;
+        }
+        this.#add(register(access, file));
+        added++;
+      }
+      return added;
+    }
+
+    /**
+     * Removes free slots beyond `keepFree` (default minFree): their handles are closed
+     * and their files deleted. Returns the slots removed. Throws SQLiteError
+     * SQLITE_IOERR_DELETE when a file cannot be removed (its slot is gone from the pool).
+     */
+    async shrink(keepFree = this.minFree) {
+      this.#check();
+      let removed = 0;
+      while (this.stat().free > keepFree) {
+        const h = this.#x.pool_take_free(this.id);
+        if (h < 0) break;
+        const file = handles[h]?.file;
+        this.#handles = this.#handles.filter((k) => k !== h);
+        release(h);
+        try {
+          await this.#dir.removeEntry(file);
+        } catch (e) {
+          throw ioError(`cannot delete ${file} of database ${JSON.stringify(this.name)}`, 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
+        }
+        removed++;
+      }
+      return removed;
+    }
+
+    /**
+     * Frees every slot: the database is gone, the slot files stay for reuse.
+     * Throws SQLiteError SQLITE_BUSY while the database is open.
+     */
+    wipe() {
+      this.#check();
+      const rc = this.#x.pool_wipe(this.id);
+      if (rc !== 0) throw this.#error(rc);
+    }
+
+    /**
+     * Unregisters the pool's VFS and closes every slot handle, so another worker or tab
+     * can open the database. A second call is a no-op. Throws SQLiteError SQLITE_BUSY
+     * while the database (any file of the pool) is open: close it first.
+     */
+    close() {
+      if (this.#closed) return;
+      const rc = this.#x.pool_destroy(this.id);
+      if (rc !== 0) throw this.#error(rc);
+      this.#closed = true;
+      for (const h of this.#handles) release(h);
+      this.#handles = [];
+      pools.delete(this.name);
+    }
+
+    /** True once close() has succeeded. */
+    get closed() {
+      return this.#closed;
+    }
+
+    /* Adds handle h to the core's pool; from here on close() releases it. A corrupt
+    ** slot is kept (the core sets it aside, and opening the database then fails with
+    ** SQLITE_CORRUPT naming it); any other failure throws the core's error. */
+    #add(h) {
+      this.#handles.push(h);
+      const rc = this.#x.pool_add_slot(this.id, h);
+      if (rc === SQLITE_CORRUPT) {
+        emit(1, `database ${JSON.stringify(this.name)}: ${handles[h].file}: ${cString(this.#x.pool_errmsg(this.id))}`);
+        return;
+      }
+      if (rc !== 0) throw this.#error(rc);
+    }
+
+    /* The SQLiteError of a failed pool call with result code rc. */
+    #error(rc) {
+      const code = cString(this.#x.code_name(rc)) || 'SQLITE_ERROR';
+      return new SQLiteError(cString(this.#x.pool_errmsg(this.id)) || code, { code, errno: rc });
+    }
+
+    /* Throws SQLITE_MISUSE once the pool is closed. */
+    #check() {
+      if (this.#closed) throw misuse(`the pool of database ${JSON.stringify(this.name)} is closed`);
+    }
+
+    /* Used by openPool only: registers a handle opened before the pool existed and
+    ** adds it to the pool. */
+    static adopt(pool, access, file) {
+      pool.#add(register(access, file));
+    }
+  }
+
+  /**
+   * Opens the pool of database `name`: its OPFS folder (created if missing), an access
+   * handle on every slot file, the core's pool over them, then grows it to `initial`
+   * slots with `minFree` free.
+   * core: the Core of loadCore (its exports drive the pool).
+   * options: { initial = 6, minFree = 4, busyTimeout = 3000 (ms to retry while another
+   *   worker or tab holds a slot) }.
+   * Returns a BrowserPool; open the database with core.open('/' + name, { vfs: pool.vfs }).
+   * Throws SQLiteError: SQLITE_BUSY when the files stay held elsewhere past busyTimeout;
+   * SQLITE_WORKER_PERSISTENCE_UNAVAILABLE; SQLITE_MISUSE for a bad name or a pool open
+   * here already; SQLITE_CANTOPEN / SQLITE_FULL when OPFS refuses a file; the core's code
+   * when a slot cannot be added. Nothing stays open after a failure.
+   */
+  async function openPool(core, name, { initial = 6, minFree = 4, busyTimeout = BUSY_TIMEOUT_MS } = {}) {
+    const x = core?.exports;
+    if (!x || typeof x.pool_create !== 'function') throw misuse('openPool needs the core returned by loadCore');
+    if (!memory) throw misuse('openPool needs a host attached to a core (pass the host to loadCore first)');
+    checkName(name);
+    if (pools.has(name)) throw misuse(`database ${JSON.stringify(name)} is open in this worker already`);
+    pools.set(name, null); // reserved while the handles are being opened
+
+    const opened = [];   // access handles opened and not yet given to the pool
+    let id = 0;
+    let pool = null;
+    try {
+      const lib = await libraryFolder(true);
+      let dir;
+      try {
+        dir = await lib.getDirectoryHandle(folderName(name), { create: true });
+      } catch (e) {
+        throw ioError(`cannot open the folder of database ${JSON.stringify(name)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+      }
+      const files = [];
+      for await (const [file, fh] of dir.entries()) {
+        const m = SLOT_RE.exec(file);
+        if (m && fh.kind === 'file') files.push({ index: Number(m[1]), fh });
+      }
+      files.sort((a, b) => a.index - b.index);
+      const deadline = Date.now() + busyTimeout;
+      for (const { fh } of files) opened.push({ access: await acquire(fh, name, deadline), file: fh.name });
+      const nextIndex = files.length ? files[files.length - 1].index + 1 : 0;
+
+      // The core's pool, over the handles: synchronous from here until grow().
+      const zName = textEncoder.encode(name);
+      const p = x.scratch(zName.length + 1);
+      if (!p) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: 7 });
+      const u8 = new Uint8Array(memory.buffer);
+      u8.set(zName, p);
+      u8[p + zName.length] = 0;
+      id = x.pool_create(p);
+      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+      pool = new BrowserPool(x, id, name, dir, nextIndex, { minFree, initial });
+      while (opened.length) {
+        const { access, file } = opened.shift();
+        BrowserPool.adopt(pool, access, file);
+      }
+      await pool.grow();
+      pools.set(name, pool);
+      return pool;
+    } catch (e) {
+      // Undo everything; the first error is the one worth reporting.
+      if (pool) {
+        try {
+          pool.close();
+        } catch {
+          // Nothing of a pool that never served a database can be open: ignored.
+        }
+      } else if (id) {
+        x.pool_destroy(id);
+      }
+      for (const { access } of opened) {
+        try {
+          access.close();
+        } catch {
+          // A handle that cannot be closed is already unusable: ignored.
+        }
+      }
+      pools.delete(name);
+      throw e;
+    }
+  }
+
+  /**
+   * The names of the databases stored in this origin, sorted. Returns [] when there are
+   * none. Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE like openPool.
+   */
+  async function listDatabases() {
+    const lib = await libraryFolder(false);
+    if (!lib) return [];
+    const names = [];
+    for await (const [entry, handle] of lib.entries()) {
+      if (handle.kind !== 'directory') continue;
+      try {
+        names.push(decodeURIComponent(entry));
+      } catch {
+        // Not a folder this library made (not URI-encoded): not a database of ours.
+      }
+    }
+    return names.sort();
+  }
+
+  /**
+   * Deletes database `name` and its storage. Returns true if it existed, false if not.
+   * Throws SQLiteError SQLITE_BUSY when it is open in this worker (close it first) or
+   * its files are held by another worker or tab; SQLITE_IOERR_DELETE otherwise.
+   */
+  async function deleteDatabase(name) {
+    checkName(name);
+    if (pools.has(name)) throw busy(`database ${JSON.stringify(name)} is open in this worker: close it before deleting it`);
+    const lib = await libraryFolder(false);
+    if (!lib) return false;
+    try {
+      await lib.removeEntry(folderName(name), { recursive: true });
+      return true;
+    } catch (e) {
+      if (e?.name === 'NotFoundError') return false;
+      if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidModificationError') {
+        throw busy(`database ${JSON.stringify(name)} is in use by another worker or tab and cannot be deleted`, e);
+      }
+      throw ioError(`cannot delete database ${JSON.stringify(name)}`, 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
+    }
+  }
+
+  /**
+   * Deletes every database of this origin (the library's whole OPFS folder).
+   * Throws SQLiteError SQLITE_BUSY when a pool is open in this worker or another holds
+   * files; SQLITE_IOERR_DELETE otherwise.
+   */
+  async function wipeAll() {
+    if (pools.size) throw busy(`databases are open in this worker (${[...pools.keys()].join(', ')}): close them first`);
+    const root = await opfsRoot();
+    try {
+      await root.removeEntry(ROOT_FOLDER, { recursive: true });
+    } catch (e) {
+      if (e?.name === 'NotFoundError') return;
+      if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidModificationError') {
+        throw busy('a database is in use by another worker or tab; nothing can be wiped now', e);
+      }
+      throw ioError('cannot wipe the databases', 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
+    }
+  }
+
+  return {
+    imports: {
+      host: {
+        open, close, read, write, truncate, size, sync, delete: remove, access,
+        random, time, tzoffset, log: hostLog,
+      },
+    },
+    /* Gives the host the module's memory; called once by loadCore. */
+    attach(mem) {
+      memory = mem;
+    },
+    openPool,
+    listDatabases,
+    deleteDatabase,
+    wipeAll,
+    /** The last failure of an import: { op, name, message }, or null. */
+    lastError() {
+      return lastFailure;
+    },
+  };
+}
