@@ -249,6 +249,21 @@ function isNamedSet(params) {
     && !ArrayBuffer.isView(params) && !(params instanceof ArrayBuffer);
 }
 
+// One writer serves every single-set encoding: a request encodes its parameters and
+// copies them into wasm memory at once, so a fresh ArrayBuffer per request (most of the
+// cost of encoding a few values) buys nothing. A writer grown past ONE_SET_KEEP is
+// replaced by a small one next time, so one huge request does not pin its memory.
+const ONE_SET_KEEP = 64 * 1024;
+let oneSet = null;
+
+/* The shared writer, emptied, with room for at least `capacity` bytes. */
+function oneSetWriter(capacity) {
+  if (oneSet === null || oneSet.u8.length > ONE_SET_KEEP) oneSet = new Writer(Math.max(capacity, 256));
+  oneSet.pos = 0;
+  oneSet.reserve(capacity);
+  return oneSet;
+}
+
 /*
 ** Encodes one parameter set into a SQWP buffer with nSet = 1.
 **
@@ -256,7 +271,8 @@ function isNamedSet(params) {
 ** absent buffer), an array (values bind by position) or a plain object (keys are
 ** parameter names; a bare key such as `id` matches :id, @id or $id, a key with its
 ** prefix matches exactly).
-** Returns a new Uint8Array owned by the caller.
+** Returns a Uint8Array over a buffer that the next encodeParams call reuses: copy it
+** to keep it (the core copies it into wasm memory right away).
 ** Throws SQLiteError: SQLITE_MISMATCH for a value that has no SQLite type (the message
 ** names the parameter and the JS type), SQLITE_MISUSE when params is neither.
 */
@@ -264,7 +280,7 @@ export function encodeParams(params) {
   if (params === undefined || params === null) return null;
   if (Array.isArray(params)) {
     const n = params.length;
-    const w = new Writer(SQWP_HEADER + 16 * n + 16);
+    const w = oneSetWriter(SQWP_HEADER + 16 * n + 16);
     writeHeader(w, null, n, 1);
     for (let i = 0; i < n; i++) writeValue(w, params[i], i, undefined, -1);
     return w.u8.subarray(0, w.pos);
@@ -272,7 +288,7 @@ export function encodeParams(params) {
   if (isNamedSet(params)) {
     const names = Object.keys(params);
     const n = names.length;
-    const w = new Writer(SQWP_HEADER + 32 * n + 16);
+    const w = oneSetWriter(SQWP_HEADER + 32 * n + 16);
     writeHeader(w, names, n, 1);
     for (let i = 0; i < n; i++) writeValue(w, params[names[i]], i, names[i], -1);
     return w.u8.subarray(0, w.pos);
