@@ -40,11 +40,11 @@
 // and any coordination between tabs (a later layer's Web Locks).
 
 import { SQLiteError } from './errors.js';
+import { SlotPool } from './pool.js';
 
 // Result codes (sqlite3.h); the imports return them negated.
 const SQLITE_MISUSE = 21;
 const SQLITE_BUSY = 5;
-const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_IOERR_READ = 266;
@@ -56,12 +56,6 @@ const SQLITE_IOERR_DELETE = 2570;
 const SQLITE_IOERR_CLOSE = 4106;
 const SQLITE_IOERR_DELETE_NOENT = 5898;
 
-// Counters of sqlw_pool_stat (SQLW_POOL_* in src/core/sqlw.h).
-const POOL_SLOTS = 1;
-const POOL_FREE = 2;
-const POOL_CORRUPT = 3;
-const POOL_OPEN = 4;
-const POOL_WANTED = 5;
 
 /** The code of the error thrown when the browser cannot persist anything. */
 export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
@@ -74,8 +68,6 @@ const SLOT_RE = /^slot-(\d{4,})$/;
 const NAME_MAX = 64;
 // crypto.getRandomValues fills at most this many bytes per call.
 const RANDOM_CHUNK = 65536;
-// Most slots one grow() adds: a bound, so a confused pool cannot make the host loop.
-const GROW_MAX = 64;
 // How long openPool retries by default while another holder keeps a slot open. Above
 // 2 s because Chromium lets a terminated worker's running task go on for 2 s before
 // stopping it (and only then releases its handles): a reloading tab's old worker may
@@ -174,7 +166,7 @@ async function libraryFolder(create) {
  * log: optional function (level, message) receiving the core's log lines (level 0 error,
  *   1 warning, 2 debug); by default they go to console.error/warn/debug.
  * Returns the host: { imports, attach(memory) } for loadCore, plus
- *   openPool(core, name, options) → Promise<BrowserPool>
+ *   openPool(core, name, options) → Promise<SlotPool>
  *   listDatabases() → Promise<string[]>
  *   deleteDatabase(name) → Promise<boolean>
  *   wipeAll() → Promise<void>
@@ -250,7 +242,7 @@ export function createBrowserHost({ log } = {}) {
 
   /*
   ** host_close: every handle of this host is a pool's slot, owned by its pool until
-  ** BrowserPool#close (docs/wasm-abi.md: the host owns slot handles), so the core may
+  ** SlotPool#close (docs/wasm-abi.md: the host owns slot handles), so the core may
   ** not close one: that would let the number be reused under the pool. Returns
   ** -SQLITE_IOERR_CLOSE.
   */
@@ -443,147 +435,29 @@ export function createBrowserHost({ log } = {}) {
     return { access: await acquire(fh, dbName, Date.now() + 1000), file };
   }
 
-  /**
-   * One database name's pool, open in this host. Created by openPool; owns the access
-   * handles of its slots until close().
-   */
-  class BrowserPool {
-    #x;
-    #dir;
-    #handles = [];   // host handle numbers of this pool's slots
-    #nextIndex;      // index of the next slot file to create
-    #closed = false;
-
-    constructor(x, id, name, dir, nextIndex, { minFree, initial }) {
-      this.#x = x;
-      this.#dir = dir;
-      this.#nextIndex = nextIndex;
-      /** The pool of the core (a wasm pointer). */
-      this.id = id;
-      /** The database name. */
-      this.name = name;
-      /** The VFS name to open the database with: core.open('/' + name, { vfs }). */
-      this.vfs = cString(x.pool_vfs(id));
-      /** Free slots grow() keeps in reserve beyond what the core asks for. */
-      this.minFree = minFree;
-      /** Slots grow() keeps at least. */
-      this.initial = initial;
-    }
-
-    /** The pool's counters: { slots, free, corrupt, open, wanted }. */
-    stat() {
-      this.#check();
-      const s = (op) => this.#x.pool_stat(this.id, op);
-      return { slots: s(POOL_SLOTS), free: s(POOL_FREE), corrupt: s(POOL_CORRUPT), open: s(POOL_OPEN), wanted: s(POOL_WANTED) };
-    }
-
-    /**
-     * Adds slot files until the core wants no more, at least `minFree` are free and at
-     * least `initial` exist (at most 64 per call). Call it between requests: SQLite's
-     * calls are synchronous and cannot wait for a new handle. Returns the slots added.
-     * Throws SQLiteError SQLITE_FULL / SQLITE_CANTOPEN when a slot cannot be created.
-     */
-    async grow() {
-      this.#check();
-      let added = 0;
-      while (added < GROW_MAX) {
-        const { slots, free, wanted } = this.stat();
-        if (wanted <= 0 && free >= this.minFree && slots >= this.initial) break;
+  /*
+  ** The SlotPool backend (src/js/pool.js) of database `name` in OPFS folder `dir`: slot
+  ** files are created and opened asynchronously, named slot-<index> from nextIndex on.
+  */
+  function poolBackend(name, dir, nextIndex) {
+    return {
+      async create() {
         // The index is taken before the await, so overlapping calls never share a file.
-        const { access, file } = await createSlot(this.#dir, this.#nextIndex++, this.name);
-        if (this.#closed) { // closed while the handle was being created
-          access.close();
-          break;
-        }
-        this.#add(register(access, file));
-        added++;
-      }
-      return added;
-    }
-
-    /**
-     * Removes free slots beyond `keepFree` (default minFree): their handles are closed
-     * and their files deleted. Returns the slots removed. Throws SQLiteError
-     * SQLITE_IOERR_DELETE when a file cannot be removed (its slot is gone from the pool).
-     */
-    async shrink(keepFree = this.minFree) {
-      this.#check();
-      let removed = 0;
-      while (this.stat().free > keepFree) {
-        const h = this.#x.pool_take_free(this.id);
-        if (h < 0) break;
-        const file = handles[h]?.file;
-        this.#handles = this.#handles.filter((k) => k !== h);
+        const { access, file } = await createSlot(dir, nextIndex++, name);
+        return { h: register(access, file), label: file };
+      },
+      async remove(h, label) {
         release(h);
         try {
-          await this.#dir.removeEntry(file);
+          await dir.removeEntry(label);
         } catch (e) {
-          throw ioError(`cannot delete ${file} of database ${JSON.stringify(this.name)}`, 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
+          throw ioError(`cannot delete ${label} of database ${JSON.stringify(name)}`, 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
         }
-        removed++;
-      }
-      return removed;
-    }
-
-    /**
-     * Frees every slot: the database is gone, the slot files stay for reuse.
-     * Throws SQLiteError SQLITE_BUSY while the database is open.
-     */
-    wipe() {
-      this.#check();
-      const rc = this.#x.pool_wipe(this.id);
-      if (rc !== 0) throw this.#error(rc);
-    }
-
-    /**
-     * Unregisters the pool's VFS and closes every slot handle, so another worker or tab
-     * can open the database. A second call is a no-op. Throws SQLiteError SQLITE_BUSY
-     * while the database (any file of the pool) is open: close it first.
-     */
-    close() {
-      if (this.#closed) return;
-      const rc = this.#x.pool_destroy(this.id);
-      if (rc !== 0) throw this.#error(rc);
-      this.#closed = true;
-      for (const h of this.#handles) release(h);
-      this.#handles = [];
-      pools.delete(this.name);
-    }
-
-    /** True once close() has succeeded. */
-    get closed() {
-      return this.#closed;
-    }
-
-    /* Adds handle h to the core's pool; from here on close() releases it. A corrupt
-    ** slot is kept (the core sets it aside, and opening the database then fails with
-    ** SQLITE_CORRUPT naming it); any other failure throws the core's error. */
-    #add(h) {
-      this.#handles.push(h);
-      const rc = this.#x.pool_add_slot(this.id, h);
-      if (rc === SQLITE_CORRUPT) {
-        emit(1, `database ${JSON.stringify(this.name)}: ${handles[h].file}: ${cString(this.#x.pool_errmsg(this.id))}`);
-        return;
-      }
-      if (rc !== 0) throw this.#error(rc);
-    }
-
-    /* The SQLiteError of a failed pool call with result code rc. */
-    #error(rc) {
-      const code = cString(this.#x.code_name(rc)) || 'SQLITE_ERROR';
-      return new SQLiteError(cString(this.#x.pool_errmsg(this.id)) || code, { code, errno: rc });
-    }
-
-    /* Throws SQLITE_MISUSE once the pool is closed. */
-    #check() {
-      if (this.#closed) throw misuse(`the pool of database ${JSON.stringify(this.name)} is closed`);
-    }
-
-    /* Used by openPool only: registers a handle opened before the pool existed and
-    ** adds it to the pool. */
-    static adopt(pool, access, file) {
-      pool.#add(register(access, file));
-    }
+      },
+      release,
+      log: emit,
+      onClose: () => pools.delete(name),
+    };
   }
 
   /**
@@ -593,7 +467,7 @@ export function createBrowserHost({ log } = {}) {
    * core: the Core of loadCore (its exports drive the pool).
    * options: { initial = 6, minFree = 4, busyTimeout = 3000 (ms to retry while another
    *   worker or tab holds a slot) }.
-   * Returns a BrowserPool; open the database with core.open('/' + name, { vfs: pool.vfs }).
+   * Returns a SlotPool (src/js/pool.js); open the database with core.open('/' + name, { vfs: pool.vfs }).
    * Throws SQLiteError: SQLITE_BUSY when the files stay held elsewhere past busyTimeout;
    * SQLITE_WORKER_PERSISTENCE_UNAVAILABLE; SQLITE_MISUSE for a bad name or a pool open
    * here already; SQLITE_CANTOPEN / SQLITE_FULL when OPFS refuses a file; the core's code
@@ -637,10 +511,10 @@ export function createBrowserHost({ log } = {}) {
       u8[p + zName.length] = 0;
       id = x.pool_create(p);
       if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
-      pool = new BrowserPool(x, id, name, dir, nextIndex, { minFree, initial });
+      pool = new SlotPool(x, id, name, poolBackend(name, dir, nextIndex), { minFree, initial });
       while (opened.length) {
         const { access, file } = opened.shift();
-        BrowserPool.adopt(pool, access, file);
+        pool.adopt(register(access, file), file);
       }
       await pool.grow();
       pools.set(name, pool);

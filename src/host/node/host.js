@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomFillSync } from 'node:crypto';
 import { SQLiteError } from './errors.js';
+import { SlotPool } from './pool.js';
 
 // SQLite open flags (sqlite3.h) that a host file open honours. SQLITE_OPEN_READONLY
 // (0x1) needs no test of its own: without READWRITE a file opens read-only.
@@ -38,7 +39,6 @@ const SQLITE_OPEN_EXCLUSIVE = 0x10;
 // negated, openPool's errors carry them.
 const SQLITE_NOMEM = 7;
 const SQLITE_READONLY = 8;
-const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_MISUSE = 21;
@@ -56,20 +56,12 @@ const SQLITE_IOERR_DELETE_NOENT = 5898;
 // the same as the browser host's.
 const RANDOM_CHUNK = 65536;
 
-// Counters of sqlw_pool_stat (SQLW_POOL_* in src/core/sqlw.h).
-const POOL_SLOTS = 1;
-const POOL_FREE = 2;
-const POOL_CORRUPT = 3;
-const POOL_OPEN = 4;
-const POOL_WANTED = 5;
 
 // Slot files of a pool folder, as the browser host names them.
 const SLOT_PREFIX = 'slot-';
 const SLOT_RE = /^slot-(\d{4,})$/;
 // Longest pool name in UTF-8 bytes (POOL_NAME_MAX of vfs_pool.c).
 const NAME_MAX = 64;
-// Most slots one grow() adds: a bound, so a confused pool cannot make the host loop.
-const GROW_MAX = 64;
 
 const textEncoder = new TextEncoder();
 
@@ -115,7 +107,7 @@ function checkName(name) {
  *   1 warning, 2 debug); by default they go to console.error/warn/debug.
  * Returns { imports: { host: {...} }, attach(memory) }: pass it to loadCore, which calls
  * attach once with the module's memory before the first import can run. Also
- *   openPool(core, name, options) → Promise<NodePool>: the database `name` as a pool of
+ *   openPool(core, name, options) → Promise<SlotPool>: the database `name` as a pool of
  *   slot files in <root>/<encoded name>/ (see openPool below).
  */
 export function createNodeHost({ root = process.cwd(), log } = {}) {
@@ -372,148 +364,29 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
     }
   }
 
-  /**
-   * One database name's pool, open in this host. Created by openPool; owns the handles
-   * of its slots until close(). The same shape as the browser host's pool.
-   */
-  class NodePool {
-    #x;
-    #dir;
-    #slots;          // [{ h, index }] of this pool's slots
-    #nextIndex;      // index of the next slot file to create
-    #closed = false;
-
-    constructor(x, id, name, dir, nextIndex, { minFree, initial }) {
-      this.#x = x;
-      this.#dir = dir;
-      this.#slots = [];
-      this.#nextIndex = nextIndex;
-      /** The pool of the core (a wasm pointer). */
-      this.id = id;
-      /** The database name. */
-      this.name = name;
-      /** The VFS name to open the database with: core.open('/' + name, { vfs }). */
-      this.vfs = cString(x.pool_vfs(id));
-      /** Free slots grow() keeps in reserve beyond what the core asks for. */
-      this.minFree = minFree;
-      /** Slots grow() keeps at least. */
-      this.initial = initial;
-    }
-
-    /** The pool's counters: { slots, free, corrupt, open, wanted }. */
-    stat() {
-      this.#check();
-      const s = (op) => this.#x.pool_stat(this.id, op);
-      return { slots: s(POOL_SLOTS), free: s(POOL_FREE), corrupt: s(POOL_CORRUPT), open: s(POOL_OPEN), wanted: s(POOL_WANTED) };
-    }
-
-    /**
-     * Adds slot files until the core wants no more, at least `minFree` are free and at
-     * least `initial` exist (at most 64 per call). Call it between requests. Returns
-     * the slots added. Throws SQLiteError SQLITE_FULL / SQLITE_CANTOPEN when a slot
-     * cannot be created.
-     */
-    async grow() {
-      this.#check();
-      let added = 0;
-      while (added < GROW_MAX) {
-        const { slots, free, wanted } = this.stat();
-        if (wanted <= 0 && free >= this.minFree && slots >= this.initial) break;
-        const h = createSlot(this.#dir, this.#nextIndex, this.name);
-        this.#add(h, this.#nextIndex);
-        this.#nextIndex++;
-        added++;
-      }
-      return added;
-    }
-
-    /**
-     * Removes free slots beyond `keepFree` (default minFree): their handles are closed
-     * and their files deleted. Returns the slots removed. Throws SQLiteError
-     * SQLITE_IOERR_DELETE when a file cannot be removed (its slot is gone from the pool).
-     */
-    async shrink(keepFree = this.minFree) {
-      this.#check();
-      let removed = 0;
-      while (this.stat().free > keepFree) {
-        const h = this.#x.pool_take_free(this.id);
-        if (h < 0) break;
-        const slot = this.#slots.find((s) => s.h === h);
-        this.#slots = this.#slots.filter((s) => s.h !== h);
+  /*
+  ** The SlotPool backend (src/js/pool.js) of database `name` in folder `dir`: slot
+  ** files are made synchronously with node:fs, named slot-<index> from nextIndex on.
+  */
+  function poolBackend(name, dir, nextIndex) {
+    return {
+      async create() {
+        const index = nextIndex++;
+        return { h: createSlot(dir, index, name), label: slotName(index) };
+      },
+      async remove(h, label) {
         release(h);
-        if (slot) {
-          try {
-            fs.unlinkSync(path.join(this.#dir, slotName(slot.index)));
-          } catch (e) {
-            throw new SQLiteError(`cannot delete ${slotName(slot.index)} of database ${JSON.stringify(this.name)}: ${e?.message}`,
-              { code: 'SQLITE_IOERR_DELETE', errno: SQLITE_IOERR_DELETE, cause: e });
-          }
+        try {
+          fs.unlinkSync(path.join(dir, label));
+        } catch (e) {
+          throw new SQLiteError(`cannot delete ${label} of database ${JSON.stringify(name)}: ${e?.message}`,
+            { code: 'SQLITE_IOERR_DELETE', errno: SQLITE_IOERR_DELETE, cause: e });
         }
-        removed++;
-      }
-      return removed;
-    }
-
-    /**
-     * Frees every slot: the database is gone, the slot files stay for reuse.
-     * Throws SQLiteError SQLITE_BUSY while the database is open.
-     */
-    wipe() {
-      this.#check();
-      const rc = this.#x.pool_wipe(this.id);
-      if (rc !== 0) throw this.#error(rc);
-    }
-
-    /**
-     * Unregisters the pool's VFS and closes every slot handle. A second call is a
-     * no-op. Throws SQLiteError SQLITE_BUSY while a file of the pool is open.
-     */
-    close() {
-      if (this.#closed) return;
-      const rc = this.#x.pool_destroy(this.id);
-      if (rc !== 0) throw this.#error(rc);
-      this.#closed = true;
-      for (const { h } of this.#slots) release(h);
-      this.#slots = [];
-      pools.delete(this.name);
-    }
-
-    /** True once close() has succeeded. */
-    get closed() {
-      return this.#closed;
-    }
-
-    /*
-    ** Adds handle h (slot file `index`) to the core's pool; from here on close()
-    ** releases it. A corrupt slot is kept (the core sets it aside, and opening the
-    ** database then fails with SQLITE_CORRUPT); any other failure throws the core's
-    ** error.
-    */
-    #add(h, index) {
-      this.#slots.push({ h, index });
-      const rc = this.#x.pool_add_slot(this.id, h);
-      if (rc === SQLITE_CORRUPT) {
-        emit(1, `database ${JSON.stringify(this.name)}: ${slotName(index)}: ${cString(this.#x.pool_errmsg(this.id))}`);
-        return;
-      }
-      if (rc !== 0) throw this.#error(rc);
-    }
-
-    /* The SQLiteError of a failed pool call with result code rc. */
-    #error(rc) {
-      const code = cString(this.#x.code_name(rc)) || 'SQLITE_ERROR';
-      return new SQLiteError(cString(this.#x.pool_errmsg(this.id)) || code, { code, errno: rc });
-    }
-
-    /* Throws SQLITE_MISUSE once the pool is closed. */
-    #check() {
-      if (this.#closed) throw misuse(`the pool of database ${JSON.stringify(this.name)} is closed`);
-    }
-
-    /* Used by openPool only: adds a slot file opened before the pool existed. */
-    static adopt(pool, h, index) {
-      pool.#add(h, index);
-    }
+      },
+      release,
+      log: emit,
+      onClose: () => pools.delete(name),
+    };
   }
 
   /**
@@ -522,7 +395,7 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
    * with `minFree` free.
    * core: the Core of loadCore (its exports drive the pool).
    * options: { initial = 6, minFree = 4 }.
-   * Returns a NodePool; open the database with core.open('/' + name, { vfs: pool.vfs }).
+   * Returns a SlotPool (src/js/pool.js); open the database with core.open('/' + name, { vfs: pool.vfs }).
    * Throws SQLiteError: SQLITE_MISUSE for a bad name or a pool open here already;
    * SQLITE_CANTOPEN / SQLITE_FULL when a file cannot be opened or created; the core's
    * code when a slot cannot be added. Nothing stays open after a failure.
@@ -565,10 +438,10 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
       u8[p + zName.length] = 0;
       id = x.pool_create(p);
       if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
-      pool = new NodePool(x, id, name, dir, nextIndex, { minFree, initial });
+      pool = new SlotPool(x, id, name, poolBackend(name, dir, nextIndex), { minFree, initial });
       while (opened.length) {
         const { h, index } = opened.shift();
-        NodePool.adopt(pool, h, index);
+        pool.adopt(h, slotName(index));
       }
       await pool.grow();
       pools.set(name, pool);
