@@ -18,7 +18,7 @@ CODES_H    := build/gen/codes.h
 SQLITE_OPTS := \
   -DSQLITE_OS_OTHER=1 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION \
   -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 -DSQLITE_ENABLE_FTS5 \
-  -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_TEMP_STORE=3 -DSQLITE_OMIT_DEPRECATED \
+  -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_TEMP_STORE=3 -DSQLITE_DEFAULT_CACHE_SIZE=-8192 -DSQLITE_OMIT_DEPRECATED \
   -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0 \
   -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_OMIT_GET_TABLE \
   -DSQLITE_OMIT_AUTOINIT -DSQLITE_OMIT_AUTHORIZATION -DSQLITE_OMIT_TRACE \
@@ -37,13 +37,15 @@ WASM_RT   := $(firstword $(wildcard /usr/lib/llvm-14/lib/clang/*/lib/wasi/libcla
 WASM_CC   := clang --target=wasm32-wasi --sysroot=/usr
 WASM_OPT_LEVEL ?= -Oz
 WASM_OPT_FLAGS := $(WASM_OPT_LEVEL) --converge --strip-producers
-WASM_CFLAGS := $(WASM_OPT_LEVEL) $(SQLITE_OPTS) $(INCLUDES)
+WASM_FEATURES := -mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals
+WASM_CFLAGS := $(WASM_OPT_LEVEL) $(WASM_FEATURES) $(SQLITE_OPTS) $(INCLUDES)
 WASM_SQLITE_FLAGS := -DHAVE_LOCALTIME_R=1 -Dlocaltime_r=sqlwLocaltimeR -w
 WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_api.c) build/wasm/sqlite3.o
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
-DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/host-node.js dist/host-browser.js
+DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js \
+  dist/host-node.js dist/host-browser.js
 
 # ---- native -------------------------------------------------------------------------
 NATIVE_OBJ := $(patsubst src/core/%.c,build/native/%.o,$(CORE_SRC)) \

@@ -212,6 +212,43 @@ static void benchPool(const char *zDir, const char *zJournal, const char *zSync,
   a[2] = aW5[nRun/2];
 }
 
+/*
+** The storage floor of W2: 1,000 × (overwrite one 4,120-byte WAL frame, then flush)
+** at successive frame positions of a file written beforehand (a reused WAL), through
+** the host, without SQLite; the browser side does the same on OPFS
+** (bench/browser/worker.js). Returns ms, the median of nRun.
+*/
+static double benchFloor(const char *zDir, int nRun){
+  enum { FRAME = 4120, N = 1000, SLOTS = 1000 };
+  static unsigned char aFrame[FRAME];
+  double aMs[64];
+  char zPath[4096];
+  int r, i, h;
+  memset(aFrame, 7, sizeof(aFrame));
+  snprintf(zPath, sizeof(zPath), "%s/floor", zDir);
+  h = host_open(zPath, (int)strlen(zPath), SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE);
+  if( h<0 ){
+    fprintf(stderr, "bench-native: cannot open %s\n", zPath);
+    exit(1);
+  }
+  for(i=0; i<SLOTS; i++) host_write(h, aFrame, FRAME, (double)i*FRAME);
+  host_sync(h);
+  for(r=0; r<nRun; r++){
+    double t0 = benchNowMs();
+    for(i=0; i<N; i++){
+      if( host_write(h, aFrame, FRAME, (double)(i%SLOTS)*FRAME) || host_sync(h) ){
+        fprintf(stderr, "bench-native: floor write failed\n");
+        exit(1);
+      }
+    }
+    aMs[r] = benchNowMs()-t0;
+  }
+  host_close(h);
+  host_delete(zPath, (int)strlen(zPath));
+  qsort(aMs, (size_t)nRun, sizeof(double), cmpDouble);
+  return aMs[nRun/2];
+}
+
 int main(int argc, char **argv){
   const char *zDir = argc>1 ? argv[1] : ".";
   int nRun = argc>2 ? atoi(argv[2]) : 5;
@@ -219,17 +256,18 @@ int main(int argc, char **argv){
   const char *zSync = argc>4 ? argv[4] : "full";
   size_t nParam;
   unsigned char *aParam = benchEncodeW1(W1_ROWS, &nParam);
-  double rFileMin, rMemMin, rFile, rMem, aPool[3];
+  double rFileMin, rMemMin, rFile, rMem, aPool[3], rFloor;
   if( nRun<1 || nRun>64 ) nRun = 5;
   rFile = benchW1(zDir, 0, nRun, aParam, nParam, &rFileMin);
   rMem = benchW1(zDir, 1, nRun, aParam, nParam, &rMemMin);
   benchPool(zDir, zJournal, zSync, nRun, aParam, nParam, aPool);
+  rFloor = benchFloor(zDir, nRun);
   printf("{\"w1_file_ms\":%.3f,\"w1_file_min_ms\":%.3f,\"w1_mem_ms\":%.3f,"
          "\"w1_mem_min_ms\":%.3f,\"runs\":%d,\"rows\":%d,\"journal\":\"%s\","
          "\"sync\":\"%s\",\"w1_pool_ms\":%.3f,\"w2_pool_ms\":%.3f,"
-         "\"w5_pool_ms\":%.3f}\n",
+         "\"w5_pool_ms\":%.3f,\"floor_ms\":%.3f}\n",
          rFile, rFileMin, rMem, rMemMin, nRun, W1_ROWS, zJournal, zSync,
-         aPool[0], aPool[1], aPool[2]);
+         aPool[0], aPool[1], aPool[2], rFloor);
   free(aParam);
   return 0;
 }

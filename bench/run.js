@@ -96,7 +96,12 @@ function nativeBench(dir, journal = 'wal', sync = 'full') {
 }
 
 /* The journal modes measured in the browser, the default first. */
-const MODES = [['wal', 'full'], ['wal', 'normal'], ['delete', 'full'], ['truncate', 'full'], ['persist', 'full']];
+// BENCH_MODES=wal/full,delete/full measures only those.
+const ALL_MODES = [['wal', 'full'], ['wal', 'normal'], ['delete', 'full'], ['truncate', 'full'], ['persist', 'full']];
+const MODES = process.env.BENCH_MODES
+  ? ALL_MODES.filter(([j, s]) => process.env.BENCH_MODES.split(',').includes(`${j}/${s}`))
+  : ALL_MODES;
+if (MODES.length === 0) throw new Error(`BENCH_MODES=${process.env.BENCH_MODES} names no mode of ${ALL_MODES.map((m) => m.join('/')).join(', ')}`);
 
 /*
 ** Runs W1/W2/W5 in headless Chromium (Debian's) in a dedicated worker on OPFS, RUNS
@@ -129,6 +134,9 @@ async function browserBench(profile) {
         w5: median(rounds.map((r) => r.w5)),
       };
     }
+    const floors = [];
+    for (let round = 0; round < RUNS; round++) floors.push(await page.evaluate(() => window.bench.run({ floor: true })));
+    out.floor = median(floors);
     return out;
   } finally {
     await browser.close();
@@ -170,8 +178,10 @@ try {
     const profile = path.join(dir, 'profile');
     const browser = await browserBench(profile);
     const rows = [];
+    let floorNative = null;
     for (const [journal, sync] of MODES) {
       const n = nativeBench(dir, journal, sync);
+      floorNative ??= n.floor_ms;
       const b = browser[`${journal}/${sync}`];
       const mode = `${journal.toUpperCase()}${journal === 'wal' ? ' (exclusive)' : ''} / ${sync.toUpperCase()}`;
       rows.push([mode, 'W1', f1(b.w1), f1(n.w1_pool_ms), ratio(b.w1, n.w1_pool_ms)]);
@@ -180,6 +190,7 @@ try {
     }
     console.log('\nChromium, dedicated worker, OPFS pool VFS; native: the same C on POSIX files (gcc -O2, fsync)');
     console.log('W1 as one run_many call; W2 = 1,000 autocommit inserts and W5 = 10,000 reads by random id, one request each\n');
+    rows.push(['no SQLite: 1,000 × (write 4,120 B + flush), the floor of W2', 'floor', f1(browser.floor), f1(floorNative), ratio(browser.floor, floorNative)]);
     table(['journal / synchronous', 'workload', 'Chromium ms', 'native ms', '× native'], rows);
   }
 } finally {

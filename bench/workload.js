@@ -36,3 +36,10 @@ export function w1Rows(n, seed = 42) {
 export const CREATE_T =
   'CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)';
 export const INSERT_T = 'INSERT INTO t VALUES(?,?,?,?)';
+
+// The storage floor of W2 (bench/run.js): FLOOR_N × (overwrite one WAL frame of FRAME
+// bytes, then flush) at FLOOR_SLOTS successive frame positions of a file written once
+// beforehand: the pattern of a WAL that is reused after a checkpoint.
+export const FRAME = 4120;
+export const FLOOR_N = 1000;
+export const FLOOR_SLOTS = 1000;

@@ -5,7 +5,7 @@
 import { loadCore } from '/dist/core.js';
 import { encodeParamSets } from '/dist/codec.js';
 import { createBrowserHost } from '/dist/host-browser.js';
-import { w1Rows, mulberry32, CREATE_T, INSERT_T } from '../workload.js';
+import { w1Rows, mulberry32, CREATE_T, INSERT_T, FRAME, FLOOR_N, FLOOR_SLOTS } from '../workload.js';
 
 const ROWS = 100000;
 const host = createBrowserHost();
@@ -85,10 +85,35 @@ async function runOnce({ journal, sync, round }) {
   }
 }
 
+/*
+** The storage floor of W2: 1,000 × (overwrite 4,120 bytes, one WAL frame, then flush)
+** on one OPFS file through a sync access handle, without SQLite. Returns ms.
+*/
+async function flushFloor() {
+  const dir = await navigator.storage.getDirectory();
+  const file = await dir.getFileHandle('bench-floor', { create: true });
+  const access = await file.createSyncAccessHandle();
+  try {
+    const frame = new Uint8Array(FRAME).fill(7);
+    for (let i = 0; i < FLOOR_SLOTS; i++) access.write(frame, { at: i * FRAME });
+    access.flush();
+    const t = performance.now();
+    for (let i = 0; i < FLOOR_N; i++) {
+      access.write(frame, { at: (i % FLOOR_SLOTS) * FRAME });
+      access.flush();
+    }
+    return performance.now() - t;
+  } finally {
+    access.close();
+    await dir.removeEntry('bench-floor');
+  }
+}
+
 self.onmessage = async (e) => {
   const { id, ...args } = e.data;
   try {
-    self.postMessage({ id, ok: true, result: await runOnce(args) });
+    const result = args.floor ? await flushFloor() : await runOnce(args);
+    self.postMessage({ id, ok: true, result });
   } catch (err) {
     self.postMessage({ id, ok: false, error: `${err.code ?? ''} ${err.message}` });
   }

@@ -579,6 +579,203 @@ many_out:
   return reqFinish(&r);
 }
 
+/* Little-endian u32 at a. */
+static uint32_t engineGet32(const unsigned char *a){
+  return (uint32_t)a[0] | (uint32_t)a[1]<<8 | (uint32_t)a[2]<<16 | (uint32_t)a[3]<<24;
+}
+
+/* Writes v little-endian at a. */
+static void enginePut32(unsigned char *a, uint32_t v){
+  a[0] = (unsigned char)v;
+  a[1] = (unsigned char)(v>>8);
+  a[2] = (unsigned char)(v>>16);
+  a[3] = (unsigned char)(v>>24);
+}
+
+#define BATCH_HEADER 12          /* SQWB: magic, u16 version, u16 flags, u32 nItem */
+#define LIST_HEADER  20          /* SQWL: magic, version, flags, rc, iFail, nItem */
+
+/*
+** Checks a batch buffer's layout: every item's two lengths lie inside the buffer, and
+** the last item ends it. Returns SQLITE_OK with *pnItem set, or SQLITE_MISUSE with
+** *pzWhy saying what is wrong.
+*/
+static int batchParse(const unsigned char *a, size_t n, uint32_t *pnItem,
+                      const char **pzWhy){
+  uint32_t nItem, i;
+  size_t off = BATCH_HEADER;
+  if( a==0 || n<BATCH_HEADER || memcmp(a, "SQWB", 4)!=0 ){
+    *pzWhy = "malformed batch buffer: bad magic or too short";
+    return SQLITE_MISUSE;
+  }
+  if( (a[4] | a[5]<<8)!=SQLW_FORMAT_VERSION || (a[6] | a[7]<<8)!=0 ){
+    *pzWhy = "malformed batch buffer: unknown version or flags";
+    return SQLITE_MISUSE;
+  }
+  nItem = engineGet32(a+8);
+  for(i=0; i<nItem; i++){
+    uint32_t k;
+    for(k=0; k<2; k++){          /* the SQL, then the parameters */
+      uint32_t m;
+      if( n-off<4 ){
+        *pzWhy = "malformed batch buffer: truncated item";
+        return SQLITE_MISUSE;
+      }
+      m = engineGet32(a+off);
+      off += 4;
+      if( n-off<m ){
+        *pzWhy = "malformed batch buffer: item longer than the buffer";
+        return SQLITE_MISUSE;
+      }
+      off += m;
+    }
+  }
+  if( off!=n ){
+    *pzWhy = "malformed batch buffer: bytes after the last item";
+    return SQLITE_MISUSE;
+  }
+  *pnItem = nItem;
+  return SQLITE_OK;
+}
+
+/* Appends the connection's result buffer (one SQWR) to the list, length first. */
+static void batchAppend(SqlwBuf *pList, const SqlwBuf *pOut){
+  if( sqlwBufReserve(pList, 4+pOut->n) ) return;
+  enginePut32(pList->a+pList->n, (uint32_t)pOut->n);
+  memcpy(pList->a+pList->n+4, pOut->a, pOut->n);
+  pList->n += 4+pOut->n;
+}
+
+/* Fails a batch before or around its items: writes the failure as an SQWR in the
+** connection's buffer (as any request does) and appends it to the list. */
+static int batchFail(sqlw_db *pDb, SqlwBuf *pList, int rc, const char *zMsg){
+  Req r;
+  reqBegin(&r, pDb);
+  reqFail(&r, rc, zMsg, -1);
+  rc = reqFinish(&r);
+  batchAppend(pList, &pDb->out);
+  return rc;
+}
+
+int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n){
+  SqlwBuf list;
+  const char *zWhy = 0;
+  uint32_t nItem = 0, i;
+  int64_t iFail = -1;
+  int rc, bAutocommit;
+  size_t off = BATCH_HEADER;
+
+  if( pDb==0 ) return SQLITE_MISUSE;
+  memset(&list, 0, sizeof(list));
+  if( sqlwBufReserve(&list, LIST_HEADER) ) return SQLITE_NOMEM;
+  list.n = LIST_HEADER;
+  if( pDb->db==0 ){
+    rc = batchFail(pDb, &list, SQLITE_MISUSE, "the database is not open");
+    iFail = 0;
+    goto batch_out;
+  }
+  rc = batchParse(a, n, &nItem, &zWhy);
+  if( rc ){
+    rc = batchFail(pDb, &list, rc, zWhy);
+    iFail = 0;
+    goto batch_out;
+  }
+  /* Refuse transaction control before anything runs. */
+  for(i=0; i<nItem; i++){
+    uint32_t nSql = engineGet32(a+off);
+    uint32_t nParam = engineGet32(a+off+4+nSql);
+    if( engineIsTxnControl((const char*)a+off+4, nSql) ){
+      char *z = sqlite3_mprintf("batch item %u is transaction control (BEGIN, COMMIT, "
+                                "END, ROLLBACK, SAVEPOINT, RELEASE): a batch is atomic "
+                                "itself", i);
+      rc = batchFail(pDb, &list, SQLITE_MISUSE, z ? z : "out of memory");
+      sqlite3_free(z);
+      iFail = i;
+      goto batch_out;
+    }
+    off += 8+nSql+nParam;
+  }
+  if( nItem==0 ){
+    Req r;
+    reqBegin(&r, pDb);
+    rc = reqFinish(&r);
+    goto batch_out;
+  }
+
+  bAutocommit = sqlite3_get_autocommit(pDb->db);
+  rc = sqlite3_exec(pDb->db, "SAVEPOINT sqlw_batch", 0, 0, 0);
+  if( rc ){
+    rc = batchFail(pDb, &list, rc, sqlite3_errmsg(pDb->db));
+    iFail = 0;
+    goto batch_out;
+  }
+  off = BATCH_HEADER;
+  for(i=0; i<nItem; i++){
+    uint32_t nSql = engineGet32(a+off);
+    const char *zSql = (const char*)a+off+4;
+    uint32_t nParam = engineGet32(a+off+4+nSql);
+    const unsigned char *aParam = a+off+8+nSql;
+    off += 8+nSql+nParam;
+    rc = sqlw_exec(pDb, zSql, nSql, nParam ? aParam : 0, nParam);
+    batchAppend(&list, &pDb->out);
+    if( rc ){
+      iFail = i;
+      break;
+    }
+    if( sqlite3_get_autocommit(pDb->db) ){
+      /* A script's later statement ended the transaction: too late to undo. */
+      rc = batchFail(pDb, &list, SQLITE_MISUSE, "a batch item ended the batch's "
+                     "transaction (COMMIT or ROLLBACK inside a script): items up to it "
+                     "may have been committed");
+      iFail = i;
+      break;
+    }
+  }
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_exec(pDb->db, "RELEASE sqlw_batch", 0, 0, 0);
+    if( rc ){
+      rc = batchFail(pDb, &list, rc, sqlite3_errmsg(pDb->db));
+      iFail = nItem-1;
+    }
+  }
+  if( rc!=SQLITE_OK ){
+    if( sqlite3_exec(pDb->db, "ROLLBACK TO sqlw_batch", 0, 0, 0)==SQLITE_OK ){
+      sqlite3_exec(pDb->db, "RELEASE sqlw_batch", 0, 0, 0);
+    }
+    if( bAutocommit && !sqlite3_get_autocommit(pDb->db) ){
+      sqlite3_exec(pDb->db, "ROLLBACK", 0, 0, 0);
+    }
+  }
+
+batch_out:
+  if( list.bOom ){
+    sqlwBufFree(&list);
+    engineSetError(pDb, SQLITE_NOMEM, "out of memory: the batch's results are too large", -1);
+    sqlwResultBegin(&pDb->out);
+    sqlwResultFinish(&pDb->out, SQLITE_NOMEM, -1, 0, 0, 0, 0, "out of memory");
+    return SQLITE_NOMEM;
+  }
+  memcpy(list.a, "SQWL", 4);
+  list.a[4] = SQLW_FORMAT_VERSION; list.a[5] = 0;
+  list.a[6] = 0; list.a[7] = 0;
+  enginePut32(list.a+8, (uint32_t)rc);
+  enginePut32(list.a+12, (uint32_t)(int32_t)iFail);
+  {
+    /* Count the items in the list (failures of the batch itself add one). */
+    uint32_t nList = 0;
+    size_t p = LIST_HEADER;
+    while( p<list.n ){
+      p += 4+engineGet32(list.a+p);
+      nList++;
+    }
+    enginePut32(list.a+16, nList);
+  }
+  if( rc==SQLITE_OK ) engineSetError(pDb, SQLITE_OK, 0, -1);
+  sqlwBufFree(&pDb->out);
+  pDb->out = list;
+  return rc;
+}
+
 const unsigned char *sqlw_result(sqlw_db *pDb, size_t *pnByte){
   *pnByte = pDb ? pDb->out.n : 0;
   return pDb ? pDb->out.a : 0;

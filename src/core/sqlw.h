@@ -63,7 +63,18 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
                   const unsigned char *aParam, size_t nParam);
 
 /*
-** The result buffer of the last sqlw_exec/sqlw_run_many/sqlw_import call: a pointer
+** Runs the items of the batch buffer a[0..n) (SQWB, docs/format.md) in order and
+** atomically: either every item ran or none of their effects remain. An item is SQL
+** text (one statement or a script) with one parameter set, run as sqlw_exec runs it;
+** transaction control (BEGIN, COMMIT, SAVEPOINT…) is refused, as the batch is a
+** transaction itself. The result buffer then holds a result list (SQWL): the result
+** of every item run, the failing one last. Returns the batch's result code: the failing
+** item's, SQLITE_MISUSE for a malformed buffer.
+*/
+int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n);
+
+/*
+** The result buffer of the last sqlw_exec/sqlw_run_many/sqlw_batch/sqlw_import call: a pointer
 ** owned by the connection, valid until the next call on it. *pnByte gets its length.
 */
 const unsigned char *sqlw_result(sqlw_db *pDb, size_t *pnByte);

@@ -137,10 +137,17 @@ static int hostSectorSize(sqlite3_file *pFile){
   return 4096;
 }
 
-/* xDeviceCharacteristics: none claimed, so SQLite stays fully conservative. */
+/*
+** xDeviceCharacteristics: powersafe overwrite only. A write changes nothing outside
+** the bytes written, even when power fails: true of the host file systems under OPFS
+** and of POSIX files (SQLite's unix VFS assumes the same by default), and the model of
+** the native power-loss tests. Without it SQLite pads every WAL commit to a sector
+** boundary by writing its last frame again: three writes per small commit instead of
+** two (measured: writes were a third of W2's time in Chromium).
+*/
 static int hostDeviceCharacteristics(sqlite3_file *pFile){
   (void)pFile;
-  return 0;
+  return SQLITE_IOCAP_POWERSAFE_OVERWRITE;
 }
 
 static const sqlite3_io_methods hostIoMethods = {

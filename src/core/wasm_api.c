@@ -57,6 +57,10 @@ WASM_EXPORT(run_many) int wasmRunMany(sqlw_db *pDb, const char *zSql, size_t nSq
   return sqlw_run_many(pDb, zSql, nSql, aParam, nParam);
 }
 
+WASM_EXPORT(batch) int wasmBatch(sqlw_db *pDb, const unsigned char *a, size_t n){
+  return sqlw_batch(pDb, a, n);
+}
+
 WASM_EXPORT(result_ptr) const unsigned char *wasmResultPtr(sqlw_db *pDb){
   size_t n;
   return sqlw_result(pDb, &n);

@@ -16,7 +16,8 @@
 // backs the 'host' VFS is the caller's choice, passed in as `host`.
 
 import { SQLiteError, SQLITE_NOMEM, misuse } from './errors.js';
-import { FORMAT_VERSION, encodeParams, encodeParamSets, decodeResult, checkDecodeOptions } from './codec.js';
+import { FORMAT_VERSION, encodeParams, encodeParamSets, decodeResultAt, decodeResultList, checkDecodeOptions } from './codec.js';
+import { OP_BATCH, OP_RUN_MANY, batchBody } from './protocol.js';
 
 // Inputs larger than this are released from the scratch buffer after the call, so one
 // big request does not pin its size of wasm memory in the allocator's hands forever.
@@ -26,6 +27,14 @@ const STAT_CACHE_HITS = 1;
 const STAT_CACHE_MISSES = 2;
 const STAT_CACHE_SIZE = 3;
 const STAT_AUTOCOMMIT = 4;
+// Modes of sqlw_set_durability (SQLW_DURABLE, SQLW_RELAXED in src/core/sqlw.h).
+const DURABLE = 0;
+const RELAXED = 1;
+// The UTF-8 bytes of recently run SQL texts, so a statement run again (the common case:
+// the core's statement cache is keyed by the same text) is copied, not re-encoded.
+// SQL longer than SQL_CACHE_TEXT characters is encoded every time.
+const SQL_CACHE_MAX = 64;
+const SQL_CACHE_TEXT = 4096;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
@@ -105,13 +114,34 @@ class Runtime {
     this.x = instance.exports;
     this.memory = instance.exports.memory;
     this.u8 = new Uint8Array(this.memory.buffer);
+    this.dv = new DataView(this.memory.buffer);
+    this.sqlBytes = new Map(); // SQL text → its UTF-8 bytes (see SQL_CACHE_MAX)
   }
 
-  /* A Uint8Array over all of wasm memory, rebuilt after growth detached the old one. */
+  /* A Uint8Array over all of wasm memory, rebuilt (with dv) after growth detached it. */
   view() {
     const buffer = this.memory.buffer;
-    if (this.u8.buffer !== buffer) this.u8 = new Uint8Array(buffer);
+    if (this.u8.buffer !== buffer) {
+      this.u8 = new Uint8Array(buffer);
+      this.dv = new DataView(buffer);
+    }
     return this.u8;
+  }
+
+  /*
+  ** The UTF-8 bytes of sql, from the cache when it was run recently. Returns a
+  ** Uint8Array the caller must not modify.
+  */
+  utf8(sql) {
+    let bytes = this.sqlBytes.get(sql);
+    if (bytes === undefined) {
+      bytes = textEncoder.encode(sql);
+      if (sql.length <= SQL_CACHE_TEXT) {
+        if (this.sqlBytes.size >= SQL_CACHE_MAX) this.sqlBytes.clear();
+        this.sqlBytes.set(sql, bytes);
+      }
+    }
+    return bytes;
   }
 
   /* Reads the NUL-terminated UTF-8 string at ptr (0 reads as ''). */
@@ -169,10 +199,12 @@ class Runtime {
   ** allocate one; then errcode/errmsg tell the failure).
   */
   result(db, options) {
+    const { asArray, always } = checkDecodeOptions(options);
     const ptr = this.x.result_ptr(db);
     const len = this.x.result_len(db);
     if (!ptr || !len) return null;
-    return decodeResult(new Uint8Array(this.memory.buffer, ptr, len), options);
+    const u8 = this.view();
+    return decodeResultAt(u8, this.dv, ptr, len, asArray, always);
   }
 }
 
@@ -202,31 +234,39 @@ class Connection {
   }
 
   /*
-  ** Runs one request: copies the SQL and the parameter buffer into scratch memory, calls
-  ** fn (exec or run_many), decodes the result. Returns the decoded result.
-  ** Throws SQLiteError with the core's code, message and error offset when rc ≠ 0.
+  ** Copies sql and params (bytes; params may be null) into scratch memory one after the
+  ** other and calls the export call(db, pSql, nSql, pParam, nParam). Returns its rc; the
+  ** outcome is in the connection's result buffer.
   */
-  #request(fn, sql, aParam, options) {
+  #call(db, call, sql, params) {
+    const rt = this.#rt;
+    const nSql = sql.length;
+    const nParam = params ? params.length : 0;
+    const n = nSql + nParam;
+    const p = rt.x.scratch(n || 1);
+    if (!p) throw nomem();
+    try {
+      const u8 = rt.view();
+      u8.set(sql, p);
+      if (nParam) u8.set(params, p + nSql);
+      return call(db, p, nSql, nParam ? p + nSql : 0, nParam);
+    } finally {
+      if (n > SCRATCH_KEEP) rt.x.scratch(0);
+    }
+  }
+
+  /*
+  ** Runs one request (call: the exec or run_many export) and decodes its result.
+  ** Returns the decoded result. Throws SQLiteError with the core's code, message and
+  ** error offset when rc ≠ 0.
+  */
+  #request(call, sql, aParam, options) {
     const db = this.#handle(sql);
     if (typeof sql !== 'string') throw misuse(`sql must be a string, not ${typeof sql}`);
     checkDecodeOptions(options);
     const rt = this.#rt;
-    const nParam = aParam ? aParam.length : 0;
-    const nSqlMax = 3 * sql.length; // worst case of UTF-16 → UTF-8
-    const n = nSqlMax + nParam;
-    const p = rt.x.scratch(n || 1);
-    if (!p) throw nomem();
-    let result;
-    let rc;
-    try {
-      const u8 = rt.view();
-      const nSql = nSqlMax ? textEncoder.encodeInto(sql, u8.subarray(p, p + nSqlMax)).written : 0;
-      if (nParam) u8.set(aParam, p + nSql);
-      rc = fn(db, p, nSql, nParam ? p + nSql : 0, nParam);
-      result = rt.result(db, options);
-    } finally {
-      if (n > SCRATCH_KEEP) rt.x.scratch(0);
-    }
+    const rc = this.#call(db, call, rt.utf8(sql), aParam);
+    const result = rt.result(db, options);
     if (rc !== 0) {
       if (!result) throw rt.lastError(db, sql);
       throw new SQLiteError(result.message || rt.codeName(rc),
@@ -258,6 +298,68 @@ class Connection {
   runMany(sql, paramSets, options) {
     this.#handle(sql);
     return this.#request(this.#rt.x.run_many, sql, encodeParamSets(paramSets), options);
+  }
+
+  /**
+   * Runs the items [{ sql, params }] in order and atomically (sqlw_batch): every item or
+   * none. params: as exec's. options: as exec's.
+   * Returns the decoded results, one per item.
+   * Throws SQLiteError with the failing item's code, message and offset, and
+   * `batchIndex` set to its index; nothing of the batch remains then.
+   */
+  batch(items, options) {
+    this.#handle();
+    if (!Array.isArray(items)) throw misuse('batch expects an array of { sql, params } items');
+    const body = batchBody(items.map((it, i) => {
+      if (!it || typeof it.sql !== 'string') throw misuse(`batch item ${i} needs sql: a string`);
+      if (it.sql.includes('\0')) throw misuse(`batch item ${i}: SQL contains U+0000`, it.sql);
+      const params = encodeParams(it.params);
+      return { sql: it.sql, params: params && params.length ? params.slice() : null };
+    }));
+    const { rc, bytes } = this.raw(OP_BATCH, body);
+    const list = decodeResultList(bytes, options);
+    if (rc !== 0) {
+      const last = list.results[list.results.length - 1];
+      const sql = list.failIndex >= 0 && list.failIndex < items.length ? items[list.failIndex].sql : undefined;
+      const err = new SQLiteError(last?.message || this.#rt.codeName(rc),
+        { code: this.#rt.codeName(rc), errno: rc, sql, offset: last?.errorOffset ?? -1 });
+      err.batchIndex = list.failIndex;
+      throw err;
+    }
+    return list.results;
+  }
+
+  /**
+   * Runs one request on bytes already encoded: op OP_EXEC or OP_RUN_MANY with body =
+   * { sql: UTF-8 bytes, params: SQWP bytes or null }, or OP_BATCH with body = an SQWB
+   * buffer. For runtimes that pass the core's buffers through undecoded.
+   * Returns { rc, bytes }: bytes is a view of the result buffer (SQWR, or SQWL for a
+   * batch) in wasm memory, valid until the next call into the core: copy it first.
+   * Throws SQLiteError SQLITE_NOMEM when no result buffer could be made.
+   */
+  raw(op, body) {
+    const db = this.#handle();
+    const rt = this.#rt;
+    let rc;
+    if (op === OP_BATCH) rc = this.#call(db, (d, p, n) => rt.x.batch(d, p, n), body, null);
+    else rc = this.#call(db, op === OP_RUN_MANY ? rt.x.run_many : rt.x.exec, body.sql, body.params);
+    const ptr = rt.x.result_ptr(db);
+    const len = rt.x.result_len(db);
+    if (!ptr || !len) throw rt.lastError(db);
+    return { rc, bytes: new Uint8Array(rt.memory.buffer, ptr, len) };
+  }
+
+  /**
+   * Sets how commits reach storage: 'durable' (WAL, synchronous=FULL: every commit is
+   * flushed before it returns) or 'relaxed' (synchronous=NORMAL: a crash may lose the
+   * latest commits, never half of one). Throws SQLiteError on failure.
+   */
+  setDurability(mode) {
+    const db = this.#handle();
+    const eMode = mode === 'durable' ? DURABLE : mode === 'relaxed' ? RELAXED : -1;
+    if (eMode < 0) throw misuse(`durability must be 'durable' or 'relaxed', not ${String(mode)}`);
+    const rc = this.#rt.x.set_durability(db, eMode);
+    if (rc !== 0) throw this.#rt.lastError(db);
   }
 
   /**

@@ -1,0 +1,183 @@
+// protocol.js — the messages between a page and its database worker (docs/format.md,
+// "Page ↔ worker messages"): requests travel as one SQWQ frame per tick, answers as one
+// SQWA frame per frame of requests, both ArrayBuffers that are transferred, not copied.
+// The bodies are the core's own buffers: SQL text with an SQWP parameter buffer, an SQWB
+// batch; answers carry the core's SQWR result or SQWL result list as it left them.
+//
+// Both sides import this file; neither trusts the other's bytes: a frame that does not
+// parse is reported as malformed and dropped, never half-applied.
+
+/** Version of the frames; bumped with the core's wire format. */
+export const PROTOCOL_VERSION = 1;
+
+/** Request kinds (SQWQ op byte). */
+export const OP_EXEC = 1;
+export const OP_RUN_MANY = 2;
+export const OP_BATCH = 3;
+export const OP_EXPORT = 4;
+export const OP_IMPORT = 5;
+export const OP_CLOSE = 6;
+
+/** Answer kinds (SQWA kind byte). */
+export const ANS_RESULT = 1;   // body: one SQWR
+export const ANS_LIST = 2;     // body: one SQWL
+export const ANS_BYTES = 3;    // body: raw bytes (an exported database)
+export const ANS_DONE = 4;     // body: empty
+export const ANS_ERROR = 5;    // body: UTF-8 JSON { code, errno, message }
+
+const HEADER = 8;        // magic, u16 version, u16 count
+const ENTRY = 12;        // u32 id, u8 op/kind, u8 0, u16 0, u32 n
+const MAX_COUNT = 0xffff;
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+/*
+** Builds one frame with magic `magic` from entries [{ id, kind, parts }], where parts
+** are Uint8Arrays written one after the other as the entry's body. Returns the frame's
+** ArrayBuffer (exactly sized, ready to transfer).
+*/
+function buildFrame(magic, entries) {
+  let size = HEADER;
+  for (const e of entries) {
+    size += ENTRY;
+    for (const p of e.parts) size += p.length;
+  }
+  const buf = new ArrayBuffer(size);
+  const u8 = new Uint8Array(buf);
+  const dv = new DataView(buf);
+  for (let i = 0; i < 4; i++) u8[i] = magic.charCodeAt(i);
+  dv.setUint16(4, PROTOCOL_VERSION, true);
+  dv.setUint16(6, entries.length, true);
+  let p = HEADER;
+  for (const e of entries) {
+    let n = 0;
+    for (const part of e.parts) n += part.length;
+    dv.setUint32(p, e.id, true);
+    u8[p + 4] = e.kind;
+    dv.setUint32(p + 8, n, true);
+    p += ENTRY;
+    for (const part of e.parts) {
+      u8.set(part, p);
+      p += part.length;
+    }
+  }
+  return buf;
+}
+
+/*
+** Parses a frame with magic `magic`. Returns [{ id, kind, body }] with body a Uint8Array
+** view of the frame. Throws Error naming what is malformed.
+*/
+function parseFrame(magic, buf) {
+  if (!(buf instanceof ArrayBuffer)) throw new Error('malformed frame: not an ArrayBuffer');
+  const u8 = new Uint8Array(buf);
+  if (u8.length < HEADER) throw new Error('malformed frame: shorter than its header');
+  for (let i = 0; i < 4; i++) {
+    if (u8[i] !== magic.charCodeAt(i)) throw new Error(`malformed frame: bad magic (expected "${magic}")`);
+  }
+  const dv = new DataView(buf);
+  const version = dv.getUint16(4, true);
+  if (version !== PROTOCOL_VERSION) throw new Error(`frame version ${version}, this side speaks ${PROTOCOL_VERSION}`);
+  const count = dv.getUint16(6, true);
+  const entries = [];
+  let p = HEADER;
+  for (let i = 0; i < count; i++) {
+    if (p + ENTRY > u8.length) throw new Error('malformed frame: truncated entry');
+    const id = dv.getUint32(p, true);
+    const kind = u8[p + 4];
+    const n = dv.getUint32(p + 8, true);
+    p += ENTRY;
+    if (p + n > u8.length) throw new Error('malformed frame: entry longer than the frame');
+    entries.push({ id, kind, body: u8.subarray(p, p + n) });
+    p += n;
+  }
+  if (p !== u8.length) throw new Error('malformed frame: bytes after the last entry');
+  return entries;
+}
+
+/** The largest number of requests (or answers) one frame holds. */
+export const FRAME_MAX = MAX_COUNT;
+
+/**
+ * Encodes the body of an exec or run-many request: u32 length of the SQL, the SQL as
+ * UTF-8, then the SQWP parameter buffer (absent: no parameters). Returns the parts
+ * (Uint8Arrays) to pass to encodeRequests; `params` is copied there, so it may be a
+ * reused buffer.
+ */
+export function sqlBody(sql, params) {
+  const text = textEncoder.encode(sql);
+  const head = new Uint8Array(4);
+  new DataView(head.buffer).setUint32(0, text.length, true);
+  return params && params.length ? [head, text, params] : [head, text];
+}
+
+/** Splits an exec/run-many body into { sql: Uint8Array, params: Uint8Array|null }. Throws on a bad length. */
+export function parseSqlBody(body) {
+  if (body.length < 4) throw new Error('malformed request: no SQL length');
+  const n = new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
+  if (4 + n > body.length) throw new Error('malformed request: SQL longer than the request');
+  const params = body.length > 4 + n ? body.subarray(4 + n) : null;
+  return { sql: body.subarray(4, 4 + n), params };
+}
+
+/**
+ * Encodes the SQWB batch buffer of items [{ sql, params }] (params: an SQWP buffer or
+ * null). Returns a Uint8Array that owns its bytes.
+ */
+export function batchBody(items) {
+  const texts = items.map((it) => textEncoder.encode(it.sql));
+  let size = 12;
+  for (let i = 0; i < items.length; i++) size += 8 + texts[i].length + (items[i].params ? items[i].params.length : 0);
+  const u8 = new Uint8Array(size);
+  const dv = new DataView(u8.buffer);
+  u8.set([0x53, 0x51, 0x57, 0x42]); // "SQWB"
+  dv.setUint16(4, PROTOCOL_VERSION, true);
+  dv.setUint32(8, items.length, true);
+  let p = 12;
+  for (let i = 0; i < items.length; i++) {
+    const params = items[i].params;
+    dv.setUint32(p, texts[i].length, true);
+    u8.set(texts[i], p + 4);
+    p += 4 + texts[i].length;
+    dv.setUint32(p, params ? params.length : 0, true);
+    if (params) u8.set(params, p + 4);
+    p += 4 + (params ? params.length : 0);
+  }
+  return u8;
+}
+
+/** Builds an SQWQ frame from requests [{ id, kind: OP_*, parts }]. Returns an ArrayBuffer. */
+export function encodeRequests(requests) {
+  return buildFrame('SQWQ', requests);
+}
+
+/** Parses an SQWQ frame. Returns [{ id, kind, body }]. Throws Error when malformed. */
+export function decodeRequests(buf) {
+  return parseFrame('SQWQ', buf);
+}
+
+/** Builds an SQWA frame from answers [{ id, kind: ANS_*, parts }]. Returns an ArrayBuffer. */
+export function encodeAnswers(answers) {
+  return buildFrame('SQWA', answers);
+}
+
+/** Parses an SQWA frame. Returns [{ id, kind, body }]. Throws Error when malformed. */
+export function decodeAnswers(buf) {
+  return parseFrame('SQWA', buf);
+}
+
+/** The body of an ANS_ERROR answer for { code, errno, message }. */
+export function errorBody({ code, errno, message }) {
+  return textEncoder.encode(JSON.stringify({ code, errno, message }));
+}
+
+/** Reads an ANS_ERROR body back. Returns { code, errno, message }. */
+export function parseErrorBody(body) {
+  try {
+    const { code, errno, message } = JSON.parse(textDecoder.decode(body));
+    return { code: String(code), errno: Number(errno) || 1, message: String(message) };
+  } catch {
+    return { code: 'SQLITE_ERROR', errno: 1, message: 'malformed error answer from the worker' };
+  }
+}
