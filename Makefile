@@ -44,7 +44,7 @@ WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_ap
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
-DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js \
+DIST_JS := dist/index.js dist/worker.js dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js \
   dist/host-node.js dist/host-browser.js
 
 # ---- native -------------------------------------------------------------------------

@@ -35,7 +35,12 @@ const BROWSERS = {
 // Bounds: a launch, one call into the page, and the fixture page's load.
 const LAUNCH_TIMEOUT_MS = 30_000;
 const CALL_TIMEOUT_MS = 60_000;
-const FIXTURE = '/tests/browser/fixtures/index.html';
+// The fixture pages: 'storage' drives the core and host directly (fixtures/index.html),
+// 'api' loads the public API as an app does (fixtures/api.html, window.api).
+const FIXTURES = {
+  storage: { path: '/tests/browser/fixtures/index.html', ready: () => window.fixture !== undefined },
+  api: { path: '/tests/browser/fixtures/api.html', ready: () => window.apiReady === true },
+};
 
 if (!BROWSERS[BROWSER]) throw new Error(`SQLW_BROWSER must be chromium or firefox, not ${JSON.stringify(BROWSER)}`);
 
@@ -85,17 +90,20 @@ export class WorkerError extends Error {
  * Created by openSession; always end it with close().
  */
 export class Session {
-  constructor({ port, profile, server, browser, page }) {
+  constructor({ port, profile, server, browser, page, fixture, origin }) {
     this.port = port;
+    this.fixture = fixture;
+    this.pageOrigin = origin;
+    this.insecureHost = origin && !origin.startsWith('http://127.0.0.1') ? new URL(origin).hostname : undefined;
     this.profile = profile;
     this.server = server;
     this.browser = browser;
     this.page = page;
   }
 
-  /** The page's origin: http://127.0.0.1:<port>. */
+  /** The page's origin: http://127.0.0.1:<port> (or the insecure host's). */
   get origin() {
-    return this.server.origin;
+    return this.pageOrigin ?? this.server.origin;
   }
 
   /** Starts fixture worker `key` (default 'a'), replacing one of that key. */
@@ -146,8 +154,8 @@ export class Session {
   async relaunch() {
     await closeBrowser(this.browser);
     this.browser = null;
-    this.browser = await launch(this.profile);
-    this.page = await openFixture(this.browser, this.origin);
+    this.browser = await launch(this.profile, this.insecureHost);
+    this.page = await openFixture(this.browser, this.origin, this.fixture);
   }
 
   /** A CDP session of the page (Chromium only). */
@@ -174,22 +182,39 @@ export class Session {
     return bounded(this.page.evaluate(fn, ...args), CALL_TIMEOUT_MS, 'a call into the page');
   }
 
+  /** Runs fn(...args) in the page (page.evaluate), bounded in time. Returns its value. */
+  evaluate(fn, ...args) {
+    return this.#evaluate(fn, ...args);
+  }
+
+  /** Opens another page (tab) of the same browser on the fixture. Returns the Page. */
+  async newPage() {
+    const page = await this.browser.newPage();
+    await loadFixture(page, this.origin, this.fixture);
+    return page;
+  }
+
   /* Waits until the fixture page's script has run. */
   async #ready() {
-    await bounded(this.page.waitForFunction(() => window.fixture !== undefined), CALL_TIMEOUT_MS, 'the fixture page');
+    await bounded(this.page.waitForFunction(FIXTURES[this.fixture].ready), CALL_TIMEOUT_MS, 'the fixture page');
   }
 }
 
-/* Launches the browser under test on profile directory `profile`. Returns a Browser. */
-async function launch(profile) {
+/*
+** Launches the browser under test on profile directory `profile`. insecureHost: a host
+** name the browser resolves to 127.0.0.1, so pages can be loaded from an origin that is
+** not a secure context (Chromium only). Returns a Browser.
+*/
+async function launch(profile, insecureHost) {
   const b = BROWSERS[BROWSER];
+  const args = insecureHost ? [...b.args, `--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`] : b.args;
   return bounded(puppeteer.launch({
     browser: b.browser,
     executablePath: process.env.SQLW_BROWSER_PATH || b.executablePath,
     protocol: b.protocol,
     headless: true,
     userDataDir: profile,
-    args: b.args,
+    args,
     timeout: LAUNCH_TIMEOUT_MS,
     protocolTimeout: CALL_TIMEOUT_MS,
   }), LAUNCH_TIMEOUT_MS + 5_000, `launching ${BROWSER}`);
@@ -209,31 +234,39 @@ async function closeBrowser(browser) {
   }
 }
 
-/* Opens the fixture page in browser's first tab and waits for its script. Returns the Page. */
-async function openFixture(browser, origin) {
-  const pages = await browser.pages();
-  const page = pages[0] ?? await browser.newPage();
+/* Loads fixture page `fixture` in page and waits for its script. */
+async function loadFixture(page, origin, fixture) {
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   if (process.env.SQLW_BROWSER_CONSOLE) page.on('console', (m) => console.error(`[console] ${m.text()}`));
-  await bounded(page.goto(origin + FIXTURE, { waitUntil: 'load' }), CALL_TIMEOUT_MS, 'opening the fixture page');
-  await bounded(page.waitForFunction(() => window.fixture !== undefined), CALL_TIMEOUT_MS, 'the fixture page');
+  await bounded(page.goto(origin + FIXTURES[fixture].path, { waitUntil: 'load' }), CALL_TIMEOUT_MS, 'opening the fixture page');
+  await bounded(page.waitForFunction(FIXTURES[fixture].ready), CALL_TIMEOUT_MS, 'the fixture page');
+}
+
+/* Opens fixture page `fixture` in browser's first tab. Returns the Page. */
+async function openFixture(browser, origin, fixture) {
+  const pages = await browser.pages();
+  const page = pages[0] ?? await browser.newPage();
+  await loadFixture(page, origin, fixture);
   return page;
 }
 
 /**
  * Starts a server on 127.0.0.1:port and a browser on a new profile directory (or on
- * `profile` when given), with the fixture page open. Returns a Session.
- * Cleans up whatever it started when a step fails.
+ * `profile` when given), with fixture page `fixture` ('storage' or 'api') open.
+ * Returns a Session. Cleans up whatever it started when a step fails.
  */
-export async function openSession({ port, profile } = {}) {
+export async function openSession({ port, profile, fixture = 'storage', insecureHost } = {}) {
+  if (!FIXTURES[fixture]) throw new Error(`unknown fixture ${fixture}`);
+  if (insecureHost && BROWSER !== 'chromium') throw new Error('insecureHost needs Chromium (--host-resolver-rules)');
   const dir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), `sqlw-${BROWSER}-`));
   let server = null;
   let browser = null;
   try {
     server = await startServer({ port });
-    browser = await launch(dir);
-    const page = await openFixture(browser, server.origin);
-    return new Session({ port, profile: dir, server, browser, page });
+    browser = await launch(dir, insecureHost);
+    const origin = insecureHost ? `http://${insecureHost}:${port}` : server.origin;
+    const page = await openFixture(browser, origin, fixture);
+    return new Session({ port, profile: dir, server, browser, page, fixture, origin });
   } catch (e) {
     if (browser) await closeBrowser(browser);
     if (server) await server.close();

@@ -1,0 +1,162 @@
+// Type declarations of the public API (dist/index.js). README "API" is the reference.
+
+/** A value SQLite can store, as bound from JavaScript. Booleans bind as 1 and 0. */
+export type SQLValue = null | number | bigint | string | boolean | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** A value as it comes back: INTEGER beyond ±(2^53−1) (or always, with bigint: 'always') is a bigint. */
+export type SQLResultValue = null | number | bigint | string | Uint8Array;
+
+/** Parameters: by position (`?`, `?NNN`) as an array, or by name (`:name`, `@name`, `$name`) as an object. */
+export type Params = readonly SQLValue[] | { readonly [name: string]: SQLValue } | null | undefined;
+
+/** A row in object mode: column name → value (a later column of the same name wins). */
+export type Row = Record<string, SQLResultValue>;
+
+/** Rows of a query: objects (default) or arrays; `columns` names every column, duplicates kept. */
+export type Rows<R = Row> = R[] & { readonly columns: string[] };
+
+/** Options of one query. */
+export interface QueryOptions {
+  /** 'object' (default): rows are objects; 'array': rows are arrays (duplicate column names survive). */
+  rowMode?: 'object' | 'array';
+  /** 'auto' (default): BigInt only beyond ±(2^53−1); 'always': every INTEGER is a bigint. */
+  bigint?: 'auto' | 'always';
+}
+
+/** What a statement changed. */
+export interface RunResult {
+  /** Rows inserted, updated or deleted by the statement (all of a script's statements for exec). */
+  changes: number | bigint;
+  /** The rowid of the last row inserted on this database (0 if none yet). */
+  lastInsertRowid: number | bigint;
+}
+
+/** One result set of exec. */
+export interface ResultSet {
+  columns: string[];
+  /** Declared column types ('' for expressions). */
+  declTypes: string[];
+  rows: Row[] | SQLResultValue[][];
+}
+
+/** The result of exec: the last statement's rows, and every result set of the script. */
+export interface ExecResult extends RunResult {
+  rows: Rows<Row | SQLResultValue[]>;
+  columns: string[];
+  resultSets: ResultSet[];
+}
+
+/** The result of one batch item. */
+export interface BatchResult extends RunResult {
+  rows: Rows<Row | SQLResultValue[]>;
+  columns: string[];
+}
+
+/** Options of openDatabase. Every one is optional; unknown names are refused. */
+export interface OpenOptions extends QueryOptions {
+  /** 'auto' (default): OPFS, else memory (db.persistent = false, reason in persistenceError, one console warning);
+   *  'opfs': reject with SQLITE_WORKER_PERSISTENCE_UNAVAILABLE where OPFS is missing; 'memory': this tab only. */
+  persistence?: 'auto' | 'opfs' | 'memory';
+  /** 'durable' (default): every commit is flushed before its promise resolves;
+   *  'relaxed': a crash may lose the latest commits, never half of one. */
+  durability?: 'durable' | 'relaxed';
+  /** Per request, in ms (default 30000; Infinity for none): past it the promise rejects with SQLITE_WORKER_TIMEOUT. */
+  timeoutMs?: number;
+  /** How long to wait, in ms, for storage another tab or a reloading page still holds (default 5000), then SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+  /** Log lifecycle, timings and errors with the prefix [sqlite-worker]; default: localStorage 'sqlite-worker-debug' === 'true'. */
+  debug?: boolean;
+  /** Where the worker script is, when a deployment moves it (default: beside this module). */
+  workerUrl?: string | URL;
+  /** Where the wasm module is, when a deployment moves it (default: beside the worker). */
+  wasmUrl?: string | URL;
+}
+
+/** The query methods of a database and of a transaction's `tx`. */
+export interface Queries {
+  /** Runs one statement or a script (statements separated by `;`). */
+  exec(sql: string, params?: Params, options?: QueryOptions): Promise<ExecResult>;
+  /** The rows of a query. */
+  all<R = Row>(sql: string, params?: Params, options?: QueryOptions): Promise<Rows<R>>;
+  /** The first row of a query, or undefined. */
+  get<R = Row>(sql: string, params?: Params, options?: QueryOptions): Promise<R | undefined>;
+  /** Runs a statement; says what it changed. */
+  run(sql: string, params?: Params, options?: QueryOptions): Promise<RunResult>;
+  /** Runs one statement once per parameter set, atomically, in one round trip (rows: from RETURNING). */
+  runMany(sql: string, paramSets: readonly Params[], options?: QueryOptions): Promise<RunResult & { rows: Rows<Row | SQLResultValue[]> }>;
+  /** Runs [sql, params?] items in order, atomically, in one round trip. On failure the
+   *  SQLiteError's batchIndex names the item, and nothing of the batch remains. */
+  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options?: QueryOptions): Promise<BatchResult[]>;
+}
+
+/** Events of a database and their details. */
+export interface DatabaseEvents {
+  /** This tab's role: in this version every database is served by its own tab's worker (isLeader true). */
+  leaderchange: { isLeader: boolean; epoch: number };
+  /** The worker died (terminated, crashed); pending requests were rejected with SQLITE_WORKER_DIED. */
+  workerdied: { reason: string };
+  /** close() finished. */
+  close: Record<string, never>;
+}
+
+/** An open database. */
+export interface Database extends Queries {
+  /** The name given to openDatabase. */
+  readonly name: string;
+  /** True when the database lives in OPFS and survives reloads. */
+  readonly persistent: boolean;
+  /** Why persistence: 'auto' fell back to memory, or null. */
+  readonly persistenceError: string | null;
+  /** True when this tab's worker serves the database. */
+  readonly isLeader: boolean;
+  /** Runs fn(tx) in a transaction: commits when its promise resolves, rolls back when it rejects.
+   *  Other calls on this db wait until it ends: use `tx` inside fn. Transactions queue. */
+  transaction<T>(fn: (tx: Queries) => Promise<T> | T): Promise<T>;
+  /** The whole database file: a standalone SQLite database. */
+  export(): Promise<Uint8Array>;
+  /** Replaces the database with a database file, validated first (SQLITE_NOTADB / SQLITE_CORRUPT leave it untouched). */
+  import(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof DatabaseEvents>(event: K, listener: (detail: DatabaseEvents[K]) => void): () => void;
+  /** Closes the database and ends its worker. */
+  close(): Promise<void>;
+}
+
+/** Opens (creating if needed) the database `name` in a worker of its own. */
+export function openDatabase(name: string, options?: OpenOptions): Promise<Database>;
+
+/** The seed-compatible connection: database 'worker.db' by default, JSON text results. */
+export class DatabaseConnection {
+  constructor(name?: string, options?: OpenOptions);
+  /** Resolves when the database is open; rejects when it cannot open. Queries made before wait for it. */
+  readonly ready: Promise<void>;
+  /** Runs sql: JSON of the rows (objects) of a statement that returns rows, else {"changes":n,"lastInsertRowid":n}. */
+  query(sql: string): Promise<string>;
+  /** The Database behind this connection. */
+  readonly database: Promise<Database>;
+  /** Closes the database. */
+  close(): Promise<void>;
+}
+
+/** Every rejection of this library. */
+export class SQLiteError extends Error {
+  /** 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_BUSY', … or one of this library's codes (SQLITE_WORKER_*). */
+  readonly code: string;
+  /** SQLite's extended result code (0 for SQLITE_WORKER_PERSISTENCE_UNAVAILABLE). */
+  readonly errno: number;
+  /** The SQL of the failed request, when there is one. */
+  readonly sql?: string;
+  /** Byte offset of the error in the SQL, or −1. */
+  readonly offset?: number;
+  /** For batch(): the index of the item that failed. */
+  readonly batchIndex?: number;
+}
+
+/** Code of a request with no answer within timeoutMs. */
+export const WORKER_TIMEOUT: 'SQLITE_WORKER_TIMEOUT';
+/** Code of requests pending when the worker died. */
+export const WORKER_DIED: 'SQLITE_WORKER_DIED';
+/** Code of an 'opfs' database where OPFS or sync access handles are missing. */
+export const PERSISTENCE_UNAVAILABLE: 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
+/** Code of a worker that cannot start (no Worker, script failed to load). */
+export const WORKER_UNAVAILABLE: 'SQLITE_WORKER_UNAVAILABLE';

@@ -1,0 +1,713 @@
+// index.js — the public API: openDatabase() and the seed-compatible DatabaseConnection.
+//
+// A Database talks to one dedicated worker (worker.js) that owns the database. Every
+// call becomes a request in an SQWQ frame (protocol.js); requests made in the same tick
+// travel in one frame, and the worker answers each frame with one SQWA frame, in order.
+// Parameters are encoded here (codec.js) and results decoded here, so the worker passes
+// the core's buffers through and the frames are transferred, never structured-cloned.
+//
+// Ordering: requests run in the order they were made. While transaction(fn) runs, the
+// database's other calls wait behind it (fn uses `tx`); transactions queue likewise.
+//
+// Failure: a request that fails rejects with SQLiteError (code, errno, message, sql).
+// A worker that dies (terminated, crashed) rejects every pending request with
+// SQLITE_WORKER_DIED; the next request starts a new worker. The death is seen through a
+// Web Lock the worker holds for its whole life.
+
+import { SQLiteError, misuse } from './errors.js';
+import { encodeParams, encodeParamSets, decodeResult, decodeResultList, checkDecodeOptions } from './codec.js';
+import {
+  OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE,
+  ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
+  encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody,
+} from './protocol.js';
+
+export { SQLiteError } from './errors.js';
+
+const PREFIX = '[sqlite-worker]';
+const DEBUG_KEY = 'sqlite-worker-debug';
+const OPTIONS = ['persistence', 'timeoutMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl'];
+const QUERY_OPTIONS = ['rowMode', 'bigint'];
+const DEFAULT_TIMEOUT_MS = 30000;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+// SQLite result codes used here (sqlite3.h).
+const SQLITE_MISUSE = 21;
+const SQLITE_ERROR = 1;
+
+/** Error codes of this library (beyond SQLite's own), on SQLiteError#code. */
+export const WORKER_TIMEOUT = 'SQLITE_WORKER_TIMEOUT';
+export const WORKER_DIED = 'SQLITE_WORKER_DIED';
+export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
+export const WORKER_UNAVAILABLE = 'SQLITE_WORKER_UNAVAILABLE';
+
+let instances = 0;
+
+/* True when localStorage says 'sqlite-worker-debug' = 'true' (false where there is none). */
+function debugFromStorage() {
+  try {
+    return globalThis.localStorage?.getItem(DEBUG_KEY) === 'true';
+  } catch {
+    return false; // storage blocked (sandboxed frame, privacy settings)
+  }
+}
+
+/*
+** Checks an options object against the names allowed. Returns the object (or {}).
+** Throws SQLiteError SQLITE_MISUSE for a non-object or an unknown name.
+*/
+function checkOptions(options, allowed, what) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) throw misuse(`${what} must be an object`);
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) throw misuse(`unknown ${what} "${k}" (known: ${allowed.join(', ')})`);
+  }
+  return options;
+}
+
+/*
+** Validates openDatabase's options. Returns them with defaults filled in.
+** Throws SQLiteError SQLITE_MISUSE for a wrong type or value.
+*/
+function normalizeOptions(options) {
+  const o = checkOptions(options, OPTIONS, 'option');
+  const persistence = o.persistence ?? 'auto';
+  if (!['auto', 'opfs', 'memory'].includes(persistence)) {
+    throw misuse(`persistence must be 'auto', 'opfs' or 'memory', not ${JSON.stringify(persistence)}`);
+  }
+  const durability = o.durability ?? 'durable';
+  if (!['durable', 'relaxed'].includes(durability)) {
+    throw misuse(`durability must be 'durable' or 'relaxed', not ${JSON.stringify(durability)}`);
+  }
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs === Infinity || (Number.isFinite(timeoutMs) && timeoutMs > 0))) {
+    throw misuse('timeoutMs must be a positive number of milliseconds (or Infinity)');
+  }
+  const busyTimeoutMs = o.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!(Number.isFinite(busyTimeoutMs) && busyTimeoutMs >= 0)) throw misuse('busyTimeoutMs must be a number ≥ 0');
+  if (o.debug !== undefined && typeof o.debug !== 'boolean') throw misuse('debug must be a boolean');
+  const decode = checkDecodeOptions({ rowMode: o.rowMode ?? 'object', bigint: o.bigint ?? 'auto' });
+  for (const k of ['workerUrl', 'wasmUrl']) {
+    if (o[k] !== undefined && typeof o[k] !== 'string' && !(o[k] instanceof URL)) throw misuse(`${k} must be a string or a URL`);
+  }
+  return {
+    persistence,
+    durability,
+    timeoutMs,
+    busyTimeoutMs,
+    debug: o.debug ?? debugFromStorage(),
+    rowMode: decode.asArray ? 'array' : 'object',
+    bigint: decode.always ? 'always' : 'auto',
+    workerUrl: o.workerUrl,
+    wasmUrl: o.wasmUrl,
+  };
+}
+
+/* Checks a database name. Throws SQLiteError SQLITE_MISUSE. */
+function checkName(name) {
+  if (typeof name !== 'string' || name.length === 0) throw misuse('the database name must be a non-empty string');
+  if (name.length > 200 || /[\0/\\]/.test(name)) {
+    throw misuse('the database name must be at most 200 characters, without "/", "\\" or U+0000');
+  }
+}
+
+/* Checks the SQL argument. Throws SQLiteError SQLITE_MISUSE. */
+function checkSql(sql) {
+  if (typeof sql !== 'string') throw misuse(`sql must be a string, not ${sql === null ? 'null' : typeof sql}`);
+  if (sql.includes('\0')) throw misuse('sql contains U+0000', sql);
+}
+
+/* Copies an SQWP view (the codec reuses its buffer) into bytes the request owns. */
+function ownParams(view) {
+  return view && view.length ? view.slice() : null;
+}
+
+/*
+** The outcome of a statement as the API returns it: rows of its last result set (an
+** array with a `columns` property), changes, lastInsertRowid.
+*/
+function shapeResult(r) {
+  const set = r.resultSets.length ? r.resultSets[r.resultSets.length - 1] : null;
+  const rows = set ? set.rows : [];
+  Object.defineProperty(rows, 'columns', { value: set ? set.columns : [], enumerable: false });
+  return { rows, columns: rows.columns, changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+}
+
+/* The worker runtime's connection: one Worker, its frames, its pending requests. */
+class Channel {
+  #db;
+  #worker = null;
+  #starting = null;
+  #pending = new Map();   // id → { resolve, reject, timer, sql, decode }
+  #outgoing = [];         // requests of this tick: { id, kind, parts }
+  #flushQueued = false;
+  #nextId = 1;
+  #generation = 0;
+  #instance;
+
+  constructor(db, instance) {
+    this.#db = db;
+    this.#instance = instance;
+  }
+
+  /* Starts the worker if none runs. Resolves with the worker's ready message. */
+  start() {
+    if (this.#worker) return this.#starting;
+    const o = this.#db.options;
+    const generation = ++this.#generation;
+    const lock = `sqlite-worker:life:${this.#instance}:${generation}:${Math.random().toString(36).slice(2)}`;
+    const t0 = performance.now();
+    let worker;
+    try {
+      worker = o.workerUrl
+        ? new Worker(o.workerUrl, { type: 'module', name: `sqlite-worker ${this.#db.name}` })
+        : new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `sqlite-worker ${this.#db.name}` });
+    } catch (e) {
+      return Promise.reject(new SQLiteError(`cannot start the database worker: ${e.message}`,
+        { code: WORKER_UNAVAILABLE, errno: SQLITE_ERROR, cause: e }));
+    }
+    this.#worker = worker;
+    this.#starting = new Promise((resolve, reject) => {
+      worker.onmessage = (e) => {
+        const msg = e.data;
+        if (msg?.type === 'ready') {
+          worker.onmessage = (ev) => this.#onFrame(ev.data);
+          this.#watch(worker, lock, generation);
+          this.#db.trace(`worker ready in ${(performance.now() - t0).toFixed(1)} ms on ${msg.vfs}`);
+          resolve(msg);
+        } else if (msg?.type === 'failed') {
+          this.#stop(worker);
+          const { code, errno, message } = msg.error;
+          reject(new SQLiteError(message, { code, errno }));
+        }
+      };
+      worker.onerror = (e) => {
+        e.preventDefault?.();
+        const message = e.message || 'the worker script failed to load (check its URL and the server\'s JavaScript MIME type)';
+        if (this.#worker === worker && this.#starting) {
+          this.#stop(worker);
+          reject(new SQLiteError(`the database worker failed: ${message}`, { code: WORKER_UNAVAILABLE, errno: SQLITE_ERROR }));
+        }
+        this.#died(worker, message);
+      };
+      worker.postMessage({
+        type: 'open',
+        name: this.#db.name,
+        persistence: o.persistence,
+        durability: o.durability,
+        busyTimeout: o.busyTimeoutMs,
+        debug: o.debug,
+        lock,
+        wasm: o.wasmUrl ? new URL(o.wasmUrl, globalThis.location?.href).href : undefined,
+      });
+    });
+    return this.#starting;
+  }
+
+  /* Watches the worker's life lock: once it is free, the worker is gone. */
+  #watch(worker, lock, generation) {
+    if (!globalThis.navigator?.locks) return;
+    navigator.locks.request(lock, () => {
+      if (this.#generation === generation) this.#died(worker, 'the database worker stopped (terminated or crashed)');
+    }).catch(() => {});
+  }
+
+  /* Forgets the worker (terminating it); pending requests are the caller's business. */
+  #stop(worker) {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    this.#starting = null;
+    worker.terminate();
+  }
+
+  /* Rejects every pending request of a worker that died, and forgets the worker. */
+  #died(worker, why) {
+    if (this.#worker !== worker) return;
+    this.#stop(worker);
+    this.#db.trace(`worker died: ${why}`);
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#outgoing = [];
+    for (const p of pending) {
+      clearTimeout(p.timer);
+      p.reject(new SQLiteError(`${why}; the request may or may not have run. The next request starts a new worker.`,
+        { code: WORKER_DIED, errno: SQLITE_ERROR, sql: p.sql }));
+    }
+    this.#db.emit('workerdied', { reason: why });
+  }
+
+  /*
+  ** Sends one request. kind: OP_*; parts: Uint8Arrays of its body; decode(kind, body)
+  ** turns the answer into the value the promise resolves with (or throws).
+  ** Returns a Promise of that value.
+  */
+  request(kind, parts, sql, decode) {
+    return this.start().then(() => new Promise((resolve, reject) => {
+      const id = this.#nextId++;
+      if (this.#nextId > 0xffffffff) this.#nextId = 1;
+      const timeoutMs = this.#db.options.timeoutMs;
+      const timer = timeoutMs === Infinity ? null : setTimeout(() => {
+        if (!this.#pending.delete(id)) return;
+        reject(new SQLiteError(`no answer from the database worker within ${timeoutMs} ms (it may still run the request)`,
+          { code: WORKER_TIMEOUT, errno: SQLITE_ERROR, sql }));
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer, sql, decode });
+      this.#outgoing.push({ id, kind, parts });
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(() => this.#flush());
+      }
+    }));
+  }
+
+  /* Posts the requests of this tick as frames (FRAME_MAX requests per frame). */
+  #flush() {
+    this.#flushQueued = false;
+    const out = this.#outgoing;
+    this.#outgoing = [];
+    if (!this.#worker || out.length === 0) return;
+    for (let i = 0; i < out.length; i += FRAME_MAX) {
+      const frame = encodeRequests(out.slice(i, i + FRAME_MAX));
+      this.#worker.postMessage(frame, [frame]);
+    }
+  }
+
+  /* Settles the requests answered by one SQWA frame. */
+  #onFrame(buf) {
+    let answers;
+    try {
+      answers = decodeAnswers(buf);
+    } catch (e) {
+      console.error(PREFIX, 'dropped a malformed answer frame:', e.message);
+      return;
+    }
+    for (const a of answers) {
+      const p = this.#pending.get(a.id);
+      if (!p) continue; // timed out already
+      this.#pending.delete(a.id);
+      clearTimeout(p.timer);
+      try {
+        p.resolve(p.decode(a.kind, a.body));
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+  }
+
+  /* Ends the worker after close: nothing is pending any more. */
+  end() {
+    if (this.#worker) this.#stop(this.#worker);
+    this.#generation++;
+  }
+}
+
+/* Builds the SQLiteError of an ANS_ERROR body. */
+function answerError(body, sql) {
+  const { code, errno, message } = parseErrorBody(body);
+  return new SQLiteError(message, { code, errno, sql });
+}
+
+/* Builds the SQLiteError of a failed SQWR result. */
+function resultError(r, sql) {
+  return new SQLiteError(r.message || 'SQLite error', { code: r.code, errno: r.rc, sql, offset: r.errorOffset });
+}
+
+/**
+ * The query methods shared by a Database and a transaction's `tx`: exec, all, get, run,
+ * runMany, batch. Each returns a Promise; the subclass decides how requests are sent.
+ */
+class Queries {
+  /* Sends a request now (subclasses route it). Returns a Promise. */
+  _send(kind, parts, sql, decode) {
+    throw new Error(`not implemented: ${kind} ${parts} ${sql} ${decode}`);
+  }
+
+  /* The database's default decode options merged with a call's. */
+  _decodeOptions(options) {
+    const o = checkOptions(options, QUERY_OPTIONS, 'query option');
+    const base = this._database().options;
+    return { rowMode: o.rowMode ?? base.rowMode, bigint: o.bigint ?? base.bigint };
+  }
+
+  /*
+  ** Runs sql with params and decodes its SQWR. Returns a Promise of the decoded result.
+  */
+  _statement(kind, sql, params, options, many) {
+    try {
+      checkSql(sql);
+      const decodeOptions = this._decodeOptions(options);
+      checkDecodeOptions(decodeOptions);
+      const body = sqlBody(sql, ownParams(many ? encodeParamSets(params) : encodeParams(params)));
+      return this._send(kind, body, sql, (ans, bytes) => {
+        if (ans === ANS_ERROR) throw answerError(bytes, sql);
+        if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
+        const r = decodeResult(bytes, decodeOptions);
+        if (r.rc !== 0) {
+          r.code = this._database().codeName(r.rc);
+          throw resultError(r, sql);
+        }
+        return r;
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Runs one statement or a script. Returns { rows, columns, changes, lastInsertRowid,
+   * resultSets } (rows/columns: of the last statement that returns rows).
+   */
+  async exec(sql, params, options) {
+    const r = await this._statement(OP_EXEC, sql, params, options, false);
+    return { ...shapeResult(r), resultSets: r.resultSets };
+  }
+
+  /** Returns the rows of the query (objects by default); `rows.columns` names the columns. */
+  async all(sql, params, options) {
+    return shapeResult(await this._statement(OP_EXEC, sql, params, options, false)).rows;
+  }
+
+  /** Returns the first row of the query, or undefined when it returns none. */
+  async get(sql, params, options) {
+    return shapeResult(await this._statement(OP_EXEC, sql, params, options, false)).rows[0];
+  }
+
+  /** Runs a statement. Returns { changes, lastInsertRowid }. */
+  async run(sql, params, options) {
+    const { changes, lastInsertRowid } = shapeResult(await this._statement(OP_EXEC, sql, params, options, false));
+    return { changes, lastInsertRowid };
+  }
+
+  /**
+   * Runs one statement once per parameter set, atomically, in one round trip.
+   * Returns { changes, lastInsertRowid, rows } (rows: from RETURNING, if any).
+   */
+  async runMany(sql, paramSets, options) {
+    if (!Array.isArray(paramSets)) throw misuse('runMany expects an array of parameter sets', typeof sql === 'string' ? sql : undefined);
+    const { changes, lastInsertRowid, rows } = shapeResult(await this._statement(OP_RUN_MANY, sql, paramSets, options, true));
+    return { changes, lastInsertRowid, rows };
+  }
+
+  /**
+   * Runs [sql, params?] items in order, atomically, in one round trip.
+   * Returns one { rows, columns, changes, lastInsertRowid } per item. Rejects with the
+   * failing item's SQLiteError (its `batchIndex` says which); nothing of it remains.
+   */
+  batch(items, options) {
+    try {
+      if (!Array.isArray(items)) throw misuse('batch expects an array of [sql, params] items');
+      const decodeOptions = this._decodeOptions(options);
+      const list = items.map((item, i) => {
+        const [sql, params] = Array.isArray(item) ? item : [item];
+        if (typeof sql !== 'string') throw misuse(`batch item ${i} must be [sql, params?] with sql a string`);
+        checkSql(sql);
+        return { sql, params: ownParams(encodeParams(params)) };
+      });
+      const body = batchBody(list);
+      return this._send(OP_BATCH, [body], undefined, (ans, bytes) => {
+        if (ans === ANS_ERROR) throw answerError(bytes);
+        if (ans !== ANS_LIST) throw new Error(`unexpected answer kind ${ans}`);
+        const { rc, failIndex, results } = decodeResultList(bytes, decodeOptions);
+        if (rc !== 0) {
+          const last = results[results.length - 1] ?? { message: '', errorOffset: -1 };
+          const sql = list[failIndex]?.sql;
+          const err = new SQLiteError(last.message || 'batch failed',
+            { code: this._database().codeName(rc), errno: rc, sql, offset: last.errorOffset });
+          err.batchIndex = failIndex;
+          throw err;
+        }
+        return results.map(shapeResult);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}
+
+/** A transaction's handle: the query methods, valid until the transaction ends. */
+class Transaction extends Queries {
+  #db;
+  #open = true;
+
+  constructor(db) {
+    super();
+    this.#db = db;
+  }
+
+  _database() {
+    return this.#db;
+  }
+
+  _send(kind, parts, sql, decode) {
+    if (!this.#open) return Promise.reject(misuse('this transaction is over: use the db outside transaction(fn)', sql));
+    return this.#db._direct(kind, parts, sql, decode);
+  }
+
+  /* Ends the handle: later calls reject. */
+  _end() {
+    this.#open = false;
+  }
+}
+
+/**
+ * An open database. Created by openDatabase(); see README "API".
+ */
+export class Database extends Queries {
+  #channel;
+  #queue = [];            // calls waiting for a transaction to end: () => void
+  #inTransaction = false;
+  #closed = false;
+  #listeners = new Map();
+  #codeNames = new Map();
+  #ready = null;
+
+  /** @internal Use openDatabase(). */
+  constructor(name, options) {
+    super();
+    this.name = name;
+    this.options = options;
+    this.persistent = false;
+    this.persistenceError = null;
+    this.isLeader = false;
+    this.#channel = new Channel(this, ++instances);
+  }
+
+  _database() {
+    return this;
+  }
+
+  /* Logs a debug line (debug mode only). */
+  trace(...args) {
+    if (this.options.debug) console.debug(PREFIX, `[${this.name}]`, ...args);
+  }
+
+  /* Calls the listeners of `event` with detail. */
+  emit(event, detail) {
+    for (const fn of this.#listeners.get(event) ?? []) {
+      try {
+        fn(detail);
+      } catch (e) {
+        console.error(PREFIX, `a '${event}' listener threw:`, e);
+      }
+    }
+  }
+
+  /**
+   * Subscribes fn to `event`: 'leaderchange' ({ isLeader, epoch }), 'workerdied'
+   * ({ reason }), 'close'. Returns a function that unsubscribes.
+   */
+  on(event, fn) {
+    if (typeof event !== 'string') throw misuse('event must be a string');
+    if (typeof fn !== 'function') throw misuse('listener must be a function');
+    if (!this.#listeners.has(event)) this.#listeners.set(event, new Set());
+    this.#listeners.get(event).add(fn);
+    return () => this.#listeners.get(event)?.delete(fn);
+  }
+
+  /* The symbolic name of a result code, e.g. 'SQLITE_CONSTRAINT_UNIQUE'. */
+  codeName(rc) {
+    return this.#codeNames.get(rc) ?? this.#codeNames.get(rc & 0xff) ?? 'SQLITE_UNKNOWN';
+  }
+
+  /* Starts the worker and records what storage it got. Resolves with this. */
+  async _open() {
+    this.#ready = this.#channel.start();
+    const info = await this.#ready;
+    this.#codeNames = new Map(info.codes);
+    this.persistent = info.persistent;
+    this.persistenceError = info.persistenceError;
+    this.isLeader = true;
+    if (!info.persistent && this.options.persistence === 'auto') {
+      console.warn(PREFIX, `"${this.name}" is kept in memory only and will not survive a reload: ${info.persistenceError}`);
+    }
+    this.emit('leaderchange', { isLeader: true, epoch: 1 });
+    return this;
+  }
+
+  /* Sends a request right away (transactions use it for `tx`). Returns a Promise. */
+  _direct(kind, parts, sql, decode) {
+    return this.#channel.request(kind, parts, sql, decode);
+  }
+
+  /* Sends a request when no transaction holds the database. Returns a Promise. */
+  _send(kind, parts, sql, decode) {
+    if (this.#closed) return Promise.reject(misuse('the database is closed', sql));
+    if (!this.#inTransaction && this.#queue.length === 0) return this._direct(kind, parts, sql, decode);
+    return new Promise((resolve, reject) => {
+      this.#queue.push(() => this._direct(kind, parts, sql, decode).then(resolve, reject));
+    });
+  }
+
+  /* Runs queued calls until one of them is a transaction (which takes the database). */
+  #drain() {
+    while (!this.#inTransaction && this.#queue.length) this.#queue.shift()();
+  }
+
+  /**
+   * Runs fn(tx) in a transaction: commits when fn's promise resolves (resolving with its
+   * value), rolls back when it rejects or throws (rejecting with its error). Other calls
+   * on db wait until it ends; use `tx` inside fn.
+   */
+  transaction(fn) {
+    if (typeof fn !== 'function') return Promise.reject(misuse('transaction expects a function (tx) => …'));
+    if (this.#closed) return Promise.reject(misuse('the database is closed'));
+    return new Promise((resolve, reject) => {
+      const start = () => {
+        this.#inTransaction = true;
+        this.#runTransaction(fn).then(resolve, reject).finally(() => {
+          this.#inTransaction = false;
+          this.#drain();
+        });
+      };
+      if (this.#inTransaction || this.#queue.length) this.#queue.push(start);
+      else start();
+    });
+  }
+
+  /* BEGIN, fn(tx), COMMIT or ROLLBACK. Returns fn's value; throws fn's or COMMIT's error. */
+  async #runTransaction(fn) {
+    const tx = new Transaction(this);
+    const control = (sql) => this._direct(OP_EXEC, sqlBody(sql, null), sql, (ans, bytes) => {
+      if (ans === ANS_ERROR) throw answerError(bytes, sql);
+      const r = decodeResult(bytes);
+      if (r.rc !== 0) {
+        r.code = this.codeName(r.rc);
+        throw resultError(r, sql);
+      }
+      return r;
+    });
+    await control('BEGIN IMMEDIATE');
+    let value;
+    try {
+      value = await fn(tx);
+    } catch (e) {
+      tx._end();
+      await control('ROLLBACK').catch((re) => this.trace('rollback after a failed transaction:', re.message));
+      throw e;
+    }
+    tx._end();
+    try {
+      await control('COMMIT');
+    } catch (e) {
+      await control('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    return value;
+  }
+
+  /** Returns the whole database file as a Uint8Array (a standalone SQLite database). */
+  export() {
+    return this._send(OP_EXPORT, [], undefined, (ans, bytes) => {
+      if (ans === ANS_ERROR) throw answerError(bytes);
+      if (ans !== ANS_BYTES) throw new Error(`unexpected answer kind ${ans}`);
+      return bytes.slice();
+    });
+  }
+
+  /**
+   * Replaces the database with `bytes` (a database file: Uint8Array, ArrayBuffer or a
+   * view), validated first: bytes that are not a sound database reject with
+   * SQLITE_NOTADB or SQLITE_CORRUPT and leave the database as it was.
+   */
+  import(bytes) {
+    let src;
+    if (bytes instanceof Uint8Array) src = bytes;
+    else if (ArrayBuffer.isView(bytes)) src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    else if (bytes instanceof ArrayBuffer) src = new Uint8Array(bytes);
+    else return Promise.reject(misuse('import expects a Uint8Array, an ArrayBuffer or a view of one'));
+    return this._send(OP_IMPORT, [src], undefined, (ans, body) => {
+      if (ans === ANS_ERROR) throw answerError(body);
+      if (ans !== ANS_DONE) throw new Error(`unexpected answer kind ${ans}`);
+    });
+  }
+
+  /** Closes the database and ends its worker. A second close resolves at once. */
+  async close() {
+    if (this.#closed) return;
+    const done = this._send(OP_CLOSE, [], undefined, (ans, body) => {
+      if (ans === ANS_ERROR) throw answerError(body);
+    });
+    this.#closed = true;
+    try {
+      await done;
+    } finally {
+      this.#channel.end();
+      this.emit('close', {});
+    }
+  }
+}
+
+
+/**
+ * Opens (creating if needed) the database `name`, in a worker of its own.
+ * options: { persistence: 'auto'|'opfs'|'memory', durability: 'durable'|'relaxed',
+ *   timeoutMs, busyTimeoutMs, debug, rowMode: 'object'|'array', bigint: 'auto'|'always',
+ *   workerUrl, wasmUrl }.
+ * Resolves with a Database. Rejects with SQLiteError: SQLITE_MISUSE for bad arguments,
+ * SQLITE_WORKER_PERSISTENCE_UNAVAILABLE when persistence is 'opfs' and OPFS is missing,
+ * SQLITE_BUSY when another tab holds the database, SQLITE_WORKER_UNAVAILABLE when no
+ * worker can start.
+ */
+export async function openDatabase(name, options) {
+  checkName(name);
+  const o = normalizeOptions(options);
+  if (typeof Worker === 'undefined') {
+    throw new SQLiteError('openDatabase needs Web Workers (a browser page or worker)', { code: WORKER_UNAVAILABLE, errno: SQLITE_MISUSE });
+  }
+  const db = new Database(name, o);
+  db.trace('opening', o);
+  return db._open();
+}
+
+/**
+ * The seed-compatible connection: `new DatabaseConnection()` opens 'worker.db';
+ * `ready` resolves once it is open; `query(sql)` resolves with JSON text: the rows (an
+ * array of objects) of a statement that returns rows, else
+ * {"changes":n,"lastInsertRowid":n}. Queries made before ready wait for it.
+ */
+export class DatabaseConnection {
+  #db;
+
+  constructor(name = 'worker.db', options = undefined) {
+    this.#db = openDatabase(name, options);
+    /** Resolves (with undefined) when the database is open; rejects when it cannot open. */
+    this.ready = this.#db.then(() => undefined);
+  }
+
+  /** Runs sql (one statement or a script). Resolves with JSON text (see the class). */
+  async query(sql) {
+    const db = await this.#db;
+    const r = await db.exec(sql);
+    const value = r.resultSets.length ? r.rows : { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+    return toJson(value);
+  }
+
+  /** The Database behind this connection (for the rest of the API). */
+  get database() {
+    return this.#db;
+  }
+
+  /** Closes the database. */
+  async close() {
+    await (await this.#db).close();
+  }
+}
+
+/*
+** JSON text of query results: BigInt as a JSON number with every digit (JSON has no
+** size limit), Uint8Array as an array of byte values. Returns a string.
+*/
+function toJson(value) {
+  const marks = [];
+  const token = `sqlw-big-${Math.random().toString(36).slice(2)}-`;
+  const text = JSON.stringify(value, (k, v) => {
+    if (typeof v === 'bigint') {
+      marks.push(v.toString());
+      return token + (marks.length - 1);
+    }
+    if (v instanceof Uint8Array) return Array.from(v);
+    return v;
+  });
+  if (!marks.length) return text;
+  // The token is random per call, so no user text can stand for a placeholder.
+  return text.replace(new RegExp(`"${token}(\\d+)"`, 'g'), (_, i) => marks[Number(i)]);
+}

@@ -1,0 +1,446 @@
+// api.test.mjs — the public API end to end in one tab: main thread → worker → C core →
+// OPFS, through fixtures/api.html (the library loaded as an app loads it). Every public
+// function with its edge cases and abuse; values and errors as README "API" states them.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSession } from './driver.mjs';
+
+const PORT = 8717;
+const T = { timeout: 90_000 };
+const s = await openSession({ port: PORT, fixture: 'api' });
+after(() => s.close());
+
+/*
+** Runs fn in the page with window.api's exports as its first argument; returns its
+** value. A thrown error comes back as { thrown: { name, message, code, errno, sql,
+** offset, batchIndex, isSQLiteError } } so tests can look at every field.
+*/
+function inPage(fn, ...args) {
+  return s.evaluate(async (src, a) => {
+    const f = (0, eval)(`(${src})`);
+    try {
+      return await f(window.api, ...a);
+    } catch (e) {
+      return {
+        thrown: {
+          name: e?.name, message: e?.message, code: e?.code, errno: e?.errno, sql: e?.sql,
+          offset: e?.offset, batchIndex: e?.batchIndex, isSQLiteError: e instanceof window.api.SQLiteError,
+          isError: e instanceof Error,
+        },
+      };
+    }
+  }, fn.toString(), args);
+}
+
+/* Asserts that r is a thrown SQLiteError with `code` whose message matches `re`. */
+function assertThrown(r, code, re) {
+  assert.ok(r && r.thrown, `expected an error, got ${JSON.stringify(r)}`);
+  assert.equal(r.thrown.isSQLiteError, true, JSON.stringify(r.thrown));
+  assert.equal(r.thrown.isError, true);
+  assert.equal(r.thrown.code, code, JSON.stringify(r.thrown));
+  if (re) assert.match(r.thrown.message, re);
+}
+
+test('100 values round-trip with their types: null, integers, BigInt, reals, text, blobs', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-values');
+    await db.exec('DROP TABLE IF EXISTS v; CREATE TABLE v(i INTEGER PRIMARY KEY, x)');
+    const values = [null, 0, -1, 2 ** 53 - 1, -(2 ** 53 - 1), 2n ** 53n, -(2n ** 63n), 2n ** 63n - 1n,
+      0.1, -0, 1e308, -2.5e-300, '', 'héllo 😀 \u2028', new Uint8Array([0, 255, 7]), new Uint8Array(0), true, false];
+    await db.runMany('INSERT INTO v(i, x) VALUES (?, ?)', values.map((x, i) => [i, x]));
+    const rows = await db.all('SELECT i, x, typeof(x) AS t FROM v ORDER BY i');
+    const always = await db.get('SELECT x FROM v WHERE i = 1', [], { bigint: 'always' });
+    const arrays = await db.all('SELECT 1 AS a, 2 AS a', [], { rowMode: 'array' });
+    await db.close();
+    const show = (x) => (typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? `bytes:${Array.from(x)}`
+      : Object.is(x, -0) ? '-0' : x);
+    return {
+      rows: rows.map((row) => [show(row.x), row.t]),
+      always: typeof always.x,
+      arrays,
+      columns: arrays.columns,
+    };
+  });
+  assert.deepEqual(r.rows, [
+    [null, 'null'], [0, 'integer'], [-1, 'integer'], [2 ** 53 - 1, 'integer'], [-(2 ** 53 - 1), 'integer'],
+    ['9007199254740992n', 'integer'], ['-9223372036854775808n', 'integer'], ['9223372036854775807n', 'integer'],
+    [0.1, 'real'], ['-0', 'real'], [1e308, 'real'], [-2.5e-300, 'real'], ['', 'text'], ['héllo 😀 \u2028', 'text'],
+    ['bytes:0,255,7', 'blob'], ['bytes:', 'blob'], [1, 'integer'], [0, 'integer'],
+  ]);
+  assert.equal(r.always, 'bigint');
+  assert.deepEqual(r.arrays, [[1, 2]]);
+  assert.deepEqual(r.columns, ['a', 'a']);
+});
+
+test('101 exec runs scripts; all, get and run return what they say', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-basic');
+    const script = await db.exec(`DROP TABLE IF EXISTS t; CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      INSERT INTO t(name) VALUES ('a'), ('b'); SELECT count(*) AS n FROM t`);
+    const run = await db.run('INSERT INTO t(name) VALUES (?)', ['c']);
+    const named = await db.get('SELECT id FROM t WHERE name = :name', { name: 'b' });
+    const none = await db.get('SELECT id FROM t WHERE name = ?', ['zzz']);
+    const all = await db.all('SELECT name FROM t ORDER BY id');
+    const upd = await db.run('UPDATE t SET name = name || ?', ['!']);
+    await db.close();
+    return { script: { rows: script.rows, changes: script.changes, sets: script.resultSets.length }, run, named, none: none === undefined, all, upd };
+  });
+  assert.deepEqual(r.script, { rows: [{ n: 2 }], changes: 2, sets: 1 });
+  assert.deepEqual(r.run, { changes: 1, lastInsertRowid: 3 });
+  assert.deepEqual(r.named, { id: 2 });
+  assert.equal(r.none, true);
+  assert.deepEqual(r.all, [{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+  assert.deepEqual(r.upd, { changes: 3, lastInsertRowid: 3 });
+});
+
+test('102 SQLite errors arrive intact: code, errno, message, SQL, offset', T, async () => {
+  const errs = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-errors');
+    await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL)');
+    await db.run("INSERT INTO t(email) VALUES ('a@x')");
+    const out = {};
+    const grab = async (name, p) => {
+      try {
+        await p;
+        out[name] = 'no error';
+      } catch (e) {
+        out[name] = { code: e.code, errno: e.errno, message: e.message, sql: e.sql, offset: e.offset, name: e.name };
+      }
+    };
+    await grab('unique', db.run("INSERT INTO t(email) VALUES ('a@x')"));
+    await grab('notnull', db.run('INSERT INTO t(email) VALUES (NULL)'));
+    await grab('syntax', db.all('SELEC * FROM t'));
+    await grab('table', db.all('SELECT * FROM nope'));
+    await grab('range', db.all('SELECT ?', [1, 2]));
+    await grab('mismatch', db.all('SELECT ?', [new Date()]));
+    await grab('undef', db.all('SELECT ?', [undefined]));
+    out.after = await db.get('SELECT count(*) AS n FROM t');
+    await db.close();
+    return out;
+  });
+  assert.deepEqual({ ...errs.unique, message: undefined }, { code: 'SQLITE_CONSTRAINT_UNIQUE', errno: 2067, message: undefined, sql: "INSERT INTO t(email) VALUES ('a@x')", offset: -1, name: 'SQLiteError' });
+  assert.match(errs.unique.message, /UNIQUE constraint failed: t\.email/);
+  assert.equal(errs.notnull.code, 'SQLITE_CONSTRAINT_NOTNULL');
+  assert.equal(errs.syntax.code, 'SQLITE_ERROR');
+  assert.match(errs.syntax.message, /syntax error/);
+  assert.equal(errs.syntax.offset, 0);
+  assert.match(errs.table.message, /no such table: nope/);
+  assert.equal(errs.range.code, 'SQLITE_RANGE');
+  assert.equal(errs.mismatch.code, 'SQLITE_MISMATCH');
+  assert.match(errs.mismatch.message, /Date/);
+  assert.match(errs.undef.message, /use null for NULL/);
+  assert.deepEqual(errs.after, { n: 1 });
+});
+
+test('103 wrong arity, wrong types and unknown options are refused clearly', T, async () => {
+  const cases = [
+    [({ openDatabase }) => openDatabase(), /name must be a non-empty string/],
+    [({ openDatabase }) => openDatabase(42), /name must be a non-empty string/],
+    [({ openDatabase }) => openDatabase('a/b'), /without "\/"/],
+    [({ openDatabase }) => openDatabase('x', { persistance: 'opfs' }), /unknown option "persistance"/],
+    [({ openDatabase }) => openDatabase('x', { persistence: 'disk' }), /persistence must be/],
+    [({ openDatabase }) => openDatabase('x', { durability: 'fast' }), /durability must be/],
+    [({ openDatabase }) => openDatabase('x', { timeoutMs: -1 }), /timeoutMs/],
+    [({ openDatabase }) => openDatabase('x', 'opfs'), /option must be an object/],
+    [({ openDatabase }) => openDatabase('x', { rowMode: 'rows' }), /rowMode/],
+  ];
+  for (const [fn, re] of cases) assertThrown(await inPage(fn), 'SQLITE_MISUSE', re);
+
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-abuse');
+    const out = [];
+    const grab = async (p) => {
+      try {
+        await p;
+        out.push('no error');
+      } catch (e) {
+        out.push(`${e.code}: ${e.message}`);
+      }
+    };
+    await grab(db.all(42));
+    await grab(db.all());
+    await grab(db.all('SELECT 1', 'x'));
+    await grab(db.all('SELECT 1', [], { rowmode: 'array' }));
+    await grab(db.run('SELECT 1\0'));
+    await grab(db.runMany('SELECT ?', 'rows'));
+    await grab(db.runMany('SELECT ?; SELECT ?', [[1]]));
+    await grab(db.batch('SELECT 1'));
+    await grab(db.batch([[42]]));
+    await grab(db.transaction('BEGIN'));
+    await grab(db.import('not bytes'));
+    await grab(db.import(new Uint8Array([1, 2, 3])));
+    let onErr;
+    try {
+      db.on('x', 'not a function');
+    } catch (e) {
+      onErr = e.code;
+    }
+    out.push(onErr);
+    out.push((await db.get('SELECT 7 AS seven')).seven);
+    await db.close();
+    await grab(db.get('SELECT 1'));
+    return out;
+  });
+  assert.match(r[0], /^SQLITE_MISUSE: sql must be a string, not number/);
+  assert.match(r[1], /^SQLITE_MISUSE: sql must be a string, not undefined/);
+  assert.match(r[2], /^SQLITE_MISUSE: .*array .*object/);
+  assert.match(r[3], /^SQLITE_MISUSE: unknown query option "rowmode"/);
+  assert.match(r[4], /^SQLITE_MISUSE: sql contains U\+0000/);
+  assert.match(r[5], /^SQLITE_MISUSE: runMany expects an array/);
+  assert.match(r[6], /^SQLITE_MISUSE: runMany takes exactly one SQL statement/);
+  assert.match(r[7], /^SQLITE_MISUSE: batch expects an array/);
+  assert.match(r[8], /^SQLITE_MISUSE: batch item 0/);
+  assert.match(r[9], /^SQLITE_MISUSE: transaction expects a function/);
+  assert.match(r[10], /^SQLITE_MISUSE: import expects a Uint8Array/);
+  assert.match(r[11], /^SQLITE_NOTADB: /);
+  assert.equal(r[12], 'SQLITE_MISUSE');
+  assert.equal(r[13], 7);
+  assert.match(r[14], /^SQLITE_MISUSE: the database is closed/);
+});
+
+test('104 runMany is one atomic request; batch too, and says which item failed', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-many');
+    await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE)');
+    const ok = await db.runMany('INSERT INTO t(v) VALUES (?)', Array.from({ length: 1000 }, (_, i) => [`v${i}`]));
+    const returning = await db.runMany('INSERT INTO t(v) VALUES (:v) RETURNING id', [{ v: 'r1' }, { v: 'r2' }]);
+    let manyErr;
+    try {
+      await db.runMany('INSERT INTO t(v) VALUES (?)', [['new1'], ['v5'], ['new2']]);
+    } catch (e) {
+      manyErr = e.code;
+    }
+    const afterMany = await db.get("SELECT count(*) AS n FROM t WHERE v LIKE 'new%'");
+    const results = await db.batch([
+      ['INSERT INTO t(v) VALUES (?)', ['b1']],
+      ['UPDATE t SET v = ? WHERE v = ?', ['b2', 'b1']],
+      ['SELECT v FROM t WHERE v = ?', ['b2']],
+    ]);
+    let batchErr;
+    try {
+      await db.batch([['INSERT INTO t(v) VALUES (?)', ['c1']], ['INSERT INTO t(v) VALUES (?)', ['v1']], ['INSERT INTO t(v) VALUES (?)', ['c3']]]);
+    } catch (e) {
+      batchErr = { code: e.code, index: e.batchIndex, sql: e.sql };
+    }
+    let ctlErr;
+    try {
+      await db.batch([['INSERT INTO t(v) VALUES (1)'], ['COMMIT']]);
+    } catch (e) {
+      ctlErr = { code: e.code, index: e.batchIndex };
+    }
+    const afterBatch = await db.get("SELECT count(*) AS n FROM t WHERE v LIKE 'c%' OR v = '1'");
+    const total = await db.get('SELECT count(*) AS n FROM t');
+    await db.close();
+    return { ok, returning, manyErr, afterMany, results, batchErr, ctlErr, afterBatch, total };
+  });
+  assert.deepEqual(r.ok, { changes: 1000, lastInsertRowid: 1000, rows: [] });
+  assert.deepEqual(r.returning.rows, [{ id: 1001 }, { id: 1002 }]);
+  assert.equal(r.manyErr, 'SQLITE_CONSTRAINT_UNIQUE');
+  assert.deepEqual(r.afterMany, { n: 0 });
+  assert.equal(r.results.length, 3);
+  assert.equal(r.results[0].changes, 1);
+  assert.equal(r.results[1].changes, 1);
+  assert.deepEqual(r.results[2].rows, [{ v: 'b2' }]);
+  assert.deepEqual(r.batchErr, { code: 'SQLITE_CONSTRAINT_UNIQUE', index: 1, sql: 'INSERT INTO t(v) VALUES (?)' });
+  assert.deepEqual(r.ctlErr, { code: 'SQLITE_MISUSE', index: 1 });
+  assert.deepEqual(r.afterBatch, { n: 0 });
+  assert.deepEqual(r.total, { n: 1003 });
+});
+
+test('105 transactions commit, roll back on a throw, queue, and hold other calls back', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-tx');
+    await db.exec('DROP TABLE IF EXISTS log; CREATE TABLE log(i INTEGER PRIMARY KEY, who TEXT)');
+    const value = await db.transaction(async (tx) => {
+      await tx.run("INSERT INTO log(who) VALUES ('t1')");
+      return (await tx.get('SELECT count(*) AS n FROM log')).n;
+    });
+    let thrown;
+    let kept;
+    try {
+      await db.transaction(async (tx) => {
+        kept = tx;
+        await tx.run("INSERT INTO log(who) VALUES ('rolled back')");
+        throw new Error('app failure');
+      });
+    } catch (e) {
+      thrown = e.message;
+    }
+    let late;
+    try {
+      await kept.get('SELECT 1');
+    } catch (e) {
+      late = e.code;
+    }
+    // Two transactions and plain calls started together: each transaction runs whole,
+    // and the plain call made while the first runs waits for it.
+    const slow = (who) => async (tx) => {
+      for (let k = 0; k < 5; k++) {
+        await tx.run('INSERT INTO log(who) VALUES (?)', [who]);
+        await new Promise((res) => setTimeout(res, 5));
+      }
+    };
+    const a = db.transaction(slow('A'));
+    const plain = db.run("INSERT INTO log(who) VALUES ('plain')");
+    const b = db.transaction(slow('B'));
+    await Promise.all([a, plain, b]);
+    const order = (await db.all('SELECT who FROM log ORDER BY i')).map((x) => x.who).join(',');
+    await db.close();
+    return { value, thrown, late, order };
+  });
+  assert.equal(r.value, 1);
+  assert.equal(r.thrown, 'app failure');
+  assert.equal(r.late, 'SQLITE_MISUSE');
+  assert.equal(r.order, 't1,A,A,A,A,A,plain,B,B,B,B,B');
+});
+
+test('106 10,000 concurrent requests are all answered, in order', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-many-requests');
+    const answers = await Promise.all(Array.from({ length: 10000 }, (_, i) => db.get('SELECT ? AS i', [i])));
+    const bad = answers.findIndex((a, i) => a.i !== i);
+    await db.close();
+    return { n: answers.length, bad };
+  });
+  assert.deepEqual(r, { n: 10000, bad: -1 });
+});
+
+test('107 DatabaseConnection: seed-compatible, queries before ready are kept', T, async () => {
+  const r = await inPage(async ({ DatabaseConnection }) => {
+    const conn = new DatabaseConnection();
+    const early = conn.query('CREATE TABLE IF NOT EXISTS users(id INTEGER PRIMARY KEY, name TEXT, big INTEGER)');
+    const insert = conn.query("INSERT INTO users(name, big) VALUES ('ann', 9007199254740993)");
+    await conn.ready;
+    const rows = await conn.query('SELECT name, big FROM users ORDER BY id DESC LIMIT 1');
+    const db = await conn.database;
+    const name = db.name;
+    await conn.close();
+    return { early: await early, insert: await insert, rows, name };
+  });
+  assert.equal(r.name, 'worker.db');
+  assert.deepEqual(JSON.parse(r.early), { changes: 0, lastInsertRowid: 0 });
+  assert.equal(JSON.parse(r.insert).changes, 1);
+  assert.equal(r.rows, '[{"name":"ann","big":9007199254740993}]');
+});
+
+test('108 export → import round trip; a bad image leaves the database untouched', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const src = await openDatabase('api-img-src');
+    await src.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)');
+    const bytes = await src.export();
+    await src.close();
+    const dst = await openDatabase('api-img-dst', { persistence: 'memory' });
+    await dst.exec('CREATE TABLE other(y); INSERT INTO other VALUES (9)');
+    let bad;
+    const broken = bytes.slice();
+    broken[100] ^= 0xff;
+    try {
+      await dst.import(broken.subarray(0, 700));
+    } catch (e) {
+      bad = e.code;
+    }
+    const still = await dst.all('SELECT y FROM other');
+    await dst.import(bytes);
+    const rows = await dst.all('SELECT x FROM t');
+    const again = await dst.export();
+    await dst.close();
+    return { header: new TextDecoder().decode(bytes.subarray(0, 15)), bad, still, rows, same: again.length === bytes.length };
+  });
+  assert.equal(r.header, 'SQLite format 3');
+  assert.match(r.bad, /^SQLITE_(NOTADB|CORRUPT)/);
+  assert.deepEqual(r.still, [{ y: 9 }]);
+  assert.deepEqual(r.rows, [{ x: 1 }, { x: 2 }, { x: 3 }]);
+  assert.equal(r.same, true);
+});
+
+test('109 persistence: opfs survives a reload, memory does not and says so', T, async () => {
+  const before = await inPage(async ({ openDatabase }) => {
+    const disk = await openDatabase('api-persist', { persistence: 'opfs' });
+    await disk.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(x); INSERT INTO t VALUES (42)');
+    const mem = await openDatabase('api-persist-mem', { persistence: 'memory' });
+    await mem.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    return { disk: [disk.persistent, disk.persistenceError], mem: [mem.persistent, mem.persistenceError] };
+  });
+  assert.deepEqual(before, { disk: [true, null], mem: [false, null] });
+  await s.reload();
+  const afterReload = await inPage(async ({ openDatabase }) => {
+    const disk = await openDatabase('api-persist', { persistence: 'opfs' });
+    const mem = await openDatabase('api-persist-mem', { persistence: 'memory' });
+    const out = { disk: await disk.all('SELECT x FROM t'), mem: await mem.all("SELECT name FROM sqlite_schema WHERE name = 't'") };
+    await disk.close();
+    await mem.close();
+    return out;
+  });
+  assert.deepEqual(afterReload, { disk: [{ x: 42 }], mem: [] });
+});
+
+test('110 a worker that dies rejects pending requests; the next request restarts it', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-death');
+    await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    const events = [];
+    db.on('workerdied', (e) => events.push(e.reason));
+    const slow = db.get('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 50000000) SELECT count(*) AS n FROM c');
+    const queued = db.get('SELECT 2 AS two');
+    await new Promise((res) => setTimeout(res, 300));
+    const t0 = performance.now();
+    window.workers.at(-1).terminate();
+    const outcomes = await Promise.allSettled([slow, queued]);
+    const detectMs = performance.now() - t0;
+    const after = await db.all('SELECT x FROM t');
+    await db.close();
+    return {
+      outcomes: outcomes.map((o) => (o.status === 'rejected' ? `${o.reason.code}: ${o.reason.message}` : 'fulfilled')),
+      detectMs, after, events: events.length, workers: window.workers.length,
+    };
+  });
+  for (const o of r.outcomes) assert.match(o, /^SQLITE_WORKER_DIED: the database worker stopped/);
+  assert.ok(r.detectMs < 5000, `death seen after ${r.detectMs} ms`);
+  assert.deepEqual(r.after, [{ x: 1 }]);
+  assert.equal(r.events, 1);
+});
+
+test('111 a request that outlives timeoutMs rejects with SQLITE_WORKER_TIMEOUT', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-timeout', { timeoutMs: 50, persistence: 'memory' });
+    let err;
+    try {
+      await db.get('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 5000000) SELECT count(*) AS n FROM c');
+    } catch (e) {
+      err = `${e.code}: ${e.message}`;
+    }
+    // The worker still finishes the slow query; requests behind it time out too, until
+    // it is done, and then the database answers again.
+    let later;
+    for (let i = 0; i < 200 && later === undefined; i++) {
+      later = await db.get('SELECT 1 AS one').catch((e) => (e.code === 'SQLITE_WORKER_TIMEOUT' ? undefined : Promise.reject(e)));
+    }
+    await db.close();
+    return { err, later };
+  });
+  assert.match(r.err, /^SQLITE_WORKER_TIMEOUT: no answer from the database worker within 50 ms/);
+  assert.deepEqual(r.later, { one: 1 });
+});
+
+test('112 debug mode from localStorage logs lifecycle lines with a prefix', T, async () => {
+  const lines = [];
+  const onConsole = (m) => lines.push(m.text());
+  s.page.on('console', onConsole);
+  try {
+    await inPage(async ({ openDatabase }) => {
+      localStorage.setItem('sqlite-worker-debug', 'true');
+      try {
+        const db = await openDatabase('api-debug', { persistence: 'memory' });
+        await db.get('SELECT 1');
+        await db.close();
+      } finally {
+        localStorage.removeItem('sqlite-worker-debug');
+      }
+    });
+  } finally {
+    s.page.off('console', onConsole);
+  }
+  assert.ok(lines.some((l) => l.startsWith('[sqlite-worker]') && /worker ready in/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('[sqlite-worker]') && /request\(s\) in/.test(l)), lines.join('\n'));
+});
