@@ -44,8 +44,10 @@ WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_ap
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
-DIST_JS := dist/index.js dist/worker.js dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js \
+DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js \
   dist/host-node.js dist/host-browser.js
+# Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
+DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js
 
 # ---- native -------------------------------------------------------------------------
 NATIVE_OBJ := $(patsubst src/core/%.c,build/native/%.o,$(CORE_SRC)) \
@@ -75,7 +77,7 @@ build/%.flags: FORCE
 setup:
 	@bash scripts/setup.sh
 
-build: setup dist/sqlite-worker.wasm $(DIST_JS) check-imports
+build: setup dist/sqlite-worker.wasm $(DIST_JS) $(DIST_BUNDLES) check-imports
 
 $(SQLITE_C):
 	bash scripts/fetch-sqlite.sh
@@ -110,6 +112,13 @@ dist/host-node.js: src/host/node/host.js
 dist/host-browser.js: src/host/browser/host.js
 	@mkdir -p $(@D)
 	cp $< $@
+
+# The browser entry points, bundled and minified (scripts/build-js.mjs). esbuild comes
+# from npm (setup), hence the order-only setup.
+$(DIST_BUNDLES) &: dist/sqlite-worker.wasm $(wildcard src/js/*.js) src/host/browser/host.js \
+  scripts/build-js.mjs | setup
+	@mkdir -p dist
+	node scripts/build-js.mjs
 
 # The module must import only the host interface: no WASI, nothing else.
 check-imports: dist/sqlite-worker.wasm
@@ -222,12 +231,9 @@ bench: build build/native/bench-native
 
 size: build
 	@printf '%-28s %10s %10s\n' file raw gzip-9
-	@for f in dist/sqlite-worker.wasm $(DIST_JS); do \
+	@for f in dist/sqlite-worker.wasm $(DIST_BUNDLES) $(DIST_JS); do \
 	  printf '%-28s %10d %10d\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); \
 	done
-	@printf '%-28s %10d %10d\n' 'total (wasm + core JS)' \
-	  $$(cat dist/sqlite-worker.wasm dist/core.js dist/codec.js dist/errors.js | wc -c) \
-	  $$(( $$(gzip -9 -c dist/sqlite-worker.wasm | wc -c) + $$(cat dist/core.js dist/codec.js dist/errors.js | gzip -9 | wc -c) ))
 
 clean:
 	rm -rf build dist

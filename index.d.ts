@@ -125,6 +125,15 @@ export interface Database extends Queries {
 /** Opens (creating if needed) the database `name` in a worker of its own. */
 export function openDatabase(name: string, options?: OpenOptions): Promise<Database>;
 
+/** The names of this origin's databases in OPFS, sorted. */
+export function listDatabases(): Promise<string[]>;
+
+/** Deletes an OPFS database and its files; true if it existed. Rejects with SQLITE_BUSY while it is open. */
+export function deleteDatabase(name: string): Promise<boolean>;
+
+/** Deletes every OPFS database of this origin. Rejects with SQLITE_BUSY while any is open. */
+export function deleteAllDatabases(): Promise<void>;
+
 /** The seed-compatible connection: database 'worker.db' by default, JSON text results. */
 export class DatabaseConnection {
   constructor(name?: string, options?: OpenOptions);

@@ -165,7 +165,8 @@ static void benchEncodeInt(unsigned char *a, int64_t v){
 }
 
 /*
-** W1, W2 and W5 on the pool VFS (median of nRun each, in ms, into a[0..2]).
+** W1, W2, W5, W3 (ms) and W4 (µs per call) on the pool VFS, the median of nRun each,
+** into a[0..4].
 ** W2 inserts rows with autocommit, one request each, as an app would; W5 reads
 ** 10,000 rows by random id from W1's table, one request each.
 */
@@ -176,7 +177,9 @@ static void benchPool(const char *zDir, const char *zJournal, const char *zSync,
   static const char zInsert[] = "INSERT INTO t VALUES(?,?,?,?)";
   static const char zInsert2[] = "INSERT INTO t2(v) VALUES(?)";
   static const char zSelect[] = "SELECT * FROM t WHERE id=?";
-  double aW1[64], aW2[64], aW5[64];
+  static const char zAll[] = "SELECT * FROM t";
+  static const char zOne[] = "SELECT 1";
+  double aW1[64], aW2[64], aW5[64], aW3[64], aW4[64];
   int r, i;
   for(r=0; r<nRun; r++){
     sqlw_pool *pPool;
@@ -202,14 +205,26 @@ static void benchPool(const char *zDir, const char *zJournal, const char *zSync,
       benchCheck(sqlw_exec(pDb, zSelect, sizeof(zSelect)-1, aOne, sizeof(aOne)), pDb, "W5");
     }
     aW5[r] = benchNowMs()-t0;
+    t0 = benchNowMs();
+    benchCheck(sqlw_exec(pDb, zAll, sizeof(zAll)-1, 0, 0), pDb, "W3");
+    aW3[r] = benchNowMs()-t0;
+    t0 = benchNowMs();
+    for(i=0; i<2000; i++){
+      benchCheck(sqlw_exec(pDb, zOne, sizeof(zOne)-1, 0, 0), pDb, "W4");
+    }
+    aW4[r] = (benchNowMs()-t0)/2000*1000;
     benchClosePool(zDir, pDb, pPool, ah);
   }
   qsort(aW1, (size_t)nRun, sizeof(double), cmpDouble);
   qsort(aW2, (size_t)nRun, sizeof(double), cmpDouble);
   qsort(aW5, (size_t)nRun, sizeof(double), cmpDouble);
+  qsort(aW3, (size_t)nRun, sizeof(double), cmpDouble);
+  qsort(aW4, (size_t)nRun, sizeof(double), cmpDouble);
   a[0] = aW1[nRun/2];
   a[1] = aW2[nRun/2];
   a[2] = aW5[nRun/2];
+  a[3] = aW3[nRun/2];
+  a[4] = aW4[nRun/2];
 }
 
 /*
@@ -256,7 +271,7 @@ int main(int argc, char **argv){
   const char *zSync = argc>4 ? argv[4] : "full";
   size_t nParam;
   unsigned char *aParam = benchEncodeW1(W1_ROWS, &nParam);
-  double rFileMin, rMemMin, rFile, rMem, aPool[3], rFloor;
+  double rFileMin, rMemMin, rFile, rMem, aPool[5], rFloor;
   if( nRun<1 || nRun>64 ) nRun = 5;
   rFile = benchW1(zDir, 0, nRun, aParam, nParam, &rFileMin);
   rMem = benchW1(zDir, 1, nRun, aParam, nParam, &rMemMin);
@@ -265,9 +280,10 @@ int main(int argc, char **argv){
   printf("{\"w1_file_ms\":%.3f,\"w1_file_min_ms\":%.3f,\"w1_mem_ms\":%.3f,"
          "\"w1_mem_min_ms\":%.3f,\"runs\":%d,\"rows\":%d,\"journal\":\"%s\","
          "\"sync\":\"%s\",\"w1_pool_ms\":%.3f,\"w2_pool_ms\":%.3f,"
-         "\"w5_pool_ms\":%.3f,\"floor_ms\":%.3f}\n",
+         "\"w5_pool_ms\":%.3f,\"w3_pool_ms\":%.3f,\"w4_pool_us\":%.3f,"
+         "\"floor_ms\":%.3f}\n",
          rFile, rFileMin, rMem, rMemMin, nRun, W1_ROWS, zJournal, zSync,
-         aPool[0], aPool[1], aPool[2], rFloor);
+         aPool[0], aPool[1], aPool[2], aPool[3], aPool[4], rFloor);
   free(aParam);
   return 0;
 }

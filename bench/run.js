@@ -1,8 +1,11 @@
 // run.js — `make bench`: the design's workloads natively (bench/bench_native.c, gcc -O2,
 // POSIX host with a real fsync), in Node on the wasm build (node:fs host), and in
-// headless Chromium in a dedicated worker on OPFS (bench/browser/), printed as tables
+// headless Chromium: the C loop in a dedicated worker on OPFS (bench/browser/), the
+// public API from the main thread (bench/api/), and the peers @sqlite.org/sqlite-wasm
+// and @journeyapps/wa-sqlite (bench/peers/), all in one browser run, printed as tables
 // with the ratio to native measured in the same run, on the same filesystem.
-// BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=0 skips the browser.
+// BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=0 skips the browser;
+// BENCH_PEERS=0 skips the peers; BENCH_MODES=wal/full,… limits the journal modes.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +16,7 @@ import { encodeParamSets } from '../dist/codec.js';
 import { createNodeHost } from '../dist/host-node.js';
 import { w1Rows, CREATE_T, INSERT_T } from './workload.js';
 import { startServer } from '../tests/browser/server.mjs';
+import { benchPeers } from './peers/driver.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -137,11 +141,35 @@ async function browserBench(profile) {
     const floors = [];
     for (let round = 0; round < RUNS; round++) floors.push(await page.evaluate(() => window.bench.run({ floor: true })));
     out.floor = median(floors);
+    out.api = await apiBench(page, server.origin);
+    if (process.env.BENCH_PEERS !== '0') out.peers = await benchPeers({ browser, origin: server.origin, runs: RUNS });
     return out;
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+/*
+** The public API from the main thread (bench/api/index.html): RUNS rounds of W1–W5,
+** each followed by a page load that measures W6. Returns medians { w1, w2, w3, w5, w6 }
+** in ms and { w4Mean, w4P50, w4P99 } in µs, with the journal mode and sync level seen.
+*/
+async function apiBench(page, origin) {
+  const url = `${origin}/bench/api/index.html`;
+  const rounds = [];
+  for (let round = 0; round < RUNS; round++) {
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.api !== undefined);
+    const r = await page.evaluate(() => window.api.round());
+    await page.goto(`${url}?w6`, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.w6 !== undefined);
+    r.w6 = (await page.evaluate(() => window.w6)).ms;
+    rounds.push(r);
+  }
+  const out = { journal: rounds[0].journal, sync: rounds[0].sync };
+  for (const k of ['w1', 'w2', 'w3', 'w5', 'w6', 'w4Mean', 'w4P50', 'w4P99']) out[k] = median(rounds.map((r) => r[k]));
+  return out;
 }
 
 /* Prints a markdown table. */
@@ -153,6 +181,35 @@ function table(head, rows) {
 
 const f1 = (ms) => ms.toFixed(1);
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+
+/*
+** Prints the public-API table: ours from the main thread, native (the same C, WAL/FULL,
+** as one C call per request), and the peers, with ratios and the aims.
+*/
+function apiTable(browser, n) {
+  const a = browser.api;
+  const p = browser.peers;
+  const us = (x) => `${x.toFixed(1)} µs`;
+  const peerCells = (key, fmt) => (p ? [fmt(p['sqlite-wasm'][key]), fmt(p['wa-sqlite'][key])] : ['—', '—']);
+  const peerRatio = (key, nat) => (p ? [ratio(p['sqlite-wasm'][key], nat), ratio(p['wa-sqlite'][key], nat)] : ['—', '—']);
+  const rows = [
+    ['W1 100k inserts, 1 tx (runMany)', f1(a.w1), f1(n.w1_pool_ms), ratio(a.w1, n.w1_pool_ms), ...peerCells('w1', f1), ...peerRatio('w1', n.w1_pool_ms), '≤ 3×'],
+    ['W2 1,000 awaited autocommit run()', f1(a.w2), f1(n.w2_pool_ms), ratio(a.w2, n.w2_pool_ms), ...peerCells('w2', f1), ...peerRatio('w2', n.w2_pool_ms), '≤ 200 ms'],
+    ['W3 SELECT * 100k rows as objects', f1(a.w3), f1(n.w3_pool_ms), ratio(a.w3, n.w3_pool_ms), ...peerCells('w3', f1), ...peerRatio('w3', n.w3_pool_ms), '≤ 6×'],
+    ['W4 SELECT 1 round trip, mean', us(a.w4Mean), us(n.w4_pool_us), ratio(a.w4Mean, n.w4_pool_us), ...peerCells('w4Mean', us), '', '', '≤ 50 µs'],
+    ['W4 p50 / p99 (100 µs timer)', `${us(a.w4P50)} / ${us(a.w4P99)}`, '', '', ...(p ? [`${us(p['sqlite-wasm'].w4P50)} / ${us(p['sqlite-wasm'].w4P99)}`, `${us(p['wa-sqlite'].w4P50)} / ${us(p['wa-sqlite'].w4P99)}`] : ['—', '—']), '', '', ''],
+    ['W5 10,000 point reads at once', f1(a.w5), f1(n.w5_pool_ms), ratio(a.w5, n.w5_pool_ms), ...peerCells('w5', f1), ...peerRatio('w5', n.w5_pool_ms), '≤ 90 ms'],
+    ['W5 in the peers\' worker (loop)', '', '', '', ...peerCells('w5InWorker', f1), '', '', ''],
+    ['W6 reload to first result', f1(a.w6), '', '', ...peerCells('w6', f1), '', '', '≤ 120 ms'],
+  ];
+  console.log('\nThe public API from the main thread (ms unless marked), in the same Chromium run as the peers;');
+  console.log(`ours: openDatabase() on OPFS, ${a.journal}/${a.sync === 2 ? 'FULL' : a.sync}; native: the same C, one call per request, WAL/FULL.`);
+  if (p) {
+    console.log(`peers: @sqlite.org/sqlite-wasm ${p['sqlite-wasm'].version} (opfs-sahpool, oo1, SQLite ${p['sqlite-wasm'].sqlite}, ${p['sqlite-wasm'].journal}/${p['sqlite-wasm'].sync}) and `
+      + `@journeyapps/wa-sqlite ${p['wa-sqlite'].version} (AccessHandlePoolVFS, sync build, SQLite ${p['wa-sqlite'].sqlite}, ${p['wa-sqlite'].journal}/${p['wa-sqlite'].sync}), each in a worker, as the peers' defaults.\n`);
+  }
+  table(['workload', 'ours', 'native', 'ours × native', 'sqlite-wasm', 'wa-sqlite', 'sqlite-wasm × native', 'wa-sqlite × native', 'aim'], rows);
+}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-bench-'));
 try {
@@ -192,6 +249,7 @@ try {
     console.log('W1 as one run_many call; W2 = 1,000 autocommit inserts and W5 = 10,000 reads by random id, one request each\n');
     rows.push(['no SQLite: 1,000 × (write 4,120 B + flush), the floor of W2', 'floor', f1(browser.floor), f1(floorNative), ratio(browser.floor, floorNative)]);
     table(['journal / synchronous', 'workload', 'Chromium ms', 'native ms', '× native'], rows);
+    apiTable(browser, nativeBench(dir, 'wal', 'full'));
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,8 @@
 // runs the page's requests on it. Thin by design: every request goes to the core as the
 // bytes the page encoded, and the core's result buffer goes back as it was written.
 //
-// Messages (docs/format.md, "Page ↔ worker messages"):
+// Messages (docs/format.md, "Page ↔ worker messages"; large frames are transferred,
+// small ones copied, see protocol.js postFrame):
 //   page → worker: first { type: 'open', name, persistence, durability, debug, lock,
 //     wasm, busyTimeout }, then SQWQ frames (ArrayBuffers) of requests.
 //   worker → page: { type: 'ready', persistent, persistenceError, vfs } or
@@ -19,7 +20,7 @@ import { SQLiteError } from './errors.js';
 import {
   OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR,
-  decodeRequests, encodeAnswers, parseSqlBody, errorBody,
+  decodeRequests, encodeAnswers, parseSqlBody, errorBody, postFrame,
 } from './protocol.js';
 
 const PREFIX = '[sqlite-worker]';
@@ -104,6 +105,15 @@ function codeTable() {
   return out;
 }
 
+/*
+** Where the wasm comes from: the page's wasmUrl, else the bytes a self-contained build
+** inlined (globalThis.sqliteWorkerWasm), else the module beside this file.
+*/
+function wasmSource(msg) {
+  if (msg.wasm) return new URL(msg.wasm);
+  return globalThis.sqliteWorkerWasm ?? new URL('./sqlite-worker.wasm', import.meta.url);
+}
+
 /* Answers the open message. Posts { type: 'ready', ... } or { type: 'failed', error }. */
 async function open(msg) {
   const t0 = performance.now();
@@ -117,11 +127,14 @@ async function open(msg) {
         else trace(message);
       },
     });
-    core = await loadCore({ wasm: msg.wasm ? new URL(msg.wasm) : new URL('./sqlite-worker.wasm', import.meta.url), host });
+    core = await loadCore({ wasm: wasmSource(msg), host });
+    const t1 = performance.now();
     const info = await openStorage(msg);
     if (info.persistent) db.setDurability(msg.durability);
     await pool?.grow();
-    trace(`opened "${msg.name}" on ${info.vfs} in ${(performance.now() - t0).toFixed(1)} ms`);
+    const t2 = performance.now();
+    trace(`opened "${msg.name}" on ${info.vfs} in ${(t2 - t0).toFixed(1)} ms `
+      + `(the core loaded in ${(t1 - t0).toFixed(1)} ms, the storage in ${(t2 - t1).toFixed(1)} ms)`);
     self.postMessage({ type: 'ready', ...info, codes: codeTable() });
   } catch (e) {
     trace('open failed:', e);
@@ -190,8 +203,7 @@ async function handleFrame(buf) {
     // The pool asks for files between requests; adding them is asynchronous.
     if (pool && pool.stat().wanted > 0) await pool.grow();
   }
-  const out = encodeAnswers(answers);
-  self.postMessage(out, [out]);
+  postFrame(self, encodeAnswers(answers));
   if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms`);
 }
 

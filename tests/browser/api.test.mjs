@@ -444,3 +444,33 @@ test('112 debug mode from localStorage logs lifecycle lines with a prefix', T, a
   assert.ok(lines.some((l) => l.startsWith('[sqlite-worker]') && /worker ready in/.test(l)), lines.join('\n'));
   assert.ok(lines.some((l) => l.startsWith('[sqlite-worker]') && /request\(s\) in/.test(l)), lines.join('\n'));
 });
+
+test('113 databases are listed and deleted; an open one is not deleted', T, async () => {
+  const r = await inPage(async ({ openDatabase, listDatabases, deleteDatabase }) => {
+    const db = await openDatabase('api-manage one', { persistence: 'opfs' });
+    await db.exec('CREATE TABLE IF NOT EXISTS t(x)');
+    const listed = (await listDatabases()).includes('api-manage one');
+    let busy;
+    try {
+      await deleteDatabase('api-manage one');
+    } catch (e) {
+      busy = e.code;
+    }
+    await db.close();
+    let deleted;
+    for (let i = 0; i < 50 && deleted === undefined; i++) {
+      // A closed worker's handles are released asynchronously.
+      deleted = await deleteDatabase('api-manage one').catch((e) => (e.code === 'SQLITE_BUSY' ? new Promise((res) => setTimeout(res, 100)) : Promise.reject(e)));
+    }
+    const again = await deleteDatabase('api-manage one');
+    const gone = !(await listDatabases()).includes('api-manage one');
+    let bad;
+    try {
+      await deleteDatabase('a/b');
+    } catch (e) {
+      bad = e.code;
+    }
+    return { listed, busy, deleted, again, gone, bad };
+  });
+  assert.deepEqual(r, { listed: true, busy: 'SQLITE_BUSY', deleted: true, again: false, gone: true, bad: 'SQLITE_MISUSE' });
+});

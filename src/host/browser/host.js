@@ -127,15 +127,16 @@ function checkName(name) {
 
 /*
 ** The origin's OPFS root. Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE when there is no
-** OPFS, when the browser refuses it (private browsing), or when this is not a context
-** with sync access handles (only dedicated workers have them).
+** OPFS, when the browser refuses it (private browsing), or, when `needSync` (opening
+** databases, not managing folders), when this is not a context with sync access
+** handles (only dedicated workers have them).
 */
-async function opfsRoot() {
+async function opfsRoot(needSync = true) {
   if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') {
     throw unavailable('this browser has no Origin Private File System (navigator.storage.getDirectory)');
   }
-  if (typeof FileSystemFileHandle === 'undefined' ||
-      typeof FileSystemFileHandle.prototype.createSyncAccessHandle !== 'function') {
+  if (needSync && (typeof FileSystemFileHandle === 'undefined' ||
+      typeof FileSystemFileHandle.prototype.createSyncAccessHandle !== 'function')) {
     throw unavailable('no OPFS sync access handles here (they exist only in dedicated workers)');
   }
   try {
@@ -150,8 +151,8 @@ async function opfsRoot() {
 ** The folder of this library in OPFS (created when `create`), or null when it does not
 ** exist. Throws like opfsRoot.
 */
-async function libraryFolder(create) {
-  const root = await opfsRoot();
+async function libraryFolder(create, needSync = true) {
+  const root = await opfsRoot(needSync);
   try {
     return await root.getDirectoryHandle(ROOT_FOLDER, { create });
   } catch (e) {
@@ -498,8 +499,15 @@ export function createBrowserHost({ log } = {}) {
         if (m && fh.kind === 'file') files.push({ index: Number(m[1]), fh });
       }
       files.sort((a, b) => a.index - b.index);
+      // Every slot's handle is requested at once: each is a round trip to the browser's
+      // storage process, and a database's start-up waits for all of them.
       const deadline = Date.now() + busyTimeout;
-      for (const { fh } of files) opened.push({ access: await acquire(fh, name, deadline), file: fh.name });
+      const got = await Promise.allSettled(files.map(({ fh }) => acquire(fh, name, deadline)));
+      got.forEach((g, i) => {
+        if (g.status === 'fulfilled') opened.push({ access: g.value, file: files[i].fh.name });
+      });
+      const failed = got.find((g) => g.status === 'rejected');
+      if (failed) throw failed.reason;
       const nextIndex = files.length ? files[files.length - 1].index + 1 : 0;
 
       // The core's pool, over the handles: synchronous from here until grow().
@@ -547,7 +555,7 @@ export function createBrowserHost({ log } = {}) {
    * none. Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE like openPool.
    */
   async function listDatabases() {
-    const lib = await libraryFolder(false);
+    const lib = await libraryFolder(false, false);
     if (!lib) return [];
     const names = [];
     for await (const [entry, handle] of lib.entries()) {
@@ -569,7 +577,7 @@ export function createBrowserHost({ log } = {}) {
   async function deleteDatabase(name) {
     checkName(name);
     if (pools.has(name)) throw busy(`database ${JSON.stringify(name)} is open in this worker: close it before deleting it`);
-    const lib = await libraryFolder(false);
+    const lib = await libraryFolder(false, false);
     if (!lib) return false;
     try {
       await lib.removeEntry(folderName(name), { recursive: true });
@@ -590,7 +598,7 @@ export function createBrowserHost({ log } = {}) {
    */
   async function wipeAll() {
     if (pools.size) throw busy(`databases are open in this worker (${[...pools.keys()].join(', ')}): close them first`);
-    const root = await opfsRoot();
+    const root = await opfsRoot(false);
     try {
       await root.removeEntry(ROOT_FOLDER, { recursive: true });
     } catch (e) {
