@@ -168,7 +168,7 @@ async function apiBench(page, origin) {
     rounds.push(r);
   }
   const out = { journal: rounds[0].journal, sync: rounds[0].sync };
-  for (const k of ['w1', 'w2', 'w3', 'w5', 'w6', 'w4Mean', 'w4P50', 'w4P99']) out[k] = median(rounds.map((r) => r[k]));
+  for (const k of ['w1', 'w2', 'w3', 'w5', 'w6', 'w4Mean', 'w4P50', 'w4P99', 'echo']) out[k] = median(rounds.map((r) => r[k]));
   return out;
 }
 
@@ -197,6 +197,7 @@ function apiTable(browser, n) {
     ['W2 1,000 awaited autocommit run()', f1(a.w2), f1(n.w2_pool_ms), ratio(a.w2, n.w2_pool_ms), ...peerCells('w2', f1), ...peerRatio('w2', n.w2_pool_ms), '≤ 200 ms'],
     ['W3 SELECT * 100k rows as objects', f1(a.w3), f1(n.w3_pool_ms), ratio(a.w3, n.w3_pool_ms), ...peerCells('w3', f1), ...peerRatio('w3', n.w3_pool_ms), '≤ 6×'],
     ['W4 SELECT 1 round trip, mean', us(a.w4Mean), us(n.w4_pool_us), ratio(a.w4Mean, n.w4_pool_us), ...peerCells('w4Mean', us), '', '', '≤ 50 µs'],
+    ['W4 floor: bare postMessage echo, mean', us(a.echo), '', '', '', '', '', '', ''],
     ['W4 p50 / p99 (100 µs timer)', `${us(a.w4P50)} / ${us(a.w4P99)}`, '', '', ...(p ? [`${us(p['sqlite-wasm'].w4P50)} / ${us(p['sqlite-wasm'].w4P99)}`, `${us(p['wa-sqlite'].w4P50)} / ${us(p['wa-sqlite'].w4P99)}`] : ['—', '—']), '', '', ''],
     ['W5 10,000 point reads at once', f1(a.w5), f1(n.w5_pool_ms), ratio(a.w5, n.w5_pool_ms), ...peerCells('w5', f1), ...peerRatio('w5', n.w5_pool_ms), '≤ 90 ms'],
     ['W5 in the peers\' worker (loop)', '', '', '', ...peerCells('w5InWorker', f1), '', '', ''],

@@ -62,19 +62,22 @@ function holdLifeLock(name) {
 /*
 ** Opens the database `name` on the storage `persistence` asks for. 'memory' uses the
 ** core's memdb; 'opfs' a pool of OPFS files; 'auto' OPFS, else memory with the reason
-** recorded. Returns { persistent, persistenceError, vfs }. Throws SQLiteError.
+** recorded. corePromise: the core, still loading (the pool's files open meanwhile); it
+** is in `core` on return. Returns { persistent, persistenceError, vfs }. Throws
+** SQLiteError, or the core's load error.
 */
-async function openStorage({ name, persistence, busyTimeout }) {
+async function openStorage({ name, persistence, busyTimeout }, corePromise) {
   let persistenceError = null;
   if (persistence !== 'memory') {
     try {
-      pool = await host.openPool(core, name, { busyTimeout });
+      pool = await host.openPool(corePromise, name, { busyTimeout });
     } catch (e) {
       if (persistence === 'opfs' || e?.code !== PERSISTENCE_UNAVAILABLE) throw e;
       persistenceError = e.message;
       trace('OPFS is not available, using memory:', e.message);
     }
   }
+  core = await corePromise;
   const vfs = pool ? pool.vfs : 'memdb';
   try {
     db = core.open('/' + name, { vfs });
@@ -127,14 +130,17 @@ async function open(msg) {
         else trace(message);
       },
     });
-    core = await loadCore({ wasm: wasmSource(msg), host });
-    const t1 = performance.now();
-    const info = await openStorage(msg);
+    let t1 = 0;
+    const corePromise = loadCore({ wasm: wasmSource(msg), host }).then((c) => {
+      t1 = performance.now();
+      return c;
+    });
+    const info = await openStorage(msg, corePromise);
     if (info.persistent) db.setDurability(msg.durability);
     await pool?.grow();
     const t2 = performance.now();
     trace(`opened "${msg.name}" on ${info.vfs} in ${(t2 - t0).toFixed(1)} ms `
-      + `(the core loaded in ${(t1 - t0).toFixed(1)} ms, the storage in ${(t2 - t1).toFixed(1)} ms)`);
+      + `(the core loaded after ${(t1 - t0).toFixed(1)} ms, meanwhile the storage opened)`);
     self.postMessage({ type: 'ready', ...info, codes: codeTable() });
   } catch (e) {
     trace('open failed:', e);

@@ -465,7 +465,8 @@ export function createBrowserHost({ log } = {}) {
    * Opens the pool of database `name`: its OPFS folder (created if missing), an access
    * handle on every slot file, the core's pool over them, then grows it to `initial`
    * slots with `minFree` free.
-   * core: the Core of loadCore (its exports drive the pool).
+   * core: the Core of loadCore (its exports drive the pool), or a promise of it: the
+   *   handles are opened while it loads.
    * options: { initial = 6, minFree = 4, busyTimeout = 3000 (ms to retry while another
    *   worker or tab holds a slot) }.
    * Returns a SlotPool (src/js/pool.js); open the database with core.open('/' + name, { vfs: pool.vfs }).
@@ -474,15 +475,13 @@ export function createBrowserHost({ log } = {}) {
    * here already; SQLITE_CANTOPEN / SQLITE_FULL when OPFS refuses a file; the core's code
    * when a slot cannot be added. Nothing stays open after a failure.
    */
-  async function openPool(core, name, { initial = 6, minFree = 4, busyTimeout = BUSY_TIMEOUT_MS } = {}) {
-    const x = core?.exports;
-    if (!x || typeof x.pool_create !== 'function') throw misuse('openPool needs the core returned by loadCore');
-    if (!memory) throw misuse('openPool needs a host attached to a core (pass the host to loadCore first)');
+  async function openPool(coreOrPromise, name, { initial = 6, minFree = 4, busyTimeout = BUSY_TIMEOUT_MS } = {}) {
     checkName(name);
     if (pools.has(name)) throw misuse(`database ${JSON.stringify(name)} is open in this worker already`);
     pools.set(name, null); // reserved while the handles are being opened
 
     const opened = [];   // access handles opened and not yet given to the pool
+    let x = null;        // the core's exports, once it is loaded
     let id = 0;
     let pool = null;
     try {
@@ -509,6 +508,13 @@ export function createBrowserHost({ log } = {}) {
       const failed = got.find((g) => g.status === 'rejected');
       if (failed) throw failed.reason;
       const nextIndex = files.length ? files[files.length - 1].index + 1 : 0;
+
+      // The core is needed only from here: a caller may pass it still loading, so the
+      // wasm compiles while the handles above were being opened.
+      const core = await coreOrPromise;
+      x = core?.exports;
+      if (!x || typeof x.pool_create !== 'function') throw misuse('openPool needs the core returned by loadCore');
+      if (!memory) throw misuse('openPool needs a host attached to a core (pass the host to loadCore first)');
 
       // The core's pool, over the handles: synchronous from here until grow().
       const zName = textEncoder.encode(name);
