@@ -4,6 +4,7 @@
 #   make bench   benchmarks (native vs wasm), printed as a table
 #   make fuzz    the fuzzers, for longer than the quick runs of make test
 #   make size    wasm and JS sizes, raw and gzip -9
+#   make demo    build, then serve the interactive demo at http://localhost:3000/ (PORT)
 # Objects are cached under build/; SQLite is fetched into build/sqlite at first use.
 
 SHELL := /bin/bash
@@ -72,7 +73,7 @@ build/%.flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
 
-.PHONY: FORCE build setup test test-native test-node test-browser fuzz fuzz-quick bench size clean check-imports
+.PHONY: FORCE build setup test test-native test-node test-browser fuzz fuzz-quick bench size clean check-imports demo
 
 setup:
 	@bash scripts/setup.sh
@@ -221,6 +222,11 @@ test-node: build
 # Browser tests: headless Debian chromium (SQLW_BROWSER=firefox for Firefox ESR).
 test-browser: build
 	node --test --test-concurrency=1 tests/browser/
+
+# ---- demo ---------------------------------------------------------------------------
+# The interactive demo (demo/) and dist/, served by scripts/serve.mjs until Ctrl+C.
+demo: build
+	node scripts/serve.mjs
 
 # ---- bench and size -----------------------------------------------------------------
 build/native/bench-native: bench/bench_native.c build/native/libsqlw.a

@@ -91,7 +91,8 @@ export interface Queries {
 
 /** Events of a database and their details. */
 export interface DatabaseEvents {
-  /** This tab's role: in this version every database is served by its own tab's worker (isLeader true). */
+  /** This tab's role changed (isLeader and epoch hold the current state from the open on).
+   *  In this version each database is served by its own tab's worker, so it does not fire yet. */
   leaderchange: { isLeader: boolean; epoch: number };
   /** The worker died (terminated, crashed); pending requests were rejected with SQLITE_WORKER_DIED. */
   workerdied: { reason: string };
@@ -109,6 +110,8 @@ export interface Database extends Queries {
   readonly persistenceError: string | null;
   /** True when this tab's worker serves the database. */
   readonly isLeader: boolean;
+  /** The leadership epoch this tab knows of (it grows with each leader change). */
+  readonly epoch: number;
   /** Runs fn(tx) in a transaction: commits when its promise resolves, rolls back when it rejects.
    *  Other calls on this db wait until it ends: use `tx` inside fn. Transactions queue. */
   transaction<T>(fn: (tx: Queries) => Promise<T> | T): Promise<T>;

@@ -504,6 +504,7 @@ export class Database extends Queries {
     this.persistent = false;
     this.persistenceError = null;
     this.isLeader = false;
+    this.epoch = 0;
     this.#channel = new Channel(this, ++instances);
   }
 
@@ -551,11 +552,13 @@ export class Database extends Queries {
     this.#codeNames = new Map(info.codes);
     this.persistent = info.persistent;
     this.persistenceError = info.persistenceError;
+    // One tab, one worker: this tab's worker serves the database (epoch 1). The
+    // 'leaderchange' event reports later changes; these properties, the state now.
     this.isLeader = true;
+    this.epoch = 1;
     if (!info.persistent && this.options.persistence === 'auto') {
       console.warn(PREFIX, `"${this.name}" is kept in memory only and will not survive a reload: ${info.persistenceError}`);
     }
-    this.emit('leaderchange', { isLeader: true, epoch: 1 });
     return this;
   }
 

@@ -66,8 +66,8 @@ function toWire(v) {
   return v;
 }
 
-/* Rejects after ms with an Error naming what timed out; resolves like promise otherwise. */
-function bounded(promise, ms, what) {
+/** Rejects after ms with an Error naming what timed out; resolves like promise otherwise. */
+export function bounded(promise, ms, what) {
   let timer;
   const timeout = new Promise((_, fail) => {
     timer = setTimeout(() => fail(new Error(`${what} took more than ${ms} ms`)), ms);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { startServer } from './server.mjs';
-import { BROWSER } from './driver.mjs';
+import { BROWSER, bounded } from './driver.mjs';
 
 const PORT = 8719;
 const PAGE = '/tests/browser/fixtures/single.html';
@@ -27,15 +27,6 @@ let profile = null;
 let page = null;
 const requests = [];
 let scenarioRan = false;
-
-/* Rejects after ms with an Error naming what timed out; resolves like promise otherwise. */
-function bounded(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`${what} took more than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 before(async () => {
   if (T.skip) return;

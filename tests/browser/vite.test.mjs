@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { startServer, ROOT } from './server.mjs';
-import { BROWSER } from './driver.mjs';
+import { BROWSER, bounded } from './driver.mjs';
 
 const PORT = 8720;
 const BASE = '/sub/path/';
@@ -107,15 +107,6 @@ function run(command, args, { cwd, timeoutMs }) {
       else reject(new Error(`${what} exited with ${code}\n${(stdout + stderr).slice(-4000)}`));
     });
   });
-}
-
-/* Rejects after ms with an Error naming what timed out; resolves like promise otherwise. */
-function bounded(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`${what} took more than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 before(async () => {

@@ -1,0 +1,582 @@
+// demo.test.mjs — the demo (make demo) in headless Chromium: scripts/serve.mjs started
+// in-process, demo/index.html opened on a new profile. Every button of the page is
+// pressed and its rendered result checked (rows, values, types, error codes); the SQL
+// editor runs with Ctrl+Enter; the data survives a reload; a database exported through
+// a real download comes back through the file picker after a reset; the layout holds at
+// 1280×800 and at phone width; nothing is logged to the console. Screenshots go to
+// build/artifacts/demo/ (not committed).
+//
+// Downloads need the DevTools protocol, so the file runs on Chromium only.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+import { BROWSER, bounded } from './driver.mjs';
+import { startDemoServer } from '../../scripts/serve.mjs';
+
+const PORT = 8721;
+const T = { timeout: 90_000 };
+const WAIT_MS = 30_000;          // one wait for the page (an action, the open, a download)
+const LAUNCH_MS = 30_000;
+const ARTIFACTS = fileURLToPath(new URL('../../build/artifacts/demo/', import.meta.url));
+const SKIP = BROWSER !== 'chromium' && 'the demo test downloads files through the DevTools protocol (Chromium)';
+
+let server = null;
+let browser = null;
+let page = null;
+let tmp = null;                  // the profile and the downloads, removed in after()
+const problems = [];             // console errors and warnings, page errors, failed requests
+const dialogs = [];              // confirm() messages, accepted
+
+before(async () => {
+  if (SKIP) return;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-demo-'));
+  fs.mkdirSync(path.join(tmp, 'profile'));
+  fs.mkdirSync(path.join(tmp, 'downloads'));
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startDemoServer({ port: PORT, host: '127.0.0.1' });
+  browser = await bounded(puppeteer.launch({
+    executablePath: process.env.SQLW_BROWSER_PATH || '/usr/bin/chromium',
+    headless: true,
+    userDataDir: path.join(tmp, 'profile'),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: LAUNCH_MS,
+    protocolTimeout: WAIT_MS * 2,
+  }), LAUNCH_MS + 5_000, 'launching chromium');
+  const cdp = await browser.target().createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: path.join(tmp, 'downloads') });
+  page = (await browser.pages())[0] ?? await browser.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') problems.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.accept().catch(() => {}); // the page may be gone; the test sees the outcome anyway
+  });
+  await page.setViewport({ width: 1280, height: 800 });
+});
+
+after(async () => {
+  const b = browser;
+  browser = null;
+  if (b) {
+    try {
+      await bounded(b.close(), 10_000, 'closing the browser');
+    } catch {
+      b.process()?.kill('SIGKILL'); // would not close politely
+    }
+  }
+  if (server) await server.close();
+  server = null;
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/*
+** Requests `target` (sent as is: no URL normalization) from the demo server with
+** `method`. Resolves with { status, headers, body }.
+*/
+function raw(target, method = 'GET') {
+  return bounded(new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: PORT, path: target, method }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  }), WAIT_MS, `${method} ${target}`);
+}
+
+/* Loads the page (or reloads it) and waits until it has opened the database in OPFS. */
+async function openPage(reload = false) {
+  if (reload) await page.reload({ waitUntil: 'load' });
+  else await page.goto(server.url, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.getElementById('status-storage')?.dataset.state, { timeout: WAIT_MS });
+  const storage = await page.$eval('#status-storage', (e) => ({ state: e.dataset.state, text: e.textContent }));
+  assert.equal(storage.state, 'opfs', `the page did not open the database in OPFS: ${storage.text}`);
+  await page.waitForFunction(() => !document.getElementById('run').disabled, { timeout: WAIT_MS });
+  assert.match(await page.$eval('#status-role', (e) => e.textContent), /^leader .*\(epoch 1\)$/);
+}
+
+/* The number of actions the page has finished (#result's data-run). */
+function runCount() {
+  return page.$eval('#result', (e) => Number(e.dataset.run));
+}
+
+/* Waits until the page has finished more than `n` actions. Returns the rendered result. */
+async function resultAfter(n) {
+  await page.waitForFunction((k) => Number(document.getElementById('result').dataset.run) > k, { timeout: WAIT_MS }, n);
+  return readResult();
+}
+
+/*
+** The rendered result, read back from the DOM: { action, outcome, code, summary,
+** steps: [{ method, failed, error: { code, errno, message, batchIndex } | null,
+** tables: [{ columns, rows: [[text]], types: [[type]] }], info: [{ changes,
+** lastInsertRowid }], text, steps }] }. Cells are the text the page shows.
+*/
+function readResult() {
+  return page.$eval('#result', (root) => {
+    const field = (dl, name) => [...dl.querySelectorAll(':scope > div')]
+      .find((d) => d.querySelector('dt').textContent === name)?.querySelector('dd').textContent;
+    const table = (t) => ({
+      columns: [...t.querySelectorAll('thead th')].map((th) => th.firstChild.textContent),
+      rows: [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
+      types: [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.firstElementChild.dataset.type)),
+    });
+    const step = (s) => {
+      const dl = s.querySelector(':scope > dl.error');
+      return {
+        method: s.querySelector(':scope > .step-head .method').textContent,
+        failed: s.classList.contains('failed'),
+        error: dl ? {
+          code: field(dl, 'code'), errno: Number(field(dl, 'errno')), message: field(dl, 'message'),
+          batchIndex: field(dl, 'batchIndex'), offset: field(dl, 'offset'),
+        } : null,
+        tables: [...s.querySelectorAll(':scope > .table-wrap table, :scope > ol.batch > li > .table-wrap table')].map(table),
+        info: [...s.querySelectorAll(':scope > p.info, :scope > ol.batch > li > p.info')].map((p) => ({
+          changes: p.querySelector('[data-field=changes]')?.textContent,
+          lastInsertRowid: p.querySelector('[data-field=lastInsertRowid]')?.textContent,
+          text: p.textContent,
+        })),
+        steps: [...s.querySelectorAll(':scope > .substeps > article.step')].map(step),
+      };
+    };
+    return {
+      action: root.dataset.action,
+      outcome: root.dataset.outcome,
+      code: root.dataset.code,
+      summary: document.getElementById('summary').textContent,
+      steps: [...root.querySelectorAll(':scope > article.step')].map(step),
+    };
+  });
+}
+
+/* Clicks the element matching `selector` and returns the result of the action it starts. */
+async function press(selector) {
+  const n = await runCount();
+  await page.click(selector);
+  return resultAfter(n);
+}
+
+/* Puts `sql` in the editor and runs it with Ctrl+Enter. Returns the rendered result. */
+async function runInEditor(sql) {
+  await page.$eval('#sql', (t) => { t.value = ''; });
+  await page.focus('#sql');
+  await page.keyboard.type(sql);
+  const n = await runCount();
+  await page.keyboard.down('Control');
+  await page.keyboard.press('Enter');
+  await page.keyboard.up('Control');
+  return resultAfter(n);
+}
+
+/* The names of the tables of a sqlite_schema listing (rows of type, name, sql). */
+function tableNames(t) {
+  return t.rows.filter((r) => r[0] === 'table').map((r) => r[1]);
+}
+
+/* Asserts that the result failed with `code` (and errno), as an expected error. */
+function expectError(r, code, errno, message) {
+  assert.equal(r.outcome, 'expected', JSON.stringify(r));
+  assert.equal(r.code, code);
+  const failed = r.steps.at(-1);
+  assert.equal(failed.failed, true);
+  assert.equal(failed.error.code, code);
+  assert.equal(failed.error.errno, errno);
+  if (message) assert.match(failed.error.message, message);
+}
+
+/* Asserts the result succeeded (outcome ok). */
+function ok(r) {
+  assert.equal(r.outcome, 'ok', JSON.stringify(r.steps.find((s) => s.error)?.error ?? r));
+}
+
+const COUNT_COLUMNS = ['users', 'posts'];
+
+// What each button of the sections must show, pressed in page order on a new database.
+const EXPECT = {
+  'create-tables'(r) {
+    ok(r);
+    assert.equal(r.steps[0].method, 'db.exec');
+    assert.deepEqual(tableNames(r.steps[1].tables[0]), ['posts', 'tags', 'users']);
+  },
+  'add-column'(r) {
+    ok(r);
+    const info = r.steps[1].tables[0];
+    const bio = info.rows.find((row) => row[1] === 'bio');
+    assert.ok(bio, JSON.stringify(info.rows));
+    assert.equal(bio[2], 'TEXT');
+    assert.equal(info.types[info.rows.indexOf(bio)][info.columns.indexOf('dflt_value')], 'null');
+  },
+  'drop-table'(r) {
+    ok(r);
+    assert.deepEqual(tableNames(r.steps[1].tables[0]), ['posts', 'users']);
+  },
+  'list-tables'(r) {
+    ok(r);
+    const t = r.steps[0].tables[0];
+    assert.deepEqual(t.columns, ['type', 'name', 'sql']);
+    assert.deepEqual(tableNames(t), ['posts', 'users']);
+    assert.match(t.rows.find((row) => row[1] === 'users')[2], /email TEXT UNIQUE/);
+  },
+  insert(r) {
+    ok(r);
+    assert.equal(r.steps[0].method, 'db.run');
+    assert.deepEqual(r.steps[0].info.map(({ changes, lastInsertRowid }) => [changes, lastInsertRowid]), [['1', '1']]);
+  },
+  'insert-many'(r) {
+    ok(r);
+    assert.equal(r.steps[0].method, 'db.runMany');
+    assert.deepEqual(r.steps[0].tables[0].rows, [
+      ['2', 'Grace', 'grace@example.com'], ['3', 'Alan', 'alan@example.com'],
+      ['4', 'Edsger', 'edsger@example.com'], ['5', 'Barbara', 'barbara@example.com']]);
+    assert.equal(r.steps[0].info[0].changes, '4');
+    assert.equal(r.steps[1].info[0].changes, '5');
+  },
+  update(r) {
+    ok(r);
+    assert.equal(r.steps[0].info[0].changes, '1');
+    assert.deepEqual(r.steps[1].tables[0].rows, [['Grace', '46']]);
+  },
+  delete(r) {
+    ok(r);
+    assert.deepEqual(r.steps[0].tables[0].columns, COUNT_COLUMNS);
+    assert.deepEqual(r.steps[0].tables[0].rows, [['5', '5']]);
+    assert.equal(r.steps[1].info[0].changes, '1');
+    assert.deepEqual(r.steps[2].tables[0].rows, [['4', '4']], 'the post went with its author (ON DELETE CASCADE)');
+  },
+  duplicate(r) {
+    expectError(r, 'SQLITE_CONSTRAINT_UNIQUE', 2067, /UNIQUE constraint failed: users\.email/);
+  },
+  'insert-or-ignore'(r) {
+    ok(r);
+    assert.equal(r.steps[0].info[0].changes, '0');
+  },
+  upsert(r) {
+    ok(r);
+    assert.deepEqual(r.steps[0].tables[0].rows, [['1', 'Ada King', 'ada@example.com', '37']]);
+  },
+  where(r) {
+    ok(r);
+    const t = r.steps[0].tables[0];
+    assert.deepEqual(t.rows.map((row) => [row[1], row[3]]), [['Grace', '46'], ['Alan', '41'], ['Barbara', 'NULL']]);
+    assert.deepEqual(t.types[2], ['number', 'text', 'text', 'null']);
+  },
+  join(r) {
+    ok(r);
+    const t = r.steps[0].tables[0];
+    assert.deepEqual(t.columns, ['id', 'author', 'title', 'body']);
+    assert.deepEqual(t.rows.map((row) => [row[0], row[1]]), [['1', 'Grace'], ['2', 'Grace'], ['3', 'Alan'], ['5', 'Barbara']]);
+    assert.equal(t.types[3][3], 'null');
+  },
+  aggregates(r) {
+    ok(r);
+    const [users, withAge, avg, youngest, oldest] = r.steps[0].tables[0].rows[0];
+    assert.deepEqual([users, withAge, youngest, oldest], ['4', '3', '37', '46']);
+    assert.equal(Number(avg), (37 + 46 + 41) / 3);
+    assert.deepEqual(r.steps[1].tables[0].rows, [['Grace', '2'], ['Alan', '1'], ['Barbara', '1'], ['Ada King', '0']]);
+  },
+  types(r) {
+    ok(r);
+    const t = r.steps[0].tables[0];
+    const cell = (name) => ({ text: t.rows[0][t.columns.indexOf(name)], type: t.types[0][t.columns.indexOf(name)] });
+    assert.deepEqual(cell('big'), { text: '9007199254740993n', type: 'bigint' });
+    assert.deepEqual(cell('big_type'), { text: 'integer', type: 'text' });
+    assert.deepEqual(cell('int'), { text: '42', type: 'number' });
+    assert.deepEqual(cell('real'), { text: '3.5', type: 'number' });
+    assert.deepEqual(cell('text'), { text: 'text', type: 'text' });
+    assert.deepEqual(cell('missing'), { text: 'NULL', type: 'null' });
+    assert.deepEqual(cell('blob'), { text: "x'00ff'", type: 'blob' });
+    assert.equal(cell('random').type, 'blob');
+    assert.match(cell('random').text, /^x'[0-9a-f]{16}'$/);
+    assert.deepEqual(r.steps[1].tables[0].rows, [['42n', '4611686018427387904n']], "bigint: 'always'");
+    assert.deepEqual(r.steps[1].tables[0].types, [['bigint', 'bigint']]);
+  },
+  'tx-commit'(r) {
+    ok(r);
+    assert.deepEqual(r.steps[0].tables[0].rows, [['4', '4']]);
+    assert.equal(r.steps[1].method, 'db.transaction');
+    assert.deepEqual(r.steps[1].steps.map((s) => s.method), ['tx.run', 'tx.run']);
+    assert.match(r.steps[1].info.at(-1).text, /committed; fn returned 6/);
+    assert.deepEqual(r.steps[2].tables[0].rows, [['5', '5']]);
+  },
+  'tx-rollback'(r) {
+    ok(r);
+    assert.match(r.summary, /handled SQLITE_CONSTRAINT_NOTNULL/);
+    assert.deepEqual(r.steps[0].tables[0].rows, [['5', '5']]);
+    assert.equal(r.steps[1].error.code, 'SQLITE_CONSTRAINT_NOTNULL');
+    assert.equal(r.steps[1].steps[0].failed, false);
+    assert.equal(r.steps[1].steps[1].error.code, 'SQLITE_CONSTRAINT_NOTNULL');
+    assert.deepEqual(r.steps[2].tables[0].rows, [['5', '5']], 'the first insert was rolled back');
+  },
+  batch(r) {
+    ok(r);
+    assert.equal(r.steps[0].method, 'db.batch');
+    assert.deepEqual(r.steps[0].info.map((i) => i.changes), ['1', '4']);
+    assert.deepEqual(r.steps[0].tables[0].rows, [['6']]);
+  },
+  'batch-fail'(r) {
+    ok(r);
+    assert.deepEqual(r.steps[0].tables[0].rows, [['5', '6']]);
+    assert.equal(r.steps[1].error.code, 'SQLITE_CONSTRAINT_NOTNULL');
+    assert.equal(r.steps[1].error.batchIndex, '1');
+    assert.deepEqual(r.steps[2].tables[0].rows, [['5', '6']], 'nothing of the batch remains');
+  },
+  'err-constraint'(r) {
+    expectError(r, 'SQLITE_CONSTRAINT_FOREIGNKEY', 787, /FOREIGN KEY constraint failed/);
+  },
+  'err-syntax'(r) {
+    expectError(r, 'SQLITE_ERROR', 1, /syntax error/);
+    assert.match(r.steps[0].error.offset, /^0 /);
+  },
+  'err-no-table'(r) {
+    expectError(r, 'SQLITE_ERROR', 1, /no such table: nowhere/);
+  },
+  'err-strict'(r) {
+    assert.equal(r.steps[0].failed, false, 'the STRICT table was created');
+    expectError(r, 'SQLITE_CONSTRAINT_DATATYPE', 3091, /cannot store TEXT value in INTEGER column readings\.value/);
+  },
+  'err-mismatch'(r) {
+    expectError(r, 'SQLITE_MISMATCH', 20, /cannot bind a Date/);
+  },
+};
+
+// The users and posts after every button has been pressed once.
+const USERS = [['1', 'Ada King'], ['2', 'Grace'], ['3', 'Alan'], ['5', 'Barbara'], ['6', 'Margaret']];
+const USERS_SQL = 'SELECT id, name FROM users ORDER BY id; SELECT COUNT(*) AS posts FROM posts';
+
+test('090 the server: demo/ at /, dist/ at /dist/, MIME types, headers, nothing else', { ...T, skip: SKIP }, async () => {
+  const types = {
+    '/': 'text/html', '/app.js': 'text/javascript', '/style.css': 'text/css', '/favicon.svg': 'image/svg+xml',
+    '/dist/index.js': 'text/javascript', '/dist/sqlite-worker.wasm': 'application/wasm',
+  };
+  for (const [target, type] of Object.entries(types)) {
+    const r = await raw(target);
+    assert.equal(r.status, 200, target);
+    assert.equal(r.headers['content-type'].split(';')[0], type, target);
+    assert.equal(r.headers['access-control-allow-origin'], '*');
+    assert.equal(r.headers['cache-control'], 'no-store');
+    assert.equal(r.headers['cross-origin-opener-policy'], undefined);
+    assert.equal(r.headers['cross-origin-embedder-policy'], undefined);
+  }
+  assert.equal((await raw('/')).body.toString(), fs.readFileSync(new URL('../../demo/index.html', import.meta.url), 'utf8'));
+  const head = await raw('/dist/sqlite-worker.wasm', 'HEAD');
+  assert.equal(head.status, 200);
+  assert.equal(head.body.length, 0);
+  assert.equal(Number(head.headers['content-length']), fs.statSync(new URL('../../dist/sqlite-worker.wasm', import.meta.url)).size);
+  for (const target of ['/%2e%2e/Makefile', '/dist/..%2fMakefile', '/dist/%2E%2E/package.json', '/%zz', '/a%00b', '/..\\Makefile']) {
+    assert.equal((await raw(target)).status, 400, target);
+  }
+  for (const target of ['/Makefile', '/nope.html', '/tests/browser/driver.mjs', '/src/js/index.js', '/dist/nope.js', '/dist/']) {
+    assert.equal((await raw(target)).status, 404, target);
+  }
+  const post = await raw('/', 'POST');
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.allow, 'GET, HEAD');
+});
+
+test('100 the page opens the database in OPFS and says so', { ...T, skip: SKIP }, async () => {
+  await openPage();
+  const status = await page.evaluate(() => Object.fromEntries(['storage', 'role', 'name', 'version', 'databases']
+    .map((k) => [k, document.getElementById(`status-${k}`).textContent])));
+  assert.match(status.storage, /^OPFS/);
+  assert.match(status.role, /^leader/);
+  assert.equal(status.name, 'demo');
+  assert.match(status.version, /^3\.\d+\.\d+$/);
+  assert.equal(status.databases, 'demo');
+  const r = await readResult();
+  assert.equal(r.action, 'open');
+  assert.deepEqual(r.steps.map((s) => s.method), ['openDatabase("demo")', 'db.exec', 'db.get']);
+  const log = await page.$$eval('#log li', (lis) => lis.map((li) => li.textContent));
+  assert.match(log.at(-1), /^\d\d:\d\d:\d\d\.\d{3} Open the database ok/);
+});
+
+test('110 every button of the sections runs and shows its result', { ...T, timeout: 180_000, skip: SKIP }, async () => {
+  const ids = await page.$$eval('section.demo button', (bs) => bs.map((b) => b.dataset.action));
+  assert.deepEqual([...ids].sort(), Object.keys(EXPECT).sort(), 'every button has an expectation, and only those');
+  for (const id of ids) {
+    const r = await press(`section.demo button[data-action="${id}"]`);
+    assert.equal(r.action, id);
+    try {
+      EXPECT[id](r);
+    } catch (e) {
+      e.message = `button ${id}: ${e.message}`;
+      throw e;
+    }
+  }
+  const log = await page.$$eval('#log li', (lis) => lis.map((li) => li.className + ' ' + li.textContent));
+  assert.equal(log.length, ids.length + 1);
+  assert.match(log[0], /^log-expected .*Binding a Date SQLITE_MISMATCH \(expected\)/);
+  assert.match(log.find((l) => l.includes('Duplicate email')), /SQLITE_CONSTRAINT_UNIQUE/);
+});
+
+test('120 the editor runs a script with Ctrl+Enter: one table per result set', { ...T, skip: SKIP }, async () => {
+  const r = await runInEditor(`${USERS_SQL}; SELECT 1 AS a, 2 AS a`);
+  ok(r);
+  assert.equal(r.action, 'editor');
+  const [users, posts, dup] = r.steps[0].tables;
+  assert.deepEqual(users.rows, USERS);
+  assert.deepEqual(users.columns, ['id', 'name']);
+  assert.deepEqual(posts.rows, [['6']]);
+  assert.deepEqual(dup.columns, ['a', 'a']);
+  assert.deepEqual(dup.rows, [['1', '2']], 'duplicate column names survive');
+  const write = await runInEditor("UPDATE users SET bio = 'hello' WHERE id = 1");
+  assert.deepEqual(write.steps[0].tables, []);
+  assert.equal(write.steps[0].info[0].changes, '1');
+  const bad = await runInEditor('SELECT FROM');
+  assert.equal(bad.outcome, 'error');
+  assert.equal(bad.steps[0].error.code, 'SQLITE_ERROR');
+});
+
+test('130 after a reload the rows are still there', { ...T, skip: SKIP }, async () => {
+  await openPage(true);
+  await page.$eval('#sql', (t) => { t.value = ''; });
+  await page.type('#sql', USERS_SQL);
+  const r = await press('#run');
+  ok(r);
+  assert.deepEqual(r.steps[0].tables[0].rows, USERS);
+  assert.deepEqual(r.steps[0].tables[1].rows, [['6']]);
+});
+
+test('140 export downloads the file; reset empties the database; import brings the rows back', { ...T, skip: SKIP }, async () => {
+  const file = path.join(tmp, 'downloads', 'demo.sqlite');
+  const exported = await press('#export');
+  ok(exported);
+  assert.match(exported.steps[0].info[0].text, /^Uint8Array\(\d+\)/);
+  const deadline = Date.now() + WAIT_MS;
+  while (!(fs.existsSync(file) && fs.statSync(file).size > 0)) {
+    assert.ok(Date.now() < deadline, 'the download did not arrive');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const bytes = fs.readFileSync(file);
+  assert.equal(bytes.subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
+  assert.equal(bytes.length, Number(exported.steps[0].info[0].text.match(/^Uint8Array\((\d+)\)/)[1]));
+
+  const reset = await press('#reset');
+  ok(reset);
+  assert.match(dialogs.at(-1), /Delete the database "demo"/);
+  assert.deepEqual(reset.steps.map((s) => s.method),
+    ['db.close()', 'deleteDatabase("demo")', 'openDatabase("demo")', 'db.exec', 'db.get', 'db.all']);
+  assert.deepEqual(reset.steps.at(-1).tables[0].rows, [], 'no tables after the reset');
+  assert.equal(await page.$eval('#status-storage', (e) => e.dataset.state), 'opfs');
+  assert.equal(await page.$eval('#status-name', (e) => e.textContent), 'demo');
+
+  const input = await page.$('#import-file');
+  const n = await runCount();
+  await input.uploadFile(file);
+  const imported = await resultAfter(n);
+  ok(imported);
+  assert.equal(imported.action, 'import');
+  assert.match(imported.steps[0].method, /^db\.import\(<demo\.sqlite, \d+ bytes>\)$/);
+  assert.deepEqual(tableNames(imported.steps[1].tables[0]), ['posts', 'readings', 'users']);
+  const rows = await runInEditor(USERS_SQL);
+  assert.deepEqual(rows.steps[0].tables[0].rows, USERS);
+  // The foreign keys are still enforced on the imported database.
+  expectError(await press('section.demo button[data-action="err-constraint"]'), 'SQLITE_CONSTRAINT_FOREIGNKEY', 787);
+});
+
+test('150 cells show their types: NULL, BigInt, blob hex, numbers apart from text', { ...T, skip: SKIP }, async () => {
+  const r = await runInEditor("SELECT NULL AS n, 9007199254740993 AS big, x'00ff' AS b, 1.5 AS r, '1.5' AS t, '' AS e, -0.0 AS z");
+  ok(r);
+  const t = r.steps[0].tables[0];
+  assert.deepEqual(t.rows, [['NULL', '9007199254740993n', "x'00ff'", '1.5', '1.5', '', '-0']]);
+  assert.deepEqual(t.types, [['null', 'bigint', 'blob', 'number', 'text', 'text', 'number']]);
+  const look = await page.$$eval('#result table.rows tbody td > .v', (vs) => vs.map((v) => {
+    const s = getComputedStyle(v);
+    return { cls: v.className, color: s.color, font: s.fontFamily, italic: s.fontStyle, align: getComputedStyle(v.parentElement).textAlign };
+  }));
+  const [nul, big, blob, num, text] = look;
+  assert.equal(nul.italic, 'italic');
+  assert.notEqual(nul.color, text.color);
+  assert.notEqual(num.color, text.color, 'numbers and text look different');
+  assert.notEqual(num.font, text.font);
+  assert.equal(num.align, 'right');
+  assert.equal(text.align, 'left');
+  assert.notEqual(big.color, num.color);
+  assert.notEqual(blob.color, text.color);
+  assert.match(blob.font, /mono/i);
+});
+
+test('160 keyboard: the controls are reachable with Tab, focus is visible, Enter presses', { ...T, skip: SKIP }, async () => {
+  await openPage(true);   // a fresh page: Tab starts from the top
+  const order = [];
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await page.evaluate(() => {
+      const e = document.activeElement;
+      return { id: e.id || e.dataset.action || e.tagName, outline: getComputedStyle(e).outlineStyle };
+    }));
+  }
+  const ids = order.map((o) => o.id);
+  assert.equal(ids[0], 'debug');
+  assert.deepEqual(ids.slice(1, 5), ['create-tables', 'add-column', 'drop-table', 'list-tables']);
+  for (const later of ['export', 'import-file', 'reset', 'sql', 'run']) assert.ok(ids.includes(later), `${later} is reachable`);
+  assert.ok(ids.indexOf('export') < ids.indexOf('sql') && ids.indexOf('sql') < ids.indexOf('run'), ids.join(' '));
+  const controls = order.slice(0, ids.indexOf('run') + 1);
+  assert.ok(controls.every((o) => o.outline !== 'none'), `every focused control shows an outline: ${JSON.stringify(controls)}`);
+
+  // Enter on a focused button runs its action.
+  await page.focus('section.demo button[data-action="list-tables"]');
+  const n = await runCount();
+  await page.keyboard.press('Enter');
+  const r = await resultAfter(n);
+  assert.equal(r.action, 'list-tables');
+
+  // Space toggles the debug checkbox, which says it applies on reload.
+  await page.focus('#debug');
+  await page.keyboard.press('Space');
+  assert.equal(await page.evaluate(() => localStorage.getItem('sqlite-worker-debug')), 'true');
+  assert.match(await page.$eval('#debug-note', (e) => e.textContent), /reload to apply/);
+  await page.keyboard.press('Space');
+  assert.equal(await page.evaluate(() => localStorage.getItem('sqlite-worker-debug')), null);
+});
+
+test('170 the layout holds at 1280×800 and at phone width; screenshots', { ...T, skip: SKIP }, async () => {
+  await press('section.demo button[data-action="list-tables"]');  // a table with long SQL
+  await page.setViewport({ width: 1280, height: 800 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const wide = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, width: innerWidth,
+    columns: getComputedStyle(document.querySelector('.layout')).gridTemplateColumns.split(' ').length,
+  }));
+  assert.ok(wide.scroll <= wide.width, JSON.stringify(wide));
+  assert.equal(wide.columns, 2);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'demo-1280x800.png') });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'demo-1280-full.png'), fullPage: true });
+
+  // The page scrolls to the results at phone width: instantly, so the screenshot shows them.
+  await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
+  // (Not isMobile: switching it reloads the page.)
+  await page.setViewport({ width: 390, height: 844, deviceScaleFactor: 2 });
+  assert.equal((await press('section.demo button[data-action="types"]')).action, 'types');   // a wide table
+  const phone = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, width: innerWidth,
+    columns: getComputedStyle(document.querySelector('.layout')).gridTemplateColumns.split(' ').length,
+    wraps: [...document.querySelectorAll('#result .table-wrap')].map((w) => [w.scrollWidth, w.clientWidth]),
+    resultsTop: document.getElementById('h-results').getBoundingClientRect().top,
+  }));
+  assert.ok(phone.scroll <= phone.width, `the page scrolls sideways at phone width: ${JSON.stringify(phone)}`);
+  assert.equal(phone.columns, 1);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'demo-390x844-results.png') });
+  assert.ok(phone.wraps.some(([scroll, client]) => scroll > client), `the wide table scrolls inside its box: ${JSON.stringify(phone)}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(ARTIFACTS, 'demo-390x844.png') });
+  await page.setViewport({ width: 1280, height: 800 });
+});
+
+test('180 nothing was logged to the console, no request failed', { ...T, skip: SKIP }, () => {
+  assert.deepEqual(problems, []);
+});
