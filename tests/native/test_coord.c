@@ -1,0 +1,150 @@
+/*
+** test_coord.c — the multi-tab protocol's messages (src/core/coord.c, docs/coord.md):
+** every type round-trips, and the decoder refuses every malformed message a script of
+** the origin could post: truncations, trailing bytes, bad magic, version, type, status,
+** reserved bytes, and bodies that claim more than there is.
+*/
+#include <string.h>
+
+#include "sqlite3.h"
+#include "support.h"
+#include "../../src/core/coord.h"
+
+/* A message of type eType with every field its type has set to a recognisable value. */
+static CoordMsg coordSample(int eType){
+  static const unsigned char aBody[] = "SQWR-ish body bytes";
+  CoordMsg m;
+  memset(&m, 0, sizeof(m));
+  m.eType = eType;
+  m.iEpoch = 0x0102030405060708ull;
+  memset(m.aSender, 0xa5, COORD_ID_BYTES);
+  if( eType==COORD_REPLY || eType==COORD_LEASE_END ) memset(m.aTarget, 0x5a, COORD_ID_BYTES);
+  if( eType==COORD_REQUEST || eType==COORD_REPLY ){
+    m.iSeq = 77;
+    m.aBody = aBody;
+    m.nBody = sizeof(aBody)-1;
+  }
+  if( eType==COORD_REQUEST ){
+    m.iLease = 3;
+    m.iAckedBelow = 70;
+    m.eKind = 2;
+  }
+  if( eType==COORD_REPLY ) m.eStatus = COORD_REJECTED;
+  if( eType==COORD_LEASE_END ){
+    m.iLease = 9;
+    m.eStatus = COORD_LEASE_IDLE;
+  }
+  return m;
+}
+
+/* Frees the buffer given to harnessDefer(). */
+static void coordFreeBuf(void *p){
+  sqlwBufFree((SqlwBuf*)p);
+}
+
+TEST(coordroundtrip, "coord-100 every message type round-trips, canonically"){
+  static SqlwBuf buf, again;
+  int eType;
+  harnessDefer(coordFreeBuf, &buf);
+  harnessDefer(coordFreeBuf, &again);
+  for(eType=COORD_HELLO; eType<=COORD_LEASE_END; eType++){
+    CoordMsg m = coordSample(eType), d;
+    const char *zWhy = 0;
+    buf.n = 0;
+    REQUIRE(coordMsgEncode(&m, &buf)==SQLITE_OK);
+    CHECK_RC(coordMsgDecode(buf.a, buf.n, &d, &zWhy), SQLITE_OK);
+    CHECK_INT(d.eType, m.eType);
+    CHECK(d.iEpoch==m.iEpoch);
+    CHECK_MEM(d.aSender, COORD_ID_BYTES, m.aSender, COORD_ID_BYTES);
+    CHECK_MEM(d.aTarget, COORD_ID_BYTES, m.aTarget, COORD_ID_BYTES);
+    CHECK_INT(d.iSeq, m.iSeq);
+    CHECK_INT(d.iLease, m.iLease);
+    CHECK_INT(d.iAckedBelow, m.iAckedBelow);
+    CHECK_INT(d.eKind, m.eKind);
+    CHECK_INT(d.eStatus, m.eStatus);
+    CHECK_MEM(d.aBody, d.nBody, m.aBody, m.nBody);
+    again.n = 0;
+    REQUIRE(coordMsgEncode(&d, &again)==SQLITE_OK);
+    CHECK_MEM(again.a, again.n, buf.a, buf.n);
+  }
+}
+
+TEST(coordrefuse, "coord-110 malformed messages are refused, never half-read"){
+  static SqlwBuf buf;
+  int eType;
+  harnessDefer(coordFreeBuf, &buf);
+  for(eType=COORD_HELLO; eType<=COORD_LEASE_END; eType++){
+    CoordMsg m = coordSample(eType), d;
+    const char *zWhy = 0;
+    unsigned char a[256];
+    size_t n, i;
+    buf.n = 0;
+    REQUIRE(coordMsgEncode(&m, &buf)==SQLITE_OK);
+    REQUIRE(buf.n<sizeof(a)-1);
+    /* Every truncation, and one byte more. */
+    for(n=0; n<buf.n; n++){
+      CHECK_RC(coordMsgDecode(buf.a, n, &d, &zWhy), SQLITE_MISUSE);
+      CHECK(zWhy!=0 && d.eType==0);
+    }
+    memcpy(a, buf.a, buf.n);
+    a[buf.n] = 0;
+    CHECK_RC(coordMsgDecode(a, buf.n+1, &d, &zWhy), SQLITE_MISUSE);
+    /* Each header field broken in turn. */
+    memcpy(a, buf.a, buf.n);
+    a[0] = 'X';
+    CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+    memcpy(a, buf.a, buf.n);
+    a[4] = 2;
+    CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+    memcpy(a, buf.a, buf.n);
+    a[6] = 0;
+    CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+    a[6] = 6;
+    CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+    /* Reserved bytes, statuses and body lengths of the types that have them. */
+    if( eType==COORD_REQUEST || eType==COORD_REPLY || eType==COORD_LEASE_END ){
+      size_t iRes = eType==COORD_REQUEST ? COORD_HEADER+13 : COORD_HEADER+21;
+      for(i=iRes; i<iRes+3; i++){
+        memcpy(a, buf.a, buf.n);
+        a[i] = 1;
+        CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+      }
+    }
+    if( eType==COORD_REPLY || eType==COORD_LEASE_END ){
+      memcpy(a, buf.a, buf.n);
+      a[COORD_HEADER+20] = 0;
+      CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+      a[COORD_HEADER+20] = 99;
+      CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+    }
+    if( eType==COORD_REQUEST || eType==COORD_REPLY ){
+      size_t iLen = eType==COORD_REQUEST ? COORD_HEADER+16 : COORD_HEADER+24;
+      memcpy(a, buf.a, buf.n);
+      a[iLen] = 0xff; a[iLen+1] = 0xff; a[iLen+2] = 0xff; a[iLen+3] = 0xff;
+      CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
+      CHECK_STR(zWhy, "body longer than the message");
+    }
+  }
+}
+
+TEST(coordencode, "coord-120 the encoder refuses what the decoder would refuse"){
+  static SqlwBuf buf;
+  CoordMsg m;
+  harnessDefer(coordFreeBuf, &buf);
+  m = coordSample(COORD_HELLO);
+  m.eType = 0;
+  CHECK_RC(coordMsgEncode(&m, &buf), SQLITE_MISUSE);
+  m = coordSample(COORD_REQUEST);
+  m.eKind = 0;
+  CHECK_RC(coordMsgEncode(&m, &buf), SQLITE_MISUSE);
+  m = coordSample(COORD_REPLY);
+  m.eStatus = 0;
+  CHECK_RC(coordMsgEncode(&m, &buf), SQLITE_MISUSE);
+  m = coordSample(COORD_LEASE_END);
+  m.iLease = 0;
+  CHECK_RC(coordMsgEncode(&m, &buf), SQLITE_MISUSE);
+  m = coordSample(COORD_REPLY);
+  m.aBody = 0;
+  CHECK_RC(coordMsgEncode(&m, &buf), SQLITE_MISUSE);
+  CHECK_INT(buf.n, 0);
+}
