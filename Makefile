@@ -26,7 +26,7 @@ SQLITE_OPTS := \
   -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_COMPLETE \
   -DSQLITE_UNTESTABLE -DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_MAX_MMAP_SIZE=0 -DNDEBUG
 
-CORE_SRC  := src/core/engine.c src/core/codec.c src/core/coord.c src/core/vfs_host.c src/core/vfs_pool.c \
+CORE_SRC  := src/core/engine.c src/core/codec.c src/core/coord.c src/core/coord_engine.c src/core/vfs_host.c src/core/vfs_pool.c \
              src/core/memfile.c src/core/os.c
 CORE_HDR  := $(wildcard src/core/*.h) $(CODES_H)
 INCLUDES  := -Isrc/core -I$(SQLITE_DIR) -Ibuild/gen
@@ -73,7 +73,7 @@ build/%.flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
 
-.PHONY: FORCE build setup test test-native test-node test-browser fuzz fuzz-quick bench size clean check-imports demo
+.PHONY: FORCE build setup test test-native test-sim test-node test-browser fuzz fuzz-quick bench size clean check-imports demo
 
 setup:
 	@bash scripts/setup.sh
@@ -192,8 +192,8 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 # so their output stays readable.
 test: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm $(DIST_JS) \
-	  build/asan/test-native $(FUZZ_TARGETS)
-	@$(MAKE) --no-print-directory check-imports test-native fuzz-quick test-node test-browser
+	  build/asan/test-native build/native/coord-sim $(FUZZ_TARGETS)
+	@$(MAKE) --no-print-directory check-imports test-native test-sim fuzz-quick test-node test-browser
 
 test-native: setup build/asan/test-native
 	@d=$$(mktemp -d) && cd $$d && \
@@ -222,6 +222,16 @@ test-node: build
 # Browser tests: headless Debian chromium (SQLW_BROWSER=firefox for Firefox ESR).
 test-browser: build
 	node --test --test-concurrency=1 tests/browser/
+
+# The protocol simulator at full speed (gcc -O2, no sanitizers; the sanitizer build runs
+# fewer seeds in test-native): 10,000 seeded runs and 10 systematic leader-crash sweeps.
+build/native/coord-sim: tests/native/test_coord_sim.c tests/native/harness.c tests/native/support.c \
+  tests/native/wire.c $(wildcard tests/native/*.h) build/native/libsqlw.a
+	gcc -O2 $(INCLUDES) -Itests/native $(WARN) $(filter %.c,$^) build/native/libsqlw.a -lm -o $@
+
+test-sim: setup build/native/coord-sim
+	@d=$$(mktemp -d) && cd $$d && SQLW_SIM_RUNS=10000 SQLW_SIM_SWEEPS=10 \
+	  $(CURDIR)/build/native/coord-sim; rc=$$?; rm -rf $$d; exit $$rc
 
 # ---- demo ---------------------------------------------------------------------------
 # The interactive demo (demo/) and dist/, served by scripts/serve.mjs until Ctrl+C.

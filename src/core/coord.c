@@ -161,3 +161,449 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
   pOut->n += COORD_HEADER+(size_t)nFixed+nBody;
   return SQLITE_OK;
 }
+
+/* ---- the state machine ------------------------------------------------------------ */
+
+#define COORD_FOLLOWER 0      /* not the leader (a leader may or may not be known) */
+#define COORD_OPENING  1      /* holds the leader lock, storage not open yet */
+#define COORD_LEADER   2      /* holds the lock and the open database */
+#define COORD_RETRY_MS 1000   /* wait before asking to open storage again */
+
+/* A request of this tab not answered yet. */
+typedef struct CoordPending CoordPending;
+struct CoordPending {
+  uint32_t iSeq;              /* its sequence */
+  int eKind;                  /* request kind (SQWQ op) */
+  unsigned char *aBody;       /* its body (sqlite3_malloc'd), or NULL when empty */
+  size_t nBody;
+  int64_t iSent;              /* when it was last posted to a leader; 0: not posted */
+  CoordPending *pNext;
+};
+
+/* An action, with its data as an offset into Coord.data (which may move). */
+typedef struct CoordQueued {
+  CoordAction act;
+  size_t iData;
+} CoordQueued;
+
+struct Coord {
+  unsigned char aId[COORD_ID_BYTES];      /* this client */
+  CoordEngine eng;                        /* how the leader runs requests */
+  int64_t freezeMs;                       /* see coordCreate() */
+  int eState;                             /* COORD_FOLLOWER / OPENING / LEADER */
+  uint64_t iEpoch;                        /* highest epoch seen (own, as leader) */
+  int bLeaderKnown;                       /* a follower knows who leads */
+  unsigned char aLeader[COORD_ID_BYTES];  /* who */
+  int bStealAsked;                        /* a steal was asked of the current leader */
+  int64_t iRetryAt;                       /* OPENING after a failed open: when to retry */
+  int64_t iTimerAt;                       /* the timer last asked for, 0 for none */
+  CoordPending *pFirst, *pLast;           /* this tab's unanswered requests, in order */
+  unsigned char (*aWatched)[COORD_ID_BYTES]; /* leader: clients whose lives it watches */
+  int nWatched, nWatchedAlloc;
+  CoordQueued *aAct;                      /* actions of the current event */
+  int nAct, nActAlloc, iActNext;
+  SqlwBuf data;                           /* the actions' bytes */
+  SqlwBuf scratch;                        /* an answer being built */
+  int bOom;                               /* an allocation failed in this event */
+};
+
+/* Starts an event: the previous event's actions are gone. */
+static void coordBegin(Coord *p){
+  p->nAct = 0;
+  p->iActNext = 0;
+  p->data.n = 0;
+  p->data.bOom = 0;
+  p->bOom = 0;
+}
+
+/* Queues an action whose data (a, n) is copied. Returns the action, or NULL (OOM). */
+static CoordAction *coordAct(Coord *p, int eAct, const unsigned char *a, size_t n){
+  CoordQueued *q;
+  if( p->nAct==p->nActAlloc ){
+    int nNew = p->nActAlloc ? p->nActAlloc*2 : 16;
+    CoordQueued *aNew = sqlite3_realloc64(p->aAct, (sqlite3_uint64)nNew*sizeof(*aNew));
+    if( aNew==0 ){ p->bOom = 1; return 0; }
+    p->aAct = aNew;
+    p->nActAlloc = nNew;
+  }
+  q = &p->aAct[p->nAct];
+  memset(q, 0, sizeof(*q));
+  q->act.eAct = eAct;
+  q->iData = p->data.n;
+  if( n ){
+    if( sqlwBufReserve(&p->data, n) ){ p->bOom = 1; return 0; }
+    memcpy(p->data.a+p->data.n, a, n);
+    p->data.n += n;
+  }
+  q->act.nData = n;
+  p->nAct++;
+  return &q->act;
+}
+
+/* Queues the post of message *pMsg on a channel (eAct: COORD_ACT_POST_*). */
+static void coordPost(Coord *p, int eAct, CoordMsg *pMsg, const unsigned char *aTo){
+  CoordAction *pAct;
+  p->scratch.n = 0;
+  memcpy(pMsg->aSender, p->aId, COORD_ID_BYTES);
+  pMsg->iEpoch = p->iEpoch;
+  if( coordMsgEncode(pMsg, &p->scratch) ){ p->bOom = 1; return; }
+  pAct = coordAct(p, eAct, p->scratch.a, p->scratch.n);
+  if( pAct && aTo ) memcpy(pAct->aId, aTo, COORD_ID_BYTES);
+}
+
+/* Posts ANNOUNCE (the leader). */
+static void coordAnnounce(Coord *p){
+  CoordMsg m;
+  memset(&m, 0, sizeof(m));
+  m.eType = COORD_ANNOUNCE;
+  coordPost(p, COORD_ACT_POST_ALL, &m, 0);
+}
+
+/* The lowest sequence still unanswered (every lower one was answered). */
+static uint32_t coordAckedBelow(const Coord *p){
+  return p->pFirst ? p->pFirst->iSeq : 0xffffffffu;
+}
+
+/* Posts pending request r to the leader. */
+static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
+  CoordMsg m;
+  memset(&m, 0, sizeof(m));
+  m.eType = COORD_REQUEST;
+  m.iSeq = r->iSeq;
+  m.iAckedBelow = coordAckedBelow(p);
+  m.eKind = r->eKind;
+  m.aBody = r->aBody;
+  m.nBody = (uint32_t)r->nBody;
+  coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
+  r->iSent = iNow;
+}
+
+/* Removes pending request r (answered). */
+static void coordDrop(Coord *p, CoordPending *r){
+  CoordPending **pp;
+  for(pp=&p->pFirst; *pp && *pp!=r; pp=&(*pp)->pNext){}
+  if( *pp==0 ) return;
+  *pp = r->pNext;
+  if( p->pLast==r ){
+    CoordPending *q;
+    p->pLast = 0;
+    for(q=p->pFirst; q; q=q->pNext) p->pLast = q;
+  }
+  sqlite3_free(r->aBody);
+  sqlite3_free(r);
+}
+
+/*
+** Runs a request on the leader's database. Fills p->scratch with the answer's body and
+** returns its SQWA kind, or 0 after an error (then p->scratch holds the error body).
+*/
+static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq, int eKind,
+                    const unsigned char *aBody, size_t nBody){
+  int eAnswer = 0;
+  int rc;
+  p->scratch.n = 0;
+  rc = p->eng.xExec(p->eng.pCtx, aClient, iSeq, eKind, aBody, nBody, &eAnswer, &p->scratch);
+  if( rc==SQLITE_NOMEM ) p->bOom = 1;
+  return rc==SQLITE_OK ? eAnswer : 0;
+}
+
+/* The leader answers its own tab's pending requests, in order. */
+static void coordRunLocal(Coord *p){
+  while( p->pFirst && !p->bOom ){
+    CoordPending *r = p->pFirst;
+    int eAnswer = coordRun(p, p->aId, r->iSeq, r->eKind, r->aBody, r->nBody);
+    CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, p->scratch.a, p->scratch.n);
+    if( pAct ){
+      pAct->iSeq = r->iSeq;
+      pAct->eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
+      pAct->eKind = eAnswer;
+    }
+    coordDrop(p, r);
+  }
+}
+
+/* Emits ROLE. */
+static void coordRole(Coord *p){
+  CoordAction *pAct = coordAct(p, COORD_ACT_ROLE, 0, 0);
+  if( pAct ){
+    pAct->bLeader = p->eState==COORD_LEADER;
+    pAct->iEpoch = p->iEpoch;
+  }
+}
+
+/* Leaves the leadership (a higher epoch exists): the runtime closes the storage. */
+static void coordStepDown(Coord *p){
+  int bWas = p->eState!=COORD_FOLLOWER;
+  p->eState = COORD_FOLLOWER;
+  p->bLeaderKnown = 0;
+  p->nWatched = 0;
+  if( bWas ) coordRole(p);
+}
+
+/* Sets the timer to the earliest deadline the state needs (TIMER when it changes). */
+static void coordSchedule(Coord *p){
+  int64_t iAt = 0;
+  if( p->eState==COORD_OPENING && p->iRetryAt ) iAt = p->iRetryAt;
+  if( p->eState==COORD_FOLLOWER && p->bLeaderKnown && !p->bStealAsked ){
+    CoordPending *r;
+    for(r=p->pFirst; r; r=r->pNext){
+      if( r->iSent && (iAt==0 || r->iSent+p->freezeMs<iAt) ) iAt = r->iSent+p->freezeMs;
+    }
+  }
+  if( iAt && iAt!=p->iTimerAt ){
+    CoordAction *pAct = coordAct(p, COORD_ACT_TIMER, 0, 0);
+    if( pAct ) pAct->iAt = iAt;
+  }
+  p->iTimerAt = iAt;
+}
+
+/* Ends an event. Returns SQLITE_NOMEM if an allocation failed, else SQLITE_OK. */
+static int coordEnd(Coord *p){
+  coordSchedule(p);
+  return p->bOom || p->data.bOom ? SQLITE_NOMEM : SQLITE_OK;
+}
+
+Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t freezeMs,
+                   int64_t iNow){
+  Coord *p = sqlite3_malloc64(sizeof(*p));
+  CoordMsg m;
+  (void)iNow;
+  if( p==0 ) return 0;
+  memset(p, 0, sizeof(*p));
+  memcpy(p->aId, aId, COORD_ID_BYTES);
+  p->eng = *pEngine;
+  p->freezeMs = freezeMs;
+  coordBegin(p);
+  memset(&m, 0, sizeof(m));
+  m.eType = COORD_HELLO;
+  coordPost(p, COORD_ACT_POST_ALL, &m, 0);
+  if( coordEnd(p) ){
+    coordDestroy(p);
+    return 0;
+  }
+  return p;
+}
+
+void coordDestroy(Coord *p){
+  if( p==0 ) return;
+  while( p->pFirst ) coordDrop(p, p->pFirst);
+  sqlite3_free(p->aWatched);
+  sqlite3_free(p->aAct);
+  sqlwBufFree(&p->data);
+  sqlwBufFree(&p->scratch);
+  sqlite3_free(p);
+}
+
+int coordLeaderLockGranted(Coord *p, int64_t iNow){
+  (void)iNow;
+  coordBegin(p);
+  if( p->eState==COORD_FOLLOWER ){
+    p->eState = COORD_OPENING;
+    p->bLeaderKnown = 0;
+    p->iRetryAt = 0;
+    coordAct(p, COORD_ACT_OPEN_STORAGE, 0, 0);
+  }
+  return coordEnd(p);
+}
+
+int coordStorageOpened(Coord *p, int rc, int64_t iNow){
+  uint64_t iEpoch = 0;
+  coordBegin(p);
+  if( p->eState!=COORD_OPENING ) return coordEnd(p);
+  if( rc==SQLITE_OK ) rc = p->eng.xEpoch(p->eng.pCtx, p->iEpoch+1, &iEpoch);
+  if( rc!=SQLITE_OK ){
+    /* Storage is held elsewhere (a frozen leader) or broken: try again later. */
+    p->iRetryAt = iNow+COORD_RETRY_MS;
+    return coordEnd(p);
+  }
+  p->eState = COORD_LEADER;
+  p->iEpoch = iEpoch;
+  p->iRetryAt = 0;
+  coordRole(p);
+  coordAnnounce(p);
+  coordRunLocal(p);
+  return coordEnd(p);
+}
+
+/* The leader starts watching client aId's life, once. */
+static void coordWatch(Coord *p, const unsigned char *aId){
+  int i;
+  CoordAction *pAct;
+  for(i=0; i<p->nWatched; i++){
+    if( memcmp(p->aWatched[i], aId, COORD_ID_BYTES)==0 ) return;
+  }
+  if( p->nWatched==p->nWatchedAlloc ){
+    int nNew = p->nWatchedAlloc ? p->nWatchedAlloc*2 : 8;
+    void *aNew = sqlite3_realloc64(p->aWatched, (sqlite3_uint64)nNew*COORD_ID_BYTES);
+    if( aNew==0 ){ p->bOom = 1; return; }
+    p->aWatched = aNew;
+    p->nWatchedAlloc = nNew;
+  }
+  memcpy(p->aWatched[p->nWatched++], aId, COORD_ID_BYTES);
+  pAct = coordAct(p, COORD_ACT_WATCH_CLIENT, 0, 0);
+  if( pAct ) memcpy(pAct->aId, aId, COORD_ID_BYTES);
+}
+
+/* A follower learns of leader aLeader at epoch iEpoch: every pending request goes to it. */
+static void coordFollow(Coord *p, const unsigned char *aLeader, uint64_t iEpoch,
+                        int64_t iNow){
+  CoordPending *r;
+  p->iEpoch = iEpoch;
+  p->bLeaderKnown = 1;
+  p->bStealAsked = 0;
+  memcpy(p->aLeader, aLeader, COORD_ID_BYTES);
+  for(r=p->pFirst; r; r=r->pNext) coordSend(p, r, iNow);
+}
+
+int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
+  CoordMsg m;
+  const char *zWhy = 0;
+  coordBegin(p);
+  if( coordMsgDecode(a, n, &m, &zWhy)!=SQLITE_OK ) return coordEnd(p);
+  if( memcmp(m.aSender, p->aId, COORD_ID_BYTES)==0 ) return coordEnd(p);
+  if( m.iEpoch>p->iEpoch && p->eState==COORD_LEADER ){
+    /* Another client leads at a higher epoch: this one was replaced (frozen, thawed). */
+    coordStepDown(p);
+  }else if( m.iEpoch>p->iEpoch && p->eState==COORD_OPENING ){
+    /* A previous leader's epoch, seen while taking over: the new one must exceed it. */
+    p->iEpoch = m.iEpoch;
+  }
+  switch( m.eType ){
+    case COORD_HELLO:
+      if( p->eState==COORD_LEADER ) coordAnnounce(p);
+      break;
+    case COORD_ANNOUNCE:
+      if( p->eState!=COORD_FOLLOWER || m.iEpoch<p->iEpoch ) break;   /* stale */
+      if( p->bLeaderKnown && m.iEpoch==p->iEpoch
+       && memcmp(p->aLeader, m.aSender, COORD_ID_BYTES)==0 ) break;  /* known */
+      coordFollow(p, m.aSender, m.iEpoch, iNow);
+      break;
+    case COORD_REQUEST: {
+      int eAnswer;
+      CoordMsg r;
+      if( p->eState!=COORD_LEADER ) break;          /* the new leader will get it again */
+      if( m.iEpoch<p->iEpoch ){                     /* sent before the sender heard of us */
+        coordAnnounce(p);
+        break;
+      }
+      coordWatch(p, m.aSender);
+      eAnswer = coordRun(p, m.aSender, m.iSeq, m.eKind, m.aBody, m.nBody);
+      memset(&r, 0, sizeof(r));
+      r.eType = COORD_REPLY;
+      memcpy(r.aTarget, m.aSender, COORD_ID_BYTES);
+      r.iSeq = m.iSeq;
+      r.eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
+      {
+        /* The body: one byte of answer kind, then the answer (p->scratch is reused by
+        ** the encoder, so the body is copied first). */
+        unsigned char *aBody = sqlite3_malloc64(p->scratch.n+1);
+        if( aBody==0 ){ p->bOom = 1; break; }
+        aBody[0] = (unsigned char)eAnswer;
+        if( p->scratch.n ) memcpy(aBody+1, p->scratch.a, p->scratch.n);
+        r.aBody = aBody;
+        r.nBody = (uint32_t)(p->scratch.n+1);
+        coordPost(p, COORD_ACT_POST_CLIENT, &r, m.aSender);
+        sqlite3_free(aBody);
+      }
+      break;
+    }
+    case COORD_REPLY: {
+      CoordPending *q;
+      CoordAction *pAct;
+      if( memcmp(m.aTarget, p->aId, COORD_ID_BYTES)!=0 ) break;
+      for(q=p->pFirst; q && q->iSeq!=m.iSeq; q=q->pNext){}
+      if( q==0 ) break;                               /* a duplicate: answered already */
+      if( m.eStatus==COORD_NOT_LEADER || m.nBody==0 ) break;
+      /* Any leader's answer is final, even an older one's: storage lets one leader
+      ** run at a time, so what it answered is what happened. */
+      pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, m.aBody+1, m.nBody-1);
+      if( pAct ){
+        pAct->iSeq = m.iSeq;
+        pAct->eStatus = m.eStatus==COORD_DONE ? COORD_DONE : COORD_REJECTED;
+        pAct->eKind = m.aBody[0];
+      }
+      coordDrop(p, q);
+      break;
+    }
+    default:
+      break;
+  }
+  return coordEnd(p);
+}
+
+int coordLocalRequest(Coord *p, uint32_t iSeq, int eKind, const unsigned char *aBody,
+                      size_t nBody, int64_t iNow){
+  CoordPending *r;
+  coordBegin(p);
+  r = sqlite3_malloc64(sizeof(*r));
+  if( r==0 ) return SQLITE_NOMEM;
+  memset(r, 0, sizeof(*r));
+  r->iSeq = iSeq;
+  r->eKind = eKind;
+  if( nBody ){
+    r->aBody = sqlite3_malloc64(nBody);
+    if( r->aBody==0 ){
+      sqlite3_free(r);
+      return SQLITE_NOMEM;
+    }
+    memcpy(r->aBody, aBody, nBody);
+    r->nBody = nBody;
+  }
+  if( p->pLast ) p->pLast->pNext = r; else p->pFirst = r;
+  p->pLast = r;
+  if( p->eState==COORD_LEADER ) coordRunLocal(p);
+  else if( p->eState==COORD_FOLLOWER && p->bLeaderKnown ) coordSend(p, r, iNow);
+  /* Else it waits: for the storage to open, or for a leader to announce itself. */
+  return coordEnd(p);
+}
+
+int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow){
+  int i;
+  (void)iNow;
+  coordBegin(p);
+  for(i=0; i<p->nWatched; i++){
+    if( memcmp(p->aWatched[i], aId, COORD_ID_BYTES)==0 ){
+      memmove(p->aWatched[i], p->aWatched[i+1], (size_t)(p->nWatched-i-1)*COORD_ID_BYTES);
+      p->nWatched--;
+      break;
+    }
+  }
+  return coordEnd(p);
+}
+
+int coordTick(Coord *p, int64_t iNow){
+  coordBegin(p);
+  p->iTimerAt = 0;
+  if( p->eState==COORD_OPENING && p->iRetryAt && iNow>=p->iRetryAt ){
+    p->iRetryAt = 0;
+    coordAct(p, COORD_ACT_OPEN_STORAGE, 0, 0);
+  }
+  if( p->eState==COORD_FOLLOWER && p->bLeaderKnown && !p->bStealAsked ){
+    CoordPending *r;
+    for(r=p->pFirst; r; r=r->pNext){
+      if( r->iSent && iNow-r->iSent>=p->freezeMs ){
+        p->bStealAsked = 1;
+        coordAct(p, COORD_ACT_STEAL_LEADER, 0, 0);
+        break;
+      }
+    }
+  }
+  return coordEnd(p);
+}
+
+int coordNextAction(Coord *p, CoordAction *pAct){
+  CoordQueued *q;
+  if( p->iActNext>=p->nAct ) return 0;
+  q = &p->aAct[p->iActNext++];
+  *pAct = q->act;
+  pAct->aData = q->act.nData ? p->data.a+q->iData : 0;
+  return 1;
+}
+
+int coordIsLeader(const Coord *p){
+  return p->eState==COORD_LEADER;
+}
+
+uint64_t coordEpoch(const Coord *p){
+  return p->iEpoch;
+}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "codec.h"
+#include "sqlw.h"
 
 #define COORD_VERSION   1
 #define COORD_ID_BYTES 16      /* a client id: 16 random bytes */
@@ -65,5 +66,89 @@ int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **p
 ** or SQLITE_NOMEM.
 */
 int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut);
+
+
+/* ---- the state machine (docs/coord.md) ------------------------------------------- */
+
+/*
+** What the runtime must do, drained with coordNextAction() after every event. Pointers
+** in an action stay valid until the next event call on the machine.
+*/
+#define COORD_ACT_POST_LEADER   1  /* post aData on the leader channel */
+#define COORD_ACT_POST_CLIENT   2  /* post aData on client aId's channel */
+#define COORD_ACT_POST_ALL      3  /* post aData on the channel every client hears */
+#define COORD_ACT_ROLE          4  /* this client's role changed: bLeader, iEpoch */
+#define COORD_ACT_OPEN_STORAGE  5  /* leader: open the database, then coordStorageOpened() */
+#define COORD_ACT_LOCAL_REPLY   6  /* answer this tab's request iSeq: eStatus, eKind, aData */
+#define COORD_ACT_WATCH_CLIENT  7  /* ask for client aId's life lock; coordClientGone() when granted */
+#define COORD_ACT_TIMER         8  /* call coordTick() at iAt (ms) or later */
+#define COORD_ACT_STEAL_LEADER  9  /* the leader seems frozen: ask for the leader lock with steal */
+
+typedef struct CoordAction {
+  int eAct;                              /* COORD_ACT_* */
+  unsigned char aId[COORD_ID_BYTES];     /* POST_CLIENT, WATCH_CLIENT: the client */
+  uint32_t iSeq;                         /* LOCAL_REPLY: the request */
+  int eStatus;                           /* LOCAL_REPLY: COORD_DONE or COORD_REJECTED */
+  int eKind;                             /* LOCAL_REPLY (done): the answer's kind (SQWA) */
+  int bLeader;                           /* ROLE */
+  uint64_t iEpoch;                       /* ROLE */
+  int64_t iAt;                           /* TIMER */
+  const unsigned char *aData;            /* POST_*: the message; LOCAL_REPLY: the body */
+  size_t nData;
+} CoordAction;
+
+/*
+** How the leader runs a request: xExec(pCtx, aClient, iSeq, eKind, aBody, nBody,
+** peKind, pOut) runs it on the open database (recording writes with their
+** (client, seq), so a re-sent one is answered from the record) and appends the answer's
+** body to pOut with its SQWA kind in *peKind. Returns SQLITE_OK, or an error code for
+** a request that could not be run at all (the answer is then an error).
+** xEpoch(pCtx, iProposed, piEpoch) stores the epoch max(stored + 1, iProposed) in the
+** database and returns it in *piEpoch.
+*/
+typedef struct CoordEngine {
+  void *pCtx;
+  int (*xExec)(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int eKind,
+               const unsigned char *aBody, size_t nBody, int *peKind, SqlwBuf *pOut);
+  int (*xEpoch)(void *pCtx, uint64_t iProposed, uint64_t *piEpoch);
+} CoordEngine;
+
+typedef struct Coord Coord;
+
+/* A client's machine with id aId; freezeMs: how long a request may go unanswered
+** while a leader is known before that leader is taken for frozen. NULL when out of
+** memory. Posts HELLO (drain the actions). */
+Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t freezeMs,
+                   int64_t iNow);
+void coordDestroy(Coord *p);
+
+/* The events. Each returns SQLITE_OK or SQLITE_NOMEM; afterwards drain the actions. */
+int coordLeaderLockGranted(Coord *p, int64_t iNow);
+int coordStorageOpened(Coord *p, int rc, int64_t iNow);
+int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow);
+int coordLocalRequest(Coord *p, uint32_t iSeq, int eKind, const unsigned char *aBody,
+                      size_t nBody, int64_t iNow);
+int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
+int coordTick(Coord *p, int64_t iNow);
+
+/* Takes the next action into *pAct. Returns 1, or 0 when there is none left. */
+int coordNextAction(Coord *p, CoordAction *pAct);
+
+/* The state: is this client the leader, its epoch, and whether a leader is known. */
+int coordIsLeader(const Coord *p);
+uint64_t coordEpoch(const Coord *p);
+
+/* ---- the leader's engine (src/core/coord_engine.c) ------------------------------- */
+
+/* SQLite's connection behind pDb (engine.c), for the core's own bookkeeping. */
+sqlite3 *sqlwHandle(sqlw_db *pDb);
+
+/*
+** Fills *pEngine with the leader's engine over the open database pDb: requests of kind
+** 1 (exec), 2 (run many) and 3 (batch) with their SQWQ bodies, each run in a savepoint
+** with the (client, seq) record of a write in _sqlw_requests, so a re-sent write is
+** answered from the record instead of running twice; and the epoch in _sqlw_meta.
+*/
+void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb);
 
 #endif /* SQLW_COORD_H */

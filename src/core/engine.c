@@ -1082,6 +1082,10 @@ int sqlw_set_durability(sqlw_db *pDb, int eMode){
   return rc;
 }
 
+sqlite3 *sqlwHandle(sqlw_db *pDb){
+  return pDb ? pDb->db : 0;
+}
+
 int sqlw_errcode(sqlw_db *pDb){
   return pDb ? pDb->rc : SQLITE_MISUSE;
 }

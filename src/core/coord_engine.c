@@ -1,0 +1,205 @@
+/*
+** coord_engine.c — the leader's engine for the multi-tab protocol (docs/coord.md,
+** "Requests, exactly once" and "Epochs"): how coord runs a request on the open
+** database, and where the epoch lives.
+**
+** A request (client, seq) runs inside a savepoint. If it wrote anything (the main
+** database's transaction became a write transaction), its answer is recorded in
+** _sqlw_requests in the same savepoint, so the write and its record commit together:
+** a request re-sent after a leader change, or after its tab's worker died, finds the
+** record and gets the recorded answer instead of running twice. Reads are not recorded:
+** running them again is harmless. A request that fails is rolled back whole, record
+** and all, and answered with its error (through coord, a failing script keeps none of
+** its statements' effects).
+**
+** Known limit of this version: a script that ends the transaction itself (COMMIT
+** inside an exec) escapes the savepoint; its effects stand but its record is written
+** after them, not atomically with them.
+*/
+#include <string.h>
+#include "sqlite3.h"
+#include "sqlw.h"
+#include "coord.h"
+
+/* Request kinds (SQWQ ops, src/js/protocol.js) and answer kinds (SQWA). */
+#define REQ_EXEC      1
+#define REQ_RUN_MANY  2
+#define REQ_BATCH     3
+#define ANS_RESULT    1
+#define ANS_LIST      2
+
+static const char zSchema[] =
+  "CREATE TABLE IF NOT EXISTS _sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS _sqlw_requests(client BLOB NOT NULL, seq INTEGER NOT NULL,"
+  " kind INTEGER NOT NULL, answer BLOB NOT NULL, PRIMARY KEY(client, seq)) WITHOUT ROWID";
+
+/* Appends the text z to pOut (a rejection's body). */
+static void ceText(SqlwBuf *pOut, const char *z){
+  size_t n = strlen(z);
+  if( sqlwBufReserve(pOut, n) ) return;
+  memcpy(pOut->a+pOut->n, z, n);
+  pOut->n += n;
+}
+
+/*
+** Looks up the record of (aClient, iSeq). Returns SQLITE_ROW with the answer appended to
+** pOut and its kind in *peKind, SQLITE_DONE when there is none, or an error code.
+*/
+static int ceLookup(sqlite3 *db, const unsigned char *aClient, uint32_t iSeq, int *peKind,
+                    SqlwBuf *pOut){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, "SELECT kind, answer FROM _sqlw_requests "
+                              "WHERE client=?1 AND seq=?2", -1, &pStmt, 0);
+  if( rc ) return rc;
+  sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(pStmt, 2, iSeq);
+  rc = sqlite3_step(pStmt);
+  if( rc==SQLITE_ROW ){
+    int n = sqlite3_column_bytes(pStmt, 1);
+    *peKind = sqlite3_column_int(pStmt, 0);
+    if( sqlwBufReserve(pOut, (size_t)n) ){
+      rc = SQLITE_NOMEM;
+    }else{
+      if( n ) memcpy(pOut->a+pOut->n, sqlite3_column_blob(pStmt, 1), (size_t)n);
+      pOut->n += (size_t)n;
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/* Records the answer a[0..n) of kind eKind for (aClient, iSeq). Returns SQLite's code. */
+static int ceRecord(sqlite3 *db, const unsigned char *aClient, uint32_t iSeq, int eKind,
+                    const unsigned char *a, size_t n){
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, "INSERT INTO _sqlw_requests(client, seq, kind, answer) "
+                              "VALUES(?1, ?2, ?3, ?4)", -1, &pStmt, 0);
+  if( rc ) return rc;
+  sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(pStmt, 2, iSeq);
+  sqlite3_bind_int(pStmt, 3, eKind);
+  sqlite3_bind_blob64(pStmt, 4, a, n, SQLITE_STATIC);
+  rc = sqlite3_step(pStmt);
+  sqlite3_finalize(pStmt);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Runs the request itself. Returns its result code; its answer is sqlw_result's. */
+static int ceRun(sqlw_db *pDb, int eKind, const unsigned char *aBody, size_t nBody,
+                 const char **pzWhy){
+  uint32_t nSql;
+  if( eKind==REQ_BATCH ) return sqlw_batch(pDb, aBody, nBody);
+  if( nBody<4 ){
+    *pzWhy = "malformed request: no SQL length";
+    return SQLITE_MISUSE;
+  }
+  nSql = (uint32_t)aBody[0] | (uint32_t)aBody[1]<<8 | (uint32_t)aBody[2]<<16
+       | (uint32_t)aBody[3]<<24;
+  if( nSql>nBody-4 ){
+    *pzWhy = "malformed request: SQL longer than the request";
+    return SQLITE_MISUSE;
+  }
+  if( eKind==REQ_EXEC ){
+    return sqlw_exec(pDb, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
+  }
+  return sqlw_run_many(pDb, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
+}
+
+/* CoordEngine.xExec over an sqlw_db (see coord.h). */
+static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int eKind,
+                  const unsigned char *aBody, size_t nBody, int *peKind, SqlwBuf *pOut){
+  sqlw_db *pDb = (sqlw_db*)pCtx;
+  sqlite3 *db = sqlwHandle(pDb);
+  const char *zWhy = 0;
+  const unsigned char *aAns;
+  size_t nAns;
+  int rc, rcRun;
+  int eAnswer = eKind==REQ_BATCH ? ANS_LIST : ANS_RESULT;
+  if( db==0 ){
+    ceText(pOut, "the database is not open");
+    return SQLITE_MISUSE;
+  }
+  if( eKind<REQ_EXEC || eKind>REQ_BATCH ){
+    ceText(pOut, "this request kind cannot be sent to another tab");
+    return SQLITE_MISUSE;
+  }
+  rc = sqlite3_exec(db, "SAVEPOINT sqlw_request", 0, 0, 0);
+  if( rc==SQLITE_OK ){
+    rc = ceLookup(db, aClient, iSeq, peKind, pOut);
+    if( rc==SQLITE_ROW ){
+      sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
+      return SQLITE_OK;                         /* answered from the record */
+    }
+  }
+  if( rc!=SQLITE_DONE ){
+    if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
+    ceText(pOut, sqlite3_errstr(rc));
+    return rc;
+  }
+  rcRun = ceRun(pDb, eKind, aBody, nBody, &zWhy);
+  if( zWhy ){
+    sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
+    ceText(pOut, zWhy);
+    return SQLITE_MISUSE;
+  }
+  aAns = sqlw_result(pDb, &nAns);
+  rc = SQLITE_OK;
+  if( rcRun==SQLITE_OK && sqlite3_txn_state(db, "main")==SQLITE_TXN_WRITE ){
+    rc = ceRecord(db, aClient, iSeq, eAnswer, aAns, nAns);
+  }
+  if( rcRun!=SQLITE_OK || rc!=SQLITE_OK ){
+    if( !sqlite3_get_autocommit(db) ){
+      sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
+    }
+  }else if( !sqlite3_get_autocommit(db) ){
+    rc = sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
+    if( rc ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+  }
+  if( rc!=SQLITE_OK ){
+    ceText(pOut, sqlite3_errstr(rc));
+    return rc;
+  }
+  /* The answer: the result (or failure) as the core encoded it. */
+  aAns = sqlw_result(pDb, &nAns);
+  if( sqlwBufReserve(pOut, nAns) ) return SQLITE_NOMEM;
+  memcpy(pOut->a+pOut->n, aAns, nAns);
+  pOut->n += nAns;
+  *peKind = eAnswer;
+  return SQLITE_OK;
+}
+
+/* CoordEngine.xEpoch over an sqlw_db (see coord.h). */
+static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
+  sqlite3 *db = sqlwHandle((sqlw_db*)pCtx);
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 iStored = 0;
+  int rc;
+  if( db==0 ) return SQLITE_MISUSE;
+  rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
+  if( rc ) return rc;
+  rc = sqlite3_exec(db, zSchema, 0, 0, 0);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_prepare_v2(db, "SELECT v FROM _sqlw_meta WHERE k='epoch'", -1, &pStmt, 0);
+  }
+  if( rc==SQLITE_OK ){
+    if( sqlite3_step(pStmt)==SQLITE_ROW ) iStored = sqlite3_column_int64(pStmt, 0);
+    rc = sqlite3_finalize(pStmt);
+  }
+  if( rc==SQLITE_OK ){
+    uint64_t iNew = (uint64_t)iStored+1>iProposed ? (uint64_t)iStored+1 : iProposed;
+    char *zSql = sqlite3_mprintf("INSERT OR REPLACE INTO _sqlw_meta(k, v) VALUES('epoch', %lld)",
+                                 (sqlite3_int64)iNew);
+    rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    if( rc==SQLITE_OK ) *piEpoch = iNew;
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+  if( rc ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+  return rc;
+}
+
+void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
+  pEngine->pCtx = pDb;
+  pEngine->xExec = ceExec;
+  pEngine->xEpoch = ceEpoch;
+}

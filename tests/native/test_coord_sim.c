@@ -1,0 +1,495 @@
+/*
+** test_coord_sim.c — a deterministic simulator of the multi-tab protocol: 2–8 clients,
+** each a real state machine (src/core/coord.c) driving the real engine
+** (src/core/coord_engine.c) on one shared memory database, with the browser simulated
+** around them: the leader lock (a FIFO queue, freed when its holder dies, taken by a
+** steal), the clients' life locks, channels that delay and duplicate messages, timers,
+** and storage that one client at a time may hold open (as OPFS sync access handles).
+**
+** Every client's page issues writes, each inserting a key unique to (client, seq) into
+** t(k) — no UNIQUE constraint, so a write applied twice shows as a duplicate row. Worker
+** crashes (the page keeps its requests and re-sends them to a restarted worker with the
+** same client id and sequences) and tab crashes (the client is gone) happen at random
+** (random sweep), or to the current leader at every step of a fixed run, one run per
+** step (systematic sweep). Checked:
+**   1. only the client holding the storage runs requests (at most one executes);
+**   2. no key is ever in t twice, and every acknowledged write's key is there;
+**   3. once crashes stop and a leader exists, every live client's requests are answered;
+** A failure prints its seed (and crash step); SQLW_SIM_SEED=<seed> replays one run,
+** SQLW_SIM_STEP=<k> the sweep's run with a crash at step k, SQLW_SIM_TRACE=1 prints
+** every action. SQLW_SIM_RUNS (default 500) and SQLW_SIM_SWEEPS (seeds swept, default
+** 1) size the sweeps: the sanitizer build runs the defaults, `make test-sim` (gcc -O2)
+** runs 10,000 seeds and 10 sweeps.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlite3.h"
+#include "support.h"
+#include "../../src/core/coord.h"
+
+#define SIM_CLIENTS    8
+#define SIM_REQUESTS  12       /* writes per client and run */
+#define SIM_MSGS    4096
+#define SIM_STEPS   4000       /* ms of simulated time, at most */
+#define SIM_FREEZE   200       /* ms a request waits before a steal is tried */
+
+typedef struct SimMsg {
+  int eAct;                    /* COORD_ACT_POST_* */
+  int iFrom;                   /* sender index */
+  unsigned char aTo[COORD_ID_BYTES];  /* POST_CLIENT: the addressee */
+  int64_t iAt;                 /* delivery time */
+  unsigned char *a;
+  size_t n;
+} SimMsg;
+
+typedef struct SimClient {
+  int bAlive;                  /* the tab exists */
+  Coord *pCoord;               /* its worker's machine, NULL while the worker is down */
+  unsigned char aId[COORD_ID_BYTES];
+  sqlw_db *pDb;                /* the storage, while this client holds it */
+  CoordEngine real;            /* the engine over pDb */
+  int bQueued;                 /* asks for the leader lock */
+  int64_t iTimerAt;            /* coordTick() due, 0 for none */
+  int64_t iOpenAt;             /* an asked storage open completes, 0 for none */
+  int64_t iRestartAt;          /* the worker restarts, 0 for none */
+  uint32_t nIssued;            /* requests the page made */
+  uint32_t aPending[SIM_REQUESTS]; /* sequences not answered yet */
+  int nPending;
+  int aWatch[SIM_CLIENTS];     /* as leader: watches client i's life */
+} SimClient;
+
+typedef struct Sim {
+  uint32_t rng;
+  int64_t now;
+  int n;                       /* clients */
+  SimClient c[SIM_CLIENTS];
+  SimMsg aMsg[SIM_MSGS];
+  int nMsg;
+  int iHolder;                 /* the leader lock's holder, -1 for none */
+  int aQueue[SIM_CLIENTS];     /* lock requests in order */
+  int nQueue;
+  char zDb[32];                /* the shared memory database */
+  sqlw_db *pCheck;             /* a connection that keeps it alive and checks it */
+  int bCrashes;                /* random crashes allowed now */
+  int iStep;                   /* events handled */
+  int iCrashStep;              /* systematic sweep: crash the leader at this step, or -1 */
+  int nAcked;
+  char aAcked[SIM_CLIENTS][SIM_REQUESTS+1];
+  const char *zFail;           /* the first broken invariant */
+  char zWhy[200];
+} Sim;
+
+static uint32_t simRand(Sim *s){
+  uint32_t t = (s->rng += 0x6D2B79F5u);
+  t = (t ^ (t>>15)) * (t | 1u);
+  t ^= t + (t ^ (t>>7)) * (t | 61u);
+  return t ^ (t>>14);
+}
+
+static void simFail(Sim *s, const char *zFmt, int a, int b){
+  if( s->zFail ) return;
+  snprintf(s->zWhy, sizeof(s->zWhy), zFmt, a, b);
+  s->zFail = s->zWhy;
+}
+
+static int simIndexOf(Sim *s, const unsigned char *aId){
+  int i;
+  for(i=0; i<s->n; i++) if( memcmp(s->c[i].aId, aId, COORD_ID_BYTES)==0 ) return i;
+  return -1;
+}
+
+/* The engine as the simulated browser gives it: only the storage holder may run. */
+static int simExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int eKind,
+                   const unsigned char *aBody, size_t nBody, int *peKind, SqlwBuf *pOut){
+  SimClient *c = (SimClient*)pCtx;
+  if( c->pDb==0 ) return SQLITE_MISUSE;     /* checked as invariant 1 by the caller */
+  return c->real.xExec(c->real.pCtx, aClient, iSeq, eKind, aBody, nBody, peKind, pOut);
+}
+
+static int simEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
+  SimClient *c = (SimClient*)pCtx;
+  if( c->pDb==0 ) return SQLITE_MISUSE;
+  return c->real.xEpoch(c->real.pCtx, iProposed, piEpoch);
+}
+
+static void simDrain(Sim *s, int i);
+
+/* Closes client i's storage, if open (an open transaction rolls back). */
+static void simCloseStorage(Sim *s, int i){
+  if( s->c[i].pDb ){
+    sqlw_close(s->c[i].pDb);
+    s->c[i].pDb = 0;
+  }
+}
+
+/* Grants the leader lock to the first live queued client, if it is free. */
+static void simGrant(Sim *s){
+  while( s->iHolder<0 && s->nQueue>0 ){
+    int i = s->aQueue[0];
+    memmove(s->aQueue, s->aQueue+1, (size_t)(--s->nQueue)*sizeof(int));
+    s->c[i].bQueued = 0;
+    if( s->c[i].pCoord==0 ) continue;
+    s->iHolder = i;
+    coordLeaderLockGranted(s->c[i].pCoord, s->now);
+    simDrain(s, i);
+  }
+}
+
+/* Starts client i's worker: a machine, the lock asked for, the page's requests again. */
+static void simStartWorker(Sim *s, int i){
+  SimClient *c = &s->c[i];
+  CoordEngine e;
+  int k;
+  e.pCtx = c;
+  e.xExec = simExec;
+  e.xEpoch = simEpoch;
+  c->pCoord = coordCreate(c->aId, &e, SIM_FREEZE, s->now);
+  if( c->pCoord==0 ){
+    simFail(s, "coordCreate failed (client %d)%.0d", i, 0);
+    return;
+  }
+  simDrain(s, i);
+  s->aQueue[s->nQueue++] = i;
+  c->bQueued = 1;
+  for(k=0; k<c->nPending; k++){
+    char zSql[64];
+    unsigned char aBody[80];
+    int nSql = snprintf(zSql, sizeof(zSql), "INSERT INTO t(k) VALUES('c%d-%u')", i, c->aPending[k]);
+    aBody[0] = (unsigned char)nSql; aBody[1] = aBody[2] = aBody[3] = 0;
+    memcpy(aBody+4, zSql, (size_t)nSql);
+    coordLocalRequest(c->pCoord, c->aPending[k], 1, aBody, 4+(size_t)nSql, s->now);
+    simDrain(s, i);
+  }
+  simGrant(s);
+}
+
+/* Client i's worker dies; bTab: the whole tab. */
+static void simCrash(Sim *s, int i, int bTab){
+  SimClient *c = &s->c[i];
+  int k, j;
+  if( getenv("SQLW_SIM_TRACE") ) printf("  t=%lld client %d crashes (%s)\n", (long long)s->now, i, bTab ? "tab" : "worker");
+  if( c->pCoord ){
+    coordDestroy(c->pCoord);
+    c->pCoord = 0;
+  }
+  simCloseStorage(s, i);
+  c->iTimerAt = c->iOpenAt = 0;
+  for(k=0; k<s->nQueue; k++){
+    if( s->aQueue[k]==i ){
+      memmove(s->aQueue+k, s->aQueue+k+1, (size_t)(s->nQueue-k-1)*sizeof(int));
+      s->nQueue--;
+      break;
+    }
+  }
+  c->bQueued = 0;
+  memset(c->aWatch, 0, sizeof(c->aWatch));
+  if( s->iHolder==i ) s->iHolder = -1;
+  if( bTab ){
+    c->bAlive = 0;
+    c->nPending = 0;
+    /* Its life lock is free: the leader watching it learns of its death. */
+    for(j=0; j<s->n; j++){
+      if( s->c[j].aWatch[i] && s->c[j].pCoord ){
+        s->c[j].aWatch[i] = 0;
+        coordClientGone(s->c[j].pCoord, c->aId, s->now);
+        simDrain(s, j);
+      }
+    }
+  }else{
+    c->iRestartAt = s->now+1+(int64_t)(simRand(s)%20);
+  }
+  simGrant(s);
+}
+
+/* Performs the actions of client i's last event. */
+static void simDrain(Sim *s, int i){
+  SimClient *c = &s->c[i];
+  CoordAction a;
+  static int bTrace = -1;
+  if( bTrace<0 ) bTrace = getenv("SQLW_SIM_TRACE")!=0;
+  while( c->pCoord && coordNextAction(c->pCoord, &a) ){
+    if( bTrace ){
+      printf("  t=%lld client %d action %d (seq %u, leader %d, epoch %llu, msg type %d)\n",
+             (long long)s->now, i, a.eAct, a.iSeq, a.bLeader, (unsigned long long)a.iEpoch,
+             a.eAct<=COORD_ACT_POST_ALL && a.nData>7 ? a.aData[6] : 0);
+    }
+    switch( a.eAct ){
+      case COORD_ACT_POST_LEADER:
+      case COORD_ACT_POST_CLIENT:
+      case COORD_ACT_POST_ALL: {
+        int nCopy = simRand(s)%20==0 ? 2 : 1;   /* a duplicate now and then */
+        while( nCopy-- && s->nMsg<SIM_MSGS ){
+          SimMsg *m = &s->aMsg[s->nMsg++];
+          m->eAct = a.eAct;
+          m->iFrom = i;
+          memcpy(m->aTo, a.aId, COORD_ID_BYTES);
+          m->iAt = s->now+(int64_t)(simRand(s)%4);
+          m->a = sqlite3_malloc64(a.nData);
+          memcpy(m->a, a.aData, a.nData);
+          m->n = a.nData;
+        }
+        break;
+      }
+      case COORD_ACT_ROLE:
+        if( !a.bLeader ) simCloseStorage(s, i);
+        break;
+      case COORD_ACT_OPEN_STORAGE:
+        c->iOpenAt = s->now+1+(int64_t)(simRand(s)%3);
+        break;
+      case COORD_ACT_LOCAL_REPLY: {
+        int k, rc = -1;
+        if( a.eStatus==COORD_DONE && a.eKind==1 && a.nData>=12 ){
+          rc = (int)((uint32_t)a.aData[8] | (uint32_t)a.aData[9]<<8
+                     | (uint32_t)a.aData[10]<<16 | (uint32_t)a.aData[11]<<24);
+        }
+        for(k=0; k<c->nPending && c->aPending[k]!=a.iSeq; k++){}
+        if( k==c->nPending ){
+          simFail(s, "client %d got an answer for seq %d it does not wait for", i, (int)a.iSeq);
+          break;
+        }
+        memmove(c->aPending+k, c->aPending+k+1, (size_t)(c->nPending-k-1)*sizeof(uint32_t));
+        c->nPending--;
+        if( rc==SQLITE_OK ){
+          s->aAcked[i][a.iSeq] = 1;
+          s->nAcked++;
+        }else{
+          simFail(s, "a write of client %d failed (seq %d)", i, (int)a.iSeq);
+        }
+        break;
+      }
+      case COORD_ACT_WATCH_CLIENT: {
+        int j = simIndexOf(s, a.aId);
+        if( j>=0 ){
+          if( s->c[j].bAlive ) c->aWatch[j] = 1;
+          else coordClientGone(c->pCoord, a.aId, s->now);   /* its lock is free already */
+        }
+        break;
+      }
+      case COORD_ACT_TIMER:
+        c->iTimerAt = a.iAt;
+        break;
+      case COORD_ACT_STEAL_LEADER:
+        /* The lock changes hands at once; the old holder learns it from epochs. */
+        if( s->iHolder!=i ){
+          int k;
+          for(k=0; k<s->nQueue; k++){
+            if( s->aQueue[k]==i ){
+              memmove(s->aQueue+k, s->aQueue+k+1, (size_t)(s->nQueue-k-1)*sizeof(int));
+              s->nQueue--;
+              break;
+            }
+          }
+          if( s->iHolder>=0 && s->c[s->iHolder].pCoord ){
+            s->aQueue[s->nQueue++] = s->iHolder;   /* the old holder asks again */
+          }
+          s->iHolder = i;
+          coordLeaderLockGranted(c->pCoord, s->now);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/* Delivers message m to client i (if its worker runs). */
+static void simDeliver(Sim *s, int i, const SimMsg *m){
+  if( s->c[i].pCoord==0 ) return;
+  coordMessage(s->c[i].pCoord, m->a, m->n, s->now);
+  simDrain(s, i);
+}
+
+/* Checks invariant 2 on the database: no key twice; bAll: every acked key present. */
+static void simCheckRows(Sim *s, int bAll){
+  const WrResult *r = testExec(s->pCheck, "SELECT count(*) - count(DISTINCT k) FROM t", 0, 0);
+  int i;
+  uint32_t q;
+  if( r->rc!=SQLITE_OK || r->nSet!=1 ){
+    simFail(s, "cannot read t (rc %d)%.0d", r->rc, 0);
+    return;
+  }
+  if( wrCell(&r->aSet[0], 0, 0)->i!=0 ){
+    simFail(s, "%d write(s) applied twice%.0d", (int)wrCell(&r->aSet[0], 0, 0)->i, 0);
+  }
+  if( !bAll ) return;
+  for(i=0; i<s->n; i++){
+    for(q=1; q<=SIM_REQUESTS; q++){
+      char zSql[80];
+      if( !s->aAcked[i][q] ) continue;
+      snprintf(zSql, sizeof(zSql), "SELECT count(*) FROM t WHERE k='c%d-%u'", i, q);
+      r = testExec(s->pCheck, zSql, 0, 0);
+      if( r->rc!=SQLITE_OK || wrCell(&r->aSet[0], 0, 0)->i!=1 ){
+        simFail(s, "an acknowledged write of client %d (seq %d) is not in the database", i, (int)q);
+      }
+    }
+  }
+}
+
+/* One run: with random crashes when bRandom, with the leader crashed at step iCrashStep
+** (-1: never). Returns 0 when every invariant held, else 1 (s->zFail says which). */
+static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSteps){
+  int i, t;
+  memset(s, 0, sizeof(*s));
+  s->rng = seed;
+  s->iHolder = -1;
+  s->iCrashStep = iCrashStep;
+  s->n = 2+(int)(simRand(s)%(SIM_CLIENTS-1));
+  snprintf(s->zDb, sizeof(s->zDb), "/sim-%u-%d", seed, iCrashStep);
+  s->pCheck = testOpen(s->zDb, "memdb");
+  if( s->pCheck==0 ) return 1;
+  if( testExec(s->pCheck, "CREATE TABLE t(k TEXT)", 0, 0)->rc ) return 1;
+  s->bCrashes = bRandom;
+  for(i=0; i<s->n; i++){
+    SimClient *c = &s->c[i];
+    int k;
+    c->bAlive = 1;
+    for(k=0; k<COORD_ID_BYTES; k++) c->aId[k] = (unsigned char)simRand(s);
+    c->aId[0] = (unsigned char)i;           /* distinct whatever the generator says */
+  }
+  for(i=0; i<s->n; i++) simStartWorker(s, i);
+
+  for(t=0; t<SIM_STEPS && !s->zFail; t++){
+    int bBusy = 0;
+    s->now = t;
+    /* The pages make requests during the first part of the run. */
+    for(i=0; i<s->n; i++){
+      SimClient *c = &s->c[i];
+      if( c->bAlive && c->pCoord && c->nIssued<SIM_REQUESTS && simRand(s)%8==0 ){
+        char zSql[64];
+        unsigned char aBody[80];
+        uint32_t q = ++c->nIssued;
+        int nSql = snprintf(zSql, sizeof(zSql), "INSERT INTO t(k) VALUES('c%d-%u')", i, q);
+        aBody[0] = (unsigned char)nSql; aBody[1] = aBody[2] = aBody[3] = 0;
+        memcpy(aBody+4, zSql, (size_t)nSql);
+        c->aPending[c->nPending++] = q;
+        coordLocalRequest(c->pCoord, q, 1, aBody, 4+(size_t)nSql, s->now);
+        simDrain(s, i);
+        s->iStep++;
+      }
+    }
+    /* Messages due now, in the order they were posted. */
+    for(i=0; i<s->nMsg; i++){
+      SimMsg m = s->aMsg[i];
+      int j;
+      if( m.iAt>t ){ bBusy = 1; continue; }
+      memmove(s->aMsg+i, s->aMsg+i+1, (size_t)(s->nMsg-i-1)*sizeof(SimMsg));
+      s->nMsg--;
+      i--;
+      if( m.eAct==COORD_ACT_POST_CLIENT ){
+        j = simIndexOf(s, m.aTo);
+        if( j>=0 ) simDeliver(s, j, &m);
+      }else{
+        for(j=0; j<s->n; j++) if( j!=m.iFrom ) simDeliver(s, j, &m);
+      }
+      sqlite3_free(m.a);
+      s->iStep++;
+      if( s->iStep==s->iCrashStep && s->iHolder>=0 ){
+        simCrash(s, s->iHolder, s->iStep%2);   /* its worker, or its whole tab */
+      }
+      bBusy = 1;
+    }
+    /* Storage opens, timers, restarts, random crashes. */
+    for(i=0; i<s->n; i++){
+      SimClient *c = &s->c[i];
+      if( c->pCoord && c->iOpenAt && c->iOpenAt<=t ){
+        int j, rc = SQLITE_OK;
+        c->iOpenAt = 0;
+        for(j=0; j<s->n; j++) if( s->c[j].pDb ) rc = SQLITE_BUSY;   /* held elsewhere */
+        if( rc==SQLITE_OK && sqlw_open(s->zDb, "memdb", 0, &c->pDb)!=SQLITE_OK ){
+          sqlw_close(c->pDb);
+          c->pDb = 0;
+          rc = SQLITE_CANTOPEN;
+        }
+        if( c->pDb ) coordEngineInit(&c->real, c->pDb);
+        coordStorageOpened(c->pCoord, rc, s->now);
+        simDrain(s, i);
+        s->iStep++;
+      }
+      if( c->pCoord && c->iTimerAt && c->iTimerAt<=t ){
+        c->iTimerAt = 0;
+        coordTick(c->pCoord, s->now);
+        simDrain(s, i);
+      }
+      if( c->bAlive && c->pCoord==0 && c->iRestartAt && c->iRestartAt<=t ){
+        c->iRestartAt = 0;
+        simStartWorker(s, i);
+      }
+      if( c->iOpenAt || c->iRestartAt || c->nPending || (c->bAlive && c->nIssued<SIM_REQUESTS) ){
+        bBusy = 1;
+      }
+    }
+    if( s->bCrashes && t<SIM_STEPS/2 && simRand(s)%400==0 ){
+      int v = (int)(simRand(s)%(uint32_t)s->n);
+      if( s->c[v].bAlive && s->c[v].pCoord ) simCrash(s, v, simRand(s)%3==0);
+    }
+    if( t%64==0 ) simCheckRows(s, 0);
+    if( !bBusy ) break;                      /* everything answered, nothing in flight */
+    /* Past half the time nothing crashes: what is left must finish (invariant 3). */
+    if( t>=SIM_STEPS/2 ) s->bCrashes = 0;
+  }
+  simCheckRows(s, 1);
+  for(i=0; i<s->n && !s->zFail; i++){
+    if( s->c[i].bAlive && s->c[i].nPending ){
+      simFail(s, "client %d still waits for %d request(s) at the end", i, s->c[i].nPending);
+    }
+  }
+  for(i=0; i<s->n; i++){
+    if( s->c[i].pCoord ) coordDestroy(s->c[i].pCoord);
+    simCloseStorage(s, i);
+  }
+  for(i=0; i<s->nMsg; i++) sqlite3_free(s->aMsg[i].a);
+  testClose(s->pCheck);
+  if( pnSteps ) *pnSteps = s->iStep;
+  return s->zFail!=0;
+}
+
+/* A positive count from the environment variable zName, else nDefault. */
+static uint32_t simEnv(const char *zName, uint32_t nDefault){
+  const char *z = getenv(zName);
+  unsigned long n = z ? strtoul(z, 0, 10) : 0;
+  return n>0 ? (uint32_t)n : nDefault;
+}
+
+TEST(coordsim, "coord-200 simulator: random crashes, delays, duplicates; nothing lost or doubled"){
+  static Sim sim;
+  const char *zSeed = getenv("SQLW_SIM_SEED");
+  uint32_t seed, nRun = zSeed ? 1 : simEnv("SQLW_SIM_RUNS", 500), nFail = 0, nAcked = 0;
+  for(seed=1; seed<=nRun && nFail<3; seed++){
+    uint32_t s = zSeed ? (uint32_t)strtoul(zSeed, 0, 10) : seed;
+    if( simRun(&sim, s, -1, 1, 0) ){
+      FAIL("seed %u: %s (replay: SQLW_SIM_SEED=%u)", s, sim.zFail, s);
+      nFail++;
+    }
+    nAcked += (uint32_t)sim.nAcked;
+  }
+  printf("  simulator: %u seeded runs, %u acknowledged writes checked\n", nRun, nAcked);
+}
+
+TEST(coordsimsweep, "coord-210 simulator: the leader crashes at every step of a run"){
+  static Sim sim;
+  int nSteps = 0, k, nFail = 0, nTotal = 0;
+  uint32_t seed, nSeed = simEnv("SQLW_SIM_SWEEPS", 1);
+  if( getenv("SQLW_SIM_STEP") ){
+    seed = simEnv("SQLW_SIM_SEED", 7);
+    k = atoi(getenv("SQLW_SIM_STEP"));
+    if( simRun(&sim, seed, k, 0, 0) ) FAIL("seed %u, leader crashed at step %d: %s", seed, k, sim.zFail);
+    return;
+  }
+  for(seed=7; seed<7+nSeed && nFail<3; seed++){
+    if( simRun(&sim, seed, -1, 0, &nSteps) ){
+      FAIL("seed %u: the run without crashes failed: %s", seed, sim.zFail);
+      return;
+    }
+    for(k=1; k<=nSteps && nFail<3; k++){
+      if( simRun(&sim, seed, k, 0, 0) ){
+        FAIL("seed %u, leader crashed at step %d: %s (replay: SQLW_SIM_SEED=%u SQLW_SIM_STEP=%d)",
+             seed, k, sim.zFail, seed, k);
+        nFail++;
+      }
+    }
+    nTotal += nSteps;
+  }
+  printf("  simulator: %u run(s) swept, the leader crashed at each of %d steps in all\n", nSeed, nTotal);
+}
