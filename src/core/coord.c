@@ -207,12 +207,18 @@ struct Coord {
   int bOom;                               /* an allocation failed in this event */
 };
 
-/* Starts an event: the previous event's actions are gone. */
+/*
+** Starts an event. The previous events' actions are forgotten once all were taken; an
+** event raised while the runtime still drains actions (a client found dead while its
+** watch is being set up) queues its actions after the ones not yet taken.
+*/
 static void coordBegin(Coord *p){
-  p->nAct = 0;
-  p->iActNext = 0;
-  p->data.n = 0;
-  p->data.bOom = 0;
+  if( p->iActNext>=p->nAct ){
+    p->nAct = 0;
+    p->iActNext = 0;
+    p->data.n = 0;
+    p->data.bOom = 0;
+  }
   p->bOom = 0;
 }
 
@@ -295,15 +301,19 @@ static void coordDrop(Coord *p, CoordPending *r){
 
 /*
 ** Runs a request on the leader's database. Fills p->scratch with the answer's body and
-** returns its SQWA kind, or 0 after an error (then p->scratch holds the error body).
+** returns its SQWA kind, 0 after an error (then p->scratch holds the error body), or -1
+** for a late copy of a request already answered (nothing to send).
 */
-static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq, int eKind,
-                    const unsigned char *aBody, size_t nBody){
+static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq,
+                    uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
+                    size_t nBody){
   int eAnswer = 0;
   int rc;
   p->scratch.n = 0;
-  rc = p->eng.xExec(p->eng.pCtx, aClient, iSeq, eKind, aBody, nBody, &eAnswer, &p->scratch);
+  rc = p->eng.xExec(p->eng.pCtx, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, &eAnswer,
+                    &p->scratch);
   if( rc==SQLITE_NOMEM ) p->bOom = 1;
+  if( rc==SQLITE_DONE ) return -1;              /* a late copy: no answer at all */
   return rc==SQLITE_OK ? eAnswer : 0;
 }
 
@@ -311,8 +321,21 @@ static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq, int e
 static void coordRunLocal(Coord *p){
   while( p->pFirst && !p->bOom ){
     CoordPending *r = p->pFirst;
-    int eAnswer = coordRun(p, p->aId, r->iSeq, r->eKind, r->aBody, r->nBody);
-    CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, p->scratch.a, p->scratch.n);
+    int eAnswer = coordRun(p, p->aId, r->iSeq, r->iSeq, r->eKind, r->aBody, r->nBody);
+    CoordAction *pAct;
+    if( eAnswer<0 ){
+      /* This tab re-sent a request it had the answer of: only a restarted worker does,
+      ** for a reply it lost on the way; it cannot be answered again. */
+      static const char zLost[] = "the answer to this request was lost with the worker";
+      pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)zLost, sizeof(zLost)-1);
+      if( pAct ){
+        pAct->iSeq = r->iSeq;
+        pAct->eStatus = COORD_REJECTED;
+      }
+      coordDrop(p, r);
+      continue;
+    }
+    pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, p->scratch.a, p->scratch.n);
     if( pAct ){
       pAct->iSeq = r->iSeq;
       pAct->eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
@@ -406,6 +429,27 @@ int coordLeaderLockGranted(Coord *p, int64_t iNow){
   return coordEnd(p);
 }
 
+static void coordWatch(Coord *p, const unsigned char *aId);
+
+/*
+** A new leader watches every client with records, so the records of those that died
+** under an earlier leader are forgotten too (their life locks are free: granted at
+** once). Its own client's are kept.
+*/
+static void coordWatchRecorded(Coord *p){
+  size_t i;
+  p->scratch.n = 0;
+  if( p->eng.xRecorded(p->eng.pCtx, &p->scratch) ){
+    if( p->scratch.bOom ) p->bOom = 1;
+    return;
+  }
+  for(i=0; i+COORD_ID_BYTES<=p->scratch.n; i+=COORD_ID_BYTES){
+    unsigned char aId[COORD_ID_BYTES];
+    memcpy(aId, p->scratch.a+i, COORD_ID_BYTES);
+    if( memcmp(aId, p->aId, COORD_ID_BYTES)!=0 ) coordWatch(p, aId);
+  }
+}
+
 int coordStorageOpened(Coord *p, int rc, int64_t iNow){
   uint64_t iEpoch = 0;
   coordBegin(p);
@@ -422,6 +466,7 @@ int coordStorageOpened(Coord *p, int rc, int64_t iNow){
   coordRole(p);
   coordAnnounce(p);
   coordRunLocal(p);
+  coordWatchRecorded(p);
   return coordEnd(p);
 }
 
@@ -487,7 +532,8 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
         break;
       }
       coordWatch(p, m.aSender);
-      eAnswer = coordRun(p, m.aSender, m.iSeq, m.eKind, m.aBody, m.nBody);
+      eAnswer = coordRun(p, m.aSender, m.iSeq, m.iAckedBelow, m.eKind, m.aBody, m.nBody);
+      if( eAnswer<0 ) break;                        /* a late copy: the client has it */
       memset(&r, 0, sizeof(r));
       r.eType = COORD_REPLY;
       memcpy(r.aTarget, m.aSender, COORD_ID_BYTES);
@@ -561,6 +607,9 @@ int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow){
   int i;
   (void)iNow;
   coordBegin(p);
+  if( p->eState==COORD_LEADER && p->eng.xForget(p->eng.pCtx, aId)==SQLITE_NOMEM ){
+    p->bOom = 1;
+  }
   for(i=0; i<p->nWatched; i++){
     if( memcmp(p->aWatched[i], aId, COORD_ID_BYTES)==0 ){
       memmove(p->aWatched[i], p->aWatched[i+1], (size_t)(p->nWatched-i-1)*COORD_ID_BYTES);

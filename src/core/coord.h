@@ -72,7 +72,8 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut);
 
 /*
 ** What the runtime must do, drained with coordNextAction() after every event. Pointers
-** in an action stay valid until the next event call on the machine.
+** in an action stay valid until the next event call on the machine. An event raised
+** while actions are still being drained queues its own after them.
 */
 #define COORD_ACT_POST_LEADER   1  /* post aData on the leader channel */
 #define COORD_ACT_POST_CLIENT   2  /* post aData on client aId's channel */
@@ -98,19 +99,28 @@ typedef struct CoordAction {
 } CoordAction;
 
 /*
-** How the leader runs a request: xExec(pCtx, aClient, iSeq, eKind, aBody, nBody,
-** peKind, pOut) runs it on the open database (recording writes with their
-** (client, seq), so a re-sent one is answered from the record) and appends the answer's
-** body to pOut with its SQWA kind in *peKind. Returns SQLITE_OK, or an error code for
-** a request that could not be run at all (the answer is then an error).
+** How the leader runs a request: xExec(pCtx, aClient, iSeq, iAckedBelow, eKind, aBody,
+** nBody, peKind, pOut) runs it on the open database (recording writes with their
+** (client, seq), so a re-sent one is answered from the record, and dropping that
+** client's records below iAckedBelow, which it will never send again) and appends the
+** answer's body to pOut with its SQWA kind in *peKind. Returns SQLITE_OK;
+** SQLITE_DONE for a late copy of a request the client has the answer of (below its
+** acknowledged floor: not run, not answered); or an error code for a request that could
+** not be run at all (the answer is then an error).
 ** xEpoch(pCtx, iProposed, piEpoch) stores the epoch max(stored + 1, iProposed) in the
 ** database and returns it in *piEpoch.
+** xForget(pCtx, aClient) drops every record of a client that is gone.
+** xRecorded(pCtx, pOut) appends the ids of the clients that have records (16 bytes
+** each), so a new leader can watch them and forget the dead.
 */
 typedef struct CoordEngine {
   void *pCtx;
-  int (*xExec)(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int eKind,
-               const unsigned char *aBody, size_t nBody, int *peKind, SqlwBuf *pOut);
+  int (*xExec)(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
+               int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
+               SqlwBuf *pOut);
   int (*xEpoch)(void *pCtx, uint64_t iProposed, uint64_t *piEpoch);
+  int (*xForget)(void *pCtx, const unsigned char *aClient);
+  int (*xRecorded)(void *pCtx, SqlwBuf *pOut);
 } CoordEngine;
 
 typedef struct Coord Coord;
@@ -142,6 +152,11 @@ uint64_t coordEpoch(const Coord *p);
 
 /* SQLite's connection behind pDb (engine.c), for the core's own bookkeeping. */
 sqlite3 *sqlwHandle(sqlw_db *pDb);
+
+/* Prepares the single statement zSql through pDb's statement cache (engine.c); release
+** it with sqlwReleaseCached(pStmt, *pbCached). Returns SQLite's code. */
+int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int *pbCached);
+void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached);
 
 /*
 ** Fills *pEngine with the leader's engine over the open database pDb: requests of kind

@@ -31,7 +31,13 @@
 static const char zSchema[] =
   "CREATE TABLE IF NOT EXISTS _sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
   "CREATE TABLE IF NOT EXISTS _sqlw_requests(client BLOB NOT NULL, seq INTEGER NOT NULL,"
-  " kind INTEGER NOT NULL, answer BLOB NOT NULL, PRIMARY KEY(client, seq)) WITHOUT ROWID";
+  " kind INTEGER NOT NULL, answer BLOB NOT NULL, PRIMARY KEY(client, seq)) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS _sqlw_clients(client BLOB PRIMARY KEY, floor INTEGER NOT NULL)";
+
+/* The floor of a client that is gone: every sequence is below it. */
+#define CE_GONE 0xffffffffu
+/* Gone clients remembered (their late duplicates refused), the most recent ones. */
+#define CE_GONE_KEEP 1000
 
 /* Appends the text z to pOut (a rejection's body). */
 static void ceText(SqlwBuf *pOut, const char *z){
@@ -45,11 +51,12 @@ static void ceText(SqlwBuf *pOut, const char *z){
 ** Looks up the record of (aClient, iSeq). Returns SQLITE_ROW with the answer appended to
 ** pOut and its kind in *peKind, SQLITE_DONE when there is none, or an error code.
 */
-static int ceLookup(sqlite3 *db, const unsigned char *aClient, uint32_t iSeq, int *peKind,
+static int ceLookup(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, int *peKind,
                     SqlwBuf *pOut){
   sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(db, "SELECT kind, answer FROM _sqlw_requests "
-                              "WHERE client=?1 AND seq=?2", -1, &pStmt, 0);
+  int bCached = 0;
+  int rc = sqlwPrepareCached(pDb, "SELECT kind, answer FROM _sqlw_requests "
+                             "WHERE client=?1 AND seq=?2", &pStmt, &bCached);
   if( rc ) return rc;
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(pStmt, 2, iSeq);
@@ -64,23 +71,24 @@ static int ceLookup(sqlite3 *db, const unsigned char *aClient, uint32_t iSeq, in
       pOut->n += (size_t)n;
     }
   }
-  sqlite3_finalize(pStmt);
+  sqlwReleaseCached(pStmt, bCached);
   return rc;
 }
 
 /* Records the answer a[0..n) of kind eKind for (aClient, iSeq). Returns SQLite's code. */
-static int ceRecord(sqlite3 *db, const unsigned char *aClient, uint32_t iSeq, int eKind,
+static int ceRecord(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, int eKind,
                     const unsigned char *a, size_t n){
   sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(db, "INSERT INTO _sqlw_requests(client, seq, kind, answer) "
-                              "VALUES(?1, ?2, ?3, ?4)", -1, &pStmt, 0);
+  int bCached = 0;
+  int rc = sqlwPrepareCached(pDb, "INSERT INTO _sqlw_requests(client, seq, kind, answer) "
+                             "VALUES(?1, ?2, ?3, ?4)", &pStmt, &bCached);
   if( rc ) return rc;
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(pStmt, 2, iSeq);
   sqlite3_bind_int(pStmt, 3, eKind);
   sqlite3_bind_blob64(pStmt, 4, a, n, SQLITE_STATIC);
   rc = sqlite3_step(pStmt);
-  sqlite3_finalize(pStmt);
+  sqlwReleaseCached(pStmt, bCached);
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -105,9 +113,65 @@ static int ceRun(sqlw_db *pDb, int eKind, const unsigned char *aBody, size_t nBo
   return sqlw_run_many(pDb, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
 }
 
+/* Runs zSql with ?1 = aClient and ?2 = i. Returns SQLite's code (SQLITE_OK when done). */
+static int ceRun2(sqlw_db *pDb, const char *zSql, const unsigned char *aClient, sqlite3_int64 i){
+  sqlite3_stmt *pStmt = 0;
+  int bCached = 0;
+  int rc = sqlwPrepareCached(pDb, zSql, &pStmt, &bCached);
+  if( rc ) return rc;
+  sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
+  sqlite3_bind_int64(pStmt, 2, i);
+  while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){}
+  sqlwReleaseCached(pStmt, bCached);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+** Raises aClient's floor to iBelow and drops its records below it: the client has those
+** answers, and a late copy of one of those requests (below the floor) is refused, not
+** run again. CE_GONE: the client is gone; the most recent CE_GONE_KEEP gone clients are
+** remembered. Returns SQLite's code.
+*/
+static int ceDrop(sqlw_db *pDb, const unsigned char *aClient, uint32_t iBelow){
+  sqlite3 *db = sqlwHandle(pDb);
+  int rc = ceRun2(pDb, "DELETE FROM _sqlw_requests WHERE client=?1 AND seq<?2", aClient,
+                  (sqlite3_int64)iBelow);
+  if( rc==SQLITE_OK ){
+    rc = ceRun2(pDb, iBelow==CE_GONE
+      ? "INSERT OR REPLACE INTO _sqlw_clients(client, floor) VALUES(?1, ?2)"
+      : "INSERT INTO _sqlw_clients(client, floor) VALUES(?1, ?2) "
+        "ON CONFLICT(client) DO UPDATE SET floor=max(floor, excluded.floor)",
+      aClient, (sqlite3_int64)iBelow);
+  }
+  if( rc==SQLITE_OK && iBelow==CE_GONE ){
+    rc = sqlite3_exec(db, "DELETE FROM _sqlw_clients WHERE floor=4294967295 AND rowid<"
+                      "(SELECT rowid FROM _sqlw_clients WHERE floor=4294967295 "
+                      "ORDER BY rowid DESC LIMIT 1 OFFSET 999)", 0, 0, 0);
+  }
+  return rc;
+}
+
+/* Returns 1 if iSeq is below aClient's floor (a late copy), 0 if not, or -1 on error. */
+static int ceBelowFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq){
+  sqlite3_stmt *pStmt = 0;
+  int bCached = 0;
+  int r = 0, rc;
+  if( sqlwPrepareCached(pDb, "SELECT floor FROM _sqlw_clients WHERE client=?1", &pStmt,
+                        &bCached) ){
+    return -1;
+  }
+  sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
+  rc = sqlite3_step(pStmt);
+  if( rc==SQLITE_ROW ) r = (sqlite3_int64)iSeq<sqlite3_column_int64(pStmt, 0);
+  else if( rc!=SQLITE_DONE ) r = -1;
+  sqlwReleaseCached(pStmt, bCached);
+  return r;
+}
+
 /* CoordEngine.xExec over an sqlw_db (see coord.h). */
-static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int eKind,
-                  const unsigned char *aBody, size_t nBody, int *peKind, SqlwBuf *pOut){
+static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
+                  int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
+                  SqlwBuf *pOut){
   sqlw_db *pDb = (sqlw_db*)pCtx;
   sqlite3 *db = sqlwHandle(pDb);
   const char *zWhy = 0;
@@ -125,7 +189,14 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int e
   }
   rc = sqlite3_exec(db, "SAVEPOINT sqlw_request", 0, 0, 0);
   if( rc==SQLITE_OK ){
-    rc = ceLookup(db, aClient, iSeq, peKind, pOut);
+    int bStale = ceBelowFloor(pDb, aClient, iSeq);
+    if( bStale ){
+      sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
+      if( bStale>0 ) return SQLITE_DONE;        /* a late copy: the client has its answer */
+      ceText(pOut, sqlite3_errmsg(db));
+      return SQLITE_ERROR;
+    }
+    rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
     if( rc==SQLITE_ROW ){
       sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
       return SQLITE_OK;                         /* answered from the record */
@@ -145,7 +216,10 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int e
   aAns = sqlw_result(pDb, &nAns);
   rc = SQLITE_OK;
   if( rcRun==SQLITE_OK && sqlite3_txn_state(db, "main")==SQLITE_TXN_WRITE ){
-    rc = ceRecord(db, aClient, iSeq, eAnswer, aAns, nAns);
+    /* The client has every answer below iAckedBelow: those records can go, in the same
+    ** transaction, so pruning costs no commit of its own. */
+    rc = ceDrop(pDb, aClient, iAckedBelow);
+    if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, eAnswer, aAns, nAns);
   }
   if( rcRun!=SQLITE_OK || rc!=SQLITE_OK ){
     if( !sqlite3_get_autocommit(db) ){
@@ -198,8 +272,37 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   return rc;
 }
 
+/* CoordEngine.xForget over an sqlw_db (see coord.h). */
+static int ceForget(void *pCtx, const unsigned char *aClient){
+  if( sqlwHandle((sqlw_db*)pCtx)==0 ) return SQLITE_MISUSE;
+  return ceDrop((sqlw_db*)pCtx, aClient, CE_GONE);
+}
+
+/* CoordEngine.xRecorded over an sqlw_db (see coord.h). */
+static int ceRecorded(void *pCtx, SqlwBuf *pOut){
+  sqlite3 *db = sqlwHandle((sqlw_db*)pCtx);
+  sqlite3_stmt *pStmt = 0;
+  int rc;
+  if( db==0 ) return SQLITE_MISUSE;
+  rc = sqlite3_prepare_v2(db, "SELECT DISTINCT client FROM _sqlw_requests", -1, &pStmt, 0);
+  if( rc ) return rc;
+  while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){
+    if( sqlite3_column_bytes(pStmt, 0)!=COORD_ID_BYTES ) continue;
+    if( sqlwBufReserve(pOut, COORD_ID_BYTES) ){
+      rc = SQLITE_NOMEM;
+      break;
+    }
+    memcpy(pOut->a+pOut->n, sqlite3_column_blob(pStmt, 0), COORD_ID_BYTES);
+    pOut->n += COORD_ID_BYTES;
+  }
+  sqlite3_finalize(pStmt);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
   pEngine->pCtx = pDb;
   pEngine->xExec = ceExec;
   pEngine->xEpoch = ceEpoch;
+  pEngine->xForget = ceForget;
+  pEngine->xRecorded = ceRecorded;
 }

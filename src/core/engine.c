@@ -1082,6 +1082,15 @@ int sqlw_set_durability(sqlw_db *pDb, int eMode){
   return rc;
 }
 
+int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int *pbCached){
+  const char *zTail = 0;
+  return enginePrepare(pDb, zSql, strlen(zSql), 1, ppStmt, &zTail, pbCached);
+}
+
+void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached){
+  if( pStmt ) engineRelease(pStmt, bCached);
+}
+
 sqlite3 *sqlwHandle(sqlw_db *pDb){
   return pDb ? pDb->db : 0;
 }

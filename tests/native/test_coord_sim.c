@@ -101,11 +101,23 @@ static int simIndexOf(Sim *s, const unsigned char *aId){
 }
 
 /* The engine as the simulated browser gives it: only the storage holder may run. */
-static int simExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, int eKind,
-                   const unsigned char *aBody, size_t nBody, int *peKind, SqlwBuf *pOut){
+static int simExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq,
+                   uint32_t iAckedBelow, int eKind, const unsigned char *aBody, size_t nBody,
+                   int *peKind, SqlwBuf *pOut){
   SimClient *c = (SimClient*)pCtx;
-  if( c->pDb==0 ) return SQLITE_MISUSE;     /* checked as invariant 1 by the caller */
-  return c->real.xExec(c->real.pCtx, aClient, iSeq, eKind, aBody, nBody, peKind, pOut);
+  if( c->pDb==0 ) return SQLITE_MISUSE;     /* a write would fail: invariant 1 */
+  return c->real.xExec(c->real.pCtx, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, peKind,
+                       pOut);
+}
+
+static int simForget(void *pCtx, const unsigned char *aClient){
+  SimClient *c = (SimClient*)pCtx;
+  return c->pDb ? c->real.xForget(c->real.pCtx, aClient) : SQLITE_MISUSE;
+}
+
+static int simRecorded(void *pCtx, SqlwBuf *pOut){
+  SimClient *c = (SimClient*)pCtx;
+  return c->pDb ? c->real.xRecorded(c->real.pCtx, pOut) : SQLITE_MISUSE;
 }
 
 static int simEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
@@ -145,6 +157,8 @@ static void simStartWorker(Sim *s, int i){
   e.pCtx = c;
   e.xExec = simExec;
   e.xEpoch = simEpoch;
+  e.xForget = simForget;
+  e.xRecorded = simRecorded;
   c->pCoord = coordCreate(c->aId, &e, SIM_FREEZE, s->now);
   if( c->pCoord==0 ){
     simFail(s, "coordCreate failed (client %d)%.0d", i, 0);
@@ -211,8 +225,8 @@ static void simDrain(Sim *s, int i){
   if( bTrace<0 ) bTrace = getenv("SQLW_SIM_TRACE")!=0;
   while( c->pCoord && coordNextAction(c->pCoord, &a) ){
     if( bTrace ){
-      printf("  t=%lld client %d action %d (seq %u, leader %d, epoch %llu, msg type %d)\n",
-             (long long)s->now, i, a.eAct, a.iSeq, a.bLeader, (unsigned long long)a.iEpoch,
+      printf("  t=%lld client %d action %d (id %d, seq %u, leader %d, epoch %llu, msg type %d)\n",
+             (long long)s->now, i, a.eAct, a.aId[0], a.iSeq, a.bLeader, (unsigned long long)a.iEpoch,
              a.eAct<=COORD_ACT_POST_ALL && a.nData>7 ? a.aData[6] : 0);
     }
     switch( a.eAct ){
@@ -327,6 +341,33 @@ static void simCheckRows(Sim *s, int bAll){
   }
 }
 
+/*
+** Checks that the records of answered writes stay bounded: none left of a dead client
+** (the leader forgets them), and a live one's only since its last acknowledgement.
+*/
+static void simCheckRecords(Sim *s){
+  int i, iLeader = -1;
+  for(i=0; i<s->n; i++) if( s->c[i].pCoord && coordIsLeader(s->c[i].pCoord) ) iLeader = i;
+  for(i=0; i<s->n && !s->zFail; i++){
+    char zSql[120];
+    const WrResult *r;
+    int k;
+    sqlite3_int64 n;
+    k = snprintf(zSql, sizeof(zSql), "SELECT count(*) FROM _sqlw_requests WHERE client=x'");
+    for(int b=0; b<COORD_ID_BYTES; b++) k += snprintf(zSql+k, sizeof(zSql)-(size_t)k, "%02x", s->c[i].aId[b]);
+    snprintf(zSql+k, sizeof(zSql)-(size_t)k, "'");
+    r = testExec(s->pCheck, zSql, 0, 0);
+    if( r->rc!=SQLITE_OK ) continue;     /* no leader ever made the table */
+    n = wrCell(&r->aSet[0], 0, 0)->i;
+    if( !s->c[i].bAlive && n!=0 && iLeader>=0 ){
+      /* With no leader (every tab that ran one closed), nobody could forget them yet. */
+      simFail(s, "%d record(s) of dead client %d were kept", (int)n, i);
+    }else if( n>SIM_REQUESTS ){
+      simFail(s, "client %d has %d records", i, (int)n);
+    }
+  }
+}
+
 /* One run: with random crashes when bRandom, with the leader crashed at step iCrashStep
 ** (-1: never). Returns 0 when every invariant held, else 1 (s->zFail says which). */
 static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSteps){
@@ -435,6 +476,7 @@ static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSte
       simFail(s, "client %d still waits for %d request(s) at the end", i, s->c[i].nPending);
     }
   }
+  simCheckRecords(s);
   for(i=0; i<s->n; i++){
     if( s->c[i].pCoord ) coordDestroy(s->c[i].pCoord);
     simCloseStorage(s, i);
