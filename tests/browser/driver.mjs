@@ -220,8 +220,8 @@ async function launch(profile, insecureHost) {
   }), LAUNCH_TIMEOUT_MS + 5_000, `launching ${BROWSER}`);
 }
 
-/* Closes a browser; kills its process when a polite close does not end it. Never throws. */
-async function closeBrowser(browser) {
+/** Closes a browser; kills its process when a polite close does not end it. Never throws. */
+export async function closeBrowser(browser) {
   try {
     await bounded(browser.close(), 10_000, 'closing the browser');
   } catch {
