@@ -173,11 +173,23 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
 typedef struct CoordPending CoordPending;
 struct CoordPending {
   uint32_t iSeq;              /* its sequence */
+  uint32_t iLease;            /* the transaction (lease) it belongs to, 0 for none */
   int eKind;                  /* request kind (SQWQ op) */
   unsigned char *aBody;       /* its body (sqlite3_malloc'd), or NULL when empty */
   size_t nBody;
   int64_t iSent;              /* when it was last posted to a leader; 0: not posted */
   CoordPending *pNext;
+};
+
+/* Another client's request the leader holds while a lease of someone else runs. */
+typedef struct CoordHeld CoordHeld;
+struct CoordHeld {
+  unsigned char aClient[COORD_ID_BYTES];
+  uint32_t iSeq, iAckedBelow, iLease;
+  int eKind;
+  unsigned char *aBody;       /* sqlite3_malloc'd, or NULL when empty */
+  size_t nBody;
+  CoordHeld *pNext;
 };
 
 /* An action, with its data as an offset into Coord.data (which may move). */
@@ -190,6 +202,15 @@ struct Coord {
   unsigned char aId[COORD_ID_BYTES];      /* this client */
   CoordEngine eng;                        /* how the leader runs requests */
   int64_t freezeMs;                       /* see coordCreate() */
+  int64_t idleMs;                         /* see coordCreate() */
+  int bLease;                             /* leader: a transaction's lease is held */
+  unsigned char aLeaseClient[COORD_ID_BYTES]; /* by this client */
+  uint32_t iLease;                        /* its id (the sequence of its BEGIN) */
+  int64_t iLeaseIdleAt;                   /* rolled back when idle until then */
+  CoordHeld *pHeld, *pHeldLast;           /* requests waiting for the lease to end */
+  unsigned char (*aGone)[COORD_ID_BYTES]; /* clients gone during a lease: forgotten after */
+  int64_t iBeatAt;                        /* leader holding requests: next ANNOUNCE */
+  int nGone, nGoneAlloc;
   int eState;                             /* COORD_FOLLOWER / OPENING / LEADER */
   uint64_t iEpoch;                        /* highest epoch seen (own, as leader) */
   int bLeaderKnown;                       /* a follower knows who leads */
@@ -199,6 +220,7 @@ struct Coord {
   int64_t iTimerAt;                       /* the timer last asked for, 0 for none */
   CoordPending *pFirst, *pLast;           /* this tab's unanswered requests, in order */
   unsigned char (*aWatched)[COORD_ID_BYTES]; /* leader: clients whose lives it watches */
+  uint32_t *aBegun;                       /* for each: the highest BEGIN it served, or 0 */
   int nWatched, nWatchedAlloc;
   CoordQueued *aAct;                      /* actions of the current event */
   int nAct, nActAlloc, iActNext;
@@ -276,6 +298,7 @@ static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
   memset(&m, 0, sizeof(m));
   m.eType = COORD_REQUEST;
   m.iSeq = r->iSeq;
+  m.iLease = r->iLease;
   m.iAckedBelow = coordAckedBelow(p);
   m.eKind = r->eKind;
   m.aBody = r->aBody;
@@ -317,32 +340,231 @@ static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq,
   return rc==SQLITE_OK ? eAnswer : 0;
 }
 
-/* The leader answers its own tab's pending requests, in order. */
-static void coordRunLocal(Coord *p){
+#define SERVE_HELD 0      /* waits for another client's lease to end */
+#define SERVE_DONE 1      /* answered: the body is in p->scratch */
+#define SERVE_LATE 2      /* a late copy of an answered request: no answer at all */
+
+/* The error answer of a request that belonged to a transaction the leader does not
+** have (it was lost with a previous leader, or rolled back). Fills p->scratch. */
+static void coordLostAnswer(Coord *p){
+  static const char zLost[] = "SQLITE_WORKER_LEADER_CHANGED: the transaction was lost "
+    "when the tab serving the database changed (or it was rolled back after being idle); "
+    "nothing of it was saved: run it again";
+  p->scratch.n = 0;
+  if( sqlwBufReserve(&p->scratch, sizeof(zLost)-1) ){ p->bOom = 1; return; }
+  memcpy(p->scratch.a, zLost, sizeof(zLost)-1);
+  p->scratch.n = sizeof(zLost)-1;
+}
+
+/* True when the SQWR in p->scratch reports success. */
+static int coordAnswerOk(const Coord *p){
+  const unsigned char *a = p->scratch.a;
+  return p->scratch.n>=12 && memcmp(a, "SQWR", 4)==0 && (a[8] | a[9] | a[10] | a[11])==0;
+}
+
+/* The slot of aBegun for client aId, or NULL when it is not watched (its own tab). */
+static uint32_t *coordBegunOf(Coord *p, const unsigned char *aId){
+  int i;
+  for(i=0; i<p->nWatched; i++){
+    if( memcmp(p->aWatched[i], aId, COORD_ID_BYTES)==0 ) return &p->aBegun[i];
+  }
+  return 0;
+}
+
+/*
+** The leader serves one request of client aClient: runs it, holds it behind another
+** client's lease, or answers it as lost (a lease request with no such lease). Starts
+** and ends leases. Returns SERVE_*; for SERVE_DONE the answer's kind is in *peAnswer
+** (0: the body is an error text) and the body in p->scratch.
+*/
+static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
+                      uint32_t iAckedBelow, uint32_t iLease, int eKind,
+                      const unsigned char *aBody, size_t nBody, int64_t iNow,
+                      int *peAnswer){
+  int bMine = p->bLease && iLease==p->iLease && iLease!=0
+           && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0;
+  int eAnswer;
+  if( eKind==COORD_KIND_BEGIN && p->bLease && iSeq==p->iLease
+   && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0 ){
+    /* The BEGIN of the live lease again: its client lost the answer (a restarted
+    ** worker re-sends); answered again from its record, nothing begins. */
+    eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody);
+    if( eAnswer<0 ) return SERVE_LATE;
+    p->iLeaseIdleAt = iNow+p->idleMs;
+    *peAnswer = eAnswer;
+    return SERVE_DONE;
+  }
+  if( p->bLease && !bMine ){
+    if( iLease==0 ) return SERVE_HELD;
+    coordLostAnswer(p);
+    *peAnswer = 0;
+    return SERVE_DONE;
+  }
+  if( !p->bLease && iLease!=0 && eKind!=COORD_KIND_COMMIT ){
+    coordLostAnswer(p);
+    *peAnswer = 0;
+    return SERVE_DONE;
+  }
+  if( eKind==COORD_KIND_BEGIN ){
+    /* A client begins its transactions in sequence order: a BEGIN not above the last
+    ** one served is a late copy (and must not open a second transaction). */
+    uint32_t *pBegun = coordBegunOf(p, aClient);
+    if( pBegun && iSeq<=*pBegun ){
+      /* Its lease is over: answer "lost" (a late copy's answer is ignored; a client
+      ** that still waits learns its transaction is gone). */
+      coordLostAnswer(p);
+      *peAnswer = 0;
+      return SERVE_DONE;
+    }
+    if( pBegun ) *pBegun = iSeq;
+  }
+  eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody);
+  if( eAnswer<0 ) return SERVE_LATE;
+  if( eKind==COORD_KIND_BEGIN && eAnswer && coordAnswerOk(p) ){
+    p->bLease = 1;
+    memcpy(p->aLeaseClient, aClient, COORD_ID_BYTES);
+    p->iLease = iSeq;
+  }else if( bMine && (eKind==COORD_KIND_COMMIT || eKind==COORD_KIND_ROLLBACK) ){
+    p->bLease = 0;
+  }
+  if( p->bLease ) p->iLeaseIdleAt = iNow+p->idleMs;
+  *peAnswer = eAnswer;
+  return SERVE_DONE;
+}
+
+/* Answers this tab's request iSeq with the body in p->scratch. */
+static void coordReplyLocal(Coord *p, uint32_t iSeq, int eAnswer){
+  CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, p->scratch.a, p->scratch.n);
+  if( pAct ){
+    pAct->iSeq = iSeq;
+    pAct->eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
+    pAct->eKind = eAnswer;
+  }
+}
+
+/* Answers client aClient's request iSeq with the body in p->scratch (a REPLY). */
+static void coordReplyRemote(Coord *p, const unsigned char *aClient, uint32_t iSeq,
+                             int eAnswer){
+  CoordMsg r;
+  unsigned char *aBody = sqlite3_malloc64(p->scratch.n+1);
+  if( aBody==0 ){ p->bOom = 1; return; }
+  /* One byte of answer kind, then the answer (copied: the encoder reuses scratch). */
+  aBody[0] = (unsigned char)eAnswer;
+  if( p->scratch.n ) memcpy(aBody+1, p->scratch.a, p->scratch.n);
+  memset(&r, 0, sizeof(r));
+  r.eType = COORD_REPLY;
+  memcpy(r.aTarget, aClient, COORD_ID_BYTES);
+  r.iSeq = iSeq;
+  r.eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
+  r.aBody = aBody;
+  r.nBody = (uint32_t)(p->scratch.n+1);
+  coordPost(p, COORD_ACT_POST_CLIENT, &r, aClient);
+  sqlite3_free(aBody);
+}
+
+/* The leader serves its own tab's pending requests, in order, until one is held. */
+static void coordRunLocal(Coord *p, int64_t iNow){
   while( p->pFirst && !p->bOom ){
     CoordPending *r = p->pFirst;
-    int eAnswer = coordRun(p, p->aId, r->iSeq, r->iSeq, r->eKind, r->aBody, r->nBody);
-    CoordAction *pAct;
-    if( eAnswer<0 ){
+    int eAnswer = 0;
+    int e = coordServe(p, p->aId, r->iSeq, r->iSeq, r->iLease, r->eKind, r->aBody,
+                       r->nBody, iNow, &eAnswer);
+    if( e==SERVE_HELD ) break;
+    if( e==SERVE_LATE ){
       /* This tab re-sent a request it had the answer of: only a restarted worker does,
       ** for a reply it lost on the way; it cannot be answered again. */
       static const char zLost[] = "the answer to this request was lost with the worker";
-      pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)zLost, sizeof(zLost)-1);
+      CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)zLost,
+                                   sizeof(zLost)-1);
       if( pAct ){
         pAct->iSeq = r->iSeq;
         pAct->eStatus = COORD_REJECTED;
       }
-      coordDrop(p, r);
-      continue;
-    }
-    pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, p->scratch.a, p->scratch.n);
-    if( pAct ){
-      pAct->iSeq = r->iSeq;
-      pAct->eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
-      pAct->eKind = eAnswer;
+    }else{
+      coordReplyLocal(p, r->iSeq, eAnswer);
     }
     coordDrop(p, r);
   }
+}
+
+/* Frees held request h. */
+static void coordFreeHeld(CoordHeld *h){
+  sqlite3_free(h->aBody);
+  sqlite3_free(h);
+}
+
+/*
+** Forgets client aId's records, or, during a lease, after it: the lease's transaction is
+** open on the connection, and a forget written into it would vanish with its rollback
+** (and with it the dead client's floor, letting its late copies run again).
+*/
+static void coordForget(Coord *p, const unsigned char *aId){
+  if( p->bLease ){
+    if( p->nGone==p->nGoneAlloc ){
+      int nNew = p->nGoneAlloc ? p->nGoneAlloc*2 : 8;
+      void *aNew = sqlite3_realloc64(p->aGone, (sqlite3_uint64)nNew*COORD_ID_BYTES);
+      if( aNew==0 ){ p->bOom = 1; return; }
+      p->aGone = aNew;
+      p->nGoneAlloc = nNew;
+    }
+    memcpy(p->aGone[p->nGone++], aId, COORD_ID_BYTES);
+    return;
+  }
+  if( p->eng.xForget(p->eng.pCtx, aId)==SQLITE_NOMEM ) p->bOom = 1;
+}
+
+/* With no lease in the way any more, serves the held requests in order, then this tab's. */
+static void coordDrainHeld(Coord *p, int64_t iNow){
+  while( p->nGone>0 && !p->bLease ){
+    p->nGone--;
+    if( p->eng.xForget(p->eng.pCtx, p->aGone[p->nGone])==SQLITE_NOMEM ) p->bOom = 1;
+  }
+  while( p->pHeld && !p->bOom ){
+    CoordHeld *h = p->pHeld;
+    int eAnswer = 0;
+    int e = coordServe(p, h->aClient, h->iSeq, h->iAckedBelow, h->iLease, h->eKind,
+                       h->aBody, h->nBody, iNow, &eAnswer);
+    if( e==SERVE_HELD ) break;
+    if( e==SERVE_DONE ) coordReplyRemote(p, h->aClient, h->iSeq, eAnswer);
+    p->pHeld = h->pNext;
+    if( p->pHeld==0 ) p->pHeldLast = 0;
+    coordFreeHeld(h);
+  }
+  coordRunLocal(p, iNow);
+}
+
+/*
+** Ends the current lease without its client's word (reason: COORD_LEASE_IDLE, or
+** COORD_LEASE_ROLLED_BACK when the client died): rolls the transaction back, tells the
+** client when it is alive, and serves what was held.
+*/
+static void coordEndLease(Coord *p, int eReason, int bTell, int bDrain, int64_t iNow){
+  int eAnswer = 0;
+  unsigned char aClient[COORD_ID_BYTES];
+  uint32_t iLease = p->iLease;
+  if( !p->bLease ) return;
+  memcpy(aClient, p->aLeaseClient, COORD_ID_BYTES);
+  p->bLease = 0;
+  p->scratch.n = 0;
+  p->eng.xExec(p->eng.pCtx, aClient, 0, 0, COORD_KIND_ROLLBACK, 0, 0, &eAnswer, &p->scratch);
+  if( bTell ){
+    if( memcmp(aClient, p->aId, COORD_ID_BYTES)==0 ){
+      CoordAction *pAct = coordAct(p, COORD_ACT_LEASE_LOST, 0, 0);
+      if( pAct ){
+        pAct->iSeq = iLease;
+        pAct->eStatus = eReason;
+      }
+    }else{
+      CoordMsg m;
+      memset(&m, 0, sizeof(m));
+      m.eType = COORD_LEASE_END;
+      memcpy(m.aTarget, aClient, COORD_ID_BYTES);
+      m.iLease = iLease;
+      m.eStatus = eReason;
+      coordPost(p, COORD_ACT_POST_CLIENT, &m, aClient);
+    }
+  }
+  if( bDrain ) coordDrainHeld(p, iNow);
 }
 
 /* Emits ROLE. */
@@ -360,6 +582,16 @@ static void coordStepDown(Coord *p){
   p->eState = COORD_FOLLOWER;
   p->bLeaderKnown = 0;
   p->nWatched = 0;
+  /* The storage closes with the role: an open lease's transaction rolls back, and the
+  ** held requests will be re-sent by their clients to the new leader. */
+  p->bLease = 0;
+  p->nGone = 0;         /* the next leader watches every client with records again */
+  while( p->pHeld ){
+    CoordHeld *h = p->pHeld;
+    p->pHeld = h->pNext;
+    coordFreeHeld(h);
+  }
+  p->pHeldLast = 0;
   if( bWas ) coordRole(p);
 }
 
@@ -367,6 +599,10 @@ static void coordStepDown(Coord *p){
 static void coordSchedule(Coord *p){
   int64_t iAt = 0;
   if( p->eState==COORD_OPENING && p->iRetryAt ) iAt = p->iRetryAt;
+  if( p->eState==COORD_LEADER && p->bLease && (iAt==0 || p->iLeaseIdleAt<iAt) ){
+    iAt = p->iLeaseIdleAt;
+  }
+  if( p->eState==COORD_LEADER && p->pHeld && (iAt==0 || p->iBeatAt<iAt) ) iAt = p->iBeatAt;
   if( p->eState==COORD_FOLLOWER && p->bLeaderKnown && !p->bStealAsked ){
     CoordPending *r;
     for(r=p->pFirst; r; r=r->pNext){
@@ -387,7 +623,7 @@ static int coordEnd(Coord *p){
 }
 
 Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t freezeMs,
-                   int64_t iNow){
+                   int64_t idleMs, int64_t iNow){
   Coord *p = sqlite3_malloc64(sizeof(*p));
   CoordMsg m;
   (void)iNow;
@@ -396,6 +632,7 @@ Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t
   memcpy(p->aId, aId, COORD_ID_BYTES);
   p->eng = *pEngine;
   p->freezeMs = freezeMs;
+  p->idleMs = idleMs;
   coordBegin(p);
   memset(&m, 0, sizeof(m));
   m.eType = COORD_HELLO;
@@ -410,7 +647,14 @@ Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t
 void coordDestroy(Coord *p){
   if( p==0 ) return;
   while( p->pFirst ) coordDrop(p, p->pFirst);
+  while( p->pHeld ){
+    CoordHeld *h = p->pHeld;
+    p->pHeld = h->pNext;
+    coordFreeHeld(h);
+  }
   sqlite3_free(p->aWatched);
+  sqlite3_free(p->aBegun);
+  sqlite3_free(p->aGone);
   sqlite3_free(p->aAct);
   sqlwBufFree(&p->data);
   sqlwBufFree(&p->scratch);
@@ -450,6 +694,13 @@ static void coordWatchRecorded(Coord *p){
   }
 }
 
+int coordLeaderLockLost(Coord *p, int64_t iNow){
+  (void)iNow;
+  coordBegin(p);
+  coordStepDown(p);
+  return coordEnd(p);
+}
+
 int coordStorageOpened(Coord *p, int rc, int64_t iNow){
   uint64_t iEpoch = 0;
   coordBegin(p);
@@ -465,7 +716,7 @@ int coordStorageOpened(Coord *p, int rc, int64_t iNow){
   p->iRetryAt = 0;
   coordRole(p);
   coordAnnounce(p);
-  coordRunLocal(p);
+  coordRunLocal(p, iNow);
   coordWatchRecorded(p);
   return coordEnd(p);
 }
@@ -480,11 +731,16 @@ static void coordWatch(Coord *p, const unsigned char *aId){
   if( p->nWatched==p->nWatchedAlloc ){
     int nNew = p->nWatchedAlloc ? p->nWatchedAlloc*2 : 8;
     void *aNew = sqlite3_realloc64(p->aWatched, (sqlite3_uint64)nNew*COORD_ID_BYTES);
+    uint32_t *aNewBegun;
     if( aNew==0 ){ p->bOom = 1; return; }
     p->aWatched = aNew;
+    aNewBegun = sqlite3_realloc64(p->aBegun, (sqlite3_uint64)nNew*sizeof(uint32_t));
+    if( aNewBegun==0 ){ p->bOom = 1; return; }
+    p->aBegun = aNewBegun;
     p->nWatchedAlloc = nNew;
   }
-  memcpy(p->aWatched[p->nWatched++], aId, COORD_ID_BYTES);
+  memcpy(p->aWatched[p->nWatched], aId, COORD_ID_BYTES);
+  p->aBegun[p->nWatched++] = 0;
   pAct = coordAct(p, COORD_ACT_WATCH_CLIENT, 0, 0);
   if( pAct ) memcpy(pAct->aId, aId, COORD_ID_BYTES);
 }
@@ -520,36 +776,57 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
     case COORD_ANNOUNCE:
       if( p->eState!=COORD_FOLLOWER || m.iEpoch<p->iEpoch ) break;   /* stale */
       if( p->bLeaderKnown && m.iEpoch==p->iEpoch
-       && memcmp(p->aLeader, m.aSender, COORD_ID_BYTES)==0 ) break;  /* known */
+       && memcmp(p->aLeader, m.aSender, COORD_ID_BYTES)==0 ){
+        /* The known leader is alive (it holds our requests behind a transaction):
+        ** the freeze deadline starts again. */
+        CoordPending *r;
+        for(r=p->pFirst; r; r=r->pNext) if( r->iSent ) r->iSent = iNow;
+        break;
+      }
       coordFollow(p, m.aSender, m.iEpoch, iNow);
       break;
     case COORD_REQUEST: {
-      int eAnswer;
-      CoordMsg r;
+      int eAnswer = 0, e;
       if( p->eState!=COORD_LEADER ) break;          /* the new leader will get it again */
       if( m.iEpoch<p->iEpoch ){                     /* sent before the sender heard of us */
         coordAnnounce(p);
         break;
       }
       coordWatch(p, m.aSender);
-      eAnswer = coordRun(p, m.aSender, m.iSeq, m.iAckedBelow, m.eKind, m.aBody, m.nBody);
-      if( eAnswer<0 ) break;                        /* a late copy: the client has it */
-      memset(&r, 0, sizeof(r));
-      r.eType = COORD_REPLY;
-      memcpy(r.aTarget, m.aSender, COORD_ID_BYTES);
-      r.iSeq = m.iSeq;
-      r.eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
-      {
-        /* The body: one byte of answer kind, then the answer (p->scratch is reused by
-        ** the encoder, so the body is copied first). */
-        unsigned char *aBody = sqlite3_malloc64(p->scratch.n+1);
-        if( aBody==0 ){ p->bOom = 1; break; }
-        aBody[0] = (unsigned char)eAnswer;
-        if( p->scratch.n ) memcpy(aBody+1, p->scratch.a, p->scratch.n);
-        r.aBody = aBody;
-        r.nBody = (uint32_t)(p->scratch.n+1);
-        coordPost(p, COORD_ACT_POST_CLIENT, &r, m.aSender);
-        sqlite3_free(aBody);
+      e = coordServe(p, m.aSender, m.iSeq, m.iAckedBelow, m.iLease, m.eKind, m.aBody,
+                     m.nBody, iNow, &eAnswer);
+      if( e==SERVE_HELD ){
+        CoordHeld *h = sqlite3_malloc64(sizeof(*h));
+        if( h==0 ){ p->bOom = 1; break; }
+        memset(h, 0, sizeof(*h));
+        memcpy(h->aClient, m.aSender, COORD_ID_BYTES);
+        h->iSeq = m.iSeq;
+        h->iAckedBelow = m.iAckedBelow;
+        h->iLease = m.iLease;
+        h->eKind = m.eKind;
+        if( m.nBody ){
+          h->aBody = sqlite3_malloc64(m.nBody);
+          if( h->aBody==0 ){ sqlite3_free(h); p->bOom = 1; break; }
+          memcpy(h->aBody, m.aBody, m.nBody);
+          h->nBody = m.nBody;
+        }
+        if( p->pHeld==0 ) p->iBeatAt = iNow+p->freezeMs/2;
+        if( p->pHeldLast ) p->pHeldLast->pNext = h; else p->pHeld = h;
+        p->pHeldLast = h;
+        break;
+      }
+      if( e==SERVE_LATE ) break;                    /* a late copy: the client has it */
+      coordReplyRemote(p, m.aSender, m.iSeq, eAnswer);
+      if( !p->bLease ) coordDrainHeld(p, iNow);      /* a COMMIT or ROLLBACK freed the way */
+      break;
+    }
+    case COORD_LEASE_END: {
+      CoordAction *pAct;
+      if( memcmp(m.aTarget, p->aId, COORD_ID_BYTES)!=0 ) break;
+      pAct = coordAct(p, COORD_ACT_LEASE_LOST, 0, 0);
+      if( pAct ){
+        pAct->iSeq = m.iLease;
+        pAct->eStatus = m.eStatus;
       }
       break;
     }
@@ -577,14 +854,15 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
   return coordEnd(p);
 }
 
-int coordLocalRequest(Coord *p, uint32_t iSeq, int eKind, const unsigned char *aBody,
-                      size_t nBody, int64_t iNow){
+int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
+                      const unsigned char *aBody, size_t nBody, int64_t iNow){
   CoordPending *r;
   coordBegin(p);
   r = sqlite3_malloc64(sizeof(*r));
   if( r==0 ) return SQLITE_NOMEM;
   memset(r, 0, sizeof(*r));
   r->iSeq = iSeq;
+  r->iLease = iLease;
   r->eKind = eKind;
   if( nBody ){
     r->aBody = sqlite3_malloc64(nBody);
@@ -597,22 +875,44 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, int eKind, const unsigned char *a
   }
   if( p->pLast ) p->pLast->pNext = r; else p->pFirst = r;
   p->pLast = r;
-  if( p->eState==COORD_LEADER ) coordRunLocal(p);
-  else if( p->eState==COORD_FOLLOWER && p->bLeaderKnown ) coordSend(p, r, iNow);
+  if( p->eState==COORD_LEADER ){
+    int bHad = p->bLease;
+    coordRunLocal(p, iNow);
+    if( bHad && !p->bLease ) coordDrainHeld(p, iNow);   /* this tab's COMMIT freed the way */
+  }else if( p->eState==COORD_FOLLOWER && p->bLeaderKnown ) coordSend(p, r, iNow);
   /* Else it waits: for the storage to open, or for a leader to announce itself. */
   return coordEnd(p);
 }
 
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow){
   int i;
-  (void)iNow;
   coordBegin(p);
-  if( p->eState==COORD_LEADER && p->eng.xForget(p->eng.pCtx, aId)==SQLITE_NOMEM ){
-    p->bOom = 1;
+  if( p->eState==COORD_LEADER ){
+    int bEnded = 0;
+    CoordHeld **pp;
+    if( p->bLease && memcmp(p->aLeaseClient, aId, COORD_ID_BYTES)==0 ){
+      coordEndLease(p, COORD_LEASE_ROLLED_BACK, 0, 0, iNow);  /* no lease outlives its client */
+      bEnded = 1;
+    }
+    /* Its floor first, so nothing of it runs again; then what it left waiting goes. */
+    coordForget(p, aId);
+    for(pp=&p->pHeld; *pp; ){
+      CoordHeld *h = *pp;
+      if( memcmp(h->aClient, aId, COORD_ID_BYTES)==0 ){
+        *pp = h->pNext;
+        coordFreeHeld(h);
+      }else{
+        pp = &h->pNext;
+      }
+    }
+    p->pHeldLast = 0;
+    for(pp=&p->pHeld; *pp; pp=&(*pp)->pNext) p->pHeldLast = *pp;
+    if( bEnded ) coordDrainHeld(p, iNow);
   }
   for(i=0; i<p->nWatched; i++){
     if( memcmp(p->aWatched[i], aId, COORD_ID_BYTES)==0 ){
       memmove(p->aWatched[i], p->aWatched[i+1], (size_t)(p->nWatched-i-1)*COORD_ID_BYTES);
+      memmove(&p->aBegun[i], &p->aBegun[i+1], (size_t)(p->nWatched-i-1)*sizeof(uint32_t));
       p->nWatched--;
       break;
     }
@@ -623,6 +923,15 @@ int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow){
 int coordTick(Coord *p, int64_t iNow){
   coordBegin(p);
   p->iTimerAt = 0;
+  if( p->eState==COORD_LEADER && p->bLease && iNow>=p->iLeaseIdleAt ){
+    coordEndLease(p, COORD_LEASE_IDLE, 1, 1, iNow);
+  }
+  if( p->eState==COORD_LEADER && p->pHeld && iNow>=p->iBeatAt ){
+    /* Requests held behind a lease wait long: tell their clients this leader is alive,
+    ** so they do not take it for frozen. */
+    coordAnnounce(p);
+    p->iBeatAt = iNow+p->freezeMs/2;
+  }
   if( p->eState==COORD_OPENING && p->iRetryAt && iNow>=p->iRetryAt ){
     p->iRetryAt = 0;
     coordAct(p, COORD_ACT_OPEN_STORAGE, 0, 0);
@@ -655,4 +964,10 @@ int coordIsLeader(const Coord *p){
 
 uint64_t coordEpoch(const Coord *p){
   return p->iEpoch;
+}
+
+int coordLeaseHolder(const Coord *p, unsigned char *aClient){
+  if( p->eState!=COORD_LEADER || !p->bLease ) return 0;
+  memcpy(aClient, p->aLeaseClient, COORD_ID_BYTES);
+  return 1;
 }

@@ -27,6 +27,13 @@
 #define COORD_REJECTED   2     /* body: an error the client reports as is */
 #define COORD_NOT_LEADER 3     /* the receiver is not (or no longer) the leader */
 
+/* Request kinds of transactions from any tab (besides 1 exec, 2 run many, 3 batch):
+** BEGIN asks for a lease (its sequence becomes the lease id); the lease's requests
+** carry that id; COMMIT or ROLLBACK end it. */
+#define COORD_KIND_BEGIN    8
+#define COORD_KIND_COMMIT   9
+#define COORD_KIND_ROLLBACK 10
+
 /* LEASE_END reasons. */
 #define COORD_LEASE_COMMITTED   1
 #define COORD_LEASE_ROLLED_BACK 2
@@ -84,6 +91,8 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut);
 #define COORD_ACT_WATCH_CLIENT  7  /* ask for client aId's life lock; coordClientGone() when granted */
 #define COORD_ACT_TIMER         8  /* call coordTick() at iAt (ms) or later */
 #define COORD_ACT_STEAL_LEADER  9  /* the leader seems frozen: ask for the leader lock with steal */
+#define COORD_ACT_LEASE_LOST   10  /* this tab's transaction iSeq (its lease) was ended: eStatus
+                                   ** is the reason (COORD_LEASE_IDLE…) */
 
 typedef struct CoordAction {
   int eAct;                              /* COORD_ACT_* */
@@ -106,7 +115,10 @@ typedef struct CoordAction {
 ** answer's body to pOut with its SQWA kind in *peKind. Returns SQLITE_OK;
 ** SQLITE_DONE for a late copy of a request the client has the answer of (below its
 ** acknowledged floor: not run, not answered); or an error code for a request that could
-** not be run at all (the answer is then an error).
+** not be run at all (the answer is then an error). Transactions: COORD_KIND_BEGIN
+** begins one; COORD_KIND_COMMIT records (client, seq) and commits (a re-sent COMMIT is
+** answered from its record; with no transaction open and no record it returns
+** SQLITE_ABORT: the transaction was lost); COORD_KIND_ROLLBACK rolls back.
 ** xEpoch(pCtx, iProposed, piEpoch) stores the epoch max(stored + 1, iProposed) in the
 ** database and returns it in *piEpoch.
 ** xForget(pCtx, aClient) drops every record of a client that is gone.
@@ -126,27 +138,31 @@ typedef struct CoordEngine {
 typedef struct Coord Coord;
 
 /* A client's machine with id aId; freezeMs: how long a request may go unanswered
-** while a leader is known before that leader is taken for frozen. NULL when out of
-** memory. Posts HELLO (drain the actions). */
+** while a leader is known before that leader is taken for frozen; idleMs: how long a
+** transaction's lease may stay without a request before it is rolled back. NULL when
+** out of memory. Posts HELLO (drain the actions). */
 Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t freezeMs,
-                   int64_t iNow);
+                   int64_t idleMs, int64_t iNow);
 void coordDestroy(Coord *p);
 
 /* The events. Each returns SQLITE_OK or SQLITE_NOMEM; afterwards drain the actions. */
 int coordLeaderLockGranted(Coord *p, int64_t iNow);
+int coordLeaderLockLost(Coord *p, int64_t iNow);      /* another client stole it */
 int coordStorageOpened(Coord *p, int rc, int64_t iNow);
 int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow);
-int coordLocalRequest(Coord *p, uint32_t iSeq, int eKind, const unsigned char *aBody,
-                      size_t nBody, int64_t iNow);
+int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
+                      const unsigned char *aBody, size_t nBody, int64_t iNow);
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
 int coordTick(Coord *p, int64_t iNow);
 
 /* Takes the next action into *pAct. Returns 1, or 0 when there is none left. */
 int coordNextAction(Coord *p, CoordAction *pAct);
 
-/* The state: is this client the leader, its epoch, and whether a leader is known. */
+/* The state: is this client the leader, its epoch; as leader, the client holding the
+** lease (copied to aClient, 1 returned) or 0 when none does. */
 int coordIsLeader(const Coord *p);
 uint64_t coordEpoch(const Coord *p);
+int coordLeaseHolder(const Coord *p, unsigned char *aClient);
 
 /* ---- the leader's engine (src/core/coord_engine.c) ------------------------------- */
 

@@ -168,6 +168,73 @@ static int ceBelowFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSe
   return r;
 }
 
+/* Appends the connection's result buffer (an SQWR) to pOut. Returns SQLITE_OK/NOMEM. */
+static int ceAnswer(sqlw_db *pDb, SqlwBuf *pOut){
+  size_t n;
+  const unsigned char *a = sqlw_result(pDb, &n);
+  if( sqlwBufReserve(pOut, n) ) return SQLITE_NOMEM;
+  memcpy(pOut->a+pOut->n, a, n);
+  pOut->n += n;
+  return SQLITE_OK;
+}
+
+/*
+** The transaction kinds (see coord.h): BEGIN and ROLLBACK as statements; COMMIT with its
+** record written first, in the transaction it commits. Returns as xExec does.
+*/
+static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
+                         int eKind, int *peKind, SqlwBuf *pOut){
+  sqlite3 *db = sqlwHandle(pDb);
+  int rc;
+  *peKind = ANS_RESULT;
+  if( eKind==COORD_KIND_BEGIN ){
+    /* A BEGIN is recorded in its own transaction: a late copy of the BEGIN of a
+    ** transaction that committed finds the record and opens nothing. */
+    rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
+    if( rc==SQLITE_ROW ){
+      /* Its transaction is still open: a re-sent BEGIN, answered again. Else it
+      ** committed long ago: a late copy. */
+      return sqlite3_get_autocommit(db) ? SQLITE_DONE : SQLITE_OK;
+    }
+    if( rc!=SQLITE_DONE ) return rc;
+    if( sqlw_exec(pDb, "BEGIN IMMEDIATE", 15, 0, 0)==SQLITE_OK ){
+      rc = ceAnswer(pDb, pOut);
+      if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, pOut->a, pOut->n);
+      if( rc!=SQLITE_OK ){
+        sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+        pOut->n = 0;
+        ceText(pOut, sqlite3_errstr(rc));
+      }
+      return rc;
+    }
+    return ceAnswer(pDb, pOut);
+  }
+  if( eKind==COORD_KIND_ROLLBACK ){
+    sqlw_exec(pDb, "ROLLBACK", 8, 0, 0);
+    return ceAnswer(pDb, pOut);
+  }
+  rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
+  if( rc==SQLITE_ROW ) return SQLITE_OK;          /* a re-sent COMMIT: it committed */
+  if( rc!=SQLITE_DONE ) return rc;
+  if( sqlite3_get_autocommit(db) ){
+    ceText(pOut, "the transaction was lost: the tab that ran it as leader closed or "
+           "stopped before it committed; nothing of it was saved");
+    return SQLITE_ABORT;
+  }
+  /* The answer is that of an empty request (success, nothing returned), recorded in the
+  ** transaction before it commits, so a re-sent COMMIT finds it. */
+  sqlw_exec(pDb, "", 0, 0, 0);
+  rc = ceAnswer(pDb, pOut);
+  if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, pOut->a, pOut->n);
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+  if( rc!=SQLITE_OK ){
+    if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+    pOut->n = 0;
+    ceText(pOut, sqlite3_errstr(rc));
+  }
+  return rc;
+}
+
 /* CoordEngine.xExec over an sqlw_db (see coord.h). */
 static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
                   int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
@@ -182,6 +249,16 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
   if( db==0 ){
     ceText(pOut, "the database is not open");
     return SQLITE_MISUSE;
+  }
+  if( eKind==COORD_KIND_BEGIN || eKind==COORD_KIND_COMMIT || eKind==COORD_KIND_ROLLBACK ){
+    /* A late copy of an answered BEGIN must not open a second transaction. */
+    int bStale = iSeq ? ceBelowFloor(pDb, aClient, iSeq) : 0;
+    if( bStale>0 ) return SQLITE_DONE;
+    if( bStale<0 ){
+      ceText(pOut, sqlite3_errmsg(db));
+      return SQLITE_ERROR;
+    }
+    return ceTransaction(pDb, aClient, iSeq, eKind, peKind, pOut);
   }
   if( eKind<REQ_EXEC || eKind>REQ_BATCH ){
     ceText(pOut, "this request kind cannot be sent to another tab");

@@ -34,6 +34,22 @@
 #define SIM_MSGS    4096
 #define SIM_STEPS   4000       /* ms of simulated time, at most */
 #define SIM_FREEZE   200       /* ms a request waits before a steal is tried */
+#define SIM_IDLE     100       /* ms a transaction may idle before it is rolled back */
+
+/* A request of a page, kept until answered (re-sent by a restarted worker). */
+typedef struct SimReq {
+  uint32_t iSeq;
+  uint32_t iLease;             /* the transaction it belongs to, 0 for none */
+  int eKind;                   /* 1 exec, or COORD_KIND_BEGIN / COMMIT */
+  char zSql[48];               /* exec: the INSERT */
+} SimReq;
+
+/* Transaction stages of a page: BEGIN, two inserts, COMMIT, one at a time. */
+#define TXN_NONE   0
+#define TXN_BEGIN  1
+#define TXN_A      2
+#define TXN_B      3
+#define TXN_COMMIT 4
 
 typedef struct SimMsg {
   int eAct;                    /* COORD_ACT_POST_* */
@@ -55,8 +71,12 @@ typedef struct SimClient {
   int64_t iOpenAt;             /* an asked storage open completes, 0 for none */
   int64_t iRestartAt;          /* the worker restarts, 0 for none */
   uint32_t nIssued;            /* requests the page made */
-  uint32_t aPending[SIM_REQUESTS]; /* sequences not answered yet */
+  SimReq aPending[SIM_REQUESTS]; /* requests not answered yet */
   int nPending;
+  int eTxn;                    /* the transaction's stage, TXN_NONE when none runs */
+  uint32_t iTxn;               /* its lease: the sequence of its BEGIN */
+  int bTxnNext;                /* its next step is due */
+  char aTxn[SIM_REQUESTS+1];   /* per BEGIN sequence: 1 committed (acked), 2 failed */
   int aWatch[SIM_CLIENTS];     /* as leader: watches client i's life */
 } SimClient;
 
@@ -128,6 +148,51 @@ static int simEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
 
 static void simDrain(Sim *s, int i);
 
+/* Hands request r of client i's page to its worker. */
+static void simSubmit(Sim *s, int i, const SimReq *r){
+  unsigned char aBody[80];
+  size_t nSql = strlen(r->zSql);
+  aBody[0] = (unsigned char)nSql; aBody[1] = aBody[2] = aBody[3] = 0;
+  memcpy(aBody+4, r->zSql, nSql);
+  coordLocalRequest(s->c[i].pCoord, r->iSeq, r->iLease, r->eKind, aBody,
+                    r->eKind==1 ? 4+nSql : 0, s->now);
+  simDrain(s, i);
+}
+
+/* Client i's page makes a request: a plain insert, or the next step of its transaction. */
+static void simIssue(Sim *s, int i){
+  SimClient *c = &s->c[i];
+  SimReq *r = &c->aPending[c->nPending];
+  memset(r, 0, sizeof(*r));
+  r->iSeq = ++c->nIssued;
+  r->eKind = 1;
+  switch( c->eTxn ){
+    case TXN_NONE:
+      if( c->nIssued+3<=SIM_REQUESTS && simRand(s)%4==0 ){
+        c->eTxn = TXN_BEGIN;
+        c->iTxn = r->iSeq;
+        r->eKind = COORD_KIND_BEGIN;
+      }else{
+        snprintf(r->zSql, sizeof(r->zSql), "INSERT INTO t(k) VALUES('c%d-%u')", i, r->iSeq);
+      }
+      break;
+    case TXN_BEGIN:
+    case TXN_A:
+      c->eTxn++;
+      r->iLease = c->iTxn;
+      snprintf(r->zSql, sizeof(r->zSql), "INSERT INTO t(k) VALUES('c%d-%u%c')", i, c->iTxn,
+               c->eTxn==TXN_A ? 'a' : 'b');
+      break;
+    default:
+      c->eTxn = TXN_COMMIT;
+      r->iLease = c->iTxn;
+      r->eKind = COORD_KIND_COMMIT;
+      break;
+  }
+  c->nPending++;
+  simSubmit(s, i, r);
+}
+
 /* Closes client i's storage, if open (an open transaction rolls back). */
 static void simCloseStorage(Sim *s, int i){
   if( s->c[i].pDb ){
@@ -159,7 +224,7 @@ static void simStartWorker(Sim *s, int i){
   e.xEpoch = simEpoch;
   e.xForget = simForget;
   e.xRecorded = simRecorded;
-  c->pCoord = coordCreate(c->aId, &e, SIM_FREEZE, s->now);
+  c->pCoord = coordCreate(c->aId, &e, SIM_FREEZE, SIM_IDLE, s->now);
   if( c->pCoord==0 ){
     simFail(s, "coordCreate failed (client %d)%.0d", i, 0);
     return;
@@ -168,13 +233,7 @@ static void simStartWorker(Sim *s, int i){
   s->aQueue[s->nQueue++] = i;
   c->bQueued = 1;
   for(k=0; k<c->nPending; k++){
-    char zSql[64];
-    unsigned char aBody[80];
-    int nSql = snprintf(zSql, sizeof(zSql), "INSERT INTO t(k) VALUES('c%d-%u')", i, c->aPending[k]);
-    aBody[0] = (unsigned char)nSql; aBody[1] = aBody[2] = aBody[3] = 0;
-    memcpy(aBody+4, zSql, (size_t)nSql);
-    coordLocalRequest(c->pCoord, c->aPending[k], 1, aBody, 4+(size_t)nSql, s->now);
-    simDrain(s, i);
+    simSubmit(s, i, &c->aPending[k]);
   }
   simGrant(s);
 }
@@ -203,6 +262,8 @@ static void simCrash(Sim *s, int i, int bTab){
   if( bTab ){
     c->bAlive = 0;
     c->nPending = 0;
+    c->eTxn = TXN_NONE;
+    c->bTxnNext = 0;
     /* Its life lock is free: the leader watching it learns of its death. */
     for(j=0; j<s->n; j++){
       if( s->c[j].aWatch[i] && s->c[j].pCoord ){
@@ -254,25 +315,50 @@ static void simDrain(Sim *s, int i){
         break;
       case COORD_ACT_LOCAL_REPLY: {
         int k, rc = -1;
+        SimReq r;
         if( a.eStatus==COORD_DONE && a.eKind==1 && a.nData>=12 ){
           rc = (int)((uint32_t)a.aData[8] | (uint32_t)a.aData[9]<<8
                      | (uint32_t)a.aData[10]<<16 | (uint32_t)a.aData[11]<<24);
         }
-        for(k=0; k<c->nPending && c->aPending[k]!=a.iSeq; k++){}
+        for(k=0; k<c->nPending && c->aPending[k].iSeq!=a.iSeq; k++){}
         if( k==c->nPending ){
           simFail(s, "client %d got an answer for seq %d it does not wait for", i, (int)a.iSeq);
           break;
         }
-        memmove(c->aPending+k, c->aPending+k+1, (size_t)(c->nPending-k-1)*sizeof(uint32_t));
+        r = c->aPending[k];
+        if( getenv("SQLW_SIM_TRACE") ){
+          printf("  t=%lld client %d answer seq %u kind %d lease %u: status %d rc %d\n",
+                 (long long)s->now, i, r.iSeq, r.eKind, r.iLease, a.eStatus, rc);
+        }
+        memmove(c->aPending+k, c->aPending+k+1, (size_t)(c->nPending-k-1)*sizeof(SimReq));
         c->nPending--;
-        if( rc==SQLITE_OK ){
-          s->aAcked[i][a.iSeq] = 1;
-          s->nAcked++;
-        }else{
-          simFail(s, "a write of client %d failed (seq %d)", i, (int)a.iSeq);
+        if( r.iLease==0 && r.eKind==1 ){
+          if( rc==SQLITE_OK ){
+            s->aAcked[i][a.iSeq] = 1;
+            s->nAcked++;
+          }else{
+            simFail(s, "a write of client %d failed (seq %d)", i, (int)a.iSeq);
+          }
+        }else if( c->eTxn!=TXN_NONE && (r.iSeq==c->iTxn || r.iLease==c->iTxn) ){
+          if( rc!=SQLITE_OK ){
+            c->aTxn[c->iTxn] = 2;               /* lost with a leader, or rolled back */
+            c->eTxn = TXN_NONE;
+          }else if( r.eKind==COORD_KIND_COMMIT ){
+            c->aTxn[c->iTxn] = 1;
+            s->nAcked += 2;
+            c->eTxn = TXN_NONE;
+          }else{
+            c->bTxnNext = 1;
+          }
         }
         break;
       }
+      case COORD_ACT_LEASE_LOST:
+        if( c->eTxn!=TXN_NONE && a.iSeq==c->iTxn ){
+          c->aTxn[c->iTxn] = 2;
+          c->eTxn = TXN_NONE;
+        }
+        break;
       case COORD_ACT_WATCH_CLIENT: {
         int j = simIndexOf(s, a.aId);
         if( j>=0 ){
@@ -296,7 +382,11 @@ static void simDrain(Sim *s, int i){
             }
           }
           if( s->iHolder>=0 && s->c[s->iHolder].pCoord ){
-            s->aQueue[s->nQueue++] = s->iHolder;   /* the old holder asks again */
+            int iOld = s->iHolder;
+            s->aQueue[s->nQueue++] = iOld;         /* the old holder asks again */
+            s->iHolder = i;
+            coordLeaderLockLost(s->c[iOld].pCoord, s->now);
+            simDrain(s, iOld);
           }
           s->iHolder = i;
           coordLeaderLockGranted(c->pCoord, s->now);
@@ -320,7 +410,17 @@ static void simCheckRows(Sim *s, int bAll){
   const WrResult *r = testExec(s->pCheck, "SELECT count(*) - count(DISTINCT k) FROM t", 0, 0);
   int i;
   uint32_t q;
+  if( r->rc==SQLITE_BUSY && !bAll ) return;   /* a transaction holds the database now */
   if( r->rc!=SQLITE_OK || r->nSet!=1 ){
+    if( getenv("SQLW_SIM_TRACE") ){
+      int j;
+      for(j=0; j<s->n; j++){
+        unsigned char aH[COORD_ID_BYTES];
+        if( s->c[j].pDb ) printf("  client %d holds the storage: autocommit %d, lease %d\n", j,
+          sqlite3_get_autocommit(sqlwHandle(s->c[j].pDb)),
+          s->c[j].pCoord ? coordLeaseHolder(s->c[j].pCoord, aH) : -1);
+      }
+    }
     simFail(s, "cannot read t (rc %d)%.0d", r->rc, 0);
     return;
   }
@@ -328,6 +428,24 @@ static void simCheckRows(Sim *s, int bAll){
     simFail(s, "%d write(s) applied twice%.0d", (int)wrCell(&r->aSet[0], 0, 0)->i, 0);
   }
   if( !bAll ) return;
+  for(i=0; i<s->n; i++){
+    for(q=1; q<=SIM_REQUESTS; q++){
+      char zSql[120];
+      sqlite3_int64 nA, nB;
+      if( !s->c[i].aTxn[q] ) continue;
+      snprintf(zSql, sizeof(zSql), "SELECT (SELECT count(*) FROM t WHERE k='c%d-%ua'), "
+               "(SELECT count(*) FROM t WHERE k='c%d-%ub')", i, q, i, q);
+      r = testExec(s->pCheck, zSql, 0, 0);
+      if( r->rc!=SQLITE_OK ) continue;
+      nA = wrCell(&r->aSet[0], 0, 0)->i;
+      nB = wrCell(&r->aSet[0], 0, 1)->i;
+      if( nA!=nB ){
+        simFail(s, "a transaction of client %d (lease %d) was committed in part", i, (int)q);
+      }else if( s->c[i].aTxn[q]==1 && nA!=1 ){
+        simFail(s, "a committed transaction of client %d (lease %d) is not there once", i, (int)q);
+      }
+    }
+  }
   for(i=0; i<s->n; i++){
     for(q=1; q<=SIM_REQUESTS; q++){
       char zSql[80];
@@ -394,19 +512,18 @@ static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSte
   for(t=0; t<SIM_STEPS && !s->zFail; t++){
     int bBusy = 0;
     s->now = t;
-    /* The pages make requests during the first part of the run. */
+    /* The pages make requests; a transaction's steps follow one another. */
     for(i=0; i<s->n; i++){
       SimClient *c = &s->c[i];
-      if( c->bAlive && c->pCoord && c->nIssued<SIM_REQUESTS && simRand(s)%8==0 ){
-        char zSql[64];
-        unsigned char aBody[80];
-        uint32_t q = ++c->nIssued;
-        int nSql = snprintf(zSql, sizeof(zSql), "INSERT INTO t(k) VALUES('c%d-%u')", i, q);
-        aBody[0] = (unsigned char)nSql; aBody[1] = aBody[2] = aBody[3] = 0;
-        memcpy(aBody+4, zSql, (size_t)nSql);
-        c->aPending[c->nPending++] = q;
-        coordLocalRequest(c->pCoord, q, 1, aBody, 4+(size_t)nSql, s->now);
-        simDrain(s, i);
+      if( !c->bAlive || c->pCoord==0 ) continue;
+      if( c->eTxn!=TXN_NONE ){
+        if( c->bTxnNext ){
+          c->bTxnNext = 0;
+          simIssue(s, i);
+          s->iStep++;
+        }
+      }else if( c->nIssued<SIM_REQUESTS && simRand(s)%8==0 ){
+        simIssue(s, i);
         s->iStep++;
       }
     }
@@ -434,6 +551,7 @@ static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSte
     /* Storage opens, timers, restarts, random crashes. */
     for(i=0; i<s->n; i++){
       SimClient *c = &s->c[i];
+      unsigned char aScratchId[COORD_ID_BYTES];
       if( c->pCoord && c->iOpenAt && c->iOpenAt<=t ){
         int j, rc = SQLITE_OK;
         c->iOpenAt = 0;
@@ -457,7 +575,12 @@ static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSte
         c->iRestartAt = 0;
         simStartWorker(s, i);
       }
-      if( c->iOpenAt || c->iRestartAt || c->nPending || (c->bAlive && c->nIssued<SIM_REQUESTS) ){
+      if( c->iOpenAt || c->iRestartAt || c->nPending || c->bTxnNext || c->eTxn!=TXN_NONE
+       || (c->bAlive && c->nIssued<SIM_REQUESTS) ){
+        bBusy = 1;
+      }
+      /* A lease left behind (its transaction failed at the page) ends by its timeout. */
+      if( c->pCoord && coordLeaseHolder(c->pCoord, aScratchId) && c->iTimerAt ){
         bBusy = 1;
       }
     }
@@ -466,6 +589,13 @@ static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSte
       if( s->c[v].bAlive && s->c[v].pCoord ) simCrash(s, v, simRand(s)%3==0);
     }
     if( t%64==0 ) simCheckRows(s, 0);
+    for(i=0; i<s->n; i++){
+      unsigned char aHolder[COORD_ID_BYTES];
+      int j;
+      if( s->c[i].pCoord==0 || !coordLeaseHolder(s->c[i].pCoord, aHolder) ) continue;
+      j = simIndexOf(s, aHolder);
+      if( j<0 || !s->c[j].bAlive ) simFail(s, "leader %d keeps the lease of dead client %d", i, j);
+    }
     if( !bBusy ) break;                      /* everything answered, nothing in flight */
     /* Past half the time nothing crashes: what is left must finish (invariant 3). */
     if( t>=SIM_STEPS/2 ) s->bCrashes = 0;
