@@ -644,6 +644,10 @@ Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t
   return p;
 }
 
+void coordSetEngine(Coord *p, const CoordEngine *pEngine){
+  p->eng = *pEngine;
+}
+
 void coordDestroy(Coord *p){
   if( p==0 ) return;
   while( p->pFirst ) coordDrop(p, p->pFirst);

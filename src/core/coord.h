@@ -145,6 +145,10 @@ Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t
                    int64_t idleMs, int64_t iNow);
 void coordDestroy(Coord *p);
 
+/* Replaces the machine's engine (a runtime opens the storage after the machine exists:
+** it sets the engine over the opened database before coordStorageOpened()). */
+void coordSetEngine(Coord *p, const CoordEngine *pEngine);
+
 /* The events. Each returns SQLITE_OK or SQLITE_NOMEM; afterwards drain the actions. */
 int coordLeaderLockGranted(Coord *p, int64_t iNow);
 int coordLeaderLockLost(Coord *p, int64_t iNow);      /* another client stole it */

@@ -7,7 +7,9 @@
 ** malloc per request. No logic lives here.
 */
 #include "sqlite3.h"
+#include <string.h>
 #include "sqlw.h"
+#include "coord.h"
 
 #define WASM_EXPORT(name) __attribute__((export_name(#name)))
 
@@ -153,3 +155,96 @@ WASM_EXPORT(pool_destroy) int wasmPoolDestroy(sqlw_pool *pPool){
 WASM_EXPORT(pool_errmsg) const char *wasmPoolErrmsg(sqlw_pool *pPool){
   return sqlw_pool_errmsg(pPool);
 }
+
+/* The multi-tab protocol (src/core/coord.h, docs/coord.md, docs/wasm-abi.md). */
+
+static CoordAction coordLast;       /* the action coord_next() took, read by coord_act_* */
+
+/* Engine calls before the storage is open fail: the machine only calls them as leader. */
+static int wasmNoExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq,
+                      uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
+                      size_t nBody, int *peKind, SqlwBuf *pOut){
+  (void)pCtx; (void)aClient; (void)iSeq; (void)iAckedBelow; (void)eKind; (void)aBody;
+  (void)nBody; (void)peKind; (void)pOut;
+  return SQLITE_MISUSE;
+}
+static int wasmNoEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
+  (void)pCtx; (void)iProposed; (void)piEpoch;
+  return SQLITE_MISUSE;
+}
+static int wasmNoForget(void *pCtx, const unsigned char *aClient){
+  (void)pCtx; (void)aClient;
+  return SQLITE_MISUSE;
+}
+static int wasmNoRecorded(void *pCtx, SqlwBuf *pOut){
+  (void)pCtx; (void)pOut;
+  return SQLITE_MISUSE;
+}
+
+/* coordCreate() for client aId (16 bytes); 0 when out of memory. */
+WASM_EXPORT(coord_create) Coord *wasmCoordCreate(const unsigned char *aId, double freezeMs,
+                                                 double idleMs, double now){
+  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded };
+  if( sqlite3_initialize() ) return 0;
+  return coordCreate(aId, &e, (int64_t)freezeMs, (int64_t)idleMs, (int64_t)now);
+}
+
+WASM_EXPORT(coord_destroy) void wasmCoordDestroy(Coord *p){
+  coordDestroy(p);
+}
+
+/* Sets the leader's engine over the open database db (0: none). */
+WASM_EXPORT(coord_attach) void wasmCoordAttach(Coord *p, sqlw_db *pDb){
+  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded };
+  if( pDb ) coordEngineInit(&e, pDb);
+  coordSetEngine(p, &e);
+}
+
+WASM_EXPORT(coord_leader_granted) int wasmCoordGranted(Coord *p, double now){
+  return coordLeaderLockGranted(p, (int64_t)now);
+}
+
+WASM_EXPORT(coord_leader_lost) int wasmCoordLost(Coord *p, double now){
+  return coordLeaderLockLost(p, (int64_t)now);
+}
+
+WASM_EXPORT(coord_storage_opened) int wasmCoordOpened(Coord *p, int rc, double now){
+  return coordStorageOpened(p, rc, (int64_t)now);
+}
+
+WASM_EXPORT(coord_message) int wasmCoordMessage(Coord *p, const unsigned char *a, size_t n,
+                                               double now){
+  return coordMessage(p, a, n, (int64_t)now);
+}
+
+WASM_EXPORT(coord_local) int wasmCoordLocal(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
+                                           const unsigned char *a, size_t n, double now){
+  return coordLocalRequest(p, iSeq, iLease, eKind, a, n, (int64_t)now);
+}
+
+WASM_EXPORT(coord_client_gone) int wasmCoordGone(Coord *p, const unsigned char *aId, double now){
+  return coordClientGone(p, aId, (int64_t)now);
+}
+
+WASM_EXPORT(coord_tick) int wasmCoordTick(Coord *p, double now){
+  return coordTick(p, (int64_t)now);
+}
+
+/* Takes the next action: returns its COORD_ACT_* (0 when none); coord_act_* read it. */
+WASM_EXPORT(coord_next) int wasmCoordNext(Coord *p){
+  if( !coordNextAction(p, &coordLast) ) memset(&coordLast, 0, sizeof(coordLast));
+  return coordLast.eAct;
+}
+
+WASM_EXPORT(coord_act_id) const unsigned char *wasmCoordActId(void){ return coordLast.aId; }
+WASM_EXPORT(coord_act_seq) uint32_t wasmCoordActSeq(void){ return coordLast.iSeq; }
+WASM_EXPORT(coord_act_status) int wasmCoordActStatus(void){ return coordLast.eStatus; }
+WASM_EXPORT(coord_act_kind) int wasmCoordActKind(void){ return coordLast.eKind; }
+WASM_EXPORT(coord_act_leader) int wasmCoordActLeader(void){ return coordLast.bLeader; }
+WASM_EXPORT(coord_act_epoch) double wasmCoordActEpoch(void){ return (double)coordLast.iEpoch; }
+WASM_EXPORT(coord_act_at) double wasmCoordActAt(void){ return (double)coordLast.iAt; }
+WASM_EXPORT(coord_act_data) const unsigned char *wasmCoordActData(void){ return coordLast.aData; }
+WASM_EXPORT(coord_act_len) size_t wasmCoordActLen(void){ return coordLast.nData; }
+
+WASM_EXPORT(coord_is_leader) int wasmCoordIsLeader(Coord *p){ return coordIsLeader(p); }
+WASM_EXPORT(coord_epoch) double wasmCoordEpoch(Coord *p){ return (double)coordEpoch(p); }

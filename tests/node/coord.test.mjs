@@ -1,0 +1,176 @@
+// coord.test.mjs — the multi-tab protocol through the wasm build's exports
+// (docs/wasm-abi.md, "The multi-tab protocol"): two machines in one Node process, their
+// channels and locks played by this file, their storage one shared memdb database. A
+// follower's write reaches the leader and comes back answered; the leader's tab closes,
+// the follower takes over at a higher epoch, and a write re-sent to it is answered
+// from its record instead of running twice. The protocol's many-client, crash-at-every-
+// step checks are the native simulator's (tests/native/test_coord_sim.c).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup } from './helpers.mjs';
+import { decodeResult } from '../../dist/codec.js';
+
+const { core } = await setup();
+const x = core.exports;
+
+// COORD_ACT_* and kinds of src/core/coord.h.
+const ACT = { POST_LEADER: 1, POST_CLIENT: 2, POST_ALL: 3, ROLE: 4, OPEN_STORAGE: 5, LOCAL_REPLY: 6, WATCH: 7, TIMER: 8 };
+const EXEC = 1;
+
+/* Copies bytes into wasm memory (scratch). Returns the pointer. */
+function put(bytes) {
+  const p = x.scratch(bytes.length || 1);
+  new Uint8Array(x.memory.buffer, p, bytes.length).set(bytes);
+  return p;
+}
+
+/* An exec request body: u32 length of the SQL, then the SQL. */
+function execBody(sql) {
+  const text = new TextEncoder().encode(sql);
+  const body = new Uint8Array(4 + text.length);
+  new DataView(body.buffer).setUint32(0, text.length, true);
+  body.set(text, 4);
+  return body;
+}
+
+/* Opens the shared database with the raw exports (coord_attach needs the handle). */
+function openShared() {
+  const names = new TextEncoder().encode('/coord-shared\0memdb\0');
+  const p = put(names);
+  const db = x.open(p, p + names.indexOf(0) + 1, 0);
+  assert.ok(db && x.errcode(db) === 0);
+  return db;
+}
+
+/* One client: its machine, and what its actions did. */
+class Client {
+  constructor(n) {
+    this.id = new Uint8Array(16).fill(n);
+    this.c = x.coord_create(put(this.id), 5000, 30000, 0);
+    assert.ok(this.c);
+    this.db = 0;
+    this.leader = false;
+    this.epoch = 0;
+    this.replies = new Map();   // seq → { status, kind, body }
+    this.outbox = [];           // [channel, to, bytes]
+    this.drain();
+  }
+
+  /* Performs the machine's actions. */
+  drain() {
+    for (let a = x.coord_next(this.c); a; a = x.coord_next(this.c)) {
+      const data = new Uint8Array(x.memory.buffer, x.coord_act_data(), x.coord_act_len()).slice();
+      const id = new Uint8Array(x.memory.buffer, x.coord_act_id(), 16).slice();
+      if (a === ACT.POST_LEADER || a === ACT.POST_ALL || a === ACT.POST_CLIENT) this.outbox.push([a, id, data]);
+      else if (a === ACT.ROLE) {
+        this.leader = x.coord_act_leader() === 1;
+        this.epoch = x.coord_act_epoch();
+      } else if (a === ACT.OPEN_STORAGE) {
+        this.db = openShared();
+        x.coord_attach(this.c, this.db);
+        x.coord_storage_opened(this.c, 0, 0);
+      } else if (a === ACT.LOCAL_REPLY) {
+        this.replies.set(x.coord_act_seq(), { status: x.coord_act_status(), kind: x.coord_act_kind(), body: data });
+      }
+    }
+  }
+
+  /* Closes everything (the tab is gone). */
+  close() {
+    x.coord_destroy(this.c);
+    if (this.db) x.close(this.db);
+    this.c = 0;
+  }
+}
+
+/* Delivers every posted message to the clients it is for, until none is left. */
+function deliver(clients) {
+  for (let moved = true; moved;) {
+    moved = false;
+    for (const from of clients) {
+      const out = from.outbox.splice(0);
+      for (const [channel, to, bytes] of out) {
+        moved = true;
+        for (const c of clients) {
+          if (c === from || !c.c) continue;
+          if (channel === ACT.POST_CLIENT && !c.id.every((b, i) => b === to[i])) continue;
+          x.coord_message(c.c, put(bytes), bytes.length, 0);
+          c.drain();
+        }
+      }
+    }
+  }
+}
+
+/* The SQWR of a reply, decoded; fails the test when the reply is not a success. */
+function answer(reply) {
+  assert.ok(reply, 'no reply');
+  assert.equal(reply.status, 1, new TextDecoder().decode(reply.body));
+  const r = decodeResult(reply.body);
+  assert.equal(r.rc, 0, r.message);
+  return r;
+}
+
+test('100 a follower writes through the leader; a new leader answers a re-send from its record', () => {
+  const check = openShared();
+  const run = (sql) => {
+    const body = execBody(sql);
+    x.exec(check, put(body.subarray(4)), body.length - 4, 0, 0);
+  };
+  run('CREATE TABLE t(k TEXT)');
+  const a = new Client(1);
+  const b = new Client(2);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  deliver([a, b]);
+  assert.equal(a.leader, true);
+  assert.equal(a.epoch, 1);
+
+  // b's write goes to a and comes back answered.
+  const w1 = execBody("INSERT INTO t VALUES ('b-1')");
+  x.coord_local(b.c, 1, 0, EXEC, put(w1), w1.length, 0);
+  b.drain();
+  deliver([a, b]);
+  assert.equal(answer(b.replies.get(1)).changes, 1);
+
+  // b's second write reaches a, which runs it, but a's tab closes before b hears back.
+  const w2 = execBody("INSERT INTO t VALUES ('b-2')");
+  x.coord_local(b.c, 2, 0, EXEC, put(w2), w2.length, 0);
+  b.drain();
+  const [, , request] = b.outbox.shift();
+  x.coord_message(a.c, put(request), request.length, 0);
+  a.drain();
+  a.outbox.length = 0;          // the reply is lost with the tab
+  a.close();
+
+  // b takes over: a higher epoch, and its pending write is answered from the record.
+  x.coord_leader_granted(b.c, 0);
+  b.drain();
+  deliver([b]);
+  assert.equal(b.leader, true);
+  assert.equal(b.epoch, 2);
+  assert.equal(answer(b.replies.get(2)).changes, 1);
+  const body = execBody('SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY k');
+  x.exec(check, put(body.subarray(4)), body.length - 4, 0, 0);
+  const rows = decodeResult(new Uint8Array(x.memory.buffer, x.result_ptr(check), x.result_len(check)).slice()).resultSets[0].rows;
+  assert.deepEqual(rows, [{ k: 'b-1', n: 1 }, { k: 'b-2', n: 1 }]);
+  b.close();
+  x.close(check);
+});
+
+test('110 junk on the channels is dropped, never acted on', () => {
+  const a = new Client(3);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  a.outbox.length = 0;
+  const junk = [new Uint8Array(0), new TextEncoder().encode('SQWC'), new Uint8Array(200).fill(0xff),
+    new Uint8Array([0x53, 0x51, 0x57, 0x43, 1, 0, 3, 0, ...new Array(60).fill(7)])];
+  for (const bytes of junk) {
+    assert.equal(x.coord_message(a.c, put(bytes), bytes.length, 0), 0);
+    a.drain();
+  }
+  assert.equal(a.outbox.length, 0);
+  assert.equal(x.coord_is_leader(a.c), 1);
+  a.close();
+});
