@@ -15,8 +15,8 @@
 //
 // The single-file build takes two passes:
 //   1. the worker (src/js/worker.js and its imports) as one module script, preceded by a
-//      statement that sets globalThis.sqliteWorkerWasm to the wasm's bytes, decoded from
-//      base64 inlined in the script (worker.js takes its wasm from there when it is set);
+//      statement that sets globalThis.sqliteWorkerWasm to a promise of the wasm's bytes,
+//      inflated from gzip inlined as base64 (worker.js takes its wasm from there);
 //   2. the API (src/js/index.js) with spawn.js replaced by spawn-inline.js, which starts
 //      the worker from a Blob URL of pass 1's code, supplied to it as `./worker-code.js`.
 // The sources import one another by their names in dist/ (worker.js imports
@@ -26,6 +26,7 @@
 // only by a complete build (written beside it, then renamed).
 
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -65,13 +66,18 @@ function distLayout(workerCode) {
 }
 
 /*
-** The statement that puts the wasm's bytes on globalThis.sqliteWorkerWasm (a Uint8Array),
-** decoded from base64 once when the worker starts. Returns the JavaScript text.
+** The statement that puts the wasm on globalThis.sqliteWorkerWasm: a promise of its
+** bytes, inlined gzip-compressed as base64 and inflated by the browser's
+** DecompressionStream when the worker starts. Compressed first, the one-file build is
+** 550 KB raw and 390 KB gzip, against 1,056 KB and 473 KB with the raw module in base64
+** (measured with make size). Returns the JavaScript text.
 */
 function wasmStatement(wasmBytes) {
-  const base64 = wasmBytes.toString('base64');
+  const base64 = zlib.gzipSync(wasmBytes, { level: 9 }).toString('base64');
   return 'globalThis.sqliteWorkerWasm=(s=>{const b=new Uint8Array(s.length);'
-    + 'for(let i=0;i<s.length;i++)b[i]=s.charCodeAt(i);return b})'
+    + 'for(let i=0;i<s.length;i++)b[i]=s.charCodeAt(i);'
+    + "return new Response(new Blob([b]).stream().pipeThrough(new DecompressionStream('gzip')))"
+    + '.arrayBuffer()})'
     + `(atob(${JSON.stringify(base64)}));`;
 }
 

@@ -110,7 +110,8 @@ function codeTable() {
 
 /*
 ** Where the wasm comes from: the page's wasmUrl, else the bytes a self-contained build
-** inlined (globalThis.sqliteWorkerWasm), else the module beside this file.
+** inlined (globalThis.sqliteWorkerWasm: bytes or a promise of them), else the module
+** beside this file.
 */
 function wasmSource(msg) {
   if (msg.wasm) return new URL(msg.wasm);
