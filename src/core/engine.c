@@ -1120,6 +1120,11 @@ int64_t sqlw_stat(sqlw_db *pDb, int op){
   }
 }
 
+int sqlw_code_at(int i){
+  if( i<0 || (size_t)i>=sizeof(aCodeName)/sizeof(aCodeName[0]) ) return -1;
+  return aCodeName[i].rc;
+}
+
 const char *sqlw_code_name(int rc){
   size_t i;
   const char *zPrimary = 0;

@@ -138,6 +138,10 @@ int64_t sqlw_stat(sqlw_db *pDb, int op);
 */
 const char *sqlw_code_name(int rc);
 
+/* The i-th result code sqlw_code_name() knows by name (i from 0), or -1 past the last:
+** lets a runtime copy the whole table at once. */
+int sqlw_code_at(int i);
+
 /*
 ** ---- Pools: the storage of one database name (src/core/vfs_pool.c) ----------------
 **

@@ -17,6 +17,7 @@
 #include "host.h"
 #include "vfs_host.h"
 #include "memfile.h"
+#include "vfs_common.h"
 
 typedef struct HostFile HostFile;
 
@@ -26,8 +27,8 @@ typedef struct HostFile HostFile;
 */
 struct HostFile {
   sqlite3_file base;        /* Base class. Must be first. */
+  int eLock;                /* SQLITE_LOCK_* level SQLite believes it holds (vfs_common.h) */
   int ih;                   /* Host handle, or -1 for a memory file */
-  int eLock;                /* SQLITE_LOCK_* level SQLite believes it holds */
   SqlwMemFile mem;          /* The contents of a memory file */
 };
 
@@ -100,56 +101,6 @@ static int hostFileSize(sqlite3_file *pFile, sqlite3_int64 *pSize){
   return SQLITE_OK;
 }
 
-/* xLock: records the level; one connection owns the file (see the header). */
-static int hostLock(sqlite3_file *pFile, int eLock){
-  HostFile *p = (HostFile*)pFile;
-  if( eLock>p->eLock ) p->eLock = eLock;
-  return SQLITE_OK;
-}
-
-/* xUnlock: records the level. */
-static int hostUnlock(sqlite3_file *pFile, int eLock){
-  HostFile *p = (HostFile*)pFile;
-  if( eLock<p->eLock ) p->eLock = eLock;
-  return SQLITE_OK;
-}
-
-/* xCheckReservedLock: no other connection can hold a lock here. */
-static int hostCheckReservedLock(sqlite3_file *pFile, int *pResOut){
-  (void)pFile;
-  *pResOut = 0;
-  return SQLITE_OK;
-}
-
-/* xFileControl: reports the lock level for SQLite's own checks; nothing else. */
-static int hostFileControl(sqlite3_file *pFile, int op, void *pArg){
-  HostFile *p = (HostFile*)pFile;
-  if( op==SQLITE_FCNTL_LOCKSTATE ){
-    *(int*)pArg = p->eLock;
-    return SQLITE_OK;
-  }
-  return SQLITE_NOTFOUND;
-}
-
-/* xSectorSize: the unit of atomic writes SQLite may assume. */
-static int hostSectorSize(sqlite3_file *pFile){
-  (void)pFile;
-  return 4096;
-}
-
-/*
-** xDeviceCharacteristics: powersafe overwrite only. A write changes nothing outside
-** the bytes written, even when power fails: true of the host file systems under OPFS
-** and of POSIX files (SQLite's unix VFS assumes the same by default), and the model of
-** the native power-loss tests. Without it SQLite pads every WAL commit to a sector
-** boundary by writing its last frame again: three writes per small commit instead of
-** two (measured: writes were a third of W2's time in Chromium).
-*/
-static int hostDeviceCharacteristics(sqlite3_file *pFile){
-  (void)pFile;
-  return SQLITE_IOCAP_POWERSAFE_OVERWRITE;
-}
-
 static const sqlite3_io_methods hostIoMethods = {
   1,                              /* iVersion */
   hostClose,                      /* xClose */
@@ -158,12 +109,12 @@ static const sqlite3_io_methods hostIoMethods = {
   hostTruncate,                   /* xTruncate */
   hostSync,                       /* xSync */
   hostFileSize,                   /* xFileSize */
-  hostLock,                       /* xLock */
-  hostUnlock,                     /* xUnlock */
-  hostCheckReservedLock,          /* xCheckReservedLock */
-  hostFileControl,                /* xFileControl */
-  hostSectorSize,                 /* xSectorSize */
-  hostDeviceCharacteristics,      /* xDeviceCharacteristics */
+  sqlwOwnedLock,                       /* xLock */
+  sqlwOwnedUnlock,                     /* xUnlock */
+  sqlwOwnedCheckReservedLock,          /* xCheckReservedLock */
+  sqlwOwnedFileControl,                /* xFileControl */
+  sqlwOwnedSectorSize,                 /* xSectorSize */
+  sqlwOwnedDeviceCharacteristics,      /* xDeviceCharacteristics */
   0,                              /* xShmMap */
   0,                              /* xShmLock */
   0,                              /* xShmBarrier */

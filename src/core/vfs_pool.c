@@ -30,6 +30,7 @@
 #include "sqlw.h"
 #include "host.h"
 #include "memfile.h"
+#include "vfs_common.h"
 
 #define POOL_HEADER    4096   /* bytes of a slot file before the SQLite file's data */
 #define POOL_WAL_BUF  (256*1024) /* bytes of WAL appends gathered into one host write */
@@ -72,9 +73,9 @@ struct sqlw_pool {
 /* An open file of the pool: a slot, or a memory file for temporary files. */
 struct PoolFile {
   sqlite3_file base;              /* Base class. Must be first. */
+  int eLock;                      /* Lock level SQLite believes it holds (vfs_common.h) */
   sqlw_pool *pPool;               /* The pool */
   PoolSlot *pSlot;                /* The slot, or NULL for a memory file */
-  int eLock;                      /* Lock level SQLite believes it holds */
   SqlwMemFile mem;                /* Contents of a memory file */
   unsigned char *aBuf;            /* WAL writes not yet passed to the host, or NULL */
   int nBuf;                       /* Bytes in aBuf */
@@ -373,56 +374,6 @@ static int poolFileSize(sqlite3_file *pFile, sqlite3_int64 *pSize){
   return SQLITE_OK;
 }
 
-/* xLock: records the level; the pool has one owner (see the header comment). */
-static int poolLock(sqlite3_file *pFile, int eLock){
-  PoolFile *f = (PoolFile*)pFile;
-  if( eLock>f->eLock ) f->eLock = eLock;
-  return SQLITE_OK;
-}
-
-/* xUnlock: records the level. */
-static int poolUnlock(sqlite3_file *pFile, int eLock){
-  PoolFile *f = (PoolFile*)pFile;
-  if( eLock<f->eLock ) f->eLock = eLock;
-  return SQLITE_OK;
-}
-
-/* xCheckReservedLock: nobody else can hold a lock on a pool. */
-static int poolCheckReservedLock(sqlite3_file *pFile, int *pResOut){
-  (void)pFile;
-  *pResOut = 0;
-  return SQLITE_OK;
-}
-
-/* xFileControl: the lock level for SQLite's own checks; nothing else. */
-static int poolFileControl(sqlite3_file *pFile, int op, void *pArg){
-  PoolFile *f = (PoolFile*)pFile;
-  if( op==SQLITE_FCNTL_LOCKSTATE ){
-    *(int*)pArg = f->eLock;
-    return SQLITE_OK;
-  }
-  return SQLITE_NOTFOUND;
-}
-
-/* xSectorSize: OPFS and local disks write in 4 KiB units at least. */
-static int poolSectorSize(sqlite3_file *pFile){
-  (void)pFile;
-  return 4096;
-}
-
-/*
-** xDeviceCharacteristics: powersafe overwrite only. A write changes nothing outside
-** the bytes written, even when power fails: true of the host file systems under OPFS
-** and of POSIX files (SQLite's unix VFS assumes the same by default), and the model of
-** the native power-loss tests. Without it SQLite pads every WAL commit to a sector
-** boundary by writing its last frame again: three writes per small commit instead of
-** two (measured: writes were a third of W2's time in Chromium).
-*/
-static int poolDeviceCharacteristics(sqlite3_file *pFile){
-  (void)pFile;
-  return SQLITE_IOCAP_POWERSAFE_OVERWRITE;
-}
-
 static const sqlite3_io_methods poolIoMethods = {
   1,                              /* iVersion */
   poolClose,                      /* xClose */
@@ -431,12 +382,12 @@ static const sqlite3_io_methods poolIoMethods = {
   poolTruncate,                   /* xTruncate */
   poolSync,                       /* xSync */
   poolFileSize,                   /* xFileSize */
-  poolLock,                       /* xLock */
-  poolUnlock,                     /* xUnlock */
-  poolCheckReservedLock,          /* xCheckReservedLock */
-  poolFileControl,                /* xFileControl */
-  poolSectorSize,                 /* xSectorSize */
-  poolDeviceCharacteristics,      /* xDeviceCharacteristics */
+  sqlwOwnedLock,                       /* xLock */
+  sqlwOwnedUnlock,                     /* xUnlock */
+  sqlwOwnedCheckReservedLock,          /* xCheckReservedLock */
+  sqlwOwnedFileControl,                /* xFileControl */
+  sqlwOwnedSectorSize,                 /* xSectorSize */
+  sqlwOwnedDeviceCharacteristics,      /* xDeviceCharacteristics */
   0,                              /* xShmMap */
   0,                              /* xShmLock */
   0,                              /* xShmBarrier */

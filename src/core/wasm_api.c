@@ -115,6 +115,10 @@ WASM_EXPORT(code_name) const char *wasmCodeName(int rc){
   return sqlw_code_name(rc);
 }
 
+WASM_EXPORT(code_at) int wasmCodeAt(int i){
+  return sqlw_code_at(i);
+}
+
 WASM_EXPORT(free) void wasmFree(void *p){
   sqlw_free(p);
 }

@@ -90,21 +90,12 @@ async function openStorage({ name, persistence, busyTimeout }, corePromise) {
 }
 
 /*
-** The core's names of every result code (primary codes, and extended ones that have a
-** name of their own), so the page names codes as the core does. Returns [[rc, name]].
+** The core's names of every result code it knows (primary and extended), so the page
+** names codes as the core does: one pass over the core's table. Returns [[rc, name]].
 */
 function codeTable() {
   const out = [];
-  for (let primary = 0; primary < 256; primary++) {
-    const name = core.codeName(primary);
-    if (name === 'SQLITE_UNKNOWN') continue;
-    out.push([primary, name]);
-    for (let ext = 1; ext < 64; ext++) {
-      const rc = primary | (ext << 8);
-      const extName = core.codeName(rc);
-      if (extName !== name) out.push([rc, extName]);
-    }
-  }
+  for (let i = 0, rc; (rc = core.exports.code_at(i)) >= 0; i++) out.push([rc, core.codeName(rc)]);
   return out;
 }
 
