@@ -55,13 +55,17 @@ export interface BatchResult extends RunResult {
 /** Options of openDatabase. Every one is optional; unknown names are refused. */
 export interface OpenOptions extends QueryOptions {
   /** 'auto' (default): OPFS, else memory (db.persistent = false, reason in persistenceError, one console warning);
-   *  'opfs': reject with SQLITE_WORKER_PERSISTENCE_UNAVAILABLE where OPFS is missing; 'memory': this tab only. */
+   *  'opfs': reject with SQLITE_WORKER_PERSISTENCE_UNAVAILABLE where OPFS is missing; 'memory': this tab only.
+   *  An OPFS database is shared by every tab of the origin (one tab's worker leads, the others route to it). */
   persistence?: 'auto' | 'opfs' | 'memory';
   /** 'durable' (default): every commit is flushed before its promise resolves;
    *  'relaxed': a crash may lose the latest commits, never half of one. */
   durability?: 'durable' | 'relaxed';
   /** Per request, in ms (default 30000; Infinity for none): past it the promise rejects with SQLITE_WORKER_TIMEOUT. */
   timeoutMs?: number;
+  /** A transaction with no request for this long, in ms (default 30000), is rolled back by the leader; its next
+   *  call rejects with SQLITE_WORKER_TRANSACTION_TIMEOUT. The leader tab's setting applies. */
+  transactionIdleMs?: number;
   /** How long to wait, in ms, for storage another tab or a reloading page still holds (default 5000), then SQLITE_BUSY. */
   busyTimeoutMs?: number;
   /** Log lifecycle, timings and errors with the prefix [sqlite-worker]; default: localStorage 'sqlite-worker-debug' === 'true'. */
@@ -91,10 +95,10 @@ export interface Queries {
 
 /** Events of a database and their details. */
 export interface DatabaseEvents {
-  /** This tab's role changed (isLeader and epoch hold the current state from the open on).
-   *  In this version each database is served by its own tab's worker, so it does not fire yet. */
+  /** The leadership changed: this tab leads now, stopped leading, or another tab took over (a higher epoch). */
   leaderchange: { isLeader: boolean; epoch: number };
-  /** The worker died (terminated, crashed); pending requests were rejected with SQLITE_WORKER_DIED. */
+  /** The worker died (terminated, crashed). With an OPFS database a new one starts and the pending requests are
+   *  sent again (answered once); with a memory database they were rejected with SQLITE_WORKER_DIED. */
   workerdied: { reason: string };
   /** close() finished. */
   close: Record<string, never>;
@@ -108,8 +112,10 @@ export interface Database extends Queries {
   readonly persistent: boolean;
   /** Why persistence: 'auto' fell back to memory, or null. */
   readonly persistenceError: string | null;
-  /** True when this tab's worker serves the database. */
+  /** True when this tab's worker serves the database (for every tab); false when another tab's does. */
   readonly isLeader: boolean;
+  /** This tab's client id in the multi-tab protocol: 32 hex digits, new for each openDatabase. */
+  readonly clientId: string;
   /** The leadership epoch this tab knows of (it grows with each leader change). */
   readonly epoch: number;
   /** Runs fn(tx) in a transaction: commits when its promise resolves, rolls back when it rejects.
@@ -166,8 +172,12 @@ export class SQLiteError extends Error {
 
 /** Code of a request with no answer within timeoutMs. */
 export const WORKER_TIMEOUT: 'SQLITE_WORKER_TIMEOUT';
-/** Code of requests pending when the worker died. */
+/** Code of requests pending when the worker of a memory database died (or a request that killed 3 workers). */
 export const WORKER_DIED: 'SQLITE_WORKER_DIED';
+/** Code of a transaction's requests when the tab serving the database changed during it: nothing of it was kept. */
+export const WORKER_LEADER_CHANGED: 'SQLITE_WORKER_LEADER_CHANGED';
+/** Code of a transaction's calls after the leader rolled it back for being idle (transactionIdleMs). */
+export const WORKER_TRANSACTION_TIMEOUT: 'SQLITE_WORKER_TRANSACTION_TIMEOUT';
 /** Code of an 'opfs' database where OPFS or sync access handles are missing. */
 export const PERSISTENCE_UNAVAILABLE: 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
 /** Code of a worker that cannot start (no Worker, script failed to load). */

@@ -18,7 +18,9 @@ const DEBUG_KEY = 'sqlite-worker-debug';
 const LOG_MAX = 200;
 const BLOB_SHOWN = 32;   // bytes of a blob shown in a cell before "…"
 
-const LIST_TABLES = "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type DESC, name";
+// The library's own bookkeeping tables (_sqlw_*, README "Storage") are left out.
+const LIST_TABLES = "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' "
+  + "AND name NOT LIKE '\\_sqlw\\_%' ESCAPE '\\' ORDER BY type DESC, name";
 const COUNTS = 'SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM posts) AS posts';
 
 let db = null;                 // the open Database; null before the first open and while reset reopens it

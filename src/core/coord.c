@@ -219,6 +219,7 @@ struct Coord {
   int64_t iRetryAt;                       /* OPENING after a failed open: when to retry */
   int64_t iTimerAt;                       /* the timer last asked for, 0 for none */
   CoordPending *pFirst, *pLast;           /* this tab's unanswered requests, in order */
+  uint32_t iPageAcked;                    /* the page has every answer below it */
   unsigned char (*aWatched)[COORD_ID_BYTES]; /* leader: clients whose lives it watches */
   uint32_t *aBegun;                       /* for each: the highest BEGIN it served, or 0 */
   int nWatched, nWatchedAlloc;
@@ -287,9 +288,12 @@ static void coordAnnounce(Coord *p){
   coordPost(p, COORD_ACT_POST_ALL, &m, 0);
 }
 
-/* The lowest sequence still unanswered (every lower one was answered). */
+/* The lowest sequence whose answer the page may still lack: the lowest the machine has
+** not answered, or the page's own floor (an answer may be on its way to the page, and
+** lost with the worker), whichever is lower. */
 static uint32_t coordAckedBelow(const Coord *p){
-  return p->pFirst ? p->pFirst->iSeq : 0xffffffffu;
+  uint32_t i = p->pFirst ? p->pFirst->iSeq : 0xffffffffu;
+  return p->iPageAcked<i ? p->iPageAcked : i;
 }
 
 /* Posts pending request r to the leader. */
@@ -467,13 +471,14 @@ static void coordRunLocal(Coord *p, int64_t iNow){
   while( p->pFirst && !p->bOom ){
     CoordPending *r = p->pFirst;
     int eAnswer = 0;
-    int e = coordServe(p, p->aId, r->iSeq, r->iSeq, r->iLease, r->eKind, r->aBody,
-                       r->nBody, iNow, &eAnswer);
+    int e = coordServe(p, p->aId, r->iSeq, coordAckedBelow(p), r->iLease, r->eKind,
+                       r->aBody, r->nBody, iNow, &eAnswer);
     if( e==SERVE_HELD ) break;
     if( e==SERVE_LATE ){
       /* This tab re-sent a request it had the answer of: only a restarted worker does,
       ** for a reply it lost on the way; it cannot be answered again. */
-      static const char zLost[] = "the answer to this request was lost with the worker";
+      static const char zLost[] = "SQLITE_WORKER_DIED: the answer to this request was lost "
+        "with the worker that ran it";
       CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)zLost,
                                    sizeof(zLost)-1);
       if( pAct ){
@@ -630,6 +635,7 @@ Coord *coordCreate(const unsigned char *aId, const CoordEngine *pEngine, int64_t
   if( p==0 ) return 0;
   memset(p, 0, sizeof(*p));
   memcpy(p->aId, aId, COORD_ID_BYTES);
+  p->iPageAcked = 0xffffffffu;
   p->eng = *pEngine;
   p->freezeMs = freezeMs;
   p->idleMs = idleMs;
@@ -886,6 +892,10 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
   }else if( p->eState==COORD_FOLLOWER && p->bLeaderKnown ) coordSend(p, r, iNow);
   /* Else it waits: for the storage to open, or for a leader to announce itself. */
   return coordEnd(p);
+}
+
+void coordPageAcked(Coord *p, uint32_t iBelow){
+  if( iBelow>p->iPageAcked || p->iPageAcked==0xffffffffu ) p->iPageAcked = iBelow;
 }
 
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow){

@@ -24,7 +24,7 @@
 
 /* REPLY statuses. */
 #define COORD_DONE       1     /* body: the answer (an SQWA entry's kind and body) */
-#define COORD_REJECTED   2     /* body: an error the client reports as is */
+#define COORD_REJECTED   2     /* body: an error text, "<code name>: <message>" */
 #define COORD_NOT_LEADER 3     /* the receiver is not (or no longer) the leader */
 
 /* Request kinds of transactions from any tab (besides 1 exec, 2 run many, 3 batch):
@@ -115,7 +115,9 @@ typedef struct CoordAction {
 ** answer's body to pOut with its SQWA kind in *peKind. Returns SQLITE_OK;
 ** SQLITE_DONE for a late copy of a request the client has the answer of (below its
 ** acknowledged floor: not run, not answered); or an error code for a request that could
-** not be run at all (the answer is then an error). Transactions: COORD_KIND_BEGIN
+** not be run at all (the answer is then an error text, "<code name>: <message>", which
+** the asking tab reports with that code). Kinds 4 (export: the answer is the file) and
+** 5 (import: recorded like a write) run too. Transactions: COORD_KIND_BEGIN
 ** begins one; COORD_KIND_COMMIT records (client, seq) and commits (a re-sent COMMIT is
 ** answered from its record; with no transaction open and no record it returns
 ** SQLITE_ABORT: the transaction was lost); COORD_KIND_ROLLBACK rolls back.
@@ -157,6 +159,12 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow);
 int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
                       const unsigned char *aBody, size_t nBody, int64_t iNow);
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
+
+/* The page has the answers of every request below iBelow (it only grows; the machine
+** does not know of answers lost between it and the page until told). The leader may drop
+** this client's records below the lower of it and the machine's own floor. Without a
+** call, only the machine's floor counts. */
+void coordPageAcked(Coord *p, uint32_t iBelow);
 int coordTick(Coord *p, int64_t iNow);
 
 /* Takes the next action into *pAct. Returns 1, or 0 when there is none left. */
@@ -177,6 +185,12 @@ sqlite3 *sqlwHandle(sqlw_db *pDb);
 ** it with sqlwReleaseCached(pStmt, *pbCached). Returns SQLite's code. */
 int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int *pbCached);
 void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached);
+
+/* True when zSql[0..nSql) is one statement best run outside a request's savepoint, with
+** no transaction open: a read (re-running it is harmless: it needs no record), a PRAGMA
+** (foreign_keys and others are no-ops inside a transaction) or VACUUM (refused inside
+** one); never transaction control. */
+int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql);
 
 /*
 ** Fills *pEngine with the leader's engine over the open database pDb: requests of kind

@@ -12,9 +12,14 @@
 ** and all, and answered with its error (through coord, a failing script keeps none of
 ** its statements' effects).
 **
-** Known limit of this version: a script that ends the transaction itself (COMMIT
-** inside an exec) escapes the savepoint; its effects stand but its record is written
-** after them, not atomically with them.
+** A single statement that reads, a PRAGMA or VACUUM runs as it is, outside any
+** savepoint and unrecorded (sqlwBareStatement): PRAGMA foreign_keys is a no-op inside a
+** transaction, VACUUM is refused inside one, and a read may simply run again.
+**
+** Known limits: a script (several statements) runs inside the savepoint, so a PRAGMA
+** that needs no transaction does nothing there; a script that ends the transaction
+** itself (COMMIT inside an exec) escapes the savepoint: its effects stand but its record
+** is written after them, not atomically with them.
 */
 #include <string.h>
 #include "sqlite3.h"
@@ -25,8 +30,11 @@
 #define REQ_EXEC      1
 #define REQ_RUN_MANY  2
 #define REQ_BATCH     3
+#define REQ_EXPORT    4
+#define REQ_IMPORT    5
 #define ANS_RESULT    1
 #define ANS_LIST      2
+#define ANS_BYTES     3
 
 static const char zSchema[] =
   "CREATE TABLE IF NOT EXISTS _sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
@@ -39,12 +47,23 @@ static const char zSchema[] =
 /* Gone clients remembered (their late duplicates refused), the most recent ones. */
 #define CE_GONE_KEEP 1000
 
-/* Appends the text z to pOut (a rejection's body). */
+/* Appends the text z to pOut. */
 static void ceText(SqlwBuf *pOut, const char *z){
   size_t n = strlen(z);
   if( sqlwBufReserve(pOut, n) ) return;
   memcpy(pOut->a+pOut->n, z, n);
   pOut->n += n;
+}
+
+/*
+** Makes pOut a rejection's body: "<code name>: <message>" (coord.h, xExec), so the tab
+** that asked reports the code. zCode: the code's name, or NULL for rc's.
+*/
+static void ceFail(SqlwBuf *pOut, int rc, const char *zCode, const char *zMsg){
+  pOut->n = 0;
+  ceText(pOut, zCode ? zCode : sqlw_code_name(rc));
+  ceText(pOut, ": ");
+  ceText(pOut, zMsg);
 }
 
 /*
@@ -202,8 +221,7 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
       if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, pOut->a, pOut->n);
       if( rc!=SQLITE_OK ){
         sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
-        pOut->n = 0;
-        ceText(pOut, sqlite3_errstr(rc));
+        ceFail(pOut, rc, 0, sqlite3_errstr(rc));
       }
       return rc;
     }
@@ -217,8 +235,9 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
   if( rc==SQLITE_ROW ) return SQLITE_OK;          /* a re-sent COMMIT: it committed */
   if( rc!=SQLITE_DONE ) return rc;
   if( sqlite3_get_autocommit(db) ){
-    ceText(pOut, "the transaction was lost: the tab that ran it as leader closed or "
-           "stopped before it committed; nothing of it was saved");
+    ceFail(pOut, 0, "SQLITE_WORKER_LEADER_CHANGED", "the transaction was lost: the tab "
+           "that ran it as leader closed or stopped before it committed (or it was rolled "
+           "back after being idle); nothing of it was saved");
     return SQLITE_ABORT;
   }
   /* The answer is that of an empty request (success, nothing returned), recorded in the
@@ -229,10 +248,114 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
   if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
   if( rc!=SQLITE_OK ){
     if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
-    pOut->n = 0;
-    ceText(pOut, sqlite3_errstr(rc));
+    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
   }
   return rc;
+}
+
+/* Exports the database: the answer is the file's bytes (ANS_BYTES). Returns as xExec. */
+static int ceExport(sqlw_db *pDb, int *peKind, SqlwBuf *pOut){
+  int64_t n = 0;
+  unsigned char *a = sqlw_export(pDb, &n);
+  if( a==0 ){
+    ceFail(pOut, sqlw_errcode(pDb), 0, sqlw_errmsg(pDb));
+    return sqlw_errcode(pDb) ? sqlw_errcode(pDb) : SQLITE_NOMEM;
+  }
+  if( sqlwBufReserve(pOut, (size_t)n) ){
+    sqlw_free(a);
+    return SQLITE_NOMEM;
+  }
+  memcpy(pOut->a+pOut->n, a, (size_t)n);
+  pOut->n += (size_t)n;
+  sqlw_free(a);
+  *peKind = ANS_BYTES;
+  return SQLITE_OK;
+}
+
+/*
+** Drops whatever the image put under the protocol's reserved names (tables, or views
+** posing as them). Returns SQLite's code.
+*/
+static int ceDropReserved(sqlite3 *db){
+  static const char *const azName[] = { "_sqlw_requests", "_sqlw_clients", "_sqlw_meta" };
+  int i, rc = SQLITE_OK;
+  for(i=0; rc==SQLITE_OK && i<3; i++){
+    sqlite3_stmt *pStmt = 0;
+    char *zDrop = 0;
+    rc = sqlite3_prepare_v2(db, "SELECT type FROM main.sqlite_schema WHERE name=?1 COLLATE NOCASE "
+                            "AND type IN ('table', 'view')", -1, &pStmt, 0);
+    if( rc ) break;
+    sqlite3_bind_text(pStmt, 1, azName[i], -1, SQLITE_STATIC);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ){
+      zDrop = sqlite3_mprintf("DROP %s main.\"%w\"", sqlite3_column_text(pStmt, 0), azName[i]);
+    }
+    rc = sqlite3_finalize(pStmt);
+    if( rc==SQLITE_OK && zDrop ) rc = sqlite3_exec(db, zDrop, 0, 0, 0);
+    sqlite3_free(zDrop);
+  }
+  return rc;
+}
+
+/*
+** Imports the image a[0..n) for (aClient, iSeq). The image replaces the whole file, so
+** the protocol's own rows (records, floors, the epoch) are kept aside in temp tables
+** and put back, then the import is recorded: a re-sent import is answered from its
+** record. The restore is a transaction of its own after the import's (a leader that
+** dies between them leaves the image's rows, which only make late copies of
+** requests run: see docs/coord.md). The answer is the import's SQWR (ANS_RESULT).
+*/
+static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
+                    const unsigned char *a, size_t n, int *peKind, SqlwBuf *pOut){
+  static const char zKeep[] =
+    "DROP TABLE IF EXISTS temp.sqlw_keep_requests; DROP TABLE IF EXISTS temp.sqlw_keep_clients;"
+    "DROP TABLE IF EXISTS temp.sqlw_keep_meta;"
+    "CREATE TEMP TABLE sqlw_keep_requests AS SELECT client, seq, kind, answer FROM main._sqlw_requests;"
+    "CREATE TEMP TABLE sqlw_keep_clients AS SELECT client, floor FROM main._sqlw_clients;"
+    "CREATE TEMP TABLE sqlw_keep_meta AS SELECT k, v FROM main._sqlw_meta";
+  static const char zRefill[] =
+    "INSERT INTO main._sqlw_requests SELECT * FROM temp.sqlw_keep_requests;"
+    "INSERT INTO main._sqlw_clients SELECT * FROM temp.sqlw_keep_clients;"
+    "INSERT INTO main._sqlw_meta SELECT * FROM temp.sqlw_keep_meta";
+  static const char zDrop[] =
+    "DROP TABLE IF EXISTS temp.sqlw_keep_requests; DROP TABLE IF EXISTS temp.sqlw_keep_clients;"
+    "DROP TABLE IF EXISTS temp.sqlw_keep_meta";
+  sqlite3 *db = sqlwHandle(pDb);
+  int rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
+  if( rc==SQLITE_ROW ) return SQLITE_OK;        /* a re-sent import: it landed */
+  if( rc!=SQLITE_DONE ){
+    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
+    return rc;
+  }
+  *peKind = ANS_RESULT;
+  if( !sqlite3_get_autocommit(db) ){
+    sqlw_import(pDb, a, n);                     /* refused: a transaction is open */
+    return ceAnswer(pDb, pOut);
+  }
+  rc = sqlite3_exec(db, zKeep, 0, 0, 0);
+  if( rc ){
+    ceFail(pOut, rc, 0, sqlite3_errmsg(db));
+    return rc;
+  }
+  if( sqlw_import(pDb, a, n)==SQLITE_OK ){
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
+    if( rc==SQLITE_OK ) rc = ceDropReserved(db);
+    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zSchema, 0, 0, 0);
+    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zRefill, 0, 0, 0);
+    if( rc==SQLITE_OK ){
+      size_t nAns;
+      const unsigned char *aAns = sqlw_result(pDb, &nAns);
+      rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, aAns, nAns);
+    }
+    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+    if( rc!=SQLITE_OK && !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+    /* The image landed whatever happened to the bookkeeping: the answer says so. */
+    if( rc==SQLITE_NOMEM ){
+      sqlite3_exec(db, zDrop, 0, 0, 0);
+      return SQLITE_NOMEM;
+    }
+  }
+  sqlite3_exec(db, zDrop, 0, 0, 0);
+  return ceAnswer(pDb, pOut);
 }
 
 /* CoordEngine.xExec over an sqlw_db (see coord.h). */
@@ -247,7 +370,7 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
   int rc, rcRun;
   int eAnswer = eKind==REQ_BATCH ? ANS_LIST : ANS_RESULT;
   if( db==0 ){
-    ceText(pOut, "the database is not open");
+    ceFail(pOut, SQLITE_MISUSE, 0, "the database is not open");
     return SQLITE_MISUSE;
   }
   if( eKind==COORD_KIND_BEGIN || eKind==COORD_KIND_COMMIT || eKind==COORD_KIND_ROLLBACK ){
@@ -255,23 +378,42 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
     int bStale = iSeq ? ceBelowFloor(pDb, aClient, iSeq) : 0;
     if( bStale>0 ) return SQLITE_DONE;
     if( bStale<0 ){
-      ceText(pOut, sqlite3_errmsg(db));
+      ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
       return SQLITE_ERROR;
     }
     return ceTransaction(pDb, aClient, iSeq, eKind, peKind, pOut);
   }
+  if( eKind==REQ_EXPORT ) return ceExport(pDb, peKind, pOut);
+  if( eKind==REQ_IMPORT ){
+    int bStale = ceBelowFloor(pDb, aClient, iSeq);
+    if( bStale>0 ) return SQLITE_DONE;
+    if( bStale<0 ){
+      ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
+      return SQLITE_ERROR;
+    }
+    return ceImport(pDb, aClient, iSeq, aBody, nBody, peKind, pOut);
+  }
   if( eKind<REQ_EXEC || eKind>REQ_BATCH ){
-    ceText(pOut, "this request kind cannot be sent to another tab");
+    ceFail(pOut, SQLITE_MISUSE, 0, "this request kind cannot be sent to another tab");
     return SQLITE_MISUSE;
+  }
+  if( eKind==REQ_EXEC && nBody>=4 ){
+    uint32_t nSql = (uint32_t)aBody[0] | (uint32_t)aBody[1]<<8 | (uint32_t)aBody[2]<<16
+                  | (uint32_t)aBody[3]<<24;
+    if( nSql<=nBody-4 && sqlwBareStatement(pDb, (const char*)aBody+4, nSql) ){
+      /* A read, a PRAGMA or VACUUM: run as it is, not recorded (see sqlwBareStatement). */
+      sqlw_exec(pDb, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
+      *peKind = ANS_RESULT;
+      return ceAnswer(pDb, pOut);
+    }
   }
   rc = sqlite3_exec(db, "SAVEPOINT sqlw_request", 0, 0, 0);
   if( rc==SQLITE_OK ){
     int bStale = ceBelowFloor(pDb, aClient, iSeq);
     if( bStale ){
+      if( bStale<0 ) ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));  /* before RELEASE resets it */
       sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
-      if( bStale>0 ) return SQLITE_DONE;        /* a late copy: the client has its answer */
-      ceText(pOut, sqlite3_errmsg(db));
-      return SQLITE_ERROR;
+      return bStale>0 ? SQLITE_DONE : SQLITE_ERROR;   /* DONE: a late copy, answered already */
     }
     rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
     if( rc==SQLITE_ROW ){
@@ -281,13 +423,13 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
   }
   if( rc!=SQLITE_DONE ){
     if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
-    ceText(pOut, sqlite3_errstr(rc));
+    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
     return rc;
   }
   rcRun = ceRun(pDb, eKind, aBody, nBody, &zWhy);
   if( zWhy ){
     sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
-    ceText(pOut, zWhy);
+    ceFail(pOut, SQLITE_MISUSE, 0, zWhy);
     return SQLITE_MISUSE;
   }
   aAns = sqlw_result(pDb, &nAns);
@@ -307,7 +449,7 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
     if( rc ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
   }
   if( rc!=SQLITE_OK ){
-    ceText(pOut, sqlite3_errstr(rc));
+    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
     return rc;
   }
   /* The answer: the result (or failure) as the core encoded it. */

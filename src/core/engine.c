@@ -1087,6 +1087,29 @@ int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int
   return enginePrepare(pDb, zSql, strlen(zSql), 1, ppStmt, &zTail, pbCached);
 }
 
+int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql){
+  static const char *const azTxn[] = { "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE" };
+  sqlite3_stmt *pStmt = 0;
+  const char *zTail = 0;
+  int bCached = 0, bBare = 0;
+  if( pDb==0 || pDb->db==0 || !sqlite3_get_autocommit(pDb->db) ) return 0;
+  if( enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached)!=SQLITE_OK || pStmt==0 ){
+    return 0;
+  }
+  if( bCached || engineIsBlank(zTail, nSql-(size_t)(zTail-zSql)) ){
+    const char *z = sqlite3_sql(pStmt);
+    size_t i;
+    z += engineSkipBlank(z, strlen(z));
+    bBare = sqlite3_stmt_readonly(pStmt) || sqlite3_strnicmp(z, "PRAGMA", 6)==0
+         || sqlite3_strnicmp(z, "VACUUM", 6)==0;
+    for(i=0; bBare && i<sizeof(azTxn)/sizeof(azTxn[0]); i++){
+      if( sqlite3_strnicmp(z, azTxn[i], (int)strlen(azTxn[i]))==0 ) bBare = 0;
+    }
+  }
+  engineRelease(pStmt, bCached);
+  return bBare;
+}
+
 void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached){
   if( pStmt ) engineRelease(pStmt, bCached);
 }

@@ -230,6 +230,10 @@ WASM_EXPORT(coord_client_gone) int wasmCoordGone(Coord *p, const unsigned char *
   return coordClientGone(p, aId, (int64_t)now);
 }
 
+WASM_EXPORT(coord_page_acked) void wasmCoordPageAcked(Coord *p, uint32_t iBelow){
+  coordPageAcked(p, iBelow);
+}
+
 WASM_EXPORT(coord_tick) int wasmCoordTick(Coord *p, double now){
   return coordTick(p, (int64_t)now);
 }

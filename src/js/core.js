@@ -427,6 +427,12 @@ class Connection {
     };
   }
 
+  /** The core's handle of this connection (an sqlw_db pointer), for runtimes that call
+   *  the exports themselves (coord_attach); 0 once closed. */
+  get handle() {
+    return this.#db;
+  }
+
   /** True once close() has been called. */
   get closed() {
     return this.#db === 0;

@@ -6,19 +6,27 @@
 // Parameters are encoded here (codec.js) and results decoded here, so the worker passes
 // the core's buffers through and the frames are transferred, never structured-cloned.
 //
+// Many tabs: every tab's worker joins the database's multi-tab protocol (docs/coord.md);
+// one of them leads and runs every tab's requests. This page owns the tab's client id
+// and holds the client's life lock (`sqlw:<name>:client:<id>`), so a worker that dies is
+// restarted as the same client: its unanswered requests are sent again with the same
+// sequence numbers (the request ids), and the leader's records answer those that ran.
+//
 // Ordering: requests run in the order they were made. While transaction(fn) runs, the
 // database's other calls wait behind it (fn uses `tx`); transactions queue likewise.
+// A transaction is a lease on the leader (requests of kind BEGIN/COMMIT/ROLLBACK; the
+// transaction's requests carry the BEGIN's id).
 //
 // Failure: a request that fails rejects with SQLiteError (code, errno, message, sql).
-// A worker that dies (terminated, crashed) rejects every pending request with
-// SQLITE_WORKER_DIED; the next request starts a new worker. The death is seen through a
-// Web Lock the worker holds for its whole life.
+// A worker that dies (terminated, crashed) is seen through a Web Lock it holds for its
+// whole life: with a shared database it is restarted and its requests re-sent; with a
+// memory database (gone with it) they reject with SQLITE_WORKER_DIED.
 
 import { SQLiteError, misuse } from './errors.js';
 import { spawnWorker } from './spawn.js';
 import { encodeParams, encodeParamSets, decodeResult, decodeResultList, checkDecodeOptions } from './codec.js';
 import {
-  OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE,
+  OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE, OP_BEGIN, OP_COMMIT, OP_ROLLBACK,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
   encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame,
 } from './protocol.js';
@@ -27,10 +35,17 @@ export { SQLiteError } from './errors.js';
 
 const PREFIX = '[sqlite-worker]';
 const DEBUG_KEY = 'sqlite-worker-debug';
-const OPTIONS = ['persistence', 'timeoutMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl'];
+const OPTIONS = ['persistence', 'timeoutMs', 'transactionIdleMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl'];
 const QUERY_OPTIONS = ['rowMode', 'bigint'];
 const DEFAULT_TIMEOUT_MS = 30000;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_TRANSACTION_IDLE_MS = 30000;
+// A request unanswered this long while a leader holds its lock makes the tab take the
+// lock over (docs/coord.md, "Frozen leader").
+const FREEZE_MS = 5000;
+// A request is sent again to a restarted worker at most this many times (a request that
+// kills every worker it reaches is then rejected, not retried forever).
+const MAX_RESENDS = 3;
 // Requests queued in one tick beyond this many are posted at once as a frame (see
 // Channel#enqueue): measured on 10,000 point reads issued together, pipelining the
 // page's encoding with the worker's execution.
@@ -44,6 +59,8 @@ export const WORKER_TIMEOUT = 'SQLITE_WORKER_TIMEOUT';
 export const WORKER_DIED = 'SQLITE_WORKER_DIED';
 export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
 export const WORKER_UNAVAILABLE = 'SQLITE_WORKER_UNAVAILABLE';
+export const WORKER_LEADER_CHANGED = 'SQLITE_WORKER_LEADER_CHANGED';
+export const WORKER_TRANSACTION_TIMEOUT = 'SQLITE_WORKER_TRANSACTION_TIMEOUT';
 
 let instances = 0;
 
@@ -87,6 +104,10 @@ function normalizeOptions(options) {
   if (!(timeoutMs === Infinity || (Number.isFinite(timeoutMs) && timeoutMs > 0))) {
     throw misuse('timeoutMs must be a positive number of milliseconds (or Infinity)');
   }
+  const transactionIdleMs = o.transactionIdleMs ?? DEFAULT_TRANSACTION_IDLE_MS;
+  if (!(Number.isFinite(transactionIdleMs) && transactionIdleMs > 0)) {
+    throw misuse('transactionIdleMs must be a positive number of milliseconds');
+  }
   const busyTimeoutMs = o.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (!(Number.isFinite(busyTimeoutMs) && busyTimeoutMs >= 0)) throw misuse('busyTimeoutMs must be a number ≥ 0');
   if (o.debug !== undefined && typeof o.debug !== 'boolean') throw misuse('debug must be a boolean');
@@ -98,6 +119,7 @@ function normalizeOptions(options) {
     persistence,
     durability,
     timeoutMs,
+    transactionIdleMs,
     busyTimeoutMs,
     debug: o.debug ?? debugFromStorage(),
     rowMode: decode.asArray ? 'array' : 'object',
@@ -137,19 +159,31 @@ function shapeResult(r) {
   return { rows, columns: rows.columns, changes: r.changes, lastInsertRowid: r.lastInsertRowid };
 }
 
-/* The worker runtime's connection: one Worker, its frames, its pending requests. */
+/* A new client id: 16 random bytes as 32 hex digits. */
+function newClientId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/*
+** The worker runtime's connection: one Worker at a time, its frames, the pending
+** requests (kept until answered, so a restarted worker gets them again).
+*/
 class Channel {
   #db;
   #worker = null;
   #starting = null;
-  #pending = new Map();   // id → { resolve, reject, deadline, sql, decode }, oldest first
+  #pending = new Map();   // id → { resolve, reject, deadline, sql, decode, kind, lease, parts, resends }
   #timer = null;          // the one timer of the pending requests' deadlines
   #ready = false;         // the worker has answered 'ready'
-  #outgoing = [];         // requests of this tick: { id, kind, parts }
+  #shared = false;        // the database is shared by tabs (its worker may be restarted)
+  #outgoing = [];         // requests of this tick: { id, kind, lease, parts }
   #flushQueued = false;
   #nextId = 1;
   #generation = 0;
   #instance;
+  #idle = [];             // resolvers waiting for no pending request (see whenIdle)
 
   constructor(db, instance) {
     this.#db = db;
@@ -159,13 +193,14 @@ class Channel {
   /* Starts the worker if none runs. Resolves with the worker's ready message. */
   start() {
     if (this.#worker) return this.#starting;
-    const o = this.#db.options;
+    const db = this.#db;
+    const o = db.options;
     const generation = ++this.#generation;
     const lock = `sqlite-worker:life:${this.#instance}:${generation}:${Math.random().toString(36).slice(2)}`;
     const t0 = performance.now();
     let worker;
     try {
-      worker = spawnWorker(this.#db.name, o.workerUrl);
+      worker = spawnWorker(db.name, o.workerUrl);
     } catch (e) {
       return Promise.reject(new SQLiteError(`cannot start the database worker: ${e.message}`,
         { code: WORKER_UNAVAILABLE, errno: SQLITE_ERROR, cause: e }));
@@ -175,32 +210,42 @@ class Channel {
       worker.onmessage = (e) => {
         const msg = e.data;
         if (msg?.type === 'ready') {
-          worker.onmessage = (ev) => this.#onFrame(ev.data);
+          worker.onmessage = (ev) => this.#onMessage(ev.data);
           this.#ready = true;
+          this.#shared = msg.persistent === true;
           this.#watch(worker, lock, generation);
-          this.#db.trace(`worker ready in ${(performance.now() - t0).toFixed(1)} ms on ${msg.vfs}`);
+          db.trace(`worker ready in ${(performance.now() - t0).toFixed(1)} ms on ${msg.vfs}`);
+          db._role(msg.isLeader, msg.epoch);
+          this.#resend();
           resolve(msg);
         } else if (msg?.type === 'failed') {
           this.#stop(worker);
           const { code, errno, message } = msg.error;
-          reject(new SQLiteError(message, { code, errno }));
+          const err = new SQLiteError(message, { code, errno });
+          this.#rejectAll(() => err);
+          reject(err);
         }
       };
       worker.onerror = (e) => {
         e.preventDefault?.();
         const message = e.message || 'the worker script failed to load (check its URL and the server\'s JavaScript MIME type)';
-        if (this.#worker === worker && this.#starting) {
+        if (this.#worker === worker && !this.#ready) {
           this.#stop(worker);
-          reject(new SQLiteError(`the database worker failed: ${message}`, { code: WORKER_UNAVAILABLE, errno: SQLITE_ERROR }));
+          const err = new SQLiteError(`the database worker failed: ${message}`, { code: WORKER_UNAVAILABLE, errno: SQLITE_ERROR });
+          this.#rejectAll(() => err);
+          reject(err);
         }
         this.#died(worker, message);
       };
       worker.postMessage({
         type: 'open',
-        name: this.#db.name,
+        name: db.name,
+        clientId: db.clientId,
         persistence: o.persistence,
         durability: o.durability,
         busyTimeout: o.busyTimeoutMs,
+        freezeMs: FREEZE_MS,
+        idleMs: o.transactionIdleMs,
         debug: o.debug,
         lock,
         wasm: o.wasmUrl ? new URL(o.wasmUrl, globalThis.location?.href).href : undefined,
@@ -223,45 +268,90 @@ class Channel {
     this.#worker = null;
     this.#starting = null;
     this.#ready = false;
+    this.#outgoing = [];
     worker.terminate();
   }
 
-  /* Rejects every pending request of a worker that died, and forgets the worker. */
-  #died(worker, why) {
-    if (this.#worker !== worker) return;
-    this.#stop(worker);
-    this.#db.trace(`worker died: ${why}`);
+  /* Rejects every pending request with errorOf(p). */
+  #rejectAll(errorOf) {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     this.#outgoing = [];
     clearTimeout(this.#timer);
     this.#timer = null;
-    for (const p of pending) {
-      p.reject(new SQLiteError(`${why}; the request may or may not have run. The next request starts a new worker.`,
-        { code: WORKER_DIED, errno: SQLITE_ERROR, sql: p.sql }));
-    }
+    for (const p of pending) p.reject(errorOf(p));
+    this.#settled();
+  }
+
+  /*
+  ** A worker died. A shared database's requests survive it: a new worker starts and gets
+  ** them again (a request already sent MAX_RESENDS times is rejected instead). A memory
+  ** database died with its worker: its requests reject with SQLITE_WORKER_DIED.
+  */
+  #died(worker, why) {
+    if (this.#worker !== worker) return;
+    this.#stop(worker);
+    this.#db.trace(`worker died: ${why}`);
     this.#db.emit('workerdied', { reason: why });
+    const dead = (p) => new SQLiteError(`${why}; the request may or may not have run. The next request starts a new worker.`,
+      { code: WORKER_DIED, errno: SQLITE_ERROR, sql: p.sql });
+    if (!this.#shared) {
+      this.#rejectAll(dead);
+      return;
+    }
+    for (const [id, p] of this.#pending) {
+      if (++p.resends > MAX_RESENDS) {
+        this.#pending.delete(id);
+        p.reject(dead(p));
+      }
+    }
+    this.#settled();
+    if (this.#pending.size) this.restart();
+  }
+
+  /* Starts a new worker for the pending requests (after a death or a pagehide). */
+  restart() {
+    if (this.#worker || this.#db.closedForGood) return;
+    this.start().catch((e) => this.#db.trace('restarting the worker failed:', e.message));
+  }
+
+  /* Stops the worker without failing its requests (pagehide: free the storage now). */
+  suspend() {
+    if (!this.#worker || !this.#shared) return;
+    this.#generation++;
+    this.#stop(this.#worker);
+  }
+
+  /* Sends every pending request to a new worker, in order (same ids). */
+  #resend() {
+    if (this.#pending.size === 0) return;
+    this.#outgoing = [];
+    for (const [id, p] of this.#pending) this.#outgoing.push({ id, kind: p.kind, lease: p.lease, parts: p.parts });
+    this.#db.trace(`sending ${this.#pending.size} request(s) again to the new worker`);
+    this.#flush();
   }
 
   /*
   ** Sends one request. kind: OP_*; parts: Uint8Arrays of its body; decode(kind, body)
-  ** turns the answer into the value the promise resolves with (or throws).
-  ** Returns a Promise of that value.
+  ** turns the answer into the value the promise resolves with (or throws); lease: the
+  ** transaction it belongs to (0: none); onId(id) learns the request's id. Returns a
+  ** Promise of that value.
   */
-  request(kind, parts, sql, decode) {
-    if (this.#ready && this.#worker) return this.#enqueue(kind, parts, sql, decode);
-    return this.start().then(() => this.#enqueue(kind, parts, sql, decode));
+  request(kind, parts, sql, decode, lease = 0, onId = null) {
+    if (this.#ready && this.#worker) return this.#enqueue(kind, parts, sql, decode, lease, onId);
+    return this.start().then(() => this.#enqueue(kind, parts, sql, decode, lease, onId));
   }
 
   /* Queues a request for this tick's frame. Returns its Promise. */
-  #enqueue(kind, parts, sql, decode) {
+  #enqueue(kind, parts, sql, decode, lease, onId) {
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
       if (this.#nextId > 0xffffffff) this.#nextId = 1;
+      onId?.(id);
       const timeoutMs = this.#db.options.timeoutMs;
-      this.#pending.set(id, { resolve, reject, deadline: performance.now() + timeoutMs, sql, decode });
+      this.#pending.set(id, { resolve, reject, deadline: performance.now() + timeoutMs, sql, decode, kind, lease, parts, resends: 0 });
       if (this.#timer === null && timeoutMs !== Infinity) this.#timer = setTimeout(() => this.#expire(), timeoutMs);
-      this.#outgoing.push({ id, kind, parts });
+      this.#outgoing.push({ id, kind, lease, parts });
       // A long run of requests goes out in frames of FRAME_EAGER as it is made, so the
       // worker starts on the first while this thread still encodes the rest.
       if (this.#outgoing.length >= FRAME_EAGER) this.#flush();
@@ -287,22 +377,33 @@ class Channel {
     for (const [id, p] of this.#pending) {
       if (p.deadline > now) {
         this.#timer = setTimeout(() => this.#expire(), p.deadline - now);
-        return;
+        break;
       }
       this.#pending.delete(id);
-      p.reject(new SQLiteError(`no answer from the database worker within ${timeoutMs} ms (it may still run the request)`,
+      p.reject(new SQLiteError(`no answer within ${timeoutMs} ms (the request may still run)`,
         { code: WORKER_TIMEOUT, errno: SQLITE_ERROR, sql: p.sql }));
     }
+    this.#settled();
   }
 
   /* Posts the requests of this tick as frames (FRAME_MAX requests per frame). */
   #flush() {
     const out = this.#outgoing;
     this.#outgoing = [];
-    if (!this.#worker || out.length === 0) return;
+    if (!this.#worker || !this.#ready || out.length === 0) return;
+    // Every request below the oldest pending one was answered here (ids grow; the
+    // leader may drop this client's records of them).
+    const acked = this.#pending.keys().next().value ?? out[0].id;
     for (let i = 0; i < out.length; i += FRAME_MAX) {
-      postFrame(this.#worker, encodeRequests(out.length <= FRAME_MAX ? out : out.slice(i, i + FRAME_MAX)));
+      postFrame(this.#worker, encodeRequests(out.length <= FRAME_MAX ? out : out.slice(i, i + FRAME_MAX), acked));
     }
+  }
+
+  /* A message of the worker: an SQWA frame, or a role or lease notice. */
+  #onMessage(msg) {
+    if (msg instanceof ArrayBuffer) this.#onFrame(msg);
+    else if (msg?.type === 'role') this.#db._role(msg.isLeader, msg.epoch);
+    else if (msg?.type === 'lease') this.#db._leaseEnded(msg.lease, msg.reason);
   }
 
   /* Settles the requests answered by one SQWA frame. */
@@ -324,6 +425,21 @@ class Channel {
         p.reject(e);
       }
     }
+    this.#settled();
+  }
+
+  /* Resolves the whenIdle() waits once nothing is pending. */
+  #settled() {
+    if (this.#pending.size || this.#idle.length === 0) return;
+    const idle = this.#idle;
+    this.#idle = [];
+    for (const resolve of idle) resolve();
+  }
+
+  /* Resolves when no request is pending (answered, rejected or timed out). */
+  whenIdle() {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /* Ends the worker after close: nothing is pending any more. */
@@ -463,10 +579,12 @@ class Queries {
 class Transaction extends Queries {
   #db;
   #open = true;
+  #lost = null;           // the SQLiteError of a transaction the leader ended
 
   constructor(db) {
     super();
     this.#db = db;
+    this.lease = 0;       // the id of its BEGIN request, once sent
   }
 
   _database() {
@@ -475,7 +593,20 @@ class Transaction extends Queries {
 
   _send(kind, parts, sql, decode) {
     if (!this.#open) return Promise.reject(misuse('this transaction is over: use the db outside transaction(fn)', sql));
-    return this.#db._direct(kind, parts, sql, decode);
+    if (this.#lost) return Promise.reject(new SQLiteError(this.#lost.message, { code: this.#lost.code, errno: SQLITE_ERROR, sql }));
+    return this.#db._direct(kind, parts, sql, decode, this.lease);
+  }
+
+  /* The leader ended the transaction (reason 'idle' or 'lost'): later calls reject. */
+  _lose(reason) {
+    this.#lost = reason === 'idle'
+      ? { code: WORKER_TRANSACTION_TIMEOUT, message: `the transaction was rolled back after ${this.#db.options.transactionIdleMs} ms without a request (transactionIdleMs)` }
+      : { code: WORKER_LEADER_CHANGED, message: 'the transaction was lost when the tab serving the database changed; nothing of it was saved: run it again' };
+  }
+
+  /* The error of a lost transaction, or null. */
+  get _lostError() {
+    return this.#lost;
   }
 
   /* Ends the handle: later calls reject. */
@@ -495,6 +626,10 @@ export class Database extends Queries {
   #listeners = new Map();
   #codeNames = new Map();
   #ready = null;
+  #tx = null;             // the running transaction's handle
+  #releaseClient = null;  // ends the hold of the client's life lock
+  #onPageHide = null;
+  #onPageShow = null;
 
   /** @internal Use openDatabase(). */
   constructor(name, options) {
@@ -505,6 +640,8 @@ export class Database extends Queries {
     this.persistenceError = null;
     this.isLeader = false;
     this.epoch = 0;
+    this.clientId = newClientId();
+    this.closedForGood = false;
     this.#channel = new Channel(this, ++instances);
   }
 
@@ -545,26 +682,70 @@ export class Database extends Queries {
     return this.#codeNames.get(rc) ?? this.#codeNames.get(rc & 0xff) ?? 'SQLITE_UNKNOWN';
   }
 
-  /* Starts the worker and records what storage it got. Resolves with this. */
+  /*
+  ** Holds the client's life lock (the leader learns of this client's death when it is
+  ** free), starts the worker and records what storage it got. Resolves with this.
+  */
   async _open() {
+    const held = this.#holdClientLock();
     this.#ready = this.#channel.start();
-    const info = await this.#ready;
+    let info;
+    try {
+      [info] = await Promise.all([this.#ready, held]);
+    } catch (e) {
+      this.#releaseClient?.();
+      throw e;
+    }
     this.#codeNames = new Map(info.codes);
     this.persistent = info.persistent;
     this.persistenceError = info.persistenceError;
-    // One tab, one worker: this tab's worker serves the database (epoch 1). The
-    // 'leaderchange' event reports later changes; these properties, the state now.
-    this.isLeader = true;
-    this.epoch = 1;
     if (!info.persistent && this.options.persistence === 'auto') {
       console.warn(PREFIX, `"${this.name}" is kept in memory only and will not survive a reload: ${info.persistenceError}`);
+    }
+    if (info.persistent && typeof globalThis.addEventListener === 'function') {
+      // Leaving the page frees the database's files at once (a reload's new page, or
+      // another tab, takes them over); a page restored from the back/forward cache
+      // starts a worker again for what is pending.
+      this.#onPageHide = () => this.#channel.suspend();
+      this.#onPageShow = (e) => {
+        if (e.persisted) this.#channel.restart();
+      };
+      globalThis.addEventListener('pagehide', this.#onPageHide);
+      globalThis.addEventListener('pageshow', this.#onPageShow);
     }
     return this;
   }
 
+  /* Requests the client's life lock. Resolves once it is held (at once without locks). */
+  #holdClientLock() {
+    if (!globalThis.navigator?.locks) return Promise.resolve();
+    return new Promise((held, failed) => {
+      navigator.locks.request(`sqlw:${this.name}:client:${this.clientId}`, () => {
+        held();
+        return new Promise((release) => {
+          this.#releaseClient = release;
+        });
+      }).catch(failed);
+    });
+  }
+
+  /* The worker's news of the leadership: updates isLeader and epoch, emits 'leaderchange'. */
+  _role(isLeader, epoch) {
+    if (isLeader === this.isLeader && epoch === this.epoch) return;
+    this.isLeader = isLeader;
+    this.epoch = epoch;
+    this.trace(isLeader ? `this tab leads (epoch ${epoch})` : `another tab leads (epoch ${epoch})`);
+    this.emit('leaderchange', { isLeader, epoch });
+  }
+
+  /* The leader ended this tab's transaction `lease` without its word. */
+  _leaseEnded(lease, reason) {
+    if (this.#tx && this.#tx.lease === lease) this.#tx._lose(reason);
+  }
+
   /* Sends a request right away (transactions use it for `tx`). Returns a Promise. */
-  _direct(kind, parts, sql, decode) {
-    return this.#channel.request(kind, parts, sql, decode);
+  _direct(kind, parts, sql, decode, lease = 0, onId = null) {
+    return this.#channel.request(kind, parts, sql, decode, lease, onId);
   }
 
   /* Sends a request when no transaction holds the database. Returns a Promise. */
@@ -602,10 +783,13 @@ export class Database extends Queries {
     });
   }
 
-  /* BEGIN, fn(tx), COMMIT or ROLLBACK. Returns fn's value; throws fn's or COMMIT's error. */
+  /*
+  ** BEGIN (a lease on the leader), fn(tx), COMMIT or ROLLBACK. Returns fn's value;
+  ** throws fn's or COMMIT's error.
+  */
   async #runTransaction(fn) {
     const tx = new Transaction(this);
-    const control = (sql) => this._direct(OP_EXEC, sqlBody(sql, null), sql, (ans, bytes) => {
+    const control = (kind, sql) => this._direct(kind, [], sql, (ans, bytes) => {
       if (ans === ANS_ERROR) throw answerError(bytes, sql);
       const r = decodeResult(bytes);
       if (r.rc !== 0) {
@@ -613,24 +797,31 @@ export class Database extends Queries {
         throw resultError(r, sql);
       }
       return r;
-    });
-    await control('BEGIN IMMEDIATE');
-    let value;
+    }, tx.lease, kind === OP_BEGIN ? (id) => { tx.lease = id; } : null);
+    this.#tx = tx;
     try {
-      value = await fn(tx);
-    } catch (e) {
+      await control(OP_BEGIN, 'BEGIN');
+      let value;
+      try {
+        value = await fn(tx);
+      } catch (e) {
+        tx._end();
+        if (!tx._lostError) await control(OP_ROLLBACK, 'ROLLBACK').catch((re) => this.trace('rollback after a failed transaction:', re.message));
+        throw e;
+      }
       tx._end();
-      await control('ROLLBACK').catch((re) => this.trace('rollback after a failed transaction:', re.message));
-      throw e;
+      const lost = tx._lostError;
+      if (lost) throw new SQLiteError(lost.message, { code: lost.code, errno: SQLITE_ERROR, sql: 'COMMIT' });
+      try {
+        await control(OP_COMMIT, 'COMMIT');
+      } catch (e) {
+        await control(OP_ROLLBACK, 'ROLLBACK').catch(() => {});
+        throw e;
+      }
+      return value;
+    } finally {
+      this.#tx = null;
     }
-    tx._end();
-    try {
-      await control('COMMIT');
-    } catch (e) {
-      await control('ROLLBACK').catch(() => {});
-      throw e;
-    }
-    return value;
   }
 
   /** Returns the whole database file as a Uint8Array (a standalone SQLite database). */
@@ -655,21 +846,39 @@ export class Database extends Queries {
     else return Promise.reject(misuse('import expects a Uint8Array, an ArrayBuffer or a view of one'));
     return this._send(OP_IMPORT, [src], undefined, (ans, body) => {
       if (ans === ANS_ERROR) throw answerError(body);
-      if (ans !== ANS_DONE) throw new Error(`unexpected answer kind ${ans}`);
+      if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
+      const r = decodeResult(body);
+      if (r.rc !== 0) throw new SQLiteError(r.message || this.codeName(r.rc), { code: this.codeName(r.rc), errno: r.rc });
     });
   }
 
-  /** Closes the database and ends its worker. A second close resolves at once. */
+  /**
+   * Closes the database once every request made before is settled, and ends its worker
+   * (a leader hands the database over to another tab). A second close resolves at once.
+   */
   async close() {
     if (this.#closed) return;
-    const done = this._send(OP_CLOSE, [], undefined, (ans, body) => {
-      if (ans === ANS_ERROR) throw answerError(body);
+    // Behind the transactions and calls queued before it, and after their answers.
+    const done = new Promise((resolve, reject) => {
+      const run = () => this.#channel.whenIdle()
+        .then(() => this._direct(OP_CLOSE, [], undefined, (ans, body) => {
+          if (ans === ANS_ERROR) throw answerError(body);
+        }))
+        .then(resolve, reject);
+      if (!this.#inTransaction && this.#queue.length === 0) run();
+      else this.#queue.push(run);
     });
     this.#closed = true;
     try {
       await done;
     } finally {
+      this.closedForGood = true;
       this.#channel.end();
+      this.#releaseClient?.();
+      if (this.#onPageHide) {
+        globalThis.removeEventListener('pagehide', this.#onPageHide);
+        globalThis.removeEventListener('pageshow', this.#onPageShow);
+      }
       this.emit('close', {});
     }
   }

@@ -7,8 +7,10 @@
 // Both sides import this file; neither trusts the other's bytes: a frame that does not
 // parse is reported as malformed and dropped, never half-applied.
 
-/** Version of the frames; bumped with the core's wire format. */
+/** Version of the core's buffers (SQWB); bumped with the core's wire format. */
 export const PROTOCOL_VERSION = 1;
+/** Version of the SQWQ/SQWA frames between a page and its worker. */
+export const FRAME_VERSION = 2;
 
 /** Request kinds (SQWQ op byte). */
 export const OP_EXEC = 1;
@@ -17,6 +19,9 @@ export const OP_BATCH = 3;
 export const OP_EXPORT = 4;
 export const OP_IMPORT = 5;
 export const OP_CLOSE = 6;
+export const OP_BEGIN = 8;     // a transaction's lease (docs/coord.md); its id is the lease
+export const OP_COMMIT = 9;
+export const OP_ROLLBACK = 10;
 
 /** Answer kinds (SQWA kind byte). */
 export const ANS_RESULT = 1;   // body: one SQWR
@@ -25,19 +30,20 @@ export const ANS_BYTES = 3;    // body: raw bytes (an exported database)
 export const ANS_DONE = 4;     // body: empty
 export const ANS_ERROR = 5;    // body: UTF-8 JSON { code, errno, message }
 
-const HEADER = 8;        // magic, u16 version, u16 count
-const ENTRY = 12;        // u32 id, u8 op/kind, u8 0, u16 0, u32 n
+const HEADER = 12;       // magic, u16 version, u16 count, u32 acked below
+const ENTRY = 16;        // u32 id, u8 op/kind, u8 0, u16 0, u32 lease, u32 n
 const MAX_COUNT = 0xffff;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
 /*
-** Builds one frame with magic `magic` from entries [{ id, kind, parts }], where parts
-** are Uint8Arrays written one after the other as the entry's body. Returns the frame's
+** Builds one frame with magic `magic` from entries [{ id, kind, lease?, parts }], where
+** parts are Uint8Arrays written one after the other as the entry's body; acked: the
+** header's acked-below field. Returns the frame's
 ** ArrayBuffer (exactly sized, ready to transfer).
 */
-function buildFrame(magic, entries) {
+function buildFrame(magic, entries, acked = 0) {
   let size = HEADER;
   for (const e of entries) {
     size += ENTRY;
@@ -47,15 +53,17 @@ function buildFrame(magic, entries) {
   const u8 = new Uint8Array(buf);
   const dv = new DataView(buf);
   for (let i = 0; i < 4; i++) u8[i] = magic.charCodeAt(i);
-  dv.setUint16(4, PROTOCOL_VERSION, true);
+  dv.setUint16(4, FRAME_VERSION, true);
   dv.setUint16(6, entries.length, true);
+  dv.setUint32(8, acked, true);
   let p = HEADER;
   for (const e of entries) {
     let n = 0;
     for (const part of e.parts) n += part.length;
     dv.setUint32(p, e.id, true);
     u8[p + 4] = e.kind;
-    dv.setUint32(p + 8, n, true);
+    dv.setUint32(p + 8, e.lease ?? 0, true);
+    dv.setUint32(p + 12, n, true);
     p += ENTRY;
     for (const part of e.parts) {
       u8.set(part, p);
@@ -66,8 +74,8 @@ function buildFrame(magic, entries) {
 }
 
 /*
-** Parses a frame with magic `magic`. Returns [{ id, kind, body }] with body a Uint8Array
-** view of the frame. Throws Error naming what is malformed.
+** Parses a frame with magic `magic`. Returns { acked, entries: [{ id, kind, lease,
+** body }] } with body a Uint8Array view of the frame. Throws Error naming what is malformed.
 */
 function parseFrame(magic, buf) {
   if (!(buf instanceof ArrayBuffer)) throw new Error('malformed frame: not an ArrayBuffer');
@@ -78,22 +86,24 @@ function parseFrame(magic, buf) {
   }
   const dv = new DataView(buf);
   const version = dv.getUint16(4, true);
-  if (version !== PROTOCOL_VERSION) throw new Error(`frame version ${version}, this side speaks ${PROTOCOL_VERSION}`);
+  if (version !== FRAME_VERSION) throw new Error(`frame version ${version}, this side speaks ${FRAME_VERSION}`);
   const count = dv.getUint16(6, true);
+  const acked = dv.getUint32(8, true);
   const entries = [];
   let p = HEADER;
   for (let i = 0; i < count; i++) {
     if (p + ENTRY > u8.length) throw new Error('malformed frame: truncated entry');
     const id = dv.getUint32(p, true);
     const kind = u8[p + 4];
-    const n = dv.getUint32(p + 8, true);
+    const lease = dv.getUint32(p + 8, true);
+    const n = dv.getUint32(p + 12, true);
     p += ENTRY;
     if (p + n > u8.length) throw new Error('malformed frame: entry longer than the frame');
-    entries.push({ id, kind, body: u8.subarray(p, p + n) });
+    entries.push({ id, kind, lease, body: u8.subarray(p, p + n) });
     p += n;
   }
   if (p !== u8.length) throw new Error('malformed frame: bytes after the last entry');
-  return entries;
+  return { acked, entries };
 }
 
 /** The largest number of requests (or answers) one frame holds. */
@@ -176,14 +186,22 @@ export function batchBody(items) {
   return u8;
 }
 
-/** Builds an SQWQ frame from requests [{ id, kind: OP_*, parts }]. Returns an ArrayBuffer. */
-export function encodeRequests(requests) {
-  return buildFrame('SQWQ', requests);
+/**
+ * Builds an SQWQ frame from requests [{ id, kind: OP_*, lease, parts }] (lease: the id of
+ * the BEGIN of the transaction a request belongs to, 0 for none); acked: the page has the
+ * answers of every request with a lower id. Returns an ArrayBuffer.
+ */
+export function encodeRequests(requests, acked) {
+  return buildFrame('SQWQ', requests, acked);
 }
 
-/** Parses an SQWQ frame. Returns [{ id, kind, body }]. Throws Error when malformed. */
+/**
+ * Parses an SQWQ frame. Returns { acked, requests: [{ id, kind, lease, body }] }.
+ * Throws Error when malformed.
+ */
 export function decodeRequests(buf) {
-  return parseFrame('SQWQ', buf);
+  const { acked, entries } = parseFrame('SQWQ', buf);
+  return { acked, requests: entries };
 }
 
 /** Builds an SQWA frame from answers [{ id, kind: ANS_*, parts }]. Returns an ArrayBuffer. */
@@ -193,7 +211,7 @@ export function encodeAnswers(answers) {
 
 /** Parses an SQWA frame. Returns [{ id, kind, body }]. Throws Error when malformed. */
 export function decodeAnswers(buf) {
-  return parseFrame('SQWA', buf);
+  return parseFrame('SQWA', buf).entries;
 }
 
 /** The body of an ANS_ERROR answer for { code, errno, message }. */

@@ -1,36 +1,53 @@
-// worker.js — the database worker: loads the C core, opens the database's storage, and
-// runs the page's requests on it. Thin by design: every request goes to the core as the
-// bytes the page encoded, and the core's result buffer goes back as it was written.
+// worker.js — the database worker: loads the C core and binds its multi-tab protocol
+// (coord, docs/coord.md) to the browser: Web Locks, BroadcastChannel, timers and the
+// OPFS storage. Thin by design: the page's requests go to the core as the bytes the page
+// encoded, and the answers come back as the core wrote them, whichever tab ran them.
 //
-// Messages (docs/format.md, "Page ↔ worker messages"; large frames are transferred,
-// small ones copied, see protocol.js postFrame):
-//   page → worker: first { type: 'open', name, persistence, durability, debug, lock,
-//     wasm, busyTimeout }, then SQWQ frames (ArrayBuffers) of requests.
-//   worker → page: { type: 'ready', persistent, persistenceError, vfs } or
-//     { type: 'failed', error }, then one SQWA frame per SQWQ frame, in order.
+// Messages with the page (docs/format.md, "Page ↔ worker messages"):
+//   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
+//     lock, wasm, busyTimeout, freezeMs, idleMs }, then SQWQ frames (ArrayBuffers) of
+//     requests, and { type: 'close' } to end.
+//   worker → page: { type: 'ready', persistent, persistenceError, vfs, codes, isLeader,
+//     epoch } or { type: 'failed', error }; then SQWA frames of answers (in the order
+//     they come: a request answered by another tab may overtake one of this tab's),
+//     { type: 'role', isLeader, epoch } when the leadership changes, and
+//     { type: 'lease', lease, reason } when the leader ended this tab's transaction.
 // The worker holds the Web Lock named `lock` for its whole life, so the page learns of
 // its death (terminate, crash) when that lock becomes free.
 //
-// Frames are handled one at a time, in arrival order; between requests the storage pool
-// gets the files it asked for (OPFS creates them only asynchronously).
+// Two modes. Shared (OPFS, with Web Locks and BroadcastChannel): every tab's worker asks
+// for the lock `sqlw:<name>:leader`; the holder opens the OPFS files and runs every
+// tab's requests; the others send theirs over the channels. Private (a memory database,
+// or a context without those APIs): the same machine leads alone, with no channels.
+//
+// Everything that touches the core runs in one queue, in arrival order; between events
+// the storage pool gets the files it asked for (OPFS creates them only asynchronously).
 
 import { loadCore } from './core.js';
 import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
 import { SQLiteError } from './errors.js';
-import {
-  OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE,
-  ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR,
-  decodeRequests, encodeAnswers, parseSqlBody, errorBody, postFrame,
-} from './protocol.js';
+import { CoordMachine, ACT, DONE, LEASE_IDLE } from './coord.js';
+import { OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody, postFrame } from './protocol.js';
 
 const PREFIX = '[sqlite-worker]';
 
 let debug = false;
+let opts = null;         // the open message
 let core = null;
 let host = null;
 let pool = null;
 let db = null;
+let machine = null;
+let shared = false;      // shared mode (see the header)
+let closed = false;
 let queue = Promise.resolve();
+let answers = [];        // answers of the current event, posted as one frame
+let role = { isLeader: false, epoch: 0 };
+let onRole = null;       // resolves the wait for a first role (see open)
+let timer = null;
+const chan = { all: null, leaderIn: null, clients: new Map() };
+const lock = { name: '', held: false, release: null, abort: null };
+const watches = new Map(); // client hex → AbortController of its life-lock request
 
 /* Logs a debug line (debug mode only). */
 function trace(...args) {
@@ -41,6 +58,12 @@ function trace(...args) {
 function flatten(e) {
   if (e instanceof SQLiteError) return { code: e.code, errno: e.errno, message: e.message };
   return { code: 'SQLITE_ERROR', errno: 1, message: `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}` };
+}
+
+/* Runs fn after everything queued before it (fn may be async). */
+function enqueue(fn) {
+  queue = queue.then(fn).catch((e) => console.error(PREFIX, 'internal error:', e));
+  return queue;
 }
 
 /*
@@ -59,35 +82,306 @@ function holdLifeLock(name) {
   });
 }
 
-/*
-** Opens the database `name` on the storage `persistence` asks for. 'memory' uses the
-** core's memdb; 'opfs' a pool of OPFS files; 'auto' OPFS, else memory with the reason
-** recorded. corePromise: the core, still loading (the pool's files open meanwhile); it
-** is in `core` on return. Returns { persistent, persistenceError, vfs }. Throws
-** SQLiteError, or the core's load error.
-*/
-async function openStorage({ name, persistence, busyTimeout }, corePromise) {
-  let persistenceError = null;
-  if (persistence !== 'memory') {
-    try {
-      pool = await host.openPool(corePromise, name, { busyTimeout });
-    } catch (e) {
-      if (persistence === 'opfs' || e?.code !== PERSISTENCE_UNAVAILABLE) throw e;
-      persistenceError = e.message;
-      trace('OPFS is not available, using memory:', e.message);
+/* ---- performing the machine's actions ------------------------------------------- */
+
+/* Performs actions (from a CoordMachine event), then posts the answers they made. */
+function perform(actions) {
+  for (const a of actions) {
+    switch (a.act) {
+      case ACT.POST_ALL:
+        chan.all?.postMessage(a.data.buffer);
+        break;
+      case ACT.POST_LEADER:
+        postToLeader(a.data.buffer);
+        break;
+      case ACT.POST_CLIENT:
+        clientChannel(a.id)?.postMessage(a.data.buffer);
+        break;
+      case ACT.ROLE:
+        setRole(a.leader, a.epoch);
+        break;
+      case ACT.OPEN_STORAGE:
+        openLeaderStorage();
+        break;
+      case ACT.LOCAL_REPLY:
+        answers.push(a.status === DONE
+          ? { id: a.seq, kind: a.kind, parts: [a.data] }
+          : { id: a.seq, kind: ANS_ERROR, parts: [errorBody(rejection(a.data))] });
+        break;
+      case ACT.WATCH_CLIENT:
+        watchClient(a.id);
+        break;
+      case ACT.TIMER:
+        clearTimeout(timer);
+        timer = setTimeout(() => enqueue(() => machine && perform(machine.tick())), Math.max(0, a.at - performance.now()));
+        break;
+      case ACT.STEAL_LEADER:
+        trace('the leader does not answer: taking its lock');
+        requestLeadership(true);
+        break;
+      case ACT.LEASE_LOST:
+        self.postMessage({ type: 'lease', lease: a.seq, reason: a.status === LEASE_IDLE ? 'idle' : 'lost' });
+        break;
+      default:
+        if (a.nomem) console.error(PREFIX, 'out of memory in the multi-tab protocol');
     }
   }
-  core = await corePromise;
-  const vfs = pool ? pool.vfs : 'memdb';
-  try {
-    db = core.open('/' + name, { vfs });
-  } catch (e) {
-    pool?.close();
-    pool = null;
-    throw e;
+  // The role the page shows: a follower's leader may change without a ROLE action.
+  if (machine && !closed && (machine.epoch !== role.epoch || machine.isLeader !== role.isLeader)) {
+    setRole(machine.isLeader, machine.epoch);
   }
-  return { persistent: pool !== null, persistenceError, vfs };
+  flushAnswers();
 }
+
+/* Posts the answers gathered so far as one SQWA frame. */
+function flushAnswers() {
+  if (answers.length === 0) return;
+  const out = answers;
+  answers = [];
+  postFrame(self, encodeAnswers(out));
+}
+
+/* The { code, errno, message } of a rejection's text ("<code name>: <message>"). */
+function rejection(bytes) {
+  const text = new TextDecoder().decode(bytes);
+  const m = /^(SQLITE_[A-Z0-9_]+): ([\s\S]*)$/.exec(text);
+  const code = m ? m[1] : 'SQLITE_ERROR';
+  const errno = code.startsWith('SQLITE_WORKER_') ? 1 : (codeNumber(code) ?? 1);
+  return { code, errno, message: m ? m[2] : text || 'the request was refused' };
+}
+
+/* The number of the code named `name`, from the core's table. */
+let codeNumbers = null;
+function codeNumber(name) {
+  if (!codeNumbers) codeNumbers = new Map(codeTable().map(([rc, n]) => [n, rc]));
+  return codeNumbers.get(name);
+}
+
+/* Records a role change and tells the page; a leader that stepped down closes its files. */
+function setRole(isLeader, epoch) {
+  const was = role.isLeader;
+  role = { isLeader, epoch };
+  if (was && !isLeader) stepDown();
+  if (isLeader && shared && !chan.leaderIn) {
+    chan.leaderIn = new BroadcastChannel(`sqlw:${opts.name}:leader`);
+    chan.leaderIn.onmessage = (e) => onChannel(e.data);
+  }
+  trace(isLeader ? `leading at epoch ${epoch}` : `following at epoch ${epoch}`);
+  if (onRole && (isLeader || epoch > 0)) onRole();
+  self.postMessage({ type: 'role', isLeader, epoch });
+}
+
+/* Leaves the leadership: closes the storage, stops listening as leader and watching. */
+function stepDown() {
+  chan.leaderIn?.close();
+  chan.leaderIn = null;
+  for (const ctl of watches.values()) ctl.abort();
+  watches.clear();
+  closeStorage();
+  if (lock.held) {
+    // Replaced while holding the lock (it can only have been stolen): let it go and
+    // queue for it again.
+    lock.release?.();
+  }
+}
+
+/* Closes the database and the pool, if open. */
+function closeStorage() {
+  machine?.attach(0);
+  try {
+    db?.close();
+  } catch (e) {
+    console.error(PREFIX, 'closing the database:', e.message);
+  }
+  db = null;
+  pool?.close();
+  pool = null;
+}
+
+/* Posts a request on the leader's channel, through an instance that lives one task. */
+let leaderOut = null;
+function postToLeader(buffer) {
+  if (!leaderOut) {
+    leaderOut = new BroadcastChannel(`sqlw:${opts.name}:leader`);
+    // Closed once this task's requests are posted, so this tab does not receive the
+    // other tabs' requests (no per-message work in every tab).
+    setTimeout(() => {
+      leaderOut.close();
+      leaderOut = null;
+    }, 0);
+  }
+  leaderOut.postMessage(buffer);
+}
+
+/* The channel to client `hex` (the leader's replies), opened once. */
+function clientChannel(hex) {
+  if (!shared) return null;
+  let ch = chan.clients.get(hex);
+  if (!ch) {
+    ch = new BroadcastChannel(`sqlw:${opts.name}:client:${hex}`);
+    chan.clients.set(hex, ch);
+  }
+  return ch;
+}
+
+/* Watches client `hex`'s life lock: granted means the client is gone. */
+function watchClient(hex) {
+  if (!shared || watches.has(hex)) return;
+  const ctl = new AbortController();
+  watches.set(hex, ctl);
+  navigator.locks.request(`sqlw:${opts.name}:client:${hex}`, { signal: ctl.signal }, () => {
+    watches.delete(hex);
+    chan.clients.get(hex)?.close();
+    chan.clients.delete(hex);
+    trace(`client ${hex.slice(0, 8)} is gone`);
+    enqueue(() => machine && perform(machine.clientGone(hex)));
+  }).catch(() => {}); // aborted: this worker stopped leading
+}
+
+/*
+** Asks for the leader lock (queued behind its holder; steal: take it at once). When
+** granted, the machine hears of it; when stolen, it steps down and asks again.
+*/
+function requestLeadership(steal = false) {
+  if (closed) return;
+  lock.abort?.abort();
+  const ctl = new AbortController();
+  lock.abort = ctl;
+  const options = steal ? { steal: true } : { signal: ctl.signal };
+  let granted = false;
+  navigator.locks.request(lock.name, options, () => {
+    if (closed) return undefined;
+    granted = true;
+    lock.held = true;
+    lock.abort = null;
+    return new Promise((release) => {
+      lock.release = release;
+      enqueue(() => machine && perform(machine.granted()));
+    });
+  }).then(() => {
+    // Released by this worker (stepped down or closing).
+    lock.held = false;
+    lock.release = null;
+    if (!closed) requestLeadership();
+  }, (e) => {
+    if (!granted) return; // the request was aborted (a steal replaced it)
+    // Stolen: another tab took the lock from this frozen-looking leader.
+    lock.held = false;
+    lock.release = null;
+    trace('the leader lock was taken by another tab:', e?.name);
+    enqueue(() => {
+      if (!machine) return;
+      perform(machine.lost());
+      requestLeadership();
+    });
+  });
+}
+
+/*
+** Opens the storage as the new leader (the host retries with backoff while a previous
+** holder's handles are still being released), then tells the machine. Before the page
+** has its 'ready', a failure fails the open instead.
+*/
+function openLeaderStorage() {
+  enqueue(async () => {
+    let rc = 0;
+    try {
+      await openStorage();
+    } catch (e) {
+      closeStorage();
+      if (onOpenFailed) {
+        onOpenFailed(e);
+        return;
+      }
+      rc = e?.errno || 1;
+      console.warn(PREFIX, `cannot open "${opts.name}" as the leader (retrying): ${e?.message}`);
+    }
+    if (machine) perform(machine.storageOpened(rc));
+  });
+}
+let onOpenFailed = null; // before ready: a failed open fails openDatabase (see open)
+
+/* Opens the pool (shared mode) or a memory database, and attaches the machine. */
+async function openStorage() {
+  if (shared) pool = await host.openPool(core, opts.name, { busyTimeout: opts.busyTimeout });
+  db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
+  if (pool) db.setDurability(opts.durability);
+  await pool?.grow();
+  machine.attach(db.handle);
+}
+
+/* ---- the page's requests and the channels' messages ------------------------------ */
+
+/* Runs the requests of one frame: each goes to the machine (or is the close). */
+function handleFrame(buf) {
+  let requests;
+  let acked;
+  try {
+    ({ requests, acked } = decodeRequests(buf));
+  } catch (e) {
+    console.error(PREFIX, 'dropped a malformed request frame:', e.message);
+    return undefined;
+  }
+  const t0 = debug ? performance.now() : 0;
+  machine?.pageAcked(acked);
+  for (const r of requests) {
+    if (r.kind === OP_CLOSE) {
+      close();
+      answers.push({ id: r.id, kind: ANS_DONE, parts: [] });
+      continue;
+    }
+    if (!machine || closed) {
+      answers.push({ id: r.id, kind: ANS_ERROR, parts: [errorBody({ code: 'SQLITE_MISUSE', errno: 21, message: 'the database is closed' })] });
+      continue;
+    }
+    perform(machine.local(r.id, r.lease, r.kind, r.body));
+  }
+  flushAnswers();
+  if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms (${role.isLeader ? 'run here' : 'sent to the leader'})`);
+  return growPool();
+}
+
+/* The pool asks for files between events; adding them is asynchronous. */
+function growPool() {
+  if (pool && pool.stat().wanted > 0) return pool.grow();
+  return undefined;
+}
+
+/* A message on a channel: bytes go to the machine, anything else is dropped. */
+function onChannel(data) {
+  let bytes;
+  if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+  else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else {
+    trace('dropped a message that is not bytes on a channel');
+    return;
+  }
+  enqueue(() => {
+    if (!machine || closed) return undefined;
+    perform(machine.message(bytes));
+    return growPool();
+  });
+}
+
+/* Ends everything: the machine, the channels, the locks, the storage. */
+function close() {
+  if (closed) return;
+  closed = true;
+  clearTimeout(timer);
+  closeStorage();
+  machine?.destroy();
+  machine = null;
+  chan.all?.close();
+  chan.leaderIn?.close();
+  for (const ch of chan.clients.values()) ch.close();
+  chan.clients.clear();
+  for (const ctl of watches.values()) ctl.abort();
+  watches.clear();
+  lock.abort?.abort();
+  lock.release?.();
+}
+
+/* ---- opening ----------------------------------------------------------------------- */
 
 /*
 ** The core's names of every result code it knows (primary and extended), so the page
@@ -109,9 +403,14 @@ function wasmSource(msg) {
   return globalThis.sqliteWorkerWasm ?? new URL('./sqlite-worker.wasm', import.meta.url);
 }
 
-/* Answers the open message. Posts { type: 'ready', ... } or { type: 'failed', error }. */
+/*
+** Answers the open message: loads the core, picks the mode, joins the protocol and waits
+** for a first role (this tab leads with its storage open, or a leader is known; at most
+** freezeMs). Posts { type: 'ready', ... } or { type: 'failed', error }.
+*/
 async function open(msg) {
   const t0 = performance.now();
+  opts = msg;
   debug = msg.debug === true;
   try {
     await holdLifeLock(msg.lock);
@@ -122,95 +421,72 @@ async function open(msg) {
         else trace(message);
       },
     });
-    let t1 = 0;
-    const corePromise = loadCore({ wasm: wasmSource(msg), host }).then((c) => {
-      t1 = performance.now();
-      return c;
+    const corePromise = loadCore({ wasm: wasmSource(msg), host });
+    let persistenceError = null;
+    if (msg.persistence !== 'memory') {
+      try {
+        await host.checkOpfs();
+        if (!globalThis.navigator?.locks || typeof BroadcastChannel !== 'function') {
+          throw new SQLiteError('persistence unavailable: this context has no Web Locks or BroadcastChannel, '
+            + 'which sharing the database between tabs needs', { code: PERSISTENCE_UNAVAILABLE, errno: 0 });
+        }
+      } catch (e) {
+        if (msg.persistence === 'opfs' || e?.code !== PERSISTENCE_UNAVAILABLE) throw e;
+        persistenceError = e.message;
+        trace('OPFS is not available, using memory:', e.message);
+      }
+    }
+    shared = msg.persistence !== 'memory' && !persistenceError;
+    core = await corePromise;
+    const t1 = performance.now();
+    const firstRole = new Promise((resolve, reject) => {
+      onRole = resolve;
+      onOpenFailed = reject;
     });
-    const info = await openStorage(msg, corePromise);
-    if (info.persistent) db.setDurability(msg.durability);
-    await pool?.grow();
-    const t2 = performance.now();
-    trace(`opened "${msg.name}" on ${info.vfs} in ${(t2 - t0).toFixed(1)} ms `
-      + `(the core loaded after ${(t1 - t0).toFixed(1)} ms, meanwhile the storage opened)`);
-    self.postMessage({ type: 'ready', ...info, codes: codeTable() });
+    const clientId = new Uint8Array(msg.clientId.match(/../g).map((h) => parseInt(h, 16)));
+    machine = new CoordMachine(core, clientId, { freezeMs: msg.freezeMs, idleMs: msg.idleMs });
+    if (shared) {
+      // Listeners first, then HELLO: the leader's ANNOUNCE cannot be missed.
+      chan.all = new BroadcastChannel(`sqlw:${msg.name}:all`);
+      chan.all.onmessage = (e) => onChannel(e.data);
+      const mine = clientChannel(msg.clientId);
+      mine.onmessage = (e) => onChannel(e.data);
+      lock.name = `sqlw:${msg.name}:leader`;
+      perform(machine.initial);
+      requestLeadership();
+    } else {
+      perform(machine.granted()); // alone: this client leads its memory database
+    }
+    let wait;
+    const waited = new Promise((resolve) => {
+      wait = setTimeout(resolve, msg.freezeMs);
+    });
+    await Promise.race([firstRole, waited]);
+    clearTimeout(wait);
+    onRole = null;
+    onOpenFailed = null;
+    trace(`opened "${msg.name}" ${shared ? 'shared on OPFS' : 'in memory'} in ${(performance.now() - t0).toFixed(1)} ms `
+      + `(the core loaded after ${(t1 - t0).toFixed(1)} ms)`);
+    self.postMessage({
+      type: 'ready', persistent: shared, persistenceError, vfs: shared ? 'opfs' : 'memdb',
+      codes: codeTable(), isLeader: role.isLeader, epoch: role.epoch,
+    });
   } catch (e) {
     trace('open failed:', e);
-    db?.close();
-    db = null;
-    pool?.close();
-    pool = null;
+    onRole = null;
+    onOpenFailed = null;
+    close();
     self.postMessage({ type: 'failed', error: flatten(e) });
   }
-}
-
-/*
-** Runs one request. Returns its answer { id, kind, parts }; parts are copies, never
-** views of wasm memory (the next request reuses it).
-*/
-function run({ id, kind, body }) {
-  try {
-    if (!db) throw new SQLiteError('the database is closed', { code: 'SQLITE_MISUSE', errno: 21 });
-    switch (kind) {
-      case OP_EXEC:
-      case OP_RUN_MANY: {
-        const { bytes } = db.raw(kind, parseSqlBody(body));
-        return { id, kind: ANS_RESULT, parts: [bytes.slice()] };
-      }
-      case OP_BATCH: {
-        const { bytes } = db.raw(OP_BATCH, body);
-        return { id, kind: ANS_LIST, parts: [bytes.slice()] };
-      }
-      case OP_EXPORT:
-        return { id, kind: ANS_BYTES, parts: [db.export()] };
-      case OP_IMPORT:
-        db.import(body);
-        return { id, kind: ANS_DONE, parts: [] };
-      case OP_CLOSE: {
-        const d = db;
-        db = null;
-        try {
-          d.close();
-        } finally {
-          pool?.close();
-          pool = null;
-        }
-        return { id, kind: ANS_DONE, parts: [] };
-      }
-      default:
-        throw new SQLiteError(`unknown request kind ${kind}`, { code: 'SQLITE_MISUSE', errno: 21 });
-    }
-  } catch (e) {
-    return { id, kind: ANS_ERROR, parts: [errorBody(flatten(e))] };
-  }
-}
-
-/* Runs the requests of one frame in order and posts their answers as one frame. */
-async function handleFrame(buf) {
-  let requests;
-  try {
-    requests = decodeRequests(buf);
-  } catch (e) {
-    console.error(PREFIX, 'dropped a malformed request frame:', e.message);
-    return;
-  }
-  const t0 = debug ? performance.now() : 0;
-  const answers = [];
-  for (const r of requests) {
-    answers.push(run(r));
-    // The pool asks for files between requests; adding them is asynchronous.
-    if (pool && pool.stat().wanted > 0) await pool.grow();
-  }
-  postFrame(self, encodeAnswers(answers));
-  if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms`);
 }
 
 self.onmessage = (e) => {
   const msg = e.data;
   if (msg instanceof ArrayBuffer) {
-    queue = queue.then(() => handleFrame(msg));
+    enqueue(() => handleFrame(msg));
   } else if (msg && msg.type === 'open') {
-    queue = queue.then(() => open(msg));
+    // Not queued: the open waits for events that the queue runs (the lock, the storage).
+    open(msg);
   } else {
     console.error(PREFIX, 'dropped an unknown message');
   }

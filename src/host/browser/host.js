@@ -628,6 +628,8 @@ export function createBrowserHost({ log } = {}) {
       memory = mem;
     },
     openPool,
+    /* Resolves when databases can be opened on OPFS here; throws like openPool. */
+    checkOpfs: () => opfsRoot(true).then(() => undefined),
     listDatabases,
     deleteDatabase,
     wipeAll,

@@ -1,0 +1,187 @@
+// coord.js — the worker's handle on the core's multi-tab state machine (src/core/coord.h,
+// docs/coord.md, the coord_* exports of docs/wasm-abi.md): events go in, and each event
+// returns the actions the machine asks for, as plain objects with their bytes copied out
+// of wasm memory. It owns no browser object: worker.js turns the actions into posts,
+// locks and timers.
+
+import { SQLiteError } from './errors.js';
+
+/** What the machine asks for (COORD_ACT_* of coord.h). */
+export const ACT = {
+  POST_LEADER: 1,   // post data on the leader's channel
+  POST_CLIENT: 2,   // post data on client id's channel
+  POST_ALL: 3,      // post data on the channel every client hears
+  ROLE: 4,          // this client's role changed: leader, epoch
+  OPEN_STORAGE: 5,  // open the database, then storageOpened()
+  LOCAL_REPLY: 6,   // this tab's request seq is answered: status, kind, data
+  WATCH_CLIENT: 7,  // ask for client id's life lock; clientGone() when granted
+  TIMER: 8,         // call tick() at `at` (ms) or later
+  STEAL_LEADER: 9,  // the leader seems frozen: take its lock with steal
+  LEASE_LOST: 10,   // this tab's transaction `seq` ended: status is the reason
+};
+
+/** LOCAL_REPLY statuses. */
+export const DONE = 1;
+export const REJECTED = 2;
+
+/** LEASE_LOST reasons. */
+export const LEASE_IDLE = 3;
+export const LEASE_LEADER_GONE = 4;
+
+const ID_BYTES = 16;
+const SQLITE_NOMEM = 7;
+// The scratch buffer is shrunk back after a message larger than this.
+const SCRATCH_KEEP = 1 << 20;
+
+/** The hex text of a client id. */
+export function idHex(bytes) {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** The bytes of a client id from its hex text (32 hex digits). Throws on anything else. */
+export function idBytes(hex) {
+  if (typeof hex !== 'string' || !/^[0-9a-f]{32}$/.test(hex)) throw new TypeError('a client id is 32 lowercase hex digits');
+  const out = new Uint8Array(ID_BYTES);
+  for (let i = 0; i < ID_BYTES; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** One client's machine in a loaded core. Call destroy() when done. */
+export class CoordMachine {
+  #x;
+  #memory;
+  #c;
+
+  /*
+  ** core: a loaded Core; id: this client's 16 bytes; freezeMs, idleMs: see coordCreate.
+  ** Throws SQLiteError SQLITE_NOMEM. The HELLO it posts is in `initial` (perform it).
+  */
+  constructor(core, id, { freezeMs, idleMs }) {
+    this.#x = core.exports;
+    this.#memory = core.memory;
+    this.#c = this.#x.coord_create(this.#put(id), freezeMs, idleMs, performance.now());
+    if (!this.#c) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+    this.initial = this.#actions(0);
+  }
+
+  /* Copies bytes into the core's scratch buffer. Returns their pointer. */
+  #put(bytes) {
+    const p = this.#x.scratch(bytes.length || 1);
+    if (!p) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+    new Uint8Array(this.#memory.buffer, p, bytes.length).set(bytes);
+    return p;
+  }
+
+  /* Takes the actions of the event that returned rc. Returns them (see ACT). */
+  #actions(rc, size = 0) {
+    const x = this.#x;
+    if (size > SCRATCH_KEEP) x.scratch(0);
+    const out = [];
+    for (let act = x.coord_next(this.#c); act; act = x.coord_next(this.#c)) {
+      const a = { act };
+      switch (act) {
+        case ACT.POST_LEADER:
+        case ACT.POST_ALL:
+        case ACT.POST_CLIENT:
+          a.data = this.#bytes(x.coord_act_data(), x.coord_act_len());
+          if (act === ACT.POST_CLIENT) a.id = idHex(this.#bytes(x.coord_act_id(), ID_BYTES));
+          break;
+        case ACT.ROLE:
+          a.leader = x.coord_act_leader() === 1;
+          a.epoch = x.coord_act_epoch();
+          break;
+        case ACT.LOCAL_REPLY:
+          a.seq = x.coord_act_seq();
+          a.status = x.coord_act_status();
+          a.kind = x.coord_act_kind();
+          a.data = this.#bytes(x.coord_act_data(), x.coord_act_len());
+          break;
+        case ACT.WATCH_CLIENT:
+          a.id = idHex(this.#bytes(x.coord_act_id(), ID_BYTES));
+          break;
+        case ACT.TIMER:
+          a.at = x.coord_act_at();
+          break;
+        case ACT.LEASE_LOST:
+          a.seq = x.coord_act_seq();
+          a.status = x.coord_act_status();
+          break;
+        default:
+          break;
+      }
+      out.push(a);
+    }
+    if (rc === SQLITE_NOMEM) out.push({ act: 0, nomem: true });
+    return out;
+  }
+
+  /* A copy of n bytes of wasm memory at p (an empty array for none). */
+  #bytes(p, n) {
+    return n ? new Uint8Array(this.#memory.buffer, p, n).slice() : new Uint8Array(0);
+  }
+
+  /** The leader's engine over the open connection `handle` (0: none). */
+  attach(handle) {
+    this.#x.coord_attach(this.#c, handle);
+  }
+
+  /** The leader lock was granted. Returns the actions. */
+  granted() {
+    return this.#actions(this.#x.coord_leader_granted(this.#c, performance.now()));
+  }
+
+  /** The leader lock was stolen. Returns the actions. */
+  lost() {
+    return this.#actions(this.#x.coord_leader_lost(this.#c, performance.now()));
+  }
+
+  /** The storage asked for opened (rc 0) or not. Returns the actions. */
+  storageOpened(rc) {
+    return this.#actions(this.#x.coord_storage_opened(this.#c, rc, performance.now()));
+  }
+
+  /** A message arrived on a channel (bytes: a Uint8Array). Returns the actions. */
+  message(bytes) {
+    const p = this.#put(bytes);
+    return this.#actions(this.#x.coord_message(this.#c, p, bytes.length, performance.now()), bytes.length);
+  }
+
+  /** This tab's request. Returns the actions. */
+  local(seq, lease, kind, body) {
+    const p = this.#put(body);
+    return this.#actions(this.#x.coord_local(this.#c, seq, lease, kind, p, body.length, performance.now()), body.length);
+  }
+
+  /** Client `hex`'s life lock was granted: it is gone. Returns the actions. */
+  clientGone(hex) {
+    return this.#actions(this.#x.coord_client_gone(this.#c, this.#put(idBytes(hex)), performance.now()));
+  }
+
+  /** The page has the answers of every request below `below` (no actions). */
+  pageAcked(below) {
+    this.#x.coord_page_acked(this.#c, below);
+  }
+
+  /** The timer asked for is due. Returns the actions. */
+  tick() {
+    return this.#actions(this.#x.coord_tick(this.#c, performance.now()));
+  }
+
+  /** Is this client the leader. */
+  get isLeader() {
+    return this.#x.coord_is_leader(this.#c) === 1;
+  }
+
+  /** The highest epoch this client knows (its own, as leader). */
+  get epoch() {
+    return this.#x.coord_epoch(this.#c);
+  }
+
+  /** Frees the machine. */
+  destroy() {
+    if (this.#c) this.#x.coord_destroy(this.#c);
+    this.#c = 0;
+  }
+}

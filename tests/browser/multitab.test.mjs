@@ -1,0 +1,681 @@
+// multitab.test.mjs — many tabs, one database (docs/coord.md): every tab of the origin
+// opens the same database through the public API (fixtures/api.html); one of them leads,
+// the others send their requests to it. Checked here: one leader with a growing epoch,
+// the role handed over when the leader's tab closes, the whole API from a follower, the
+// requests of a terminated worker re-sent and answered once, transactions (leases) when
+// the leader or the lease's holder dies, the request and idle timeouts, junk on the
+// channels, and — the end-to-end invariant — four tabs writing while the leader is
+// closed, has its worker terminated and is reloaded, again and again: every acknowledged
+// write is in the database exactly once, and no request hangs.
+//
+// One browser, several tabs (pages) in it; a database name per test (OPFS keeps them).
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSession, bounded } from './driver.mjs';
+
+const PORT = 8723;
+const T = { timeout: 120_000 };
+const CALL_MS = 60_000;      // one call into a tab
+const SETTLE_MS = 30_000;    // for a single leader to emerge after a change
+const SEED = Number(process.env.SQLW_MULTITAB_SEED ?? 20261126);
+
+const s = await openSession({ port: PORT, fixture: 'api' });
+after(() => s.close());
+
+const pageErrors = new Map();   // Page -> the messages of its 'pageerror' events
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/* Opens a new tab on the api fixture and records its uncaught errors. Returns the Page. */
+async function newTab() {
+  const page = await s.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  pageErrors.set(page, errors);
+  return page;
+}
+
+/* Closes the tabs still open. Cleanup only: a tab that will not close goes with the browser. */
+async function closeTabs(pages) {
+  for (const page of pages) {
+    if (!page.isClosed()) await bounded(page.close(), CALL_MS, 'closing a tab').catch(() => {});
+  }
+}
+
+/* Asserts that no tab of `pages` reported an uncaught error. */
+function assertNoPageErrors(pages) {
+  assert.deepEqual(pages.flatMap((p) => pageErrors.get(p) ?? []), [], 'uncaught errors in the tabs');
+}
+
+/*
+** Runs fn(db, ...args) in tab `page`, db being the tab's database `name`: opened with
+** openDatabase(name, options) at its first use in the page (after a reload, again).
+** Returns fn's value; an error thrown comes back as { thrown: { name, message, code,
+** errno, isSQLiteError } }. Bounded in time. Functions run there may use
+** window.rejections(outcomes of Promise.allSettled): { 'code: message': count }.
+*/
+function call(page, name, options, fn, args) {
+  return bounded(page.evaluate(async (src, dbName, opts, a) => {
+    while (window.apiReady !== true) await new Promise((resolve) => setTimeout(resolve, 10));
+    window.dbs ??= new Map();
+    window.rejections ??= (outcomes) => {
+      const counts = {};
+      for (const o of outcomes.filter((x) => x.status === 'rejected')) {
+        const what = `${o.reason?.code}: ${o.reason?.message}`;
+        counts[what] = (counts[what] ?? 0) + 1;
+      }
+      return counts;
+    };
+    try {
+      if (!window.dbs.has(dbName)) window.dbs.set(dbName, window.api.openDatabase(dbName, opts ?? undefined));
+      const f = (0, eval)(`(${src})`);
+      return await f(await window.dbs.get(dbName), ...a);
+    } catch (e) {
+      return {
+        thrown: {
+          name: e?.name, message: e?.message ?? String(e), code: e?.code, errno: e?.errno,
+          isSQLiteError: e instanceof window.api.SQLiteError,
+        },
+      };
+    }
+  }, fn.toString(), name, options ?? null, args), CALL_MS, `a call into a tab (${name})`);
+}
+
+/* call() with the database opened without options. */
+function inTab(page, name, fn, ...args) {
+  return call(page, name, null, fn, args);
+}
+
+/* Opens database `name` in tab `page` with `options`. Returns { isLeader, epoch, clientId }. */
+function open(page, name, options) {
+  return call(page, name, options, (db) => ({ isLeader: db.isLeader, epoch: db.epoch, clientId: db.clientId }), []);
+}
+
+/* Waits, bounded, until fn() is true in tab `page` (polled: hidden tabs get no frames). */
+async function waitIn(page, fn, what, ms = CALL_MS) {
+  await bounded(page.waitForFunction(fn, { polling: 50, timeout: ms }), ms + 5_000, what);
+}
+
+/*
+** Asks every tab of `pages` for db.isLeader until exactly one says true (a tab that
+** cannot answer, e.g. one reloading, counts as not leading). Returns { page, epoch,
+** states } of that moment. Throws after SETTLE_MS with the last answers.
+*/
+async function leaderOf(pages, name) {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const states = await Promise.all(pages.map((p) => inTab(p, name, (db) => ({ isLeader: db.isLeader, epoch: db.epoch }))
+      .catch((e) => ({ unreachable: e.message }))));
+    const leaders = states.filter((x) => x.isLeader === true);
+    if (leaders.length === 1) return { page: pages[states.indexOf(leaders[0])], epoch: leaders[0].epoch, states };
+    if (Date.now() > deadline) throw new Error(`no single leader within ${SETTLE_MS} ms: ${JSON.stringify(states)}`);
+    await sleep(100);
+  }
+}
+
+/*
+** Ends the client of tab `page` as a user or the browser does: 'close' the tab,
+** 'terminate' its worker (the page starts another), or 'reload' it (and waits for the
+** fixture).
+*/
+async function kill(page, how) {
+  if (how === 'close') {
+    await bounded(page.close(), CALL_MS, 'closing a tab');
+  } else if (how === 'terminate') {
+    await bounded(page.evaluate(() => window.workers.at(-1).terminate()), CALL_MS, 'terminating a worker');
+  } else {
+    await bounded(page.reload({ waitUntil: 'load' }), CALL_MS, 'reloading a tab');
+    await waitIn(page, () => window.apiReady === true, 'the reloaded fixture');
+  }
+}
+
+/*
+** Starts, in tab `page`, a transaction that inserts `first` into t, waits for
+** window.release(), then inserts `second` (unless null). Returns once `first` is
+** answered. The transaction's outcome goes to window.txOutcome: 'committed' or its
+** error's code.
+*/
+async function holdTransaction(page, name, first, second) {
+  await inTab(page, name, (db, a, b) => {
+    window.txStarted = false;
+    window.txOutcome = null;
+    const gate = new Promise((resolve) => { window.release = resolve; });
+    db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t(x) VALUES (?)', [a]);
+      window.txStarted = true;
+      await gate;
+      if (b !== null) await tx.run('INSERT INTO t(x) VALUES (?)', [b]);
+    }).then(() => { window.txOutcome = 'committed'; }, (e) => { window.txOutcome = String(e?.code); });
+  }, first, second);
+  await waitIn(page, () => window.txStarted || window.txOutcome !== null, 'the first insert of a transaction');
+  assert.equal(await page.evaluate(() => window.txStarted), true,
+    `the transaction failed: ${await page.evaluate(() => window.txOutcome)}`);
+}
+
+/* Lets the transaction of holdTransaction go on. Returns its outcome. */
+async function releaseTransaction(page) {
+  await bounded(page.evaluate(() => window.release()), CALL_MS, 'releasing a transaction');
+  await waitIn(page, () => window.txOutcome !== null, 'the end of a transaction');
+  return page.evaluate(() => window.txOutcome);
+}
+
+/* Starts, in tab `page`, an insert of x into t without waiting; its outcome goes to window.write. */
+function startInsert(page, name, x) {
+  return inTab(page, name, (db, v) => {
+    window.write = null;
+    db.run('INSERT INTO t(x) VALUES (?)', [v]).then(() => { window.write = 'ok'; }, (e) => { window.write = String(e?.code); });
+  }, x);
+}
+
+/* The values of t.x, sorted, read in tab `page`. */
+async function values(page, name) {
+  const rows = await inTab(page, name, (db) => db.all('SELECT x FROM t ORDER BY x'));
+  assert.ok(Array.isArray(rows), JSON.stringify(rows));
+  return rows.map((r) => r.x);
+}
+
+test('100 tabs share one database: one leader, one epoch; later tabs see the data; the last tab standing works; a fresh tab sees it all', T, async () => {
+  const name = 'mt-share';
+  const [a, b, c] = [await newTab(), await newTab(), await newTab()];
+  let d;
+  try {
+    await inTab(a, name, (db) => db.exec("CREATE TABLE t(x TEXT); INSERT INTO t(x) VALUES ('a')"));
+    const sb = await open(b, name);
+    assert.deepEqual(await values(b, name), ['a']);
+    await inTab(b, name, (db) => db.run("INSERT INTO t(x) VALUES ('b')"));
+    const sc = await open(c, name);
+    assert.deepEqual(await values(c, name), ['a', 'b']);
+    await inTab(c, name, (db) => db.run("INSERT INTO t(x) VALUES ('c')"));
+
+    const sa = await open(a, name);
+    const { page: leader, states } = await leaderOf([a, b, c], name);
+    for (const st of [sa, sb, sc]) {
+      assert.match(st.clientId, /^[0-9a-f]{32}$/i, JSON.stringify(st));
+      assert.equal(typeof st.isLeader, 'boolean');
+    }
+    assert.equal(new Set([sa, sb, sc].map((st) => st.clientId.toLowerCase())).size, 3, 'client ids must differ');
+    const epochs = states.map((st) => st.epoch);
+    assert.ok(Number.isInteger(epochs[0]) && epochs[0] > 0, JSON.stringify(states));
+    assert.deepEqual(epochs, [epochs[0], epochs[0], epochs[0]], 'every tab knows the same epoch');
+
+    // a and b close (the leader first when it is one of them): c keeps working alone.
+    for (const p of leader === b ? [b, a] : [a, b]) await kill(p, 'close');
+    assert.deepEqual(await inTab(c, name, (db) => db.run("INSERT INTO t(x) VALUES ('c2')")), { changes: 1, lastInsertRowid: 4 });
+    assert.deepEqual(await values(c, name), ['a', 'b', 'c', 'c2']);
+    assert.equal((await leaderOf([c], name)).page, c);
+    assertNoPageErrors([a, b, c]);
+    await kill(c, 'close');
+
+    d = await newTab();
+    assert.deepEqual(await values(d, name), ['a', 'b', 'c', 'c2']);
+    assert.equal((await leaderOf([d], name)).page, d);
+    assertNoPageErrors([d]);
+  } finally {
+    await closeTabs([a, b, c, d].filter(Boolean));
+  }
+});
+
+test("101 the leader's tab closes: the follower's 'leaderchange' says it leads, with a higher epoch", T, async () => {
+  const name = 'mt-flip';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    await inTab(a, name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+    const { page: leader, epoch } = await leaderOf([a, b], name);
+    const follower = leader === a ? b : a;
+    const before = await inTab(follower, name, (db) => {
+      window.changes = [];
+      const off = db.on('leaderchange', (e) => window.changes.push({ isLeader: e.isLeader, epoch: e.epoch }));
+      return { isLeader: db.isLeader, epoch: db.epoch, off: typeof off };
+    });
+    assert.deepEqual(before, { isLeader: false, epoch, off: 'function' });
+
+    await kill(leader, 'close');
+    await waitIn(follower, () => window.changes.some((c) => c.isLeader === true), "'leaderchange' with isLeader true");
+    const r = await inTab(follower, name, async (db) => ({
+      changes: window.changes, isLeader: db.isLeader, epoch: db.epoch,
+      write: await db.run("INSERT INTO t(x) VALUES ('after')"),
+    }));
+    const became = r.changes.find((c) => c.isLeader);
+    assert.ok(became.epoch > epoch, `epoch ${became.epoch} after ${epoch}`);
+    assert.equal(r.isLeader, true);
+    assert.ok(r.epoch >= became.epoch, JSON.stringify(r));
+    assert.equal(r.write.changes, 1);
+    assert.deepEqual(await values(follower, name), ['after']);
+    assertNoPageErrors([a, b]);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
+test('102 a follower has the whole API: exec, all, get, run, runMany, batch, transaction, export, import, errors with their codes', T, async () => {
+  const name = 'mt-api';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    await open(a, name);
+    await open(b, name);
+    const { page: leader } = await leaderOf([a, b], name);
+    const follower = leader === a ? b : a;
+    const r = await inTab(follower, name, async (db) => {
+      const grab = async (p) => {
+        try {
+          return { value: await p };
+        } catch (e) {
+          return { code: e.code, errno: e.errno, batchIndex: e.batchIndex, isSQLiteError: e instanceof window.api.SQLiteError };
+        }
+      };
+      const isLeader = db.isLeader;
+      const exec = await db.exec(`CREATE TABLE u(id INTEGER PRIMARY KEY, email TEXT UNIQUE NOT NULL, data BLOB);
+        INSERT INTO u(email) VALUES ('a@x'); SELECT count(*) AS n FROM u`);
+      const run = await db.run('INSERT INTO u(email, data) VALUES (?, ?)', ['b@x', new Uint8Array([1, 2, 3])]);
+      const many = await db.runMany('INSERT INTO u(email) VALUES (?) RETURNING id', [['c@x'], ['d@x']]);
+      const batch = await db.batch([['INSERT INTO u(email) VALUES (?)', ['e@x']], ['SELECT email FROM u WHERE id = ?', [5]]]);
+      const tx = await db.transaction(async (t) => {
+        await t.run("INSERT INTO u(email) VALUES ('f@x')");
+        return t.get('SELECT count(*) AS n FROM u');
+      });
+      const unique = await grab(db.run("INSERT INTO u(email) VALUES ('a@x')"));
+      const batchErr = await grab(db.batch([['INSERT INTO u(email) VALUES (?)', ['g@x']], ['INSERT INTO u(email) VALUES (?)', ['a@x']]]));
+      const txErr = await grab(db.transaction(async (t) => {
+        await t.run("INSERT INTO u(email) VALUES ('h@x')");
+        await t.run("INSERT INTO u(email) VALUES ('a@x')");
+      }));
+      const row = await db.get('SELECT id, data FROM u WHERE email = :e', { e: 'b@x' });
+      const arrays = await db.all('SELECT email, email FROM u ORDER BY id', [], { rowMode: 'array' });
+      const big = await db.get('SELECT ? AS v', [2n ** 60n]);
+      const bytes = await db.export();
+      await db.run('DELETE FROM u');
+      await db.import(bytes);
+      const notDb = await grab(db.import(new Uint8Array(8192).fill(42)));
+      const emails = (await db.all('SELECT email FROM u ORDER BY id')).map((x) => x.email);
+      return {
+        isLeader, exec: exec.rows, run, many: { changes: many.changes, rows: many.rows }, batch: batch[1].rows, tx,
+        unique, batchErr, txErr, row: { id: row.id, data: Array.from(row.data) }, arrays: arrays.length, columns: arrays.columns,
+        big: String(big.v), bigType: typeof big.v, header: new TextDecoder().decode(bytes.subarray(0, 16)), notDb: notDb.code, emails,
+      };
+    });
+    assert.equal(r.isLeader, false, JSON.stringify(r));
+    assert.deepEqual(r.exec, [{ n: 1 }]);
+    assert.deepEqual(r.run, { changes: 1, lastInsertRowid: 2 });
+    assert.deepEqual(r.many, { changes: 2, rows: [{ id: 3 }, { id: 4 }] });
+    assert.deepEqual(r.batch, [{ email: 'e@x' }]);
+    assert.deepEqual(r.tx, { n: 6 });
+    assert.deepEqual([r.unique.code, r.unique.errno, r.unique.isSQLiteError], ['SQLITE_CONSTRAINT_UNIQUE', 2067, true]);
+    assert.equal(r.batchErr.code, 'SQLITE_CONSTRAINT_UNIQUE');
+    assert.equal(r.batchErr.batchIndex, 1);
+    assert.equal(r.txErr.code, 'SQLITE_CONSTRAINT_UNIQUE');
+    assert.deepEqual(r.row, { id: 2, data: [1, 2, 3] });
+    assert.equal(r.arrays, 6);
+    assert.deepEqual(r.columns, ['email', 'email']);
+    assert.deepEqual([r.big, r.bigType], [String(2n ** 60n), 'bigint']);
+    assert.equal(r.header, 'SQLite format 3\0');
+    assert.match(String(r.notDb), /^SQLITE_(NOTADB|CORRUPT)/);
+    const all = ['a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x'];
+    assert.deepEqual(r.emails, all);
+    // The leader's tab sees the same database: the import, and nothing of the failures.
+    const seen = await inTab(leader, name, async (db) => (await db.all('SELECT email FROM u ORDER BY id')).map((x) => x.email));
+    assert.deepEqual(seen, all);
+    assertNoPageErrors([a, b]);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
+for (const [number, role] of [[103, 'leader'], [104, 'follower']]) {
+  test(`${number} the ${role}'s worker terminated with writes in flight: its page re-sends them, each resolves and is applied once`, T, async () => {
+    const name = `mt-resend-${role}`;
+    const [a, b] = [await newTab(), await newTab()];
+    try {
+      await inTab(a, name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+      const { page: leader } = await leaderOf([a, b], name);
+      const other = leader === a ? b : a;
+      const target = role === 'leader' ? leader : other;
+      const bystander = target === a ? b : a;
+      await inTab(bystander, name, (db) => {
+        window.writes = Promise.allSettled(Array.from({ length: 200 }, (_, i) => db.run('INSERT INTO t(x) VALUES (?)', [`o-${i}`])));
+      });
+      // Three waves: answered partly before the kill, made in the kill's task, made after it.
+      const rejected = await inTab(target, name, async (db) => {
+        const wave = (w) => Array.from({ length: 100 }, (_, i) => db.run('INSERT INTO t(x) VALUES (?)', [`${w}-${i}`]));
+        const first = wave('w1');
+        await first[0];
+        const second = wave('w2');
+        window.workers.at(-1).terminate();
+        const third = wave('w3');
+        return window.rejections(await Promise.allSettled([...first, ...second, ...third]));
+      });
+      assert.deepEqual(rejected, {}, 'the terminated worker\'s requests must resolve');
+      assert.deepEqual(await inTab(bystander, name, async () => window.rejections(await window.writes)), {});
+      const count = await inTab(bystander, name, (db) => db.get('SELECT count(*) AS n, count(DISTINCT x) AS distinct_x FROM t'));
+      assert.deepEqual(count, { n: 500, distinct_x: 500 });
+      await leaderOf([a, b], name);
+      assertNoPageErrors([a, b]);
+    } finally {
+      await closeTabs([a, b]);
+    }
+  });
+}
+
+for (const [number, how] of [[105, 'close'], [106, 'terminate'], [107, 'reload']]) {
+  test(`${number} a follower's transaction when the leader dies (${how}): it rejects, nothing of it is kept, the retry commits once`, T, async () => {
+    const name = `mt-txdeath-${how}`;
+    const [a, b] = [await newTab(), await newTab()];
+    try {
+      await inTab(a, name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+      const { page: leader } = await leaderOf([a, b], name);
+      const follower = leader === a ? b : a;
+      await holdTransaction(follower, name, 'f1', 'f2');
+      await kill(leader, how);
+      const outcome = await releaseTransaction(follower);
+      assert.match(outcome, /^SQLITE_/, `the transaction must reject, not: ${outcome}`);
+      assert.deepEqual(await values(follower, name), []);
+
+      const retry = await inTab(follower, name, (db) => db.transaction(async (tx) => {
+        await tx.run("INSERT INTO t(x) VALUES ('f1')");
+        await tx.run("INSERT INTO t(x) VALUES ('f2')");
+        return 'committed';
+      }));
+      assert.equal(retry, 'committed', JSON.stringify(retry));
+      const live = [a, b].filter((p) => !p.isClosed());
+      for (const p of live) assert.deepEqual(await values(p, name), ['f1', 'f2']);
+      await leaderOf(live, name);
+      assertNoPageErrors([a, b]);
+    } finally {
+      await closeTabs([a, b]);
+    }
+  });
+}
+
+test("108 a follower's tab closes while it holds a transaction: the leader rolls it back and the requests behind it go on", T, async () => {
+  const name = 'mt-lease-death';
+  const pages = [await newTab(), await newTab(), await newTab()];
+  try {
+    await inTab(pages[0], name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+    const { page: leader } = await leaderOf(pages, name);
+    const [holder, waiter] = pages.filter((p) => p !== leader);
+    await holdTransaction(holder, name, 'holder', null);   // never released
+    await startInsert(leader, name, 'leader');
+    await startInsert(waiter, name, 'waiter');
+    await sleep(500);
+    for (const p of [leader, waiter]) {
+      assert.equal(await p.evaluate(() => window.write), null, 'a write must wait while another tab holds a transaction');
+    }
+
+    // Within 10 s, far below the 30 s idle timeout: the holder's death ended the lease.
+    await kill(holder, 'close');
+    for (const p of [leader, waiter]) await waitIn(p, () => window.write !== null, 'a write once the holder is gone', 10_000);
+    for (const p of [leader, waiter]) assert.equal(await p.evaluate(() => window.write), 'ok');
+    assert.deepEqual(await values(waiter, name), ['leader', 'waiter']);
+    assert.deepEqual(await values(leader, name), ['leader', 'waiter']);
+    assertNoPageErrors(pages);
+  } finally {
+    await closeTabs(pages);
+  }
+});
+
+test("109 timeoutMs: a request held behind another tab's transaction rejects with SQLITE_WORKER_TIMEOUT; the tab works after", T, async () => {
+  const name = 'mt-timeout';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    await inTab(a, name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+    await open(b, name, { timeoutMs: 500 });
+    await holdTransaction(a, name, 'a', null);
+    const r = await inTab(b, name, async (db) => {
+      const t0 = performance.now();
+      const code = await db.run("INSERT INTO t(x) VALUES ('b')").then(() => 'resolved', (e) => e.code);
+      return { code, ms: performance.now() - t0 };
+    });
+    assert.equal(r.code, 'SQLITE_WORKER_TIMEOUT');
+    assert.ok(r.ms >= 450 && r.ms < 10_000, `rejected after ${r.ms} ms`);
+    assert.equal(await releaseTransaction(a), 'committed');
+    assert.deepEqual(await inTab(b, name, (db) => db.get("SELECT x FROM t WHERE x = 'a'")), { x: 'a' });
+    assertNoPageErrors([a, b]);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
+test('110 transactionIdleMs: a transaction idle too long is rolled back, its next call rejects, the others go on', T, async () => {
+  const name = 'mt-idle';
+  const pages = [await newTab(), await newTab(), await newTab()];
+  const options = { transactionIdleMs: 1000 };   // in every tab, whichever enforces it
+  try {
+    for (const p of pages) await open(p, name, options);
+    await inTab(pages[0], name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+    const { page: leader } = await leaderOf(pages, name);
+    const [idler, other] = pages.filter((p) => p !== leader);
+    await inTab(idler, name, (db) => {
+      window.idle = { started: false, next: null, outcome: null };
+      db.transaction(async (tx) => {
+        await tx.run("INSERT INTO t(x) VALUES ('idle1')");
+        window.idle.started = true;
+        await new Promise((resolve) => setTimeout(resolve, 6000));
+        try {
+          await tx.run("INSERT INTO t(x) VALUES ('idle2')");
+          window.idle.next = 'resolved';
+        } catch (e) {
+          window.idle.next = String(e?.code);
+          throw e;
+        }
+      }).then(() => { window.idle.outcome = 'committed'; }, (e) => { window.idle.outcome = String(e?.code); });
+    });
+    await waitIn(idler, () => window.idle.started, 'the idle transaction\'s first insert');
+    // The other tab's write waits for the idle timeout, not for the 6 s the idler sleeps.
+    const t0 = Date.now();
+    const w = await inTab(other, name, (db) => db.run("INSERT INTO t(x) VALUES ('other')"));
+    const ms = Date.now() - t0;
+    assert.equal(w.changes, 1, JSON.stringify(w));
+    assert.ok(ms < 4500, `the other tab's write waited ${ms} ms`);
+    await waitIn(idler, () => window.idle.next !== null && window.idle.outcome !== null, 'the idle transaction\'s end', 20_000);
+    const idle = await idler.evaluate(() => window.idle);
+    assert.match(idle.next, /^SQLITE_WORKER_/, JSON.stringify(idle));
+    assert.match(idle.outcome, /^SQLITE_/, JSON.stringify(idle));
+    assert.deepEqual(await values(leader, name), ['other']);
+    assert.equal((await inTab(idler, name, (db) => db.run("INSERT INTO t(x) VALUES ('idle3')"))).changes, 1);
+    assert.deepEqual(await values(other, name), ['idle3', 'other']);
+    assertNoPageErrors(pages);
+  } finally {
+    await closeTabs(pages);
+  }
+});
+
+test('111 junk on every channel of the database is dropped: the leader stays, every tab reads and writes, nothing throws', T, async (t) => {
+  const name = 'mt-junk';
+  const pages = [await newTab(), await newTab(), await newTab()];
+  try {
+    await inTab(pages[0], name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+    const ids = [];
+    for (const p of pages) ids.push((await open(p, name)).clientId);
+    const before = await leaderOf(pages, name);
+    const workers = [];
+    for (const p of pages) {
+      workers.push(await inTab(p, name, () => {
+        window.workerErrors = [];
+        for (const w of window.workers) {
+          w.addEventListener('error', (e) => window.workerErrors.push(`error: ${e.message}`));
+          w.addEventListener('messageerror', () => window.workerErrors.push('messageerror'));
+        }
+        return window.workers.length;
+      }));
+    }
+    // Real requests in flight in two tabs while the third posts the junk.
+    for (const [i, p] of pages.slice(1).entries()) {
+      await inTab(p, name, (db, tab) => {
+        window.writes = Promise.allSettled(Array.from({ length: 100 }, (_, j) => db.run('INSERT INTO t(x) VALUES (?)', [`w${tab}-${j}`])));
+      }, i);
+    }
+    const posted = await inTab(pages[0], name, (db, dbName, clientIds, seed) => {
+      let x = seed >>> 0 || 1;
+      const random = (n) => {
+        const b = new Uint8Array(n);
+        for (let i = 0; i < n; i++) {
+          x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+          b[i] = x & 255;
+        }
+        return b;
+      };
+      const magic = (n) => {   // 'SQWC', then garbage
+        const b = random(Math.max(n, 4));
+        b.set([0x53, 0x51, 0x57, 0x43]);
+        return b;
+      };
+      const junk = ['', 'hello', 'SQWC', '\0'.repeat(64), {}, { type: 'REQUEST', seq: 1, epoch: 1e9 }, [1, 2, 3], null, 42, true,
+        new ArrayBuffer(0), new Uint8Array(0), new Float64Array([1.5, NaN]), new Blob(['SQWC']), random(100).subarray(3, 50),
+        random(1 << 20).buffer, new Uint8Array(1 << 20), magic(1 << 20), magic(1 << 20).buffer];
+      for (const n of [1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 24, 31, 32, 33, 40, 48, 63, 64, 100, 1000, 4096]) {
+        junk.push(random(n), random(n).buffer, magic(n), magic(n).buffer);
+      }
+      const names = ['leader', 'all', ...clientIds.map((id) => `client:${id}`)];
+      let count = 0;
+      for (const n of names) {
+        const ch = new BroadcastChannel(`sqlw:${dbName}:${n}`);
+        for (const m of junk) {
+          ch.postMessage(m);
+          count++;
+        }
+        ch.close();
+      }
+      return count;
+    }, name, ids, SEED);
+    t.diagnostic(`${posted} junk messages posted`);
+
+    for (const p of pages.slice(1)) assert.deepEqual(await inTab(p, name, async () => window.rejections(await window.writes)), {});
+    await sleep(500);   // the junk is delivered: every tab must still answer
+    for (const [i, p] of pages.entries()) {
+      const r = await inTab(p, name, async (db, tab) => ({
+        run: await db.run('INSERT INTO t(x) VALUES (?)', [`after-${tab}`]),
+        mine: await db.get('SELECT x FROM t WHERE x = ?', [`after-${tab}`]),
+      }), i);
+      assert.equal(r.run?.changes, 1, JSON.stringify(r));
+      assert.deepEqual(r.mine, { x: `after-${i}` });
+    }
+    assert.deepEqual(await inTab(pages[0], name, (db) => db.get('SELECT count(*) AS n FROM t')), { n: 203 });
+    const afterwards = await leaderOf(pages, name);
+    assert.equal(afterwards.page, before.page, 'junk must not move the leadership');
+    assert.equal(afterwards.epoch, before.epoch);
+    for (const [i, p] of pages.entries()) {
+      assert.deepEqual(await p.evaluate(() => ({ errors: window.workerErrors, workers: window.workers.length })),
+        { errors: [], workers: workers[i] }, 'no worker failed or was replaced');
+    }
+    assertNoPageErrors(pages);
+  } finally {
+    await closeTabs(pages);
+  }
+});
+
+const ROWS = 2000;        // per writer tab
+const CHUNK = 50;         // writes in flight at once per tab
+const PROGRESS = 1000;    // acknowledged writes between two kills
+const KILLS = ['close', 'terminate', 'reload', 'close', 'terminate', 'reload'];
+
+/*
+** Writer `w` ({ page, id, kills, busy }) inserts its ROWS keys `${id}-${i}` into t, in
+** chunks of CHUNK concurrent db.run calls, each chunk one call into the tab, recording
+** in `log` which were acknowledged, which rejected (with their codes), and how many are
+** unknown: those of a chunk cut by the tab's close or reload (w.kills counts them, w.busy
+** is the one under way). Stops when its tab is closed. Throws on anything else.
+*/
+async function write(w, name, log) {
+  for (let c = 0; c < ROWS / CHUNK; c++) {
+    const keys = Array.from({ length: CHUNK }, (_, j) => `${w.id}-${c * CHUNK + j}`);
+    for (const k of keys) log.issued.add(k);
+    const kills = w.kills;
+    let codes;
+    try {
+      codes = await inTab(w.page, name, async (db, ks, tab) => {
+        const out = await Promise.allSettled(ks.map((k) => db.run('INSERT INTO t(k, tab) VALUES (?, ?)', [k, tab])));
+        return out.map((o) => (o.status === 'fulfilled' ? null : String(o.reason?.code)));
+      }, keys, w.id);
+    } catch (e) {
+      if (w.kills === kills && !w.busy && !w.page.isClosed()) throw e;
+      await w.busy;
+      log.unknown += CHUNK;
+      if (w.page.isClosed()) return;
+      continue;
+    }
+    if (!Array.isArray(codes)) throw new Error(`writer ${w.id}: ${JSON.stringify(codes)}`);
+    codes.forEach((code, j) => (code === null ? log.acked.add(keys[j]) : log.rejected.set(keys[j], code)));
+  }
+}
+
+/* Waits until `n` more writes are acknowledged. Throws when a writer failed, all are done, or after 60 s. */
+async function progress(writers, log, n) {
+  const target = log.acked.size + n;
+  const deadline = Date.now() + 60_000;
+  while (log.acked.size < target) {
+    const failed = writers.find((w) => w.error);
+    if (failed) throw failed.error;
+    if (writers.every((w) => w.finished)) throw new Error('the writers finished before every kill was made');
+    if (Date.now() > deadline) throw new Error(`fewer than ${n} writes acknowledged in 60 s (${log.acked.size} in all)`);
+    await sleep(50);
+  }
+}
+
+test(`112 four tabs write ${ROWS} rows each while the leader is closed, terminated and reloaded, twice each: every acknowledged write is there exactly once`, { timeout: 400_000 }, async (t) => {
+  const name = 'mt-chaos';
+  const log = { issued: new Set(), acked: new Set(), rejected: new Map(), unknown: 0 };
+  const writers = [];
+  const pages = [];
+  const startWriter = (page) => {
+    const w = { page, id: writers.length + 1, kills: 0, busy: null, finished: false, error: null };
+    w.done = write(w, name, log).then(() => { w.finished = true; }, (e) => { w.error = e; w.finished = true; });
+    writers.push(w);
+  };
+  try {
+    for (let i = 0; i < 4; i++) pages.push(await newTab());
+    await inTab(pages[0], name, (db) => db.exec('CREATE TABLE t(k TEXT NOT NULL, tab INTEGER NOT NULL)'));
+    const first = await leaderOf(pages, name);
+    for (const p of pages) startWriter(p);
+
+    const done = [];
+    for (const how of KILLS) {
+      await progress(writers, log, PROGRESS);
+      const live = writers.filter((w) => !w.page.isClosed());
+      const { page, epoch } = await leaderOf(live.map((w) => w.page), name);
+      const w = live.find((x) => x.page === page);
+      done.push(`${how} tab ${w.id} at epoch ${epoch} after ${log.acked.size} acks`);
+      if (how === 'terminate') {
+        await kill(page, how);
+      } else {
+        w.kills++;
+        w.busy = kill(page, how);
+        try {
+          await w.busy;
+        } finally {
+          w.busy = null;
+        }
+      }
+      if (how === 'close') {
+        const p = await newTab();
+        pages.push(p);
+        startWriter(p);
+      }
+    }
+    await bounded(Promise.all(writers.map((w) => w.done)), 240_000, 'the writers');
+    const failed = writers.find((w) => w.error);
+    if (failed) throw failed.error;
+
+    const rejectedCodes = {};
+    for (const code of log.rejected.values()) rejectedCodes[code] = (rejectedCodes[code] ?? 0) + 1;
+    t.diagnostic(`kills: ${done.join('; ')}`);
+    t.diagnostic(`${log.issued.size} writes issued by ${writers.length} tabs: ${log.acked.size} acknowledged, `
+      + `${log.rejected.size} rejected ${JSON.stringify(rejectedCodes)}, ${log.unknown} cut by a close or reload`);
+
+    const live = writers.filter((w) => !w.page.isClosed()).map((w) => w.page);
+    const last = await leaderOf(live, name);
+    const dups = await inTab(live[0], name, (db) => db.all('SELECT k, count(*) AS n FROM t GROUP BY k HAVING n > 1 LIMIT 20'));
+    assert.deepEqual(dups, [], 'writes applied twice');
+    const keys = await inTab(live[0], name, async (db) => (await db.all('SELECT k FROM t', [], { rowMode: 'array' })).map((r) => r[0]));
+    assert.ok(Array.isArray(keys), JSON.stringify(keys));
+    const present = new Set(keys);
+    const missing = [...log.acked].filter((k) => !present.has(k));
+    assert.deepEqual(missing.slice(0, 20), [], `${missing.length} acknowledged writes missing`);
+    assert.deepEqual(keys.filter((k) => !log.issued.has(k)).slice(0, 20), [], 'rows nobody wrote');
+    for (const [k, code] of log.rejected) assert.match(code, /^SQLITE_/, `write ${k} rejected with ${code}`);
+    const deaths = KILLS.filter((how) => how !== 'terminate').length;
+    assert.ok(last.epoch >= first.epoch + deaths, `epoch ${first.epoch} → ${last.epoch} over ${deaths} leader deaths`);
+    assertNoPageErrors(pages);
+  } finally {
+    await closeTabs(pages);
+  }
+});
