@@ -7,9 +7,10 @@
 ** and storage that one client at a time may hold open (as OPFS sync access handles).
 **
 ** Every client's page issues writes, each inserting a key unique to (client, seq) into
-** t(k) — no UNIQUE constraint, so a write applied twice shows as a duplicate row. Worker
-** crashes (the page keeps its requests and re-sends them to a restarted worker with the
-** same client id and sequences) and tab crashes (the client is gone) happen at random
+** t(k) — no UNIQUE constraint, so a write applied twice shows as a duplicate row. Answers
+** take a few ms from a worker to its page and die with the worker. Worker crashes (the
+** page keeps its requests and re-sends them to a restarted worker with the same client
+** id and sequences, telling it the page's floor: coordPageAcked) and tab crashes (the client is gone) happen at random
 ** (random sweep), or to the current leader at every step of a fixed run, one run per
 ** step (systematic sweep). Checked:
 **   1. only the client holding the storage runs requests (at most one executes);
@@ -60,6 +61,14 @@ typedef struct SimMsg {
   size_t n;
 } SimMsg;
 
+/* An answer on its way from a worker to its page (lost if the worker dies first). */
+typedef struct SimAnswer {
+  uint32_t iSeq;
+  int eStatus;
+  int rc;                      /* the SQWR's code of a done exec, -1 otherwise */
+  int64_t iAt;                 /* when the page gets it */
+} SimAnswer;
+
 typedef struct SimClient {
   int bAlive;                  /* the tab exists */
   Coord *pCoord;               /* its worker's machine, NULL while the worker is down */
@@ -73,6 +82,8 @@ typedef struct SimClient {
   uint32_t nIssued;            /* requests the page made */
   SimReq aPending[SIM_REQUESTS]; /* requests not answered yet */
   int nPending;
+  SimAnswer aFly[SIM_REQUESTS];  /* answers on their way to the page */
+  int nFly;
   int eTxn;                    /* the transaction's stage, TXN_NONE when none runs */
   uint32_t iTxn;               /* its lease: the sequence of its BEGIN */
   int bTxnNext;                /* its next step is due */
@@ -154,6 +165,9 @@ static void simSubmit(Sim *s, int i, const SimReq *r){
   size_t nSql = strlen(r->zSql);
   aBody[0] = (unsigned char)nSql; aBody[1] = aBody[2] = aBody[3] = 0;
   memcpy(aBody+4, r->zSql, nSql);
+  /* The page has every answer below its oldest pending request (or all it issued). */
+  coordPageAcked(s->c[i].pCoord, s->c[i].nPending ? s->c[i].aPending[0].iSeq
+                                                   : s->c[i].nIssued+1);
   coordLocalRequest(s->c[i].pCoord, r->iSeq, r->iLease, r->eKind, aBody,
                     r->eKind==1 ? 4+nSql : 0, s->now);
   simDrain(s, i);
@@ -249,6 +263,7 @@ static void simCrash(Sim *s, int i, int bTab){
   }
   simCloseStorage(s, i);
   c->iTimerAt = c->iOpenAt = 0;
+  c->nFly = 0;                                  /* answers on their way die with it */
   for(k=0; k<s->nQueue; k++){
     if( s->aQueue[k]==i ){
       memmove(s->aQueue+k, s->aQueue+k+1, (size_t)(s->nQueue-k-1)*sizeof(int));
@@ -276,6 +291,44 @@ static void simCrash(Sim *s, int i, int bTab){
     c->iRestartAt = s->now+1+(int64_t)(simRand(s)%20);
   }
   simGrant(s);
+}
+
+/* Client i's page gets the answer f of one of its requests. */
+static void simPageAnswer(Sim *s, int i, const SimAnswer *f){
+  SimClient *c = &s->c[i];
+  int k;
+  SimReq r;
+  for(k=0; k<c->nPending && c->aPending[k].iSeq!=f->iSeq; k++){}
+  if( k==c->nPending ){
+    simFail(s, "client %d got an answer for seq %d it does not wait for", i, (int)f->iSeq);
+    return;
+  }
+  r = c->aPending[k];
+  if( getenv("SQLW_SIM_TRACE") ){
+    printf("  t=%lld client %d answer seq %u kind %d lease %u: status %d rc %d\n",
+           (long long)s->now, i, r.iSeq, r.eKind, r.iLease, f->eStatus, f->rc);
+  }
+  memmove(c->aPending+k, c->aPending+k+1, (size_t)(c->nPending-k-1)*sizeof(SimReq));
+  c->nPending--;
+  if( r.iLease==0 && r.eKind==1 ){
+    if( f->rc==SQLITE_OK ){
+      s->aAcked[i][f->iSeq] = 1;
+      s->nAcked++;
+    }else{
+      simFail(s, "a write of client %d failed (seq %d)", i, (int)f->iSeq);
+    }
+  }else if( c->eTxn!=TXN_NONE && (r.iSeq==c->iTxn || r.iLease==c->iTxn) ){
+    if( f->rc!=SQLITE_OK ){
+      c->aTxn[c->iTxn] = 2;               /* lost with a leader, or rolled back */
+      c->eTxn = TXN_NONE;
+    }else if( r.eKind==COORD_KIND_COMMIT ){
+      c->aTxn[c->iTxn] = 1;
+      s->nAcked += 2;
+      c->eTxn = TXN_NONE;
+    }else{
+      c->bTxnNext = 1;
+    }
+  }
 }
 
 /* Performs the actions of client i's last event. */
@@ -314,42 +367,19 @@ static void simDrain(Sim *s, int i){
         c->iOpenAt = s->now+1+(int64_t)(simRand(s)%3);
         break;
       case COORD_ACT_LOCAL_REPLY: {
-        int k, rc = -1;
-        SimReq r;
+        int rc = -1;
         if( a.eStatus==COORD_DONE && a.eKind==1 && a.nData>=12 ){
           rc = (int)((uint32_t)a.aData[8] | (uint32_t)a.aData[9]<<8
                      | (uint32_t)a.aData[10]<<16 | (uint32_t)a.aData[11]<<24);
         }
-        for(k=0; k<c->nPending && c->aPending[k].iSeq!=a.iSeq; k++){}
-        if( k==c->nPending ){
-          simFail(s, "client %d got an answer for seq %d it does not wait for", i, (int)a.iSeq);
-          break;
-        }
-        r = c->aPending[k];
-        if( getenv("SQLW_SIM_TRACE") ){
-          printf("  t=%lld client %d answer seq %u kind %d lease %u: status %d rc %d\n",
-                 (long long)s->now, i, r.iSeq, r.eKind, r.iLease, a.eStatus, rc);
-        }
-        memmove(c->aPending+k, c->aPending+k+1, (size_t)(c->nPending-k-1)*sizeof(SimReq));
-        c->nPending--;
-        if( r.iLease==0 && r.eKind==1 ){
-          if( rc==SQLITE_OK ){
-            s->aAcked[i][a.iSeq] = 1;
-            s->nAcked++;
-          }else{
-            simFail(s, "a write of client %d failed (seq %d)", i, (int)a.iSeq);
-          }
-        }else if( c->eTxn!=TXN_NONE && (r.iSeq==c->iTxn || r.iLease==c->iTxn) ){
-          if( rc!=SQLITE_OK ){
-            c->aTxn[c->iTxn] = 2;               /* lost with a leader, or rolled back */
-            c->eTxn = TXN_NONE;
-          }else if( r.eKind==COORD_KIND_COMMIT ){
-            c->aTxn[c->iTxn] = 1;
-            s->nAcked += 2;
-            c->eTxn = TXN_NONE;
-          }else{
-            c->bTxnNext = 1;
-          }
+        if( c->nFly<SIM_REQUESTS ){
+          SimAnswer *f = &c->aFly[c->nFly++];
+          f->iSeq = a.iSeq;
+          f->eStatus = a.eStatus;
+          f->rc = rc;
+          f->iAt = s->now+(int64_t)(simRand(s)%3);
+        }else{
+          simFail(s, "client %d has more answers in flight than requests%.0d", i, 0);
         }
         break;
       }
@@ -512,6 +542,19 @@ static int simRun(Sim *s, uint32_t seed, int iCrashStep, int bRandom, int *pnSte
   for(t=0; t<SIM_STEPS && !s->zFail; t++){
     int bBusy = 0;
     s->now = t;
+    /* Answers reach their pages. */
+    for(i=0; i<s->n; i++){
+      SimClient *c = &s->c[i];
+      int k;
+      for(k=0; k<c->nFly; k++){
+        SimAnswer f = c->aFly[k];
+        if( f.iAt>t ){ bBusy = 1; continue; }
+        memmove(c->aFly+k, c->aFly+k+1, (size_t)(c->nFly-k-1)*sizeof(SimAnswer));
+        c->nFly--;
+        k--;
+        simPageAnswer(s, i, &f);
+      }
+    }
     /* The pages make requests; a transaction's steps follow one another. */
     for(i=0; i<s->n; i++){
       SimClient *c = &s->c[i];
