@@ -1,7 +1,8 @@
 // run.js — `make bench`: the design's workloads natively (bench/bench_native.c, gcc -O2,
 // POSIX host with a real fsync), in Node on the wasm build (node:fs host), and in
 // headless Chromium: the C loop in a dedicated worker on OPFS (bench/browser/), the
-// public API from the main thread (bench/api/), and the peers @sqlite.org/sqlite-wasm
+// public API from the main thread (bench/api/), the same from a follower tab and the
+// failover to it (bench/api/ in two pages), and the peers @sqlite.org/sqlite-wasm
 // and @journeyapps/wa-sqlite (bench/peers/), all in one browser run, printed as tables
 // with the ratio to native measured in the same run, on the same filesystem.
 // BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=0 skips the browser;
@@ -142,6 +143,7 @@ async function browserBench(profile) {
     for (let round = 0; round < RUNS; round++) floors.push(await page.evaluate(() => window.bench.run({ floor: true })));
     out.floor = median(floors);
     out.api = await apiBench(page, server.origin);
+    out.tabs = await tabsBench(browser, server.origin);
     if (process.env.BENCH_PEERS !== '0') out.peers = await benchPeers({ browser, origin: server.origin, runs: RUNS });
     return out;
   } finally {
@@ -169,6 +171,43 @@ async function apiBench(page, origin) {
   }
   const out = { journal: rounds[0].journal, sync: rounds[0].sync };
   for (const k of ['w1', 'w2', 'w3', 'w5', 'w6', 'w4Mean', 'w4P50', 'w4P99', 'echo']) out[k] = median(rounds.map((r) => r[k]));
+  return out;
+}
+
+/*
+** Many tabs (bench/api/index.html in two pages of the browser): RUNS rounds, each with
+** fresh pages A (the leader) and B (a follower): B runs W1, W3 and W4 through A, then
+** node closes A and B times the failover. Returns medians { w1, w3 } in ms and
+** { w4Mean, w4P50, w4P99, echo } in µs, and the failover's { median, max, leading } in
+** ms (leading: the median time to B's 'leaderchange').
+*/
+async function tabsBench(browser, origin) {
+  const open = async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`[bench tab] ${e.message}`));
+    await page.goto(`${origin}/bench/api/index.html`, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.api !== undefined);
+    return page;
+  };
+  const rounds = [], failovers = [];
+  for (let round = 0; round < RUNS; round++) {
+    const a = await open();
+    await a.evaluate(() => window.api.lead());
+    const b = await open();
+    try {
+      rounds.push(await b.evaluate(() => window.api.follow()));
+      await b.evaluate(() => window.api.failover());
+      await a.close();
+      failovers.push(await b.evaluate(() => window.failedOver));
+    } finally {
+      if (!a.isClosed()) await a.close();
+      await b.close();
+    }
+  }
+  const out = {};
+  for (const k of ['w1', 'w3', 'w4Mean', 'w4P50', 'w4P99', 'echo']) out[k] = median(rounds.map((r) => r[k]));
+  const ms = failovers.map((f) => f.ms);
+  out.failover = { median: median(ms), max: Math.max(...ms), leading: median(failovers.map((f) => f.leading)) };
   return out;
 }
 
@@ -212,6 +251,32 @@ function apiTable(browser, n) {
   table(['workload', 'ours', 'native', 'ours × native', 'sqlite-wasm', 'wa-sqlite', 'sqlite-wasm × native', 'wa-sqlite × native', 'aim'], rows);
 }
 
+/*
+** Prints the many-tabs table: the leader's numbers (the API table's, one tab) beside a
+** follower tab's, and the failover from a closed leader page to the follower.
+*/
+function tabsTable(browser) {
+  const a = browser.api;
+  const t = browser.tabs;
+  const us = (x) => `${x.toFixed(1)} µs`;
+  const f = t.failover;
+  const rows = [
+    ['W1 100k inserts, 1 tx (runMany)', f1(a.w1), f1(t.w1), ratio(t.w1, a.w1), ''],
+    ['W3 SELECT * 100k rows as objects', f1(a.w3), f1(t.w3), ratio(t.w3, a.w3), ''],
+    ['W4 SELECT 1 round trip, mean', us(a.w4Mean), us(t.w4Mean), ratio(t.w4Mean, a.w4Mean), ''],
+    ['W4 floor: bare echo on the same path, mean', us(a.echo), us(t.echo), ratio(t.echo, a.echo), ''],
+    ['W4 p50 / p99 (100 µs timer)', `${us(a.w4P50)} / ${us(a.w4P99)}`, `${us(t.w4P50)} / ${us(t.w4P99)}`, ratio(t.w4P50, a.w4P50), 'p50 ≤ 500 µs'],
+    ['failover: leader page closed → first answer, median / max', '', `${f1(f.median)} / ${f1(f.max)}`, '', '≤ 100 ms'],
+    ['  of which: to the follower\'s leaderchange, median', '', f1(f.leading), '', ''],
+  ];
+  console.log('\nMany tabs (ms unless marked): page A opens the database first and leads, page B follows and');
+  console.log('sends its requests to A over BroadcastChannel; the leader column is the API table\'s (one tab).');
+  console.log('W4 floor: a 64-byte echo, leader: page ↔ worker; follower: page ↔ its worker ↔ (BroadcastChannel) a worker of A.');
+  console.log(`Failover, after B's W1–W4 (100k rows): B sends SELECT 1 one after the other while node closes A; from just`);
+  console.log(`before the close to B's first answer as leader, over ${RUNS} runs.\n`);
+  table(['workload', 'leader tab', 'follower tab', 'follower × leader', 'aim'], rows);
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-bench-'));
 try {
   const native = nativeBench(dir);
@@ -251,6 +316,7 @@ try {
     rows.push(['no SQLite: 1,000 × (write 4,120 B + flush), the floor of W2', 'floor', f1(browser.floor), f1(floorNative), ratio(browser.floor, floorNative)]);
     table(['journal / synchronous', 'workload', 'Chromium ms', 'native ms', '× native'], rows);
     apiTable(browser, nativeBench(dir, 'wal', 'full'));
+    tabsTable(browser);
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

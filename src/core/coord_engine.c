@@ -42,6 +42,46 @@ static const char zSchema[] =
   " kind INTEGER NOT NULL, answer BLOB NOT NULL, PRIMARY KEY(client, seq)) WITHOUT ROWID;"
   "CREATE TABLE IF NOT EXISTS _sqlw_clients(client BLOB PRIMARY KEY, floor INTEGER NOT NULL)";
 
+/* True while the user's SQL runs (see ceAuthorize). One connection runs at a time. */
+static int ceUserSql = 0;
+
+/*
+** The authorizer of the leader's connection: while the user's SQL is being prepared, any
+** change to the protocol's tables (a name starting with "_sqlw_") is denied, so a stray
+** DELETE or DROP cannot break exactly-once; reading them is allowed.
+*/
+static int ceAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
+                       const char *zDb, const char *zTrigger){
+  (void)pCtx; (void)zDb; (void)zTrigger;
+  /* The table is z1, or z2 for ALTER TABLE (z1: the schema) and indexes and triggers
+  ** (z1: their own name). */
+  if( !ceUserSql || ((z1==0 || sqlite3_strnicmp(z1, "_sqlw_", 6)!=0)
+                  && (z2==0 || sqlite3_strnicmp(z2, "_sqlw_", 6)!=0)) ){
+    return SQLITE_OK;
+  }
+  switch( eAction ){
+    case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE:
+    case SQLITE_DROP_TABLE: case SQLITE_ALTER_TABLE: case SQLITE_CREATE_TABLE:
+    case SQLITE_CREATE_INDEX: case SQLITE_DROP_INDEX: case SQLITE_CREATE_TRIGGER:
+    case SQLITE_DROP_TRIGGER: case SQLITE_CREATE_VIEW: case SQLITE_DROP_VIEW:
+      return SQLITE_DENY;
+    default:
+      return SQLITE_OK;
+  }
+}
+
+/* Runs the user's request (kind eKind) with the authorizer's guard up. */
+static int ceUser(sqlw_db *pDb, int eKind, const char *zSql, size_t nSql,
+                  const unsigned char *aRest, size_t nRest){
+  int rc;
+  ceUserSql = 1;
+  if( eKind==REQ_BATCH ) rc = sqlw_batch(pDb, aRest, nRest);
+  else if( eKind==REQ_EXEC ) rc = sqlw_exec(pDb, zSql, nSql, aRest, nRest);
+  else rc = sqlw_run_many(pDb, zSql, nSql, aRest, nRest);
+  ceUserSql = 0;
+  return rc;
+}
+
 /* The floor of a client that is gone: every sequence is below it. */
 #define CE_GONE 0xffffffffu
 /* Gone clients remembered (their late duplicates refused), the most recent ones. */
@@ -115,7 +155,7 @@ static int ceRecord(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, i
 static int ceRun(sqlw_db *pDb, int eKind, const unsigned char *aBody, size_t nBody,
                  const char **pzWhy){
   uint32_t nSql;
-  if( eKind==REQ_BATCH ) return sqlw_batch(pDb, aBody, nBody);
+  if( eKind==REQ_BATCH ) return ceUser(pDb, REQ_BATCH, 0, 0, aBody, nBody);
   if( nBody<4 ){
     *pzWhy = "malformed request: no SQL length";
     return SQLITE_MISUSE;
@@ -126,10 +166,7 @@ static int ceRun(sqlw_db *pDb, int eKind, const unsigned char *aBody, size_t nBo
     *pzWhy = "malformed request: SQL longer than the request";
     return SQLITE_MISUSE;
   }
-  if( eKind==REQ_EXEC ){
-    return sqlw_exec(pDb, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
-  }
-  return sqlw_run_many(pDb, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
+  return ceUser(pDb, eKind, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
 }
 
 /* Runs zSql with ?1 = aClient and ?2 = i. Returns SQLite's code (SQLITE_OK when done). */
@@ -400,9 +437,13 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
   if( eKind==REQ_EXEC && nBody>=4 ){
     uint32_t nSql = (uint32_t)aBody[0] | (uint32_t)aBody[1]<<8 | (uint32_t)aBody[2]<<16
                   | (uint32_t)aBody[3]<<24;
-    if( nSql<=nBody-4 && sqlwBareStatement(pDb, (const char*)aBody+4, nSql) ){
+    int bBare;
+    ceUserSql = 1;           /* it prepares the user's statement (and caches it) */
+    bBare = nSql<=nBody-4 && sqlwBareStatement(pDb, (const char*)aBody+4, nSql);
+    ceUserSql = 0;
+    if( bBare ){
       /* A read, a PRAGMA or VACUUM: run as it is, not recorded (see sqlwBareStatement). */
-      sqlw_exec(pDb, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
+      ceUser(pDb, REQ_EXEC, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
       *peKind = ANS_RESULT;
       return ceAnswer(pDb, pOut);
     }
@@ -519,6 +560,7 @@ static int ceRecorded(void *pCtx, SqlwBuf *pOut){
 }
 
 void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
+  if( sqlwHandle(pDb) ) sqlite3_set_authorizer(sqlwHandle(pDb), ceAuthorize, 0);
   pEngine->pCtx = pDb;
   pEngine->xExec = ceExec;
   pEngine->xEpoch = ceEpoch;

@@ -539,3 +539,39 @@ TEST(coordeng180, "coordeng-180 import while the client's transaction is open: S
   CHECK_SQWR(p, SQLITE_OK, 0);
   CHECK_INT(testInt(p->pDb, "SELECT count(*)*1000 + sum(x) FROM t"), 2*1000 + 300);
 }
+
+TEST(coordengguard, "coordeng-190 the user's SQL cannot change the protocol's tables; reading them works"){
+  sqlw_db *pDb = 0;
+  CoordEngine e;
+  uint64_t iEpoch = 0;
+  static const unsigned char aA[COORD_ID_BYTES] = { 0xA1, 0xA1, 0xA1, 0xA1, 0xA1, 0xA1, 0xA1, 0xA1,
+                                                    0xA1, 0xA1, 0xA1, 0xA1, 0xA1, 0xA1, 0xA1, 0xA1 };
+  static const char *const azDenied[] = {
+    "DELETE FROM _sqlw_requests", "DROP TABLE _sqlw_meta", "UPDATE _sqlw_clients SET floor=0",
+    "INSERT INTO _SQLW_META VALUES('epoch', 0)", "ALTER TABLE _sqlw_meta ADD COLUMN x",
+    "CREATE INDEX i ON _sqlw_requests(kind)", "CREATE TABLE _sqlw_other(x)",
+  };
+  size_t i;
+  CHECK_RC(sqlw_open("coordeng-guard", "memdb", 0, &pDb), SQLITE_OK);
+  coordEngineInit(&e, pDb);
+  CHECK_RC(e.xEpoch(e.pCtx, 1, &iEpoch), SQLITE_OK);
+  for(i=0; i<sizeof(azDenied)/sizeof(azDenied[0]); i++){
+    unsigned char aBody[128];
+    size_t n = strlen(azDenied[i]);
+    SqlwBuf out;
+    int eKind = 0;
+    memset(&out, 0, sizeof(out));
+    aBody[0] = (unsigned char)n; aBody[1] = aBody[2] = aBody[3] = 0;
+    memcpy(aBody+4, azDenied[i], n);
+    CHECK_RC(e.xExec(e.pCtx, aA, (uint32_t)(10+i), 0, 1, aBody, 4+n, &eKind, &out), SQLITE_OK);
+    CHECK(out.n>=12);
+    /* The SQWR's code (u32 at offset 8): not authorized. */
+    CHECK_RC((int)((uint32_t)out.a[8] | (uint32_t)out.a[9]<<8), SQLITE_AUTH);
+    sqlwBufFree(&out);
+  }
+  {
+    const WrResult *r = testExec(pDb, "SELECT v FROM _sqlw_meta WHERE k='epoch'", 0, 0);
+    CHECK_RC(r->rc, SQLITE_OK);
+  }
+  sqlw_close(pDb);
+}
