@@ -296,7 +296,9 @@ function openLeaderStorage() {
       rc = e?.errno || 1;
       console.warn(PREFIX, `cannot open "${opts.name}" as the leader (retrying): ${e?.message}`);
     }
-    if (machine) perform(machine.storageOpened(rc));
+    if (!machine) return undefined;
+    perform(machine.storageOpened(rc));
+    return growPool();
   });
 }
 let onOpenFailed = null; // before ready: a failed open fails openDatabase (see open)
@@ -306,7 +308,8 @@ async function openStorage() {
   if (shared) pool = await host.openPool(core, opts.name, { busyTimeout: opts.busyTimeout });
   db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
   if (pool) db.setDurability(opts.durability);
-  await pool?.grow();
+  // The pool opens with files enough for a first transaction; it grows after the next
+  // event (growPool), not here: a new leader answers sooner.
   machine.attach(db.handle);
 }
 
