@@ -31,6 +31,13 @@ import { OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody
 
 const PREFIX = '[sqlite-worker]';
 
+// A follower warms the core up this long after it is ready (not before: the page's first
+// requests come first).
+const WARM_UP_DELAY_MS = 300;
+const WARM_UP_SQL = 'CREATE TABLE w(a INTEGER PRIMARY KEY, b TEXT); '
+  + "INSERT INTO w(b) SELECT 'x' FROM (WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 200) SELECT n FROM c); "
+  + "SELECT count(*) FROM w; BEGIN IMMEDIATE; INSERT INTO w(b) VALUES ('y'); COMMIT";
+
 let debug = false;
 let opts = null;         // the open message
 let core = null;
@@ -256,6 +263,8 @@ function requestLeadership(steal = false) {
     lock.abort = null;
     return new Promise((release) => {
       lock.release = release;
+      grantedAt = performance.now();
+      trace('granted the leader lock');
       enqueue(() => machine && perform(machine.granted()));
     });
   }).then(() => {
@@ -285,8 +294,10 @@ function requestLeadership(steal = false) {
 function openLeaderStorage() {
   enqueue(async () => {
     let rc = 0;
+    const t0 = performance.now();
     try {
       await openStorage();
+      if (debug) trace(`storage opened in ${(performance.now() - t0).toFixed(1)} ms`);
     } catch (e) {
       closeStorage();
       if (onOpenFailed) {
@@ -297,16 +308,25 @@ function openLeaderStorage() {
       console.warn(PREFIX, `cannot open "${opts.name}" as the leader (retrying): ${e?.message}`);
     }
     if (!machine) return undefined;
+    const t1 = performance.now();
     perform(machine.storageOpened(rc));
+    if (debug && role.isLeader) {
+      trace(`took the lead in ${(performance.now() - t1).toFixed(1)} ms (epoch, bookkeeping, held requests); `
+        + `${(performance.now() - grantedAt).toFixed(1)} ms after the lock was granted`);
+    }
     return growPool();
   });
 }
 let onOpenFailed = null; // before ready: a failed open fails openDatabase (see open)
+let grantedAt = 0;       // when the leader lock was last granted (debug timings)
 
 /* Opens the pool (shared mode) or a memory database, and attaches the machine. */
 async function openStorage() {
+  const t0 = performance.now();
   if (shared) pool = await host.openPool(core, opts.name, { busyTimeout: opts.busyTimeout });
+  const t1 = performance.now();
   db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
+  if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms, database ${(performance.now() - t1).toFixed(1)} ms`);
   if (pool) db.setDurability(opts.durability);
   // The pool opens with files enough for a first transaction; it grows after the next
   // event (growPool), not here: a new leader answers sooner.
@@ -382,6 +402,25 @@ function close() {
   watches.clear();
   lock.abort?.abort();
   lock.release?.();
+}
+
+/*
+** Runs a little SQL on a private memory database, so the wasm functions a new leader
+** needs are compiled before a failover needs them (the browser compiles each function
+** on its first call: measured ~20 ms of a failover's ~100 ms after the lock).
+*/
+function warmUp() {
+  if (closed || role.isLeader || !core) return;
+  enqueue(() => {
+    const t0 = performance.now();
+    const w = core.open('/sqlw-warm-up', { vfs: 'memdb' });
+    try {
+      w.exec(WARM_UP_SQL);
+    } finally {
+      w.close();
+    }
+    trace(`warmed up in ${(performance.now() - t0).toFixed(1)} ms`);
+  });
 }
 
 /* ---- opening ----------------------------------------------------------------------- */
@@ -470,6 +509,7 @@ async function open(msg) {
     onOpenFailed = null;
     trace(`opened "${msg.name}" ${shared ? 'shared on OPFS' : 'in memory'} in ${(performance.now() - t0).toFixed(1)} ms `
       + `(the core loaded after ${(t1 - t0).toFixed(1)} ms)`);
+    if (shared && !role.isLeader) setTimeout(warmUp, WARM_UP_DELAY_MS);
     self.postMessage({
       type: 'ready', persistent: shared, persistenceError, vfs: shared ? 'opfs' : 'memdb',
       codes: codeTable(), isLeader: role.isLeader, epoch: role.epoch,

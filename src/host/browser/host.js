@@ -140,12 +140,16 @@ async function opfsRoot(needSync = true) {
     throw unavailable('no OPFS sync access handles here (they exist only in dedicated workers)');
   }
   try {
-    return await navigator.storage.getDirectory();
+    // Kept once found: it is a round trip to the browser (~20 ms here), and a new leader
+    // asks for it again in the middle of a failover.
+    rootHandle ??= await navigator.storage.getDirectory();
+    return rootHandle;
   } catch (e) {
     // SecurityError in private browsing and when storage is blocked for the site.
     throw unavailable(`the browser refused the Origin Private File System (${e?.name}: ${e?.message})`, e);
   }
 }
+let rootHandle = null;
 
 /*
 ** The folder of this library in OPFS (created when `create`), or null when it does not
