@@ -4,12 +4,18 @@
 // Everything the page shows comes from the library: the status bar from the Database's
 // properties, its 'leaderchange' / 'workerdied' / 'close' events and listDatabases();
 // each result from the call that produced it. An action is a list of steps (one API
-// call each); every step is shown with its method, SQL, parameters, time, and its value
-// or its SQLiteError (code, errno, message). Actions run one after another, in the
-// order they were started, so their results and log lines never interleave.
+// call each); every step is shown with its method, SQL, parameters, time, which tab
+// served it, and its value or its SQLiteError (code, errno, message). Actions run one
+// after another, in the order they were started, so their results and log lines never
+// interleave.
 //
-// #result carries data-run (a counter), data-action and data-outcome after each action,
-// so a test (tests/browser/demo.test.mjs) can tell when an action has finished.
+// Every tab that opens the demo shares the database (README "Many tabs"): one tab's
+// worker leads and serves it, the others follow. The status bar shows this tab's role,
+// epoch and client id, live; "Open another tab" opens the page again to try it.
+//
+// #result carries data-run (a counter), data-action, data-outcome and data-served after
+// each action, so a test (tests/browser/demo.test.mjs) can tell when an action has
+// finished.
 
 import { openDatabase, listDatabases, deleteDatabase, SQLiteError } from '/dist/index.js';
 
@@ -17,6 +23,18 @@ const DB_NAME = 'demo';
 const DEBUG_KEY = 'sqlite-worker-debug';
 const LOG_MAX = 200;
 const BLOB_SHOWN = 32;   // bytes of a blob shown in a cell before "…"
+
+// Which tab served a step (see Recorder.record), as the page says it.
+const SERVED_TEXT = {
+  leader: 'served by this tab (leader)',
+  follower: 'served by the leader tab (this tab follows)',
+  change: 'served during a leader change',
+};
+// Rejections that are no tab's answer: nothing came back in time, or no worker ran it.
+const NO_ANSWER = new Set(['SQLITE_WORKER_TIMEOUT', 'SQLITE_WORKER_DIED', 'SQLITE_WORKER_UNAVAILABLE']);
+// Microtask turns after a call by which a call the page refused itself has surely
+// rejected (the library's deepest chain of awaits before it is a few turns).
+const LOCAL_TURNS = 16;
 
 // The library's own bookkeeping tables (_sqlw_*, README "Storage") are left out.
 const LIST_TABLES = "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' "
@@ -96,6 +114,11 @@ function paramText(v) {
   return String(v);
 }
 
+/* This tab's role now, { isLeader, epoch }, or null while no database is open. */
+function roleNow() {
+  return db ? { isLeader: db.isLeader, epoch: db.epoch } : null;
+}
+
 /* Milliseconds as shown: "0.42 ms", "12.3 ms", "1204 ms". */
 function msText(ms) {
   return `${ms < 1 ? ms.toFixed(2) : ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
@@ -105,10 +128,10 @@ function msText(ms) {
 
 /*
 ** Records the steps of one action: each method calls the same method of the target
-** (the db, or a transaction's tx) and appends { method, sql, params, kind, ms, value
-** | error, steps? } to `steps`. A failed call is recorded, then its error is rethrown.
-** target: a function returning the Database or tx, read at each call, so a step can
-** use a database that an earlier step of the same action reopened.
+** (the db, or a transaction's tx) and appends { method, sql, params, kind, ms, served,
+** value | error, steps? } to `steps`. A failed call is recorded, then its error is
+** rethrown. target: a function returning the Database or tx, read at each call, so a
+** step can use a database that an earlier step of the same action reopened.
 */
 class Recorder {
   constructor(target, prefix, steps) {
@@ -117,18 +140,47 @@ class Recorder {
     this.steps = steps;
   }
 
-  /* Runs call() as one step. Returns its value; throws its error once recorded. */
+  /*
+  ** Runs call() as one step. Returns its value; throws its error once recorded.
+  ** A step that goes to the database (every query; step.query for the others) gets
+  ** step.served: 'leader', 'follower', 'change' (see SERVED_TEXT) or null.
+  **
+  ** The API does not say per request which tab's worker ran it, so this is this tab's
+  ** role (db.isLeader) when the answer arrives: a follower's requests run in the
+  ** leader's tab, a leader's here. If the role or the epoch changed while the request
+  ** was in flight, the step says it was served during a leader change (the request may
+  ** have been sent again to the new leader). null when no tab served it: the page
+  ** refused the call itself (it rejected within microtasks, before any worker's
+  ** message, which is a task, could arrive), or no answer came (NO_ANSWER).
+  */
   async record(step, call) {
     this.steps.push(step);
     const t0 = performance.now();
+    const before = roleNow();
+    let settled = false;
+    let answered = null;   // the role when the answer arrived
+    let promise;
     try {
-      step.value = await call();
+      promise = Promise.resolve(call());
+    } catch (e) {
+      promise = Promise.reject(e);
+    }
+    const arrived = () => {
+      settled = true;
+      answered = roleNow();
+    };
+    promise.then(arrived, arrived);
+    for (let i = 0; i < LOCAL_TURNS; i++) await null;
+    const local = settled;
+    try {
+      step.value = await promise;
       return step.value;
     } catch (e) {
       step.error = e;
       throw e;
     } finally {
       step.ms = performance.now() - t0;
+      if (step.kind !== 'value' || step.query) step.served = servedBy(before, answered, local, step.error);
     }
   }
 
@@ -175,10 +227,38 @@ class Recorder {
       () => this.target().transaction((tx) => fn(new Recorder(() => tx, 'tx', steps))));
   }
 
-  /* Any other call (open, close, export…): `label` is shown as the call; describe(value) as its result. */
-  call(label, fn, describe = (v) => paramText(v)) {
-    return this.record({ method: label, kind: 'value', describe }, fn);
+  /*
+  ** Any other call (open, close, export…): `label` is shown as the call; describe(value)
+  ** as its result. query: the call is a request to the database (export, import), so
+  ** the step says which tab served it.
+  */
+  call(label, fn, describe = (v) => paramText(v), query = false) {
+    return this.record({ method: label, kind: 'value', describe, query }, fn);
   }
+}
+
+/*
+** Which tab served a step (see Recorder.record): before and after are the roles when the
+** call was made and when its answer arrived; local: the page refused it itself; error:
+** its rejection, if any. Returns 'leader', 'follower', 'change' or null.
+*/
+function servedBy(before, after, local, error) {
+  if (local || !before || !after || NO_ANSWER.has(error?.code)) return null;
+  if (before.isLeader !== after.isLeader || before.epoch !== after.epoch) return 'change';
+  return after.isLeader ? 'leader' : 'follower';
+}
+
+/* Which tab served an action's steps: one of servedBy's values, 'change' if they differ. */
+function actionServed(steps) {
+  const all = new Set(steps.flatMap(function served(s) {
+    return [...(s.served ? [s.served] : []), ...(s.steps ?? []).flatMap(served)];
+  }));
+  return all.size === 0 ? null : all.size === 1 ? [...all][0] : 'change';
+}
+
+/* A span saying which tab served (SERVED_TEXT), or null when none did. */
+function servedNode(served) {
+  return served ? el('span', { class: 'served', 'data-served': served, text: SERVED_TEXT[served] }) : null;
 }
 
 /* ---- rendering ------------------------------------------------------------------- */
@@ -251,11 +331,11 @@ function stepValue(step) {
   }
 }
 
-/* One step: its call, SQL, parameters and time, then its value or its error. */
+/* One step: its call, SQL, parameters, time and serving tab, then its value or its error. */
 function stepNode(step) {
   const head = el('div', { class: 'step-head' },
     el('code', { class: 'method', text: step.method }),
-    el('span', { class: 'ms', text: msText(step.ms) }));
+    el('span', { class: 'timing' }, el('span', { class: 'ms', text: msText(step.ms) }), servedNode(step.served)));
   const node = el('article', { class: `step${step.error ? ' failed' : ''}` }, head);
   if (step.sql !== undefined) node.append(el('pre', { class: 'sql' }, el('code', { text: step.sql })));
   if (step.items) {
@@ -287,8 +367,11 @@ function outcomeText(error, expectError, steps) {
   return handled.length ? `ok (handled ${[...new Set(handled)].join(', ')})` : 'ok';
 }
 
-/* Appends a line to the log: time, what, outcome, duration. Keeps the last LOG_MAX. */
-function log(what, outcome, state, ms) {
+/*
+** Appends a line to the log: time, what, outcome, duration, which tab served it (a
+** servedBy value, or null). Keeps the last LOG_MAX.
+*/
+function log(what, outcome, state, ms, served = null) {
   const now = new Date();
   const time = now.toTimeString().slice(0, 8) + '.' + String(now.getMilliseconds()).padStart(3, '0');
   const list = $('log');
@@ -296,14 +379,15 @@ function log(what, outcome, state, ms) {
     el('time', { datetime: now.toISOString(), text: time }), ' ',
     el('span', { class: 'what', text: what }), ' ',
     el('span', { class: 'outcome', text: outcome }),
-    ms === undefined ? null : el('span', { class: 'ms', text: ` ${msText(ms)}` })));
+    ms === undefined ? null : el('span', { class: 'ms', text: ` ${msText(ms)}` }),
+    served ? ' ' : null, servedNode(served)));
   while (list.children.length > LOG_MAX) list.lastElementChild.remove();
 }
 
 /*
 ** Shows an action's steps in #result and logs it. error: what the action threw (the
 ** last failed step's error, or null). Updates #result's data-run, data-action,
-** data-outcome and data-code.
+** data-outcome, data-code and data-served.
 */
 function showAction(action, steps, error, ms) {
   const result = $('result');
@@ -315,8 +399,10 @@ function showAction(action, steps, error, ms) {
   const state = !error ? 'ok' : action.expectError ? 'expected' : 'error';
   $('summary').textContent = `${action.label}: ${outcome}, ${msText(ms)}`;
   $('summary').dataset.state = state;
-  log(action.label, outcome, state, ms);
+  const served = actionServed(steps);
+  log(action.label, outcome, state, ms, served);
   result.dataset.action = action.id;
+  result.dataset.served = served ?? '';
   result.dataset.outcome = state;
   result.dataset.code = error ? (error.code ?? error.name) : '';
   result.dataset.run = String(++runs);
@@ -350,8 +436,9 @@ function renderStatus(failure) {
   const storage = $('status-storage');
   if (failure) {
     storage.dataset.state = 'error';
-    // One tab at a time holds a database for now: say what to do about the others.
-    const hint = failure.code === 'SQLITE_BUSY' ? ' Close the other tab that has the demo open, then reload this one.' : '';
+    // The demo's tabs share the database; SQLITE_BUSY means something else holds its files.
+    const hint = failure.code === 'SQLITE_BUSY'
+      ? ' Something other than the demo\'s tabs holds its files (another browser profile, another page of this origin): close it, then reload.' : '';
     storage.textContent = `not open — ${failure.code ?? failure.name}: ${failure.message.replace(/\.?$/, '.')}${hint}`;
     return;
   }
@@ -363,6 +450,7 @@ function renderStatus(failure) {
   const epoch = role ? role.epoch : db.epoch;
   $('status-role').textContent = (isLeader ? 'leader — this tab\'s worker serves the database'
     : 'follower — another tab\'s worker serves the database') + ` (epoch ${epoch})`;
+  $('status-client').replaceChildren(el('code', { title: `db.clientId ${db.clientId}`, text: db.clientId.slice(0, 8) }));
   $('status-name').textContent = db.name;
 }
 
@@ -377,6 +465,27 @@ async function refreshDatabases() {
   }
 }
 
+/*
+** Sets PRAGMA foreign_keys again after a leader change, once the actions queued before
+** have run: it belongs to the leader's connection, and a new leader's is new (README
+** "Many tabs"). Logged, not shown as a result. `current`: the Database it is for.
+*/
+function restoreForeignKeys(current) {
+  queue = queue.then(async () => {
+    if (db !== current) return;   // reset since: openSteps has set it
+    const steps = [];
+    const t0 = performance.now();
+    let error = null;
+    try {
+      await new Recorder(() => current, 'db', steps).exec('PRAGMA foreign_keys = ON');
+    } catch (e) {
+      error = e;
+    }
+    log('PRAGMA foreign_keys = ON (new leader)', error ? error.code ?? error.name : 'ok', error ? 'error' : 'ok',
+      performance.now() - t0, actionServed(steps));
+  });
+}
+
 /* Subscribes to db's events: the role, the worker's death, the close. */
 function subscribe() {
   const current = db;
@@ -385,6 +494,7 @@ function subscribe() {
       role = detail;
       renderStatus();
       log('leaderchange', `${detail.isLeader ? 'leader' : 'follower'}, epoch ${detail.epoch}`, 'event');
+      restoreForeignKeys(current);
     }),
     current.on('workerdied', ({ reason }) => {
       log('workerdied', reason, 'error');
@@ -398,8 +508,8 @@ function subscribe() {
 
 /*
 ** Steps that open the database, switch on foreign keys and read SQLite's version.
-** Throws the open's SQLiteError (SQLITE_BUSY while another tab holds the database…),
-** shown in the status bar too.
+** Throws the open's SQLiteError (SQLITE_BUSY while something other than the demo's
+** tabs holds the database's files…), shown in the status bar too.
 */
 async function openSteps(s) {
   try {
@@ -659,7 +769,8 @@ function exportFile() {
   return perform({
     id: 'export', label: 'Export',
     async run(s) {
-      const bytes = await s.call('db.export()', () => db.export(), (b) => `Uint8Array(${b.length}): a SQLite database file, downloaded as ${db.name}.sqlite`);
+      const bytes = await s.call('db.export()', () => db.export(),
+        (b) => `Uint8Array(${b.length}): a SQLite database file, downloaded as ${db.name}.sqlite`, true);
       const url = URL.createObjectURL(new Blob([bytes], { type: 'application/vnd.sqlite3' }));
       const a = el('a', { href: url, download: `${db.name}.sqlite`, hidden: '' });
       document.body.append(a);
@@ -681,7 +792,8 @@ function importFile() {
     async run(s) {
       try {
         const bytes = new Uint8Array(await file.arrayBuffer());
-        await s.call(`db.import(<${file.name}, ${bytes.length} bytes>)`, () => db.import(bytes), () => 'done: the database was replaced');
+        await s.call(`db.import(<${file.name}, ${bytes.length} bytes>)`, () => db.import(bytes),
+          () => 'done: the database was replaced', true);
         await s.all(LIST_TABLES);
       } finally {
         input.value = ''; // so that choosing the same file again imports it again
@@ -710,6 +822,16 @@ function reset() {
       }
     },
   });
+}
+
+/*
+** Opens this page in a new tab, which joins this tab's database (as a follower while
+** this one leads). Says so when the browser refused to open it.
+*/
+function openAnotherTab() {
+  const note = $('open-tab-note');
+  const tab = window.open(location.href, '_blank');
+  note.textContent = tab ? '' : `the browser did not open a tab: open ${location.href} in another tab`;
 }
 
 /* Sets up the debug checkbox: localStorage 'sqlite-worker-debug', applied on reload. */
@@ -766,6 +888,7 @@ function main() {
   $('export').addEventListener('click', exportFile);
   $('import-file').addEventListener('change', importFile);
   $('reset').addEventListener('click', reset);
+  $('open-tab').addEventListener('click', openAnotherTab);
   setUpDebug();
   perform({
     id: 'open', label: 'Open the database', opens: true,

@@ -3,7 +3,9 @@
 // pressed and its rendered result checked (rows, values, types, error codes); the SQL
 // editor runs with Ctrl+Enter; the data survives a reload; a database exported through
 // a real download comes back through the file picker after a reset; the layout holds at
-// 1280×800 and at phone width; nothing is logged to the console. Screenshots go to
+// 1280×800 and at phone width; "Open another tab" opens a second tab that follows, and
+// takes over when the first closes (a query in flight then says it was served during a
+// leader change); nothing is logged to the console. Screenshots go to
 // build/artifacts/demo/ (not committed).
 //
 // Downloads need the DevTools protocol, so the file runs on Chromium only.
@@ -23,12 +25,19 @@ const PORT = 8721;
 const T = { timeout: 90_000 };
 const WAIT_MS = 30_000;          // one wait for the page (an action, the open, a download)
 const LAUNCH_MS = 30_000;
+const FLIP_MS = 5_000;           // a follower says it leads within this once the leader's tab closes
+const SERVED = {                 // what a step or log line says about the tab that served it
+  leader: 'served by this tab (leader)',
+  follower: 'served by the leader tab (this tab follows)',
+  change: 'served during a leader change',
+};
+const ROLE = /^(leader|follower) — .*\(epoch (\d+)\)$/;   // #status-role
 const ARTIFACTS = fileURLToPath(new URL('../../build/artifacts/demo/', import.meta.url));
 const SKIP = BROWSER !== 'chromium' && 'the demo test downloads files through the DevTools protocol (Chromium)';
 
 let server = null;
 let browser = null;
-let page = null;
+let page = null;                 // the page under test (the second tab, once the first has closed)
 let tmp = null;                  // the profile and the downloads, removed in after()
 const problems = [];             // console errors and warnings, page errors, failed requests
 const dialogs = [];              // confirm() messages, accepted
@@ -51,22 +60,30 @@ before(async () => {
   }), LAUNCH_MS + 5_000, 'launching chromium');
   const cdp = await browser.target().createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: path.join(tmp, 'downloads') });
-  page = (await browser.pages())[0] ?? await browser.newPage();
-  page.setDefaultTimeout(WAIT_MS);
-  page.on('console', (m) => {
+  page = watch((await browser.pages())[0] ?? await browser.newPage());
+  await page.setViewport({ width: 1280, height: 800 });
+});
+
+/*
+** Records p's console errors and warnings, page errors, failed requests and HTTP errors
+** in `problems`, and accepts its dialogs. Returns p.
+*/
+function watch(p) {
+  p.setDefaultTimeout(WAIT_MS);
+  p.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warn') problems.push(`console.${m.type()}: ${m.text()}`);
   });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on('response', (r) => {
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  p.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
-  page.on('dialog', (d) => {
+  p.on('dialog', (d) => {
     dialogs.push(d.message());
     d.accept().catch(() => {}); // the page may be gone; the test sees the outcome anyway
   });
-  await page.setViewport({ width: 1280, height: 800 });
-});
+  return p;
+}
 
 after(async () => {
   const b = browser;
@@ -103,32 +120,46 @@ function raw(target, method = 'GET') {
 async function openPage(reload = false) {
   if (reload) await page.reload({ waitUntil: 'load' });
   else await page.goto(server.url, { waitUntil: 'load' });
-  await page.waitForFunction(() => document.getElementById('status-storage')?.dataset.state, { timeout: WAIT_MS });
-  const storage = await page.$eval('#status-storage', (e) => ({ state: e.dataset.state, text: e.textContent }));
-  assert.equal(storage.state, 'opfs', `the page did not open the database in OPFS: ${storage.text}`);
-  await page.waitForFunction(() => !document.getElementById('run').disabled, { timeout: WAIT_MS });
+  await opened(page);
   assert.match(await page.$eval('#status-role', (e) => e.textContent), /^leader .*\(epoch \d+\)$/);
 }
 
-/* The number of actions the page has finished (#result's data-run). */
-function runCount() {
-  return page.$eval('#result', (e) => Number(e.dataset.run));
+/* Waits until page p has opened the database in OPFS and enabled its buttons. */
+async function opened(p) {
+  await p.waitForFunction(() => document.getElementById('status-storage')?.dataset.state, { timeout: WAIT_MS });
+  const storage = await p.$eval('#status-storage', (e) => ({ state: e.dataset.state, text: e.textContent }));
+  assert.equal(storage.state, 'opfs', `the page did not open the database in OPFS: ${storage.text}`);
+  await p.waitForFunction(() => !document.getElementById('run').disabled, { timeout: WAIT_MS });
 }
 
-/* Waits until the page has finished more than `n` actions. Returns the rendered result. */
-async function resultAfter(n) {
-  await page.waitForFunction((k) => Number(document.getElementById('result').dataset.run) > k, { timeout: WAIT_MS }, n);
-  return readResult();
+/* Page p's role line, #status-role, read: { role: 'leader' | 'follower', epoch, text }. */
+async function roleOf(p) {
+  const text = await p.$eval('#status-role', (e) => e.textContent);
+  const m = text.match(ROLE);
+  assert.ok(m, `#status-role: ${text}`);
+  return { role: m[1], epoch: Number(m[2]), text };
+}
+
+/* The number of actions page p has finished (#result's data-run). */
+function runCount(p = page) {
+  return p.$eval('#result', (e) => Number(e.dataset.run));
+}
+
+/* Waits until page p has finished more than `n` actions. Returns the rendered result. */
+async function resultAfter(n, p = page) {
+  await p.waitForFunction((k) => Number(document.getElementById('result').dataset.run) > k, { timeout: WAIT_MS }, n);
+  return readResult(p);
 }
 
 /*
-** The rendered result, read back from the DOM: { action, outcome, code, summary,
-** steps: [{ method, failed, error: { code, errno, message, batchIndex } | null,
-** tables: [{ columns, rows: [[text]], types: [[type]] }], info: [{ changes,
-** lastInsertRowid }], text, steps }] }. Cells are the text the page shows.
+** The rendered result of page p, read back from the DOM: { action, outcome, code,
+** served, summary, steps: [{ method, served, failed, error: { code, errno, message,
+** batchIndex } | null, tables: [{ columns, rows: [[text]], types: [[type]] }], info:
+** [{ changes, lastInsertRowid }], text, steps }] }. Cells are the text the page shows;
+** served, the step's "served by …" text (null when it has none).
 */
-function readResult() {
-  return page.$eval('#result', (root) => {
+function readResult(p = page) {
+  return p.$eval('#result', (root) => {
     const field = (dl, name) => [...dl.querySelectorAll(':scope > div')]
       .find((d) => d.querySelector('dt').textContent === name)?.querySelector('dd').textContent;
     const table = (t) => ({
@@ -140,6 +171,7 @@ function readResult() {
       const dl = s.querySelector(':scope > dl.error');
       return {
         method: s.querySelector(':scope > .step-head .method').textContent,
+        served: s.querySelector(':scope > .step-head .served')?.textContent ?? null,
         failed: s.classList.contains('failed'),
         error: dl ? {
           code: field(dl, 'code'), errno: Number(field(dl, 'errno')), message: field(dl, 'message'),
@@ -158,17 +190,18 @@ function readResult() {
       action: root.dataset.action,
       outcome: root.dataset.outcome,
       code: root.dataset.code,
+      served: root.dataset.served,
       summary: document.getElementById('summary').textContent,
       steps: [...root.querySelectorAll(':scope > article.step')].map(step),
     };
   });
 }
 
-/* Clicks the element matching `selector` and returns the result of the action it starts. */
-async function press(selector) {
-  const n = await runCount();
-  await page.click(selector);
-  return resultAfter(n);
+/* Clicks the element matching `selector` in page p; returns the result of the action it starts. */
+async function press(selector, p = page) {
+  const n = await runCount(p);
+  await p.click(selector);
+  return resultAfter(n, p);
 }
 
 /* Puts `sql` in the editor and runs it with Ctrl+Enter. Returns the rendered result. */
@@ -351,6 +384,7 @@ const EXPECT = {
   },
   'err-mismatch'(r) {
     expectError(r, 'SQLITE_MISMATCH', 20, /cannot bind a Date/);
+    assert.equal(r.steps[0].served, null, 'the page refused the Date itself: no tab served it');
   },
 };
 
@@ -394,14 +428,16 @@ test('100 the page opens the database in OPFS and says so', { ...T, skip: SKIP }
     .map((k) => [k, document.getElementById(`status-${k}`).textContent])));
   assert.match(status.storage, /^OPFS/);
   assert.match(status.role, /^leader/);
+  assert.match(await page.$eval('#status-client', (e) => e.textContent), /^[0-9a-f]{8}$/);
   assert.equal(status.name, 'demo');
   assert.match(status.version, /^3\.\d+\.\d+$/);
   assert.equal(status.databases, 'demo');
   const r = await readResult();
   assert.equal(r.action, 'open');
   assert.deepEqual(r.steps.map((s) => s.method), ['openDatabase("demo")', 'db.exec', 'db.get']);
+  assert.deepEqual(r.steps.map((s) => s.served), [null, SERVED.leader, SERVED.leader], 'the open serves nothing; the queries, this tab');
   const log = await page.$$eval('#log li', (lis) => lis.map((li) => li.textContent));
-  assert.match(log.at(-1), /^\d\d:\d\d:\d\d\.\d{3} Open the database ok/);
+  assert.match(log.at(-1), /^\d\d:\d\d:\d\d\.\d{3} Open the database ok \d.* ms served by this tab \(leader\)$/);
 });
 
 test('110 every button of the sections runs and shows its result', { ...T, timeout: 180_000, skip: SKIP }, async () => {
@@ -521,8 +557,8 @@ test('160 keyboard: the controls are reachable with Tab, focus is visible, Enter
     }));
   }
   const ids = order.map((o) => o.id);
-  assert.equal(ids[0], 'debug');
-  assert.deepEqual(ids.slice(1, 5), ['create-tables', 'add-column', 'drop-table', 'list-tables']);
+  assert.deepEqual(ids.slice(0, 2), ['open-tab', 'debug']);
+  assert.deepEqual(ids.slice(2, 6), ['create-tables', 'add-column', 'drop-table', 'list-tables']);
   for (const later of ['export', 'import-file', 'reset', 'sql', 'run']) assert.ok(ids.includes(later), `${later} is reachable`);
   assert.ok(ids.indexOf('export') < ids.indexOf('sql') && ids.indexOf('sql') < ids.indexOf('run'), ids.join(' '));
   const controls = order.slice(0, ids.indexOf('run') + 1);
@@ -575,6 +611,104 @@ test('170 the layout holds at 1280×800 and at phone width; screenshots', { ...T
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(ARTIFACTS, 'demo-390x844.png') });
   await page.setViewport({ width: 1280, height: 800 });
+});
+
+test('175 two tabs: the second follows; when the first closes it leads, with a higher epoch', { ...T, skip: SKIP }, async () => {
+  const first = page;
+  // "Open another tab" is a focusable button; Enter on it opens the page in a new tab.
+  const control = await first.$eval('#open-tab', (b) => ({ tag: b.tagName, type: b.type, text: b.textContent, disabled: b.disabled }));
+  assert.deepEqual(control, { tag: 'BUTTON', type: 'button', text: 'Open another tab', disabled: false });
+  await first.focus('#open-tab');
+  assert.equal(await first.evaluate(() => document.activeElement.id), 'open-tab');
+  const opening = browser.waitForTarget((t) => t.opener() === first.target() && t.type() === 'page', { timeout: WAIT_MS });
+  await first.keyboard.press('Enter');
+  const second = watch(await (await opening).page());
+  await second.setViewport({ width: 1280, height: 800 });
+  await opened(second);
+  assert.equal(second.url(), first.url());
+
+  // The first leads, the second follows, at the same epoch; each shows its own client id.
+  const [lead, follow] = [await roleOf(first), await roleOf(second)];
+  assert.equal(lead.role, 'leader', lead.text);
+  assert.equal(follow.role, 'follower', follow.text);
+  assert.equal(follow.text, `follower — another tab's worker serves the database (epoch ${lead.epoch})`);
+  const ids = await Promise.all([first, second].map((p) => p.$eval('#status-client code', (c) => ({ short: c.textContent, title: c.title }))));
+  for (const { short, title } of ids) assert.match(title, new RegExp(`^db\\.clientId ${short}[0-9a-f]{24}$`));
+  assert.notEqual(ids[0].short, ids[1].short);
+
+  // Each says which tab served its query: the leader itself; the follower, the leader.
+  // (A tab in the background runs no animation frames, which waitForFunction polls on:
+  // the tab in use is brought to the front, as a user would.)
+  await first.bringToFront();
+  const inFirst = await press('section.demo button[data-action="list-tables"]', first);
+  assert.equal(inFirst.steps[0].served, SERVED.leader);
+  await second.bringToFront();
+  const inSecond = await press('section.demo button[data-action="list-tables"]', second);
+  ok(inSecond);
+  assert.deepEqual(inSecond.steps[0].tables[0].rows, inFirst.steps[0].tables[0].rows, 'the same database');
+  assert.equal(inSecond.steps[0].served, SERVED.follower);
+  assert.equal(inSecond.served, 'follower');
+  assert.ok((await second.$eval('#log li', (li) => li.textContent)).endsWith(SERVED.follower));
+  await second.screenshot({ path: path.join(ARTIFACTS, 'demo-follower-1280x800.png') });
+
+  // The leader's tab (in the background) closes: the follower's role line says it leads,
+  // with a higher epoch.
+  const t0 = Date.now();
+  await bounded(first.close(), WAIT_MS, 'closing the first tab');
+  await second.waitForFunction(() => document.getElementById('status-role').textContent.startsWith('leader '), { timeout: FLIP_MS })
+    .catch(async (e) => {
+      throw new Error(`no flip within ${FLIP_MS} ms: #status-role says "${(await roleOf(second)).text}" (${e.message})`);
+    });
+  const flipMs = Date.now() - t0;
+  page = second;   // the page under test from here on
+  const now = await roleOf(second);
+  assert.equal(now.text, `leader — this tab's worker serves the database (epoch ${now.epoch})`);
+  assert.ok(now.epoch > lead.epoch, `epoch ${now.epoch} after ${lead.epoch}`);
+  const log = await second.$$eval('#log li', (lis) => lis.map((li) => li.textContent));
+  assert.ok(log.some((l) => l.includes(`leaderchange leader, epoch ${now.epoch}`)), log.join('\n'));
+  console.log(`# the second tab led ${flipMs} ms after the first closed (epoch ${lead.epoch} → ${now.epoch})`);
+
+  // A query there is served by this tab; foreign keys hold on the new leader's connection.
+  const after = await press('section.demo button[data-action="list-tables"]', second);
+  ok(after);
+  assert.equal(after.steps[0].served, SERVED.leader);
+  assert.equal(after.served, 'leader');
+  const fk = await press('section.demo button[data-action="err-constraint"]', second);
+  expectError(fk, 'SQLITE_CONSTRAINT_FOREIGNKEY', 787);
+  assert.equal(fk.steps[0].served, SERVED.leader);
+});
+
+test("176 a query in flight while the leader's tab closes says it was served during a leader change", { ...T, skip: SKIP }, async () => {
+  // The leader (the second tab, from 175) opens a third, which follows.
+  const leader = page;
+  const opening = browser.waitForTarget((t) => t.opener() === leader.target() && t.type() === 'page', { timeout: WAIT_MS });
+  await leader.click('#open-tab');
+  const third = watch(await (await opening).page());
+  await third.setViewport({ width: 1280, height: 800 });
+  await opened(third);
+  const before = await roleOf(third);
+  assert.equal(before.role, 'follower', before.text);
+
+  // A query that runs for a while (seconds) in the leader's worker; the leader's tab
+  // closes meanwhile. The third tab sends it again to the new leader, itself.
+  await third.$eval('#sql', (t) => {
+    t.value = 'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 5000000) SELECT COUNT(*) AS n FROM c';
+  });
+  const n = await runCount(third);
+  await third.click('#run');
+  await new Promise((resolve) => setTimeout(resolve, 300));   // the request is with the leader
+  assert.equal(await runCount(third), n, 'the query ended before the leader closed: make it longer');
+  await bounded(leader.close(), WAIT_MS, 'closing the leader tab');
+  page = third;
+  const r = await resultAfter(n, third);
+  ok(r);
+  assert.deepEqual(r.steps[0].tables[0].rows, [['5000000']], 'sent again to the new leader, and answered');
+  assert.equal(r.steps[0].served, SERVED.change);
+  assert.equal(r.served, 'change');
+  await third.screenshot({ path: path.join(ARTIFACTS, 'demo-leader-change-1280x800.png') });
+  const now = await roleOf(third);
+  assert.equal(now.role, 'leader', now.text);
+  assert.ok(now.epoch > before.epoch, `epoch ${now.epoch} after ${before.epoch}`);
 });
 
 test('180 nothing was logged to the console, no request failed', { ...T, skip: SKIP }, () => {
