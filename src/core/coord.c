@@ -178,6 +178,7 @@ struct CoordPending {
   unsigned char *aBody;       /* its body (sqlite3_malloc'd), or NULL when empty */
   size_t nBody;
   int64_t iSent;              /* when it was last posted to a leader; 0: not posted */
+  int64_t iMade;              /* when this tab made it */
   CoordPending *pNext;
 };
 
@@ -614,6 +615,12 @@ static void coordSchedule(Coord *p){
       if( r->iSent && (iAt==0 || r->iSent+p->freezeMs<iAt) ) iAt = r->iSent+p->freezeMs;
     }
   }
+  if( p->eState==COORD_FOLLOWER && !p->bLeaderKnown && !p->bStealAsked && p->pFirst ){
+    /* No leader has announced itself while a request waits: its lock's holder may be
+    ** frozen since before this tab opened (it never heard HELLO). */
+    int64_t iDue = p->pFirst->iMade+p->freezeMs;
+    if( iAt==0 || iDue<iAt ) iAt = iDue;
+  }
   if( iAt && iAt!=p->iTimerAt ){
     CoordAction *pAct = coordAct(p, COORD_ACT_TIMER, 0, 0);
     if( pAct ) pAct->iAt = iAt;
@@ -874,6 +881,7 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
   r->iSeq = iSeq;
   r->iLease = iLease;
   r->eKind = eKind;
+  r->iMade = iNow;
   if( nBody ){
     r->aBody = sqlite3_malloc64(nBody);
     if( r->aBody==0 ){
@@ -949,6 +957,11 @@ int coordTick(Coord *p, int64_t iNow){
   if( p->eState==COORD_OPENING && p->iRetryAt && iNow>=p->iRetryAt ){
     p->iRetryAt = 0;
     coordAct(p, COORD_ACT_OPEN_STORAGE, 0, 0);
+  }
+  if( p->eState==COORD_FOLLOWER && !p->bLeaderKnown && !p->bStealAsked && p->pFirst
+   && iNow-p->pFirst->iMade>=p->freezeMs ){
+    p->bStealAsked = 1;
+    coordAct(p, COORD_ACT_STEAL_LEADER, 0, 0);
   }
   if( p->eState==COORD_FOLLOWER && p->bLeaderKnown && !p->bStealAsked ){
     CoordPending *r;
