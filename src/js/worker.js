@@ -91,8 +91,11 @@ function holdLifeLock(name) {
 
 /* ---- performing the machine's actions ------------------------------------------- */
 
-/* Performs actions (from a CoordMachine event), then posts the answers they made. */
-function perform(actions) {
+/*
+** Performs actions (from a CoordMachine event), then posts the answers they made (unless
+** `batch`: the caller posts them with flushAnswers, one frame for many events).
+*/
+function perform(actions, batch = false) {
   for (const a of actions) {
     switch (a.act) {
       case ACT.POST_ALL:
@@ -133,7 +136,12 @@ function perform(actions) {
         if (a.nomem) console.error(PREFIX, 'out of memory in the multi-tab protocol');
     }
   }
-  // The role the page shows: a follower's leader may change without a ROLE action.
+  if (!batch) settle();
+}
+
+/* After events: the page learns of a new role, then gets the answers as one SQWA frame. */
+function settle() {
+  // A follower's leader may change without a ROLE action.
   if (machine && !closed && (machine.epoch !== role.epoch || machine.isLeader !== role.isLeader)) {
     setRole(machine.isLeader, machine.epoch);
   }
@@ -357,9 +365,9 @@ function handleFrame(buf) {
       answers.push({ id: r.id, kind: ANS_ERROR, parts: [errorBody({ code: 'SQLITE_MISUSE', errno: 21, message: 'the database is closed' })] });
       continue;
     }
-    perform(machine.local(r.id, r.lease, r.kind, r.body));
+    perform(machine.local(r.id, r.lease, r.kind, r.body), true);
   }
-  flushAnswers();
+  settle();
   if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms (${role.isLeader ? 'run here' : 'sent to the leader'})`);
   return growPool();
 }
