@@ -222,9 +222,15 @@ fuzz: setup $(FUZZ_TARGETS)
 test-node: build
 	node --test tests/node/
 
-# Browser tests: headless Debian chromium (SQLW_BROWSER=firefox for Firefox ESR).
+# Browser tests: headless Debian chromium and firefox-esr through puppeteer-core.
+# Every browser test runs in each browser of the matrix (driver.mjs launches the one
+# SQLW_BROWSER names); SQLW_BROWSER=chromium (or firefox) make test-browser runs one.
+BROWSERS := $(or $(SQLW_BROWSER),chromium firefox)
 test-browser: build
-	node --test --test-concurrency=1 tests/browser/
+	@for b in $(BROWSERS); do \
+	  echo "browser tests in $$b"; \
+	  SQLW_BROWSER=$$b node --test --test-concurrency=1 tests/browser/ || exit 1; \
+	done
 
 # The protocol simulator at full speed (gcc -O2, no sanitizers; the sanitizer build runs
 # fewer seeds in test-native): 10,000 seeded runs and 10 systematic leader-crash sweeps.

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEB_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev
-              binaryen wabt chromium)
+              binaryen wabt chromium firefox-esr)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -154,7 +154,7 @@ export class Session {
   async relaunch() {
     await closeBrowser(this.browser);
     this.browser = null;
-    this.browser = await launch(this.profile, this.insecureHost);
+    this.browser = await launchBrowser(this.profile, { insecureHost: this.insecureHost });
     this.page = await openFixture(this.browser, this.origin, this.fixture);
   }
 
@@ -200,24 +200,52 @@ export class Session {
   }
 }
 
-/*
-** Launches the browser under test on profile directory `profile`. insecureHost: a host
-** name the browser resolves to 127.0.0.1, so pages can be loaded from an origin that is
-** not a secure context (Chromium only). Returns a Browser.
-*/
-async function launch(profile, insecureHost) {
+/**
+ * Launches the browser under test on profile directory `profile`. Every browser test
+ * launches through here, so SQLW_BROWSER picks the browser for all of them.
+ * options: { insecureHost: a host name the browser resolves to the loopback address, so
+ *   pages can be loaded from an origin that is not a secure context;
+ *   privateBrowsing: Firefox's private browsing (every window private);
+ *   downloads: a directory where downloads are saved without asking;
+ *   protocolTimeout: ms one protocol call may take }.
+ * Returns a Browser.
+ */
+export async function launchBrowser(profile, { insecureHost, privateBrowsing, downloads, protocolTimeout } = {}) {
   const b = BROWSERS[BROWSER];
-  const args = insecureHost ? [...b.args, `--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`] : b.args;
-  return bounded(puppeteer.launch({
+  const args = [...b.args];
+  const prefs = {};
+  if (insecureHost) {
+    if (BROWSER === 'chromium') args.push(`--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`);
+    else prefs['network.dns.localDomains'] = insecureHost;
+  }
+  if (privateBrowsing) {
+    if (BROWSER !== 'firefox') throw new Error('privateBrowsing is a Firefox launch option here');
+    prefs['browser.privatebrowsing.autostart'] = true;
+  }
+  if (downloads && BROWSER === 'firefox') {
+    Object.assign(prefs, {
+      'browser.download.folderList': 2,
+      'browser.download.dir': downloads,
+      'browser.download.useDownloadDir': true,
+      'browser.download.always_ask_before_handling_new_types': false,
+    });
+  }
+  const browser = await bounded(puppeteer.launch({
     browser: b.browser,
     executablePath: process.env.SQLW_BROWSER_PATH || b.executablePath,
     protocol: b.protocol,
     headless: true,
     userDataDir: profile,
     args,
+    extraPrefsFirefox: prefs,
     timeout: LAUNCH_TIMEOUT_MS,
-    protocolTimeout: CALL_TIMEOUT_MS,
+    protocolTimeout: protocolTimeout ?? CALL_TIMEOUT_MS,
   }), LAUNCH_TIMEOUT_MS + 5_000, `launching ${BROWSER}`);
+  if (downloads && BROWSER === 'chromium') {
+    const cdp = await browser.target().createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  }
+  return browser;
 }
 
 /** Closes a browser; kills its process when a polite close does not end it. Never throws. */
@@ -257,13 +285,12 @@ async function openFixture(browser, origin, fixture) {
  */
 export async function openSession({ port, profile, fixture = 'storage', insecureHost } = {}) {
   if (!FIXTURES[fixture]) throw new Error(`unknown fixture ${fixture}`);
-  if (insecureHost && BROWSER !== 'chromium') throw new Error('insecureHost needs Chromium (--host-resolver-rules)');
   const dir = profile ?? fs.mkdtempSync(path.join(os.tmpdir(), `sqlw-${BROWSER}-`));
   let server = null;
   let browser = null;
   try {
     server = await startServer({ port });
-    browser = await launch(dir, insecureHost);
+    browser = await launchBrowser(dir, { insecureHost });
     const origin = insecureHost ? `http://${insecureHost}:${port}` : server.origin;
     const page = await openFixture(browser, origin, fixture);
     return new Session({ port, profile: dir, server, browser, page, fixture, origin });

@@ -3,23 +3,21 @@
 // writes and reads rows with bound parameters, and closes, while the browser fetches
 // nothing but the page and that file: no worker.js, no sqlite-worker.wasm.
 //
-// Chromium only (headless Debian Chromium through puppeteer-core, as driver.mjs launches
-// it); skipped when SQLW_BROWSER names another browser.
+// In the browser SQLW_BROWSER names (driver.mjs).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { startServer } from './server.mjs';
-import { BROWSER, bounded } from './driver.mjs';
+import { bounded, launchBrowser, closeBrowser } from './driver.mjs';
 
 const PORT = 8719;
 const PAGE = '/tests/browser/fixtures/single.html';
 const SINGLE = '/dist/sqlite-worker.single.js';
 const STEP_TIMEOUT_MS = 30_000;
-const T = { timeout: 90_000, skip: BROWSER !== 'chromium' && 'Chromium only' };
+const T = { timeout: 90_000 };
 
 let server = null;
 let browser = null;
@@ -29,19 +27,9 @@ const requests = [];
 let scenarioRan = false;
 
 before(async () => {
-  if (T.skip) return;
   server = await startServer({ port: PORT });
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-single-'));
-  browser = await bounded(puppeteer.launch({
-    browser: 'chrome',
-    executablePath: process.env.SQLW_BROWSER_PATH || '/usr/bin/chromium',
-    headless: true,
-    userDataDir: profile,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: STEP_TIMEOUT_MS,
-    protocolTimeout: STEP_TIMEOUT_MS,
-  }), STEP_TIMEOUT_MS + 5_000, 'launching chromium');
+  browser = await launchBrowser(profile, { protocolTimeout: STEP_TIMEOUT_MS });
   page = (await browser.pages())[0] ?? await browser.newPage();
   page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
@@ -50,14 +38,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (browser) {
-    try {
-      await bounded(browser.close(), 10_000, 'closing chromium');
-    } catch {
-      // A browser that will not close politely is killed; nothing else can be done.
-      browser.process()?.kill('SIGKILL');
-    }
-  }
+  if (browser) await closeBrowser(browser);
   if (server) await server.close();
   if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });

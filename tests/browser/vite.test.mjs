@@ -2,7 +2,7 @@
 // package, a fresh Vite app (in a temporary directory) that imports 'sqlite-worker',
 // installs the tarball and Vite with npm, builds with a non-root base ('/sub/path/'), and
 // is served from that sub-path by server.mjs (correct MIME types, no COOP/COEP headers)
-// to headless Chromium, where it opens an OPFS database, runs a query and writes the
+// to the browser under test (SQLW_BROWSER, driver.mjs), where it opens an OPFS database, runs a query and writes the
 // result into the page.
 //
 // What it proves: the package's `files` carry everything a bundler needs; Vite finds the
@@ -14,7 +14,7 @@
 // has put it in npm's cache and `npm install --prefer-offline` finds it there; on a
 // machine whose cache lacks it, npm fetches it from the registry. Every step is bounded
 // in time, and the temporary directory, the server and the browser are removed even
-// when a step fails. Chromium only; skipped when SQLW_BROWSER names another browser.
+// when a step fails.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,9 +22,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { startServer, ROOT } from './server.mjs';
-import { BROWSER, bounded } from './driver.mjs';
+import { bounded, launchBrowser, closeBrowser } from './driver.mjs';
 
 const PORT = 8720;
 const BASE = '/sub/path/';
@@ -33,7 +32,7 @@ const PACK_TIMEOUT_MS = 60_000;
 const INSTALL_TIMEOUT_MS = 240_000;
 const BUILD_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 30_000;
-const T = { timeout: 60_000, skip: BROWSER !== 'chromium' && 'Chromium only' };
+const T = { timeout: 60_000 };
 const EXPECTED = 'rows: 3, sum: 60, last: vite 😀, blob: 3 bytes';
 
 // The app: what a developer writes after `npm create vite`, reduced to one query.
@@ -110,7 +109,6 @@ function run(command, args, { cwd, timeoutMs }) {
 }
 
 before(async () => {
-  if (T.skip) return;
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-vite-'));
   const packed = JSON.parse(await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp],
     { cwd: ROOT, timeoutMs: PACK_TIMEOUT_MS }));
@@ -125,30 +123,14 @@ before(async () => {
     { cwd: app, timeoutMs: BUILD_TIMEOUT_MS });
 
   server = await startServer({ port: PORT, root: path.join(app, 'www') });
-  browser = await bounded(puppeteer.launch({
-    browser: 'chrome',
-    executablePath: process.env.SQLW_BROWSER_PATH || '/usr/bin/chromium',
-    headless: true,
-    userDataDir: path.join(tmp, 'profile'),
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: STEP_TIMEOUT_MS,
-    protocolTimeout: STEP_TIMEOUT_MS,
-  }), STEP_TIMEOUT_MS + 5_000, 'launching chromium');
+  browser = await launchBrowser(path.join(tmp, 'profile'), { protocolTimeout: STEP_TIMEOUT_MS });
   page = (await browser.pages())[0] ?? await browser.newPage();
   page.on('response', (r) => responses.push({ url: r.url(), status: r.status() }));
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
 }, { timeout: PACK_TIMEOUT_MS + INSTALL_TIMEOUT_MS + BUILD_TIMEOUT_MS + 3 * STEP_TIMEOUT_MS });
 
 after(async () => {
-  if (browser) {
-    try {
-      await bounded(browser.close(), 10_000, 'closing chromium');
-    } catch {
-      // A browser that will not close politely is killed; nothing else can be done.
-      browser.process()?.kill('SIGKILL');
-    }
-  }
+  if (browser) await closeBrowser(browser);
   if (server) await server.close();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });

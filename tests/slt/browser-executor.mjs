@@ -1,20 +1,17 @@
-// browser-executor.mjs — the sqllogictest executor in headless Chromium: the public API
+// browser-executor.mjs — the sqllogictest executor in a headless browser: the public API
 // on OPFS, through the fixture page tests/slt/page.html served by tests/browser/server.mjs.
 // A script's steps go to the page in chunks, one page.evaluate per chunk, where they are
 // all requested at once; a round trip per record would cost more than the records.
 //
-// The browser is Debian's /usr/bin/chromium (SQLW_BROWSER_PATH names another), launched
-// through puppeteer-core on a profile directory of our own, removed by dispose().
+// The browser is the one SQLW_BROWSER names (chromium or firefox, Debian's), launched by
+// tests/browser/driver.mjs on a profile directory of our own, removed by dispose().
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { startServer } from '../browser/server.mjs';
-import { bounded, closeBrowser } from '../browser/driver.mjs';
+import { BROWSER, bounded, closeBrowser, launchBrowser } from '../browser/driver.mjs';
 
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const LAUNCH_TIMEOUT_MS = 30_000;
 // One chunk of steps, or an open/close, in the page; a bound, not an expectation.
 const CALL_TIMEOUT_MS = 600_000;
@@ -47,8 +44,8 @@ function decodeSet({ columns, types, values }) {
 }
 
 /**
- * Starts the server on 127.0.0.1:port and Chromium with the fixture page open. Returns
- * an executor (see slt.mjs): { name: 'chromium', open(name), runAll(steps), close(),
+ * Starts the server on 127.0.0.1:port and the browser with the fixture page open. Returns
+ * an executor (see slt.mjs): { name: the browser, open(name), runAll(steps), close(),
  * dispose() }; each script's database is 'slt-<name>' in OPFS, deleted before and after.
  * chunk: steps per page.evaluate. Throws (having cleaned up) when a step of the start
  * fails; runAll throws when the page does (a broken harness, not a failed record).
@@ -67,15 +64,7 @@ export async function createBrowserExecutor({ port = 8722, chunk = 2000 } = {}) 
   let page;
   try {
     server = await startServer({ port });
-    browser = await bounded(puppeteer.launch({
-      browser: 'chrome',
-      executablePath: process.env.SQLW_BROWSER_PATH || '/usr/bin/chromium',
-      headless: true,
-      userDataDir: profile,
-      args: ARGS,
-      timeout: LAUNCH_TIMEOUT_MS,
-      protocolTimeout: CALL_TIMEOUT_MS,
-    }), LAUNCH_TIMEOUT_MS + 5_000, 'launching chromium');
+    browser = await launchBrowser(profile, { protocolTimeout: CALL_TIMEOUT_MS });
     page = (await browser.pages())[0] ?? await browser.newPage();
     page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
     await bounded(page.goto(server.origin + FIXTURE, { waitUntil: 'load' }), LAUNCH_TIMEOUT_MS, 'opening the fixture page');
@@ -86,7 +75,7 @@ export async function createBrowserExecutor({ port = 8722, chunk = 2000 } = {}) 
   }
   const call = (what, fn, ...args) => bounded(page.evaluate(fn, ...args), CALL_TIMEOUT_MS, what);
   return {
-    name: 'chromium',
+    name: BROWSER,
     async open(name) {
       await call('opening a database', (n) => window.slt.open(n), `slt-${name}`);
     },
