@@ -224,13 +224,11 @@ test-node: build
 
 # Browser tests: headless Debian chromium and firefox-esr through puppeteer-core.
 # Every browser test runs in each browser of the matrix (driver.mjs launches the one
-# SQLW_BROWSER names); SQLW_BROWSER=chromium (or firefox) make test-browser runs one.
+# SQLW_BROWSER names), the browsers side by side; SQLW_BROWSER=chromium (or firefox)
+# make test-browser runs one.
 BROWSERS := $(or $(SQLW_BROWSER),chromium firefox)
 test-browser: build
-	@for b in $(BROWSERS); do \
-	  echo "browser tests in $$b"; \
-	  SQLW_BROWSER=$$b node --test --test-concurrency=1 tests/browser/ || exit 1; \
-	done
+	node scripts/test-browsers.mjs $(BROWSERS)
 
 # The protocol simulator at full speed (gcc -O2, no sanitizers; the sanitizer build runs
 # fewer seeds in test-native): 10,000 seeded runs and 10 systematic leader-crash sweeps.

@@ -1,12 +1,13 @@
 // run.js — `make bench`: the design's workloads natively (bench/bench_native.c, gcc -O2,
 // POSIX host with a real fsync), in Node on the wasm build (node:fs host), and in
-// headless Chromium: the C loop in a dedicated worker on OPFS (bench/browser/), the
+// a headless browser: the C loop in a dedicated worker on OPFS (bench/browser/), the
 // public API from the main thread (bench/api/), the same from a follower tab and the
 // failover to it (bench/api/ in two pages), and the peers @sqlite.org/sqlite-wasm
 // and @journeyapps/wa-sqlite (bench/peers/), all in one browser run, printed as tables
 // with the ratio to native measured in the same run, on the same filesystem.
-// BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=0 skips the browser;
-// BENCH_PEERS=0 skips the peers; BENCH_MODES=wal/full,… limits the journal modes.
+// BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=chromium (the default)
+// or firefox picks the browser (Debian's, launched by tests/browser/driver.mjs), 0 skips
+// it; BENCH_PEERS=0 skips the peers; BENCH_MODES=wal/full,… limits the journal modes.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,13 @@ import { createNodeHost } from '../dist/host-node.js';
 import { w1Rows, CREATE_T, INSERT_T } from './workload.js';
 import { startServer } from '../tests/browser/server.mjs';
 import { benchPeers } from './peers/driver.mjs';
+
+const BROWSER = process.env.BENCH_BROWSER || 'chromium';
+const BROWSER_NAME = { chromium: 'Chromium', firefox: 'Firefox' }[BROWSER];
+if (BROWSER !== '0' && !BROWSER_NAME) throw new Error(`BENCH_BROWSER must be chromium, firefox or 0, not ${BROWSER}`);
+// The driver launches the browser SQLW_BROWSER names (read when it loads).
+process.env.SQLW_BROWSER = BROWSER === '0' ? 'chromium' : BROWSER;
+const { launchBrowser, closeBrowser } = await import('../tests/browser/driver.mjs');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -109,24 +117,17 @@ const MODES = process.env.BENCH_MODES
 if (MODES.length === 0) throw new Error(`BENCH_MODES=${process.env.BENCH_MODES} names no mode of ${ALL_MODES.map((m) => m.join('/')).join(', ')}`);
 
 /*
-** Runs W1/W2/W5 in headless Chromium (Debian's) in a dedicated worker on OPFS, RUNS
+** Runs W1/W2/W5 in the headless browser in a dedicated worker on OPFS, RUNS
 ** rounds per mode. Returns { 'wal/full': { w1, w2, w5 }, ... } of medians in ms.
 */
 async function browserBench(profile) {
-  const { default: puppeteer } = await import('puppeteer-core');
   const server = await startServer({ port: 8790 });
-  const browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    userDataDir: profile,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchBrowser(profile, { protocolTimeout: 600_000 });
   try {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error(`[bench page] ${e.message}`));
     await page.goto(`${server.origin}/bench/browser/index.html`, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.bench !== undefined);
+    await page.waitForFunction(() => window.bench !== undefined, { polling: 50 });
     const out = {};
     for (const [journal, sync] of MODES) {
       const rounds = [];
@@ -147,7 +148,7 @@ async function browserBench(profile) {
     if (process.env.BENCH_PEERS !== '0') out.peers = await benchPeers({ browser, origin: server.origin, runs: RUNS });
     return out;
   } finally {
-    await browser.close();
+    await closeBrowser(browser);
     await server.close();
   }
 }
@@ -162,10 +163,10 @@ async function apiBench(page, origin) {
   const rounds = [];
   for (let round = 0; round < RUNS; round++) {
     await page.goto(url, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.api !== undefined);
+    await page.waitForFunction(() => window.api !== undefined, { polling: 50 });
     const r = await page.evaluate(() => window.api.round());
     await page.goto(`${url}?w6`, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.w6 !== undefined);
+    await page.waitForFunction(() => window.w6 !== undefined, { polling: 50 });
     r.w6 = (await page.evaluate(() => window.w6)).ms;
     rounds.push(r);
   }
@@ -186,7 +187,7 @@ async function tabsBench(browser, origin) {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error(`[bench tab] ${e.message}`));
     await page.goto(`${origin}/bench/api/index.html`, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.api !== undefined);
+    await page.waitForFunction(() => window.api !== undefined, { polling: 50 });
     return page;
   };
   const rounds = [], failovers = [];
@@ -242,7 +243,7 @@ function apiTable(browser, n) {
     ['W5 in the peers\' worker (loop)', '', '', '', ...peerCells('w5InWorker', f1), '', '', ''],
     ['W6 reload to first result', f1(a.w6), '', '', ...peerCells('w6', f1), '', '', '≤ 120 ms'],
   ];
-  console.log('\nThe public API from the main thread (ms unless marked), in the same Chromium run as the peers;');
+  console.log(`\nThe public API from the main thread (ms unless marked), in the same ${BROWSER_NAME} run as the peers;`);
   console.log(`ours: openDatabase() on OPFS, ${a.journal}/${a.sync === 2 ? 'FULL' : a.sync}; native: the same C, one call per request, WAL/FULL.`);
   if (p) {
     console.log(`peers: @sqlite.org/sqlite-wasm ${p['sqlite-wasm'].version} (opfs-sahpool, oo1, SQLite ${p['sqlite-wasm'].sqlite}, ${p['sqlite-wasm'].journal}/${p['sqlite-wasm'].sync}) and `
@@ -297,7 +298,7 @@ try {
     ['W1, memdb', 'wasm in Node: runMany (encode + call)', f1(mem.total), ratio(mem.total, native.w1_mem_ms)],
     ['  JS encoding of the rows', 'wasm in Node', f1(mem.encode), ''],
   ]);
-  if (process.env.BENCH_BROWSER !== '0') {
+  if (BROWSER !== '0') {
     const profile = path.join(dir, 'profile');
     const browser = await browserBench(profile);
     const rows = [];
@@ -311,10 +312,10 @@ try {
       rows.push([mode, 'W2', f1(b.w2), f1(n.w2_pool_ms), ratio(b.w2, n.w2_pool_ms)]);
       rows.push([mode, 'W5', f1(b.w5), f1(n.w5_pool_ms), ratio(b.w5, n.w5_pool_ms)]);
     }
-    console.log('\nChromium, dedicated worker, OPFS pool VFS; native: the same C on POSIX files (gcc -O2, fsync)');
+    console.log(`\n${BROWSER_NAME}, dedicated worker, OPFS pool VFS; native: the same C on POSIX files (gcc -O2, fsync)`);
     console.log('W1 as one run_many call; W2 = 1,000 autocommit inserts and W5 = 10,000 reads by random id, one request each\n');
     rows.push(['no SQLite: 1,000 × (write 4,120 B + flush), the floor of W2', 'floor', f1(browser.floor), f1(floorNative), ratio(browser.floor, floorNative)]);
-    table(['journal / synchronous', 'workload', 'Chromium ms', 'native ms', '× native'], rows);
+    table(['journal / synchronous', 'workload', `${BROWSER_NAME} ms`, 'native ms', '× native'], rows);
     apiTable(browser, nativeBench(dir, 'wal', 'full'));
     tabsTable(browser);
   }

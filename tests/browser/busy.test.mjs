@@ -5,9 +5,9 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSession } from './driver.mjs';
+import { openSession, port } from './driver.mjs';
 
-const PORT = 8716;
+const PORT = port(8716);
 const T = { timeout: 60_000 };
 const s = await openSession({ port: PORT });
 after(() => s.close());

@@ -15,10 +15,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HAS_CDP, bounded, launchBrowser, closeBrowser } from './driver.mjs';
+import { HAS_CDP, bounded, launchBrowser, closeBrowser, port } from './driver.mjs';
 import { startDemoServer } from '../../scripts/serve.mjs';
 
-const PORT = 8721;
+const PORT = port(8721);
 const T = { timeout: 90_000 };
 const WAIT_MS = 30_000;          // one wait for the page (an action, the open, a download)
 const FLIP_MS = 5_000;

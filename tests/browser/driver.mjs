@@ -44,6 +44,14 @@ const FIXTURES = {
 
 if (!BROWSERS[BROWSER]) throw new Error(`SQLW_BROWSER must be chromium or firefox, not ${JSON.stringify(BROWSER)}`);
 
+/**
+ * The port a test file serves on: its own base (8711–8799) in Chromium, 100 above in
+ * Firefox, so both browsers' suites can run at once (make test runs them side by side).
+ */
+export function port(base) {
+  return base + (BROWSER === 'firefox' ? 100 : 0);
+}
+
 /** True when the browser speaks the Chrome DevTools Protocol (quota overrides need it). */
 export const HAS_CDP = BROWSERS[BROWSER].protocol === 'cdp';
 

@@ -7,9 +7,9 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSession, HAS_CDP, BROWSER } from './driver.mjs';
+import { openSession, HAS_CDP, BROWSER, port } from './driver.mjs';
 
-const PORT = 8714;
+const PORT = port(8714);
 const T = { timeout: 90_000 };
 const MODES = [['durable', 0], ['delete', 5]];   // storage mode, case number offset
 const BIG = 3 * 1024 * 1024;   // bytes of the blob that does not fit

@@ -4,9 +4,9 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSession } from './driver.mjs';
+import { openSession, port } from './driver.mjs';
 
-const PORT = 8718;
+const PORT = port(8718);
 const T = { timeout: 60_000 };
 const s = await openSession({ port: PORT, fixture: 'api', insecureHost: 'insecure.test' });
 after(() => s?.close());

@@ -15,9 +15,9 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSession } from './driver.mjs';
+import { openSession, port } from './driver.mjs';
 
-const PORT = 8715;
+const PORT = port(8715);
 const ROUNDS = Number(process.env.SQLW_KILL_ROUNDS ?? 20);
 const SEED = Number(process.env.SQLW_KILL_SEED ?? Date.now() % 2 ** 31);
 const BLOB = 500;   // bytes of each row of big

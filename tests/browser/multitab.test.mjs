@@ -12,9 +12,9 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSession, bounded } from './driver.mjs';
+import { openSession, bounded, port } from './driver.mjs';
 
-const PORT = 8723;
+const PORT = port(8723);
 const T = { timeout: 120_000 };
 const CALL_MS = 60_000;      // one call into a tab
 const SETTLE_MS = 30_000;    // for a single leader to emerge after a change

@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { BROWSER, bounded, launchBrowser, closeBrowser } from './driver.mjs';
+import { BROWSER, bounded, launchBrowser, closeBrowser, port } from './driver.mjs';
 
-const PORT = 8724;
+const PORT = port(8724);
 const T = { timeout: 60_000 };
 const WAIT_MS = 30_000;
 

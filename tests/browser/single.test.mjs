@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from './server.mjs';
-import { bounded, launchBrowser, closeBrowser } from './driver.mjs';
+import { bounded, launchBrowser, closeBrowser, port } from './driver.mjs';
 
-const PORT = 8719;
+const PORT = port(8719);
 const PAGE = '/tests/browser/fixtures/single.html';
 const SINGLE = '/dist/sqlite-worker.single.js';
 const STEP_TIMEOUT_MS = 30_000;

@@ -23,9 +23,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, ROOT } from './server.mjs';
-import { bounded, launchBrowser, closeBrowser } from './driver.mjs';
+import { bounded, launchBrowser, closeBrowser, port } from './driver.mjs';
 
-const PORT = 8720;
+const PORT = port(8720);
 const BASE = '/sub/path/';
 const VITE_VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies.vite;
 const PACK_TIMEOUT_MS = 60_000;
