@@ -246,8 +246,9 @@ test-sim: setup build/native/coord-sim
 conformance: build
 	node tests/slt/run.mjs --node --browser
 
-# make test runs the corpus through the Node build (~20 s; the Chromium run takes ~55 s,
-# in make conformance); without the corpus it says so loudly and goes on.
+# make test runs the corpus through the Node build (~20 s) here, and through the API in
+# each browser in test-browser (~55 s each); without the corpus it says so loudly and
+# goes on.
 test-conformance: build
 	node tests/slt/run.mjs --node --if-present
 

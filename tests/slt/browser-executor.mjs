@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer } from '../browser/server.mjs';
-import { BROWSER, bounded, closeBrowser, launchBrowser } from '../browser/driver.mjs';
+import { BROWSER, bounded, closeBrowser, launchBrowser, port as portFor } from '../browser/driver.mjs';
 
 const LAUNCH_TIMEOUT_MS = 30_000;
 // One chunk of steps, or an open/close, in the page; a bound, not an expectation.
@@ -50,7 +50,7 @@ function decodeSet({ columns, types, values }) {
  * chunk: steps per page.evaluate. Throws (having cleaned up) when a step of the start
  * fails; runAll throws when the page does (a broken harness, not a failed record).
  */
-export async function createBrowserExecutor({ port = 8722, chunk = 2000 } = {}) {
+export async function createBrowserExecutor({ port = portFor(8722), chunk = 2000 } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-slt-'));
   let server = null;
   let browser = null;
