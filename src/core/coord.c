@@ -218,6 +218,9 @@ struct Coord {
   unsigned char aLeader[COORD_ID_BYTES];  /* who */
   int bStealAsked;                        /* a steal was asked of the current leader */
   int64_t iRetryAt;                       /* OPENING after a failed open: when to retry */
+  int64_t iRunLocalAt;                    /* a new leader runs this tab's held requests
+                                          ** then (0: none waiting), after the runtime has
+                                          ** told the page of its role */
   int64_t iTimerAt;                       /* the timer last asked for, 0 for none */
   CoordPending *pFirst, *pLast;           /* this tab's unanswered requests, in order */
   uint32_t iPageAcked;                    /* the page has every answer below it */
@@ -592,6 +595,7 @@ static void coordStepDown(Coord *p){
   ** held requests will be re-sent by their clients to the new leader. */
   p->bLease = 0;
   p->nGone = 0;         /* the next leader watches every client with records again */
+  p->iRunLocalAt = 0;
   while( p->pHeld ){
     CoordHeld *h = p->pHeld;
     p->pHeld = h->pNext;
@@ -609,6 +613,9 @@ static void coordSchedule(Coord *p){
     iAt = p->iLeaseIdleAt;
   }
   if( p->eState==COORD_LEADER && p->pHeld && (iAt==0 || p->iBeatAt<iAt) ) iAt = p->iBeatAt;
+  if( p->eState==COORD_LEADER && p->iRunLocalAt && (iAt==0 || p->iRunLocalAt<iAt) ){
+    iAt = p->iRunLocalAt;
+  }
   if( p->eState==COORD_FOLLOWER && p->bLeaderKnown && !p->bStealAsked ){
     CoordPending *r;
     for(r=p->pFirst; r; r=r->pNext){
@@ -733,7 +740,7 @@ int coordStorageOpened(Coord *p, int rc, int64_t iNow){
   p->iRetryAt = 0;
   coordRole(p);
   coordAnnounce(p);
-  coordRunLocal(p, iNow);
+  if( p->pFirst ) p->iRunLocalAt = iNow>0 ? iNow : 1;   /* next tick: the role goes out first */
   coordWatchRecorded(p);
   return coordEnd(p);
 }
@@ -945,6 +952,10 @@ int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow){
 int coordTick(Coord *p, int64_t iNow){
   coordBegin(p);
   p->iTimerAt = 0;
+  if( p->eState==COORD_LEADER && p->iRunLocalAt && iNow>=p->iRunLocalAt ){
+    p->iRunLocalAt = 0;
+    coordRunLocal(p, iNow);
+  }
   if( p->eState==COORD_LEADER && p->bLease && iNow>=p->iLeaseIdleAt ){
     coordEndLease(p, COORD_LEASE_IDLE, 1, 1, iNow);
   }
