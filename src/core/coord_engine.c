@@ -84,6 +84,9 @@ static int ceUser(sqlw_db *pDb, int eKind, const char *zSql, size_t nSql,
 
 /* The floor of a client that is gone: every sequence is below it. */
 #define CE_GONE 0xffffffffu
+/* A client's records below its acknowledged floor are dropped (and the floor written)
+** once the floor has moved this far: at most this many records per client wait. */
+#define CE_PRUNE_EVERY 32
 /* Gone clients remembered (their late duplicates refused), the most recent ones. */
 #define CE_GONE_KEEP 1000
 
@@ -207,21 +210,36 @@ static int ceDrop(sqlw_db *pDb, const unsigned char *aClient, uint32_t iBelow){
   return rc;
 }
 
-/* Returns 1 if iSeq is below aClient's floor (a late copy), 0 if not, or -1 on error. */
-static int ceBelowFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq){
+/*
+** Returns 1 if iSeq is below aClient's floor (a late copy), 0 if not, or -1 on error.
+** The floor goes to *piFloor when asked (-1 when the client has none).
+*/
+static int ceFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
+                   sqlite3_int64 *piFloor){
   sqlite3_stmt *pStmt = 0;
   int bCached = 0;
   int r = 0, rc;
+  if( piFloor ) *piFloor = -1;
   if( sqlwPrepareCached(pDb, "SELECT floor FROM _sqlw_clients WHERE client=?1", &pStmt,
                         &bCached) ){
     return -1;
   }
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
   rc = sqlite3_step(pStmt);
-  if( rc==SQLITE_ROW ) r = (sqlite3_int64)iSeq<sqlite3_column_int64(pStmt, 0);
-  else if( rc!=SQLITE_DONE ) r = -1;
+  if( rc==SQLITE_ROW ){
+    sqlite3_int64 iFloor = sqlite3_column_int64(pStmt, 0);
+    r = (sqlite3_int64)iSeq<iFloor;
+    if( piFloor ) *piFloor = iFloor;
+  }else if( rc!=SQLITE_DONE ){
+    r = -1;
+  }
   sqlwReleaseCached(pStmt, bCached);
   return r;
+}
+
+/* ceFloor without the floor. */
+static int ceBelowFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq){
+  return ceFloor(pDb, aClient, iSeq, 0);
 }
 
 /* Appends the connection's result buffer (an SQWR) to pOut. Returns SQLITE_OK/NOMEM. */
@@ -406,6 +424,7 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
   size_t nAns;
   int rc, rcRun;
   int eAnswer = eKind==REQ_BATCH ? ANS_LIST : ANS_RESULT;
+  sqlite3_int64 iFloor = -1;
   if( db==0 ){
     ceFail(pOut, SQLITE_MISUSE, 0, "the database is not open");
     return SQLITE_MISUSE;
@@ -450,7 +469,7 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
   }
   rc = sqlite3_exec(db, "SAVEPOINT sqlw_request", 0, 0, 0);
   if( rc==SQLITE_OK ){
-    int bStale = ceBelowFloor(pDb, aClient, iSeq);
+    int bStale = ceFloor(pDb, aClient, iSeq, &iFloor);
     if( bStale ){
       if( bStale<0 ) ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));  /* before RELEASE resets it */
       sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
@@ -477,8 +496,12 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
   rc = SQLITE_OK;
   if( rcRun==SQLITE_OK && sqlite3_txn_state(db, "main")==SQLITE_TXN_WRITE ){
     /* The client has every answer below iAckedBelow: those records can go, in the same
-    ** transaction, so pruning costs no commit of its own. */
-    rc = ceDrop(pDb, aClient, iAckedBelow);
+    ** transaction, so pruning costs no commit of its own; and only every CE_PRUNE_EVERY
+    ** sequences, so most writes touch one page of bookkeeping, not two. Until then the
+    ** records themselves refuse late copies. */
+    if( (sqlite3_int64)iAckedBelow>=(iFloor<0 ? 0 : iFloor)+CE_PRUNE_EVERY ){
+      rc = ceDrop(pDb, aClient, iAckedBelow);
+    }
     if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, eAnswer, aAns, nAns);
   }
   if( rcRun!=SQLITE_OK || rc!=SQLITE_OK ){

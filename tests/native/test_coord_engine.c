@@ -192,6 +192,11 @@ static int engSetup(Eng *p, unsigned char **paAns1, size_t *pnAns1,
     return harnessFail(zFile, iLine, "client A's write failed: %.*s", (int)p->out.n,
                        (const char*)p->out.a);
   }
+  /* A's floor, as a prune (every CE_PRUNE_EVERY sequences) would have written it. */
+  if( !testOkAt(p->pDb, "INSERT INTO _sqlw_clients(client, floor) VALUES("
+                "x'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1', 1)", zFile, iLine) ){
+    return 0;
+  }
   *paAns1 = engCopy(p, pnAns1);
   return *paAns1!=0;
 }
@@ -427,10 +432,18 @@ TEST(coordeng150, "coordeng-150 a re-sent import is answered from its record, no
   CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM _sqlw_requests WHERE client=" SQL_B), 1);
   CHECK_INT(testInt(p->pDb, SQL_KEEP_LEFT), 0);
 
-  /* A re-send that was acknowledged (below B's floor) is a late copy: not run. */
+  /* Acknowledged, but the floor has not moved far enough to prune: still answered from
+  ** its record, not run. */
   REQUIRE(engExec(p, aCliB, 2, 2, "INSERT INTO t VALUES(1000)")==SQLITE_OK);
-  CHECK_RC(engSend(p, aCliB, 1, 2, K_IMPORT, aImg, nImg), SQLITE_DONE);
+  CHECK_RC(engSend(p, aCliB, 1, 2, K_IMPORT, aImg, nImg), SQLITE_OK);
   CHECK_INT(testInt(p->pDb, "SELECT count(*)*1000 + sum(x) FROM t"), 4*1000 + 1600);
+  /* Once the floor moves 32 on, the records below it go and the floor is written: a
+  ** re-send below it is a late copy, neither run nor answered. */
+  REQUIRE(engExec(p, aCliB, 40, 40, "INSERT INTO t VALUES(1)")==SQLITE_OK);
+  CHECK_INT(testInt(p->pDb, "SELECT floor FROM _sqlw_clients WHERE client=" SQL_B), 40);
+  CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM _sqlw_requests WHERE client=" SQL_B), 1);
+  CHECK_RC(engSend(p, aCliB, 1, 40, K_IMPORT, aImg, nImg), SQLITE_DONE);
+  CHECK_INT(testInt(p->pDb, "SELECT count(*)*1000 + sum(x) FROM t"), 5*1000 + 1601);
 }
 
 TEST(coordeng160, "coordeng-160 an image that is not a database is refused, not recorded"){
