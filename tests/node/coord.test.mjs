@@ -70,10 +70,18 @@ class Client {
         this.db = openShared();
         x.coord_attach(this.c, this.db);
         x.coord_storage_opened(this.c, 0, 0);
+      } else if (a === ACT.TIMER) {
+        this.timer = x.coord_act_at();
       } else if (a === ACT.LOCAL_REPLY) {
         this.replies.set(x.coord_act_seq(), { status: x.coord_act_status(), kind: x.coord_act_kind(), body: data });
       }
     }
+  }
+
+  /* The timer it asked for is due: tick at that time. */
+  tick() {
+    x.coord_tick(this.c, this.timer);
+    this.drain();
   }
 
   /* Closes everything (the tab is gone). */
@@ -144,12 +152,15 @@ test('100 a follower writes through the leader; a new leader answers a re-send f
   a.outbox.length = 0;          // the reply is lost with the tab
   a.close();
 
-  // b takes over: a higher epoch, and its pending write is answered from the record.
+  // b takes over: a higher epoch, and its pending write is answered from the record
+  // (on the next tick: the new role goes to the page first).
   x.coord_leader_granted(b.c, 0);
   b.drain();
   deliver([b]);
   assert.equal(b.leader, true);
   assert.equal(b.epoch, 2);
+  assert.equal(b.replies.get(2), undefined);
+  b.tick();
   assert.equal(answer(b.replies.get(2)).changes, 1);
   const body = execBody('SELECT k, count(*) AS n FROM t GROUP BY k ORDER BY k');
   x.exec(check, put(body.subarray(4)), body.length - 4, 0, 0);
