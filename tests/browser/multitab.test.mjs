@@ -614,15 +614,24 @@ async function write(w, name, log) {
     const kills = w.kills;
     let codes;
     try {
-      codes = await inTab(w.page, name, async (db, ks, tab) => {
+      // The chunk runs only in the document it was meant for: a call that the automation
+      // delivers again after a reload (WebDriver BiDi may) must not write the keys twice.
+      const doc = await w.page.evaluate(() => performance.timeOrigin);
+      codes = await inTab(w.page, name, async (db, ks, tab, origin) => {
+        if (performance.timeOrigin !== origin) return 'another document';
         const out = await Promise.allSettled(ks.map((k) => db.run('INSERT INTO t(k, tab) VALUES (?, ?)', [k, tab])));
         return out.map((o) => (o.status === 'fulfilled' ? null : String(o.reason?.code)));
-      }, keys, w.id);
+      }, keys, w.id, doc);
     } catch (e) {
       if (w.kills === kills && !w.busy && !w.page.isClosed()) throw e;
       await w.busy;
       log.unknown += CHUNK;
       if (w.page.isClosed()) return;
+      continue;
+    }
+    if (codes === 'another document') {
+      // Cut by a reload, and delivered again to the new document, which did not run it.
+      log.unknown += CHUNK;
       continue;
     }
     if (!Array.isArray(codes)) throw new Error(`writer ${w.id}: ${JSON.stringify(codes)}`);
