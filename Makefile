@@ -20,15 +20,15 @@ SQLITE_OPTS := \
   -DSQLITE_OS_OTHER=1 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION \
   -DSQLITE_DEFAULT_MEMSTATUS=0 -DSQLITE_DQS=0 -DSQLITE_ENABLE_FTS5 \
   -DSQLITE_ENABLE_MATH_FUNCTIONS -DSQLITE_TEMP_STORE=3 -DSQLITE_DEFAULT_CACHE_SIZE=-8192 -DSQLITE_OMIT_DEPRECATED \
-  -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_MAX_EXPR_DEPTH=0 \
+  -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_LIKE_DOESNT_MATCH_BLOBS \
   -DSQLITE_OMIT_UTF16 -DSQLITE_OMIT_TCL_VARIABLE -DSQLITE_OMIT_GET_TABLE \
   -DSQLITE_OMIT_AUTOINIT -DSQLITE_OMIT_TRACE \
-  -DSQLITE_OMIT_PROGRESS_CALLBACK -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_COMPLETE \
+  -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_COMPLETE \
   -DSQLITE_UNTESTABLE -DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_MAX_MMAP_SIZE=0 -DNDEBUG
 
 CORE_SRC  := src/core/engine.c src/core/codec.c src/core/coord.c src/core/coord_engine.c src/core/vfs_common.c \
              src/core/vfs_host.c src/core/vfs_pool.c \
-             src/core/memfile.c src/core/os.c
+             src/core/memfile.c src/core/os.c src/core/stackguard.c
 CORE_HDR  := $(wildcard src/core/*.h) $(CODES_H)
 INCLUDES  := -Isrc/core -I$(SQLITE_DIR) -Ibuild/gen
 WARN      := -Wall -Wextra -Werror
@@ -41,12 +41,13 @@ WASM_OPT_LEVEL ?= -Oz
 WASM_OPT_FLAGS := $(WASM_OPT_LEVEL) --converge --strip-producers
 WASM_FEATURES := -mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals
 WASM_CFLAGS := $(WASM_OPT_LEVEL) $(WASM_FEATURES) $(SQLITE_OPTS) $(INCLUDES)
-WASM_SQLITE_FLAGS := -DHAVE_LOCALTIME_R=1 -Dlocaltime_r=sqlwLocaltimeR -w
+WASM_SQLITE_FLAGS := -DHAVE_LOCALTIME_R=1 -Dlocaltime_r=sqlwLocaltimeR \
+  -Dmalloc=sqlwGuardMalloc -Drealloc=sqlwGuardRealloc -w
 WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_api.c) build/wasm/sqlite3.o
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
-DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js \
+DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
   dist/host-node.js dist/host-browser.js
 # Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
 DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js

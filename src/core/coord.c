@@ -37,7 +37,7 @@ static int coordFixed(int eType){
   switch( eType ){
     case COORD_HELLO:
     case COORD_ANNOUNCE:   return 0;
-    case COORD_REQUEST:    return 20;
+    case COORD_REQUEST:    return 24;
     case COORD_REPLY:      return COORD_ID_BYTES+12;
     case COORD_LEASE_END:  return COORD_ID_BYTES+8;
     default:               return -1;
@@ -74,7 +74,8 @@ int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **p
       p->eKind = f[12];
       if( f[13] || f[14] || f[15] ) return coordRefuse(p, pzWhy, "reserved bytes set");
       if( p->eKind==0 ) return coordRefuse(p, pzWhy, "no request kind");
-      p->nBody = coordGet32(f+16);
+      p->iBudget = coordGet32(f+16);
+      p->nBody = coordGet32(f+20);
       break;
     case COORD_REPLY:
       memcpy(p->aTarget, f, COORD_ID_BYTES);
@@ -141,7 +142,8 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
       coordPut32(a+4, p->iLease);
       coordPut32(a+8, p->iAckedBelow);
       a[12] = (unsigned char)p->eKind;
-      coordPut32(a+16, nBody);
+      coordPut32(a+16, p->iBudget);
+      coordPut32(a+20, nBody);
       break;
     case COORD_REPLY:
       memcpy(a, p->aTarget, COORD_ID_BYTES);
@@ -179,6 +181,7 @@ struct CoordPending {
   size_t nBody;
   int64_t iSent;              /* when it was last posted to a leader; 0: not posted */
   int64_t iMade;              /* when this tab made it */
+  int64_t iDeadline;          /* when the page stops waiting for it; -1: never */
   CoordPending *pNext;
 };
 
@@ -188,6 +191,7 @@ struct CoordHeld {
   unsigned char aClient[COORD_ID_BYTES];
   uint32_t iSeq, iAckedBelow, iLease;
   int eKind;
+  int64_t iDeadline;          /* when its asker stops waiting (this leader's clock); -1: never */
   unsigned char *aBody;       /* sqlite3_malloc'd, or NULL when empty */
   size_t nBody;
   CoordHeld *pNext;
@@ -300,6 +304,18 @@ static uint32_t coordAckedBelow(const Coord *p){
   return p->iPageAcked<i ? p->iPageAcked : i;
 }
 
+/* The deadline, on this machine's clock, of a budget received at iNow. */
+static int64_t coordDeadline(uint32_t iBudget, int64_t iNow){
+  return iBudget==COORD_NO_BUDGET ? -1 : iNow+(int64_t)iBudget;
+}
+
+/* The budget left at iNow before iDeadline (0 once passed). */
+static uint32_t coordBudget(int64_t iDeadline, int64_t iNow){
+  if( iDeadline<0 ) return COORD_NO_BUDGET;
+  if( iDeadline<=iNow ) return 0;
+  return iDeadline-iNow>=(int64_t)COORD_NO_BUDGET ? COORD_NO_BUDGET-1 : (uint32_t)(iDeadline-iNow);
+}
+
 /* Posts pending request r to the leader. */
 static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
   CoordMsg m;
@@ -309,6 +325,7 @@ static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
   m.iLease = r->iLease;
   m.iAckedBelow = coordAckedBelow(p);
   m.eKind = r->eKind;
+  m.iBudget = coordBudget(r->iDeadline, iNow);
   m.aBody = r->aBody;
   m.nBody = (uint32_t)r->nBody;
   coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
@@ -337,10 +354,13 @@ static void coordDrop(Coord *p, CoordPending *r){
 */
 static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq,
                     uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
-                    size_t nBody){
+                    size_t nBody, int64_t iDeadline, int64_t iNow){
   int eAnswer = 0;
   int rc;
   p->scratch.n = 0;
+  if( p->eng.xDeadline ){
+    p->eng.xDeadline(p->eng.pCtx, iDeadline<0 ? -1 : iDeadline-iNow);
+  }
   rc = p->eng.xExec(p->eng.pCtx, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, &eAnswer,
                     &p->scratch);
   if( rc==SQLITE_NOMEM ) p->bOom = 1;
@@ -362,6 +382,17 @@ static void coordLostAnswer(Coord *p){
   if( sqlwBufReserve(&p->scratch, sizeof(zLost)-1) ){ p->bOom = 1; return; }
   memcpy(p->scratch.a, zLost, sizeof(zLost)-1);
   p->scratch.n = sizeof(zLost)-1;
+}
+
+/* The error answer of a request whose asker stopped waiting before it could run.
+** Fills p->scratch. */
+static void coordExpiredAnswer(Coord *p){
+  static const char zLate[] = "SQLITE_INTERRUPT: the request was not run: its time "
+    "(timeoutMs) ran out while it waited for the database";
+  p->scratch.n = 0;
+  if( sqlwBufReserve(&p->scratch, sizeof(zLate)-1) ){ p->bOom = 1; return; }
+  memcpy(p->scratch.a, zLate, sizeof(zLate)-1);
+  p->scratch.n = sizeof(zLate)-1;
 }
 
 /* True when the SQWR in p->scratch reports success. */
@@ -387,8 +418,8 @@ static uint32_t *coordBegunOf(Coord *p, const unsigned char *aId){
 */
 static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
                       uint32_t iAckedBelow, uint32_t iLease, int eKind,
-                      const unsigned char *aBody, size_t nBody, int64_t iNow,
-                      int *peAnswer){
+                      const unsigned char *aBody, size_t nBody, int64_t iDeadline,
+                      int64_t iNow, int *peAnswer){
   int bMine = p->bLease && iLease==p->iLease && iLease!=0
            && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0;
   int eAnswer;
@@ -396,7 +427,7 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
    && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0 ){
     /* The BEGIN of the live lease again: its client lost the answer (a restarted
     ** worker re-sends); answered again from its record, nothing begins. */
-    eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody);
+    eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, -1, iNow);
     if( eAnswer<0 ) return SERVE_LATE;
     p->iLeaseIdleAt = iNow+p->idleMs;
     *peAnswer = eAnswer;
@@ -426,7 +457,15 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
     }
     if( pBegun ) *pBegun = iSeq;
   }
-  eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody);
+  if( iDeadline>=0 && iDeadline<=iNow && eKind!=COORD_KIND_COMMIT && eKind!=COORD_KIND_ROLLBACK ){
+    /* Its asker stopped waiting before it could run: running it now would only hold
+    ** the database (a BEGIN would hold a lease nobody uses). */
+    coordExpiredAnswer(p);
+    *peAnswer = 0;
+    return SERVE_DONE;
+  }
+  eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody,
+                     (eKind==COORD_KIND_COMMIT || eKind==COORD_KIND_ROLLBACK) ? -1 : iDeadline, iNow);
   if( eAnswer<0 ) return SERVE_LATE;
   if( eKind==COORD_KIND_BEGIN && eAnswer && coordAnswerOk(p) ){
     p->bLease = 1;
@@ -476,7 +515,7 @@ static void coordRunLocal(Coord *p, int64_t iNow){
     CoordPending *r = p->pFirst;
     int eAnswer = 0;
     int e = coordServe(p, p->aId, r->iSeq, coordAckedBelow(p), r->iLease, r->eKind,
-                       r->aBody, r->nBody, iNow, &eAnswer);
+                       r->aBody, r->nBody, r->iDeadline, iNow, &eAnswer);
     if( e==SERVE_HELD ) break;
     if( e==SERVE_LATE ){
       /* This tab re-sent a request it had the answer of: only a restarted worker does,
@@ -532,7 +571,7 @@ static void coordDrainHeld(Coord *p, int64_t iNow){
     CoordHeld *h = p->pHeld;
     int eAnswer = 0;
     int e = coordServe(p, h->aClient, h->iSeq, h->iAckedBelow, h->iLease, h->eKind,
-                       h->aBody, h->nBody, iNow, &eAnswer);
+                       h->aBody, h->nBody, h->iDeadline, iNow, &eAnswer);
     if( e==SERVE_HELD ) break;
     if( e==SERVE_DONE ) coordReplyRemote(p, h->aClient, h->iSeq, eAnswer);
     p->pHeld = h->pNext;
@@ -555,6 +594,7 @@ static void coordEndLease(Coord *p, int eReason, int bTell, int bDrain, int64_t 
   memcpy(aClient, p->aLeaseClient, COORD_ID_BYTES);
   p->bLease = 0;
   p->scratch.n = 0;
+  if( p->eng.xDeadline ) p->eng.xDeadline(p->eng.pCtx, -1);
   p->eng.xExec(p->eng.pCtx, aClient, 0, 0, COORD_KIND_ROLLBACK, 0, 0, &eAnswer, &p->scratch);
   if( bTell ){
     if( memcmp(aClient, p->aId, COORD_ID_BYTES)==0 ){
@@ -818,7 +858,7 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
       }
       coordWatch(p, m.aSender);
       e = coordServe(p, m.aSender, m.iSeq, m.iAckedBelow, m.iLease, m.eKind, m.aBody,
-                     m.nBody, iNow, &eAnswer);
+                     m.nBody, coordDeadline(m.iBudget, iNow), iNow, &eAnswer);
       if( e==SERVE_HELD ){
         CoordHeld *h = sqlite3_malloc64(sizeof(*h));
         if( h==0 ){ p->bOom = 1; break; }
@@ -828,6 +868,7 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
         h->iAckedBelow = m.iAckedBelow;
         h->iLease = m.iLease;
         h->eKind = m.eKind;
+        h->iDeadline = coordDeadline(m.iBudget, iNow);
         if( m.nBody ){
           h->aBody = sqlite3_malloc64(m.nBody);
           if( h->aBody==0 ){ sqlite3_free(h); p->bOom = 1; break; }
@@ -879,7 +920,8 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
 }
 
 int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
-                      const unsigned char *aBody, size_t nBody, int64_t iNow){
+                      const unsigned char *aBody, size_t nBody, uint32_t iBudget,
+                      int64_t iNow){
   CoordPending *r;
   coordBegin(p);
   r = sqlite3_malloc64(sizeof(*r));
@@ -889,6 +931,7 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
   r->iLease = iLease;
   r->eKind = eKind;
   r->iMade = iNow;
+  r->iDeadline = coordDeadline(iBudget, iNow);
   if( nBody ){
     r->aBody = sqlite3_malloc64(nBody);
     if( r->aBody==0 ){

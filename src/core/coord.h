@@ -11,7 +11,7 @@
 #include "codec.h"
 #include "sqlw.h"
 
-#define COORD_VERSION   1
+#define COORD_VERSION   2     /* 2: REQUEST carries the asker's budget */
 #define COORD_ID_BYTES 16      /* a client id: 16 random bytes */
 #define COORD_HEADER   32      /* magic, u16 version, u16 type, u64 epoch, sender id */
 
@@ -21,6 +21,9 @@
 #define COORD_REQUEST    3     /* follower → leader: run this */
 #define COORD_REPLY      4     /* leader → one client: the answer */
 #define COORD_LEASE_END  5     /* leader → one client: your transaction ended */
+
+/* REQUEST budget: the asker waits for its answer without limit. */
+#define COORD_NO_BUDGET 0xffffffffu
 
 /* REPLY statuses. */
 #define COORD_DONE       1     /* body: the answer (an SQWA entry's kind and body) */
@@ -53,6 +56,8 @@ typedef struct CoordMsg {
   uint32_t iSeq;                          /* REQUEST, REPLY: the request's sequence */
   uint32_t iLease;                        /* REQUEST, LEASE_END: the lease, 0 for none */
   uint32_t iAckedBelow;                   /* REQUEST: every seq below it was answered */
+  uint32_t iBudget;                       /* REQUEST: ms the asker still waits for the
+                                          ** answer, COORD_NO_BUDGET for no limit */
   int eKind;                              /* REQUEST: the request kind (SQWQ op) */
   int eStatus;                            /* REPLY: COORD_DONE..; LEASE_END: reason */
   const unsigned char *aBody;             /* REQUEST, REPLY: the body */
@@ -126,6 +131,10 @@ typedef struct CoordAction {
 ** xForget(pCtx, aClient) drops every record of a client that is gone.
 ** xRecorded(pCtx, pOut) appends the ids of the clients that have records (16 bytes
 ** each), so a new leader can watch them and forget the dead.
+** xDeadline(pCtx, iBudgetMs), called before each xExec of a request, gives the time the
+** request may run before it is interrupted (SQLITE_INTERRUPT), -1 for no limit; it may
+** be NULL. A request whose asker's budget ran out before it could run is not run: it is
+** answered "SQLITE_INTERRUPT: ..." (COMMIT and ROLLBACK always run).
 */
 typedef struct CoordEngine {
   void *pCtx;
@@ -135,6 +144,7 @@ typedef struct CoordEngine {
   int (*xEpoch)(void *pCtx, uint64_t iProposed, uint64_t *piEpoch);
   int (*xForget)(void *pCtx, const unsigned char *aClient);
   int (*xRecorded)(void *pCtx, SqlwBuf *pOut);
+  void (*xDeadline)(void *pCtx, int64_t iBudgetMs);
 } CoordEngine;
 
 typedef struct Coord Coord;
@@ -156,8 +166,11 @@ int coordLeaderLockGranted(Coord *p, int64_t iNow);
 int coordLeaderLockLost(Coord *p, int64_t iNow);      /* another client stole it */
 int coordStorageOpened(Coord *p, int rc, int64_t iNow);
 int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow);
+/* This tab's request. iBudget: ms the page waits for its answer from now,
+** COORD_NO_BUDGET for no limit. */
 int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
-                      const unsigned char *aBody, size_t nBody, int64_t iNow);
+                      const unsigned char *aBody, size_t nBody, uint32_t iBudget,
+                      int64_t iNow);
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
 
 /* The page has the answers of every request below iBelow (it only grows; the machine

@@ -70,15 +70,21 @@ static int ceAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
   }
 }
 
-/* Runs the user's request (kind eKind) with the authorizer's guard up. */
+/* The time the current request may run (xDeadline), -1 for no limit. */
+static int64_t ceBudgetMs = -1;
+
+/* Runs the user's request (kind eKind) with the authorizer's guard up, and the request's
+** deadline: past it, SQLite's progress handler interrupts the statement. */
 static int ceUser(sqlw_db *pDb, int eKind, const char *zSql, size_t nSql,
                   const unsigned char *aRest, size_t nRest){
   int rc;
+  sqlw_set_deadline(pDb, (double)ceBudgetMs);
   ceUserSql = 1;
   if( eKind==REQ_BATCH ) rc = sqlw_batch(pDb, aRest, nRest);
   else if( eKind==REQ_EXEC ) rc = sqlw_exec(pDb, zSql, nSql, aRest, nRest);
   else rc = sqlw_run_many(pDb, zSql, nSql, aRest, nRest);
   ceUserSql = 0;
+  sqlw_clear_deadline(pDb);
   return rc;
 }
 
@@ -555,6 +561,12 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   return rc;
 }
 
+/* CoordEngine.xDeadline over an sqlw_db (see coord.h). */
+static void ceDeadline(void *pCtx, int64_t iBudgetMs){
+  (void)pCtx;
+  ceBudgetMs = iBudgetMs;
+}
+
 /* CoordEngine.xForget over an sqlw_db (see coord.h). */
 static int ceForget(void *pCtx, const unsigned char *aClient){
   if( sqlwHandle((sqlw_db*)pCtx)==0 ) return SQLITE_MISUSE;
@@ -589,4 +601,5 @@ void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
   pEngine->xEpoch = ceEpoch;
   pEngine->xForget = ceForget;
   pEngine->xRecorded = ceRecorded;
+  pEngine->xDeadline = ceDeadline;
 }

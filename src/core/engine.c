@@ -17,10 +17,16 @@
 #include "sqlw.h"
 #include "codec.h"
 #include "codes.h"
+#include "stackguard.h"
+#include "host.h"
 
 #define ENGINE_CACHE_SIZE     64   /* prepared statements kept per connection */
 #define ENGINE_CACHE_BUCKETS 128   /* hash buckets (a power of two) */
 #define ENGINE_BUF_KEEP  (4u<<20)  /* a result buffer above this is released after use */
+#define SQLW_PROGRESS_OPS 1000    /* VM steps between two looks at the clock */
+#ifndef SQLW_EXPR_DEPTH
+# define SQLW_EXPR_DEPTH 1000
+#endif
 
 typedef struct CacheEntry CacheEntry;
 
@@ -47,6 +53,8 @@ struct sqlw_db {
   int nCache;               /* Entries in the cache */
   int64_t nHit;             /* Cache hits */
   int64_t nMiss;            /* Cache misses */
+  double rDeadline;         /* host_time() past which statements are interrupted; 0: none */
+  double rCapMs;            /* sqlw_set_statement_cap's cap, or -1 */
 };
 
 /* The state of one request while it runs. */
@@ -77,6 +85,7 @@ static void reqBegin(Req *r, sqlw_db *pDb){
   memset(r, 0, sizeof(*r));
   r->pDb = pDb;
   r->iErrOff = -1;
+  sqlwStackTripped(1);
   if( pDb->out.nAlloc>ENGINE_BUF_KEEP ) sqlwBufFree(&pDb->out);
   sqlwResultBegin(&pDb->out);
 }
@@ -99,7 +108,14 @@ static void reqFailDb(Req *r, int rc, int iErrOff){
 ** connection. Returns the result code. */
 static int reqFinish(Req *r){
   sqlw_db *pDb = r->pDb;
-  int rc = r->rc;
+  int rc;
+  if( r->rc==SQLITE_NOMEM && sqlwStackTripped(1) ){
+    /* Not memory: SQLite went deeper than the stack allows (stackguard.c). */
+    sqlite3_free(r->zMsg);
+    r->rc = SQLITE_ERROR;
+    r->zMsg = sqlite3_mprintf("SQL nested too deeply: it would overflow the stack");
+  }
+  rc = r->rc;
   const char *zMsg = r->zMsg ? r->zMsg : (rc ? "out of memory" : "");
   sqlwResultFinish(&pDb->out, rc, r->iErrOff, r->nChange,
                    pDb->db ? sqlite3_last_insert_rowid(pDb->db) : 0,
@@ -791,6 +807,7 @@ int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
   if( pDb==0 ) return SQLITE_NOMEM;
   memset(pDb, 0, sizeof(*pDb));
   pDb->iErrOff = -1;
+  pDb->rCapMs = -1;
   *ppDb = pDb;
   if( sqlwBufReserve(&pDb->out, 4096) ){
     engineSetError(pDb, SQLITE_NOMEM, "out of memory", -1);
@@ -807,6 +824,7 @@ int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
     return rc;
   }
   sqlite3_extended_result_codes(pDb->db, 1);
+  sqlite3_limit(pDb->db, SQLITE_LIMIT_EXPR_DEPTH, SQLW_EXPR_DEPTH);
   return SQLITE_OK;
 }
 
@@ -1059,6 +1077,35 @@ static int engineWalHook(void *pArg, sqlite3 *db, const char *zDb, int nFrame){
   return SQLITE_OK;
 }
 
+/* SQLite's progress handler: non-zero (interrupt) once the deadline has passed. */
+static int engineProgress(void *pArg){
+  sqlw_db *pDb = (sqlw_db*)pArg;
+  return pDb->rDeadline>0 && host_time()>pDb->rDeadline;
+}
+
+void sqlw_set_deadline(sqlw_db *pDb, double rBudgetMs){
+  double r = rBudgetMs>=0 ? rBudgetMs : -1;   /* NaN and negatives: none */
+  if( pDb==0 || pDb->db==0 ) return;
+  if( pDb->rCapMs>=0 && (r<0 || r>pDb->rCapMs) ) r = pDb->rCapMs;
+  if( r<0 ){
+    if( pDb->rDeadline>0 ) sqlite3_progress_handler(pDb->db, 0, 0, 0);
+    pDb->rDeadline = 0;
+  }else{
+    if( pDb->rDeadline==0 ) sqlite3_progress_handler(pDb->db, SQLW_PROGRESS_OPS, engineProgress, pDb);
+    pDb->rDeadline = host_time()+(r>0 ? r : 0.001);
+  }
+}
+
+void sqlw_clear_deadline(sqlw_db *pDb){
+  if( pDb==0 || pDb->db==0 || pDb->rDeadline==0 ) return;
+  sqlite3_progress_handler(pDb->db, 0, 0, 0);
+  pDb->rDeadline = 0;
+}
+
+void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs){
+  if( pDb ) pDb->rCapMs = rCapMs>=0 ? rCapMs : -1;
+}
+
 int sqlw_set_durability(sqlw_db *pDb, int eMode){
   sqlite3_stmt *pStmt = 0;
   const char *zMode = 0;
@@ -1159,6 +1206,7 @@ int64_t sqlw_stat(sqlw_db *pDb, int op){
     case SQLW_STAT_CACHE_MISSES: return pDb->nMiss;
     case SQLW_STAT_CACHE_SIZE:   return pDb->nCache;
     case SQLW_STAT_AUTOCOMMIT:   return pDb->db ? sqlite3_get_autocommit(pDb->db) : 1;
+    case SQLW_STAT_STACK_HIGH:   return sqlwStackHigh();
     default:                     return -1;
   }
 }

@@ -117,6 +117,21 @@ int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n);
 */
 int sqlw_set_durability(sqlw_db *pDb, int eMode);
 
+/*
+** Deadlines. sqlw_set_deadline gives the statements that run next rBudgetMs
+** milliseconds (counted from this call, by the host's clock) before SQLite interrupts
+** them: the statement running then fails with SQLITE_INTERRUPT and its transaction or
+** savepoint is rolled back as for any error; the connection stays usable. A negative
+** budget (or NaN) means no deadline of the caller's. sqlw_set_statement_cap caps every
+** budget, the no-deadline one included, at rCapMs (negative: no cap). Checked every
+** SQLW_PROGRESS_OPS virtual-machine steps, so a deadline is missed only while SQLite
+** runs no step: preparing a statement, a big sort's merge, a flush.
+** sqlw_clear_deadline removes the deadline, cap or not (for the caller's own statements).
+*/
+void sqlw_set_deadline(sqlw_db *pDb, double rBudgetMs);
+void sqlw_clear_deadline(sqlw_db *pDb);
+void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs);
+
 /* The extended code, message and SQL byte offset (-1 if none) of the last failure. */
 int sqlw_errcode(sqlw_db *pDb);
 const char *sqlw_errmsg(sqlw_db *pDb);
@@ -127,6 +142,7 @@ int sqlw_error_offset(sqlw_db *pDb);
 #define SQLW_STAT_CACHE_MISSES  2   /* statements prepared because not cached */
 #define SQLW_STAT_CACHE_SIZE    3   /* statements in the cache now */
 #define SQLW_STAT_AUTOCOMMIT    4   /* 1 when no transaction is open */
+#define SQLW_STAT_STACK_HIGH    5   /* most bytes of stack SQLite was seen using (wasm) */
 
 /* Returns the counter op of pDb, or -1 for an unknown op. */
 int64_t sqlw_stat(sqlw_db *pDb, int op);

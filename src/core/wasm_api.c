@@ -95,6 +95,14 @@ WASM_EXPORT(set_durability) int wasmSetDurability(sqlw_db *pDb, int eMode){
   return sqlw_set_durability(pDb, eMode);
 }
 
+WASM_EXPORT(set_deadline) void wasmSetDeadline(sqlw_db *pDb, double rBudgetMs){
+  sqlw_set_deadline(pDb, rBudgetMs);
+}
+
+WASM_EXPORT(set_statement_cap) void wasmSetStatementCap(sqlw_db *pDb, double rCapMs){
+  sqlw_set_statement_cap(pDb, rCapMs);
+}
+
 WASM_EXPORT(errcode) int wasmErrcode(sqlw_db *pDb){
   return sqlw_errcode(pDb);
 }
@@ -188,7 +196,7 @@ static int wasmNoRecorded(void *pCtx, SqlwBuf *pOut){
 /* coordCreate() for client aId (16 bytes); 0 when out of memory. */
 WASM_EXPORT(coord_create) Coord *wasmCoordCreate(const unsigned char *aId, double freezeMs,
                                                  double idleMs, double now){
-  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded };
+  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded, 0 };
   if( sqlite3_initialize() ) return 0;
   return coordCreate(aId, &e, (int64_t)freezeMs, (int64_t)idleMs, (int64_t)now);
 }
@@ -199,7 +207,7 @@ WASM_EXPORT(coord_destroy) void wasmCoordDestroy(Coord *p){
 
 /* Sets the leader's engine over the open database db (0: none). */
 WASM_EXPORT(coord_attach) void wasmCoordAttach(Coord *p, sqlw_db *pDb){
-  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded };
+  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded, 0 };
   if( pDb ) coordEngineInit(&e, pDb);
   coordSetEngine(p, &e);
 }
@@ -222,8 +230,9 @@ WASM_EXPORT(coord_message) int wasmCoordMessage(Coord *p, const unsigned char *a
 }
 
 WASM_EXPORT(coord_local) int wasmCoordLocal(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
-                                           const unsigned char *a, size_t n, double now){
-  return coordLocalRequest(p, iSeq, iLease, eKind, a, n, (int64_t)now);
+                                           const unsigned char *a, size_t n, uint32_t iBudget,
+                                           double now){
+  return coordLocalRequest(p, iSeq, iLease, eKind, a, n, iBudget, (int64_t)now);
 }
 
 WASM_EXPORT(coord_client_gone) int wasmCoordGone(Coord *p, const unsigned char *aId, double now){

@@ -148,10 +148,10 @@ export class CoordMachine {
     return this.#actions(this.#x.coord_message(this.#c, p, bytes.length, performance.now()), bytes.length);
   }
 
-  /** This tab's request. Returns the actions. */
-  local(seq, lease, kind, body) {
+  /** This tab's request; budget: ms the page waits for it (0xffffffff: no limit). Returns the actions. */
+  local(seq, lease, kind, body, budget) {
     const p = this.#put(body);
-    return this.#actions(this.#x.coord_local(this.#c, seq, lease, kind, p, body.length, performance.now()), body.length);
+    return this.#actions(this.#x.coord_local(this.#c, seq, lease, kind, p, body.length, budget, performance.now()), body.length);
   }
 
   /** Client `hex`'s life lock was granted: it is gone. Returns the actions. */

@@ -27,6 +27,7 @@ const STAT_CACHE_HITS = 1;
 const STAT_CACHE_MISSES = 2;
 const STAT_CACHE_SIZE = 3;
 const STAT_AUTOCOMMIT = 4;
+const STAT_STACK_HIGH = 5;
 // Modes of sqlw_set_durability (SQLW_DURABLE, SQLW_RELAXED in src/core/sqlw.h).
 const DURABLE = 0;
 const RELAXED = 1;
@@ -363,6 +364,20 @@ class Connection {
   }
 
   /**
+   * Statements run after this call are interrupted (SQLITE_INTERRUPT) once `ms`
+   * milliseconds have passed; Infinity, a negative number or NaN: no deadline (the cap
+   * of setStatementCap still applies). The deadline stays until the next call.
+   */
+  setDeadline(ms) {
+    this.#rt.x.set_deadline(this.#handle(), ms === Infinity ? -1 : Number(ms));
+  }
+
+  /** Caps every deadline, and runs statements with none under it: `ms`, or Infinity for no cap. */
+  setStatementCap(ms) {
+    this.#rt.x.set_statement_cap(this.#handle(), ms === Infinity ? -1 : Number(ms));
+  }
+
+  /**
    * Serializes the main database. Returns a new Uint8Array (a standalone database file)
    * owned by the caller. Throws SQLiteError with the core's code on failure.
    */
@@ -424,6 +439,7 @@ class Connection {
       cacheMisses: stat(db, STAT_CACHE_MISSES),
       cacheSize: stat(db, STAT_CACHE_SIZE),
       autocommit: stat(db, STAT_AUTOCOMMIT) === 1,
+      stackHigh: stat(db, STAT_STACK_HIGH),
     };
   }
 

@@ -28,14 +28,16 @@ import { encodeParams, encodeParamSets, decodeResult, decodeResultList, checkDec
 import {
   OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE, OP_BEGIN, OP_COMMIT, OP_ROLLBACK,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
-  encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame,
+  encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET,
 } from './protocol.js';
 
 export { SQLiteError } from './errors.js';
 
 const PREFIX = '[sqlite-worker]';
 const DEBUG_KEY = 'sqlite-worker-debug';
-const OPTIONS = ['persistence', 'timeoutMs', 'transactionIdleMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl'];
+const OPTIONS = ['persistence', 'timeoutMs', 'transactionIdleMs', 'maxStatementMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl'];
+// The longest duration a timer can wait (setTimeout fires at once beyond it).
+const MAX_MS = 2 ** 31 - 1;
 const QUERY_OPTIONS = ['rowMode', 'bigint'];
 const DEFAULT_TIMEOUT_MS = 30000;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -100,16 +102,10 @@ function normalizeOptions(options) {
   if (!['durable', 'relaxed'].includes(durability)) {
     throw misuse(`durability must be 'durable' or 'relaxed', not ${JSON.stringify(durability)}`);
   }
-  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!(timeoutMs === Infinity || (Number.isFinite(timeoutMs) && timeoutMs > 0))) {
-    throw misuse('timeoutMs must be a positive number of milliseconds (or Infinity)');
-  }
-  const transactionIdleMs = o.transactionIdleMs ?? DEFAULT_TRANSACTION_IDLE_MS;
-  if (!(Number.isFinite(transactionIdleMs) && transactionIdleMs > 0)) {
-    throw misuse('transactionIdleMs must be a positive number of milliseconds');
-  }
-  const busyTimeoutMs = o.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  if (!(Number.isFinite(busyTimeoutMs) && busyTimeoutMs >= 0)) throw misuse('busyTimeoutMs must be a number ≥ 0');
+  const timeoutMs = duration(o, 'timeoutMs', DEFAULT_TIMEOUT_MS, { infinite: true });
+  const transactionIdleMs = duration(o, 'transactionIdleMs', DEFAULT_TRANSACTION_IDLE_MS);
+  const maxStatementMs = duration(o, 'maxStatementMs', Infinity, { infinite: true });
+  const busyTimeoutMs = duration(o, 'busyTimeoutMs', DEFAULT_BUSY_TIMEOUT_MS, { zero: true });
   if (o.debug !== undefined && typeof o.debug !== 'boolean') throw misuse('debug must be a boolean');
   const decode = checkDecodeOptions({ rowMode: o.rowMode ?? 'object', bigint: o.bigint ?? 'auto' });
   for (const k of ['workerUrl', 'wasmUrl']) {
@@ -120,6 +116,7 @@ function normalizeOptions(options) {
     durability,
     timeoutMs,
     transactionIdleMs,
+    maxStatementMs,
     busyTimeoutMs,
     debug: o.debug ?? debugFromStorage(),
     rowMode: decode.asArray ? 'array' : 'object',
@@ -127,6 +124,21 @@ function normalizeOptions(options) {
     workerUrl: o.workerUrl,
     wasmUrl: o.wasmUrl,
   };
+}
+
+/*
+** The duration option `key` of o (default `fallback`): a number of milliseconds above 0
+** (or 0 with zero) and at most MAX_MS, or Infinity where `infinite`. Throws SQLiteError
+** SQLITE_MISUSE naming the option otherwise.
+*/
+function duration(o, key, fallback, { infinite = false, zero = false } = {}) {
+  const v = o[key] === undefined ? fallback : o[key];
+  if (v === Infinity && infinite) return v;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (v === 0 && !zero) || v > MAX_MS) {
+    throw misuse(`${key} must be a number of milliseconds, ${zero ? '0' : 'above 0'} to ${MAX_MS}`
+      + `${infinite ? ', or Infinity' : ''}; got ${typeof v === 'number' ? v : typeof v}`);
+  }
+  return v;
 }
 
 /* Checks a database name. Throws SQLiteError SQLITE_MISUSE. */
@@ -246,6 +258,7 @@ class Channel {
         busyTimeout: o.busyTimeoutMs,
         freezeMs: FREEZE_MS,
         idleMs: o.transactionIdleMs,
+        maxStatementMs: o.maxStatementMs === Infinity ? -1 : o.maxStatementMs,
         debug: o.debug,
         lock,
         wasm: o.wasmUrl ? new URL(o.wasmUrl, globalThis.location?.href).href : undefined,
@@ -285,7 +298,7 @@ class Channel {
 
   /*
   ** A worker died. A shared database's requests survive it: a new worker starts and gets
-  ** them again (a request already sent MAX_RESENDS times is rejected instead). A memory
+  ** them again (a request that was with MAX_RESENDS workers that died is rejected instead). A memory
   ** database died with its worker: its requests reject with SQLITE_WORKER_DIED.
   */
   #died(worker, why) {
@@ -300,9 +313,12 @@ class Channel {
       return;
     }
     for (const [id, p] of this.#pending) {
-      if (++p.resends > MAX_RESENDS) {
+      if (++p.resends >= MAX_RESENDS) {
+        // It may be what stops them (a trap in the core): never sent again.
         this.#pending.delete(id);
-        p.reject(dead(p));
+        p.reject(new SQLiteError(`${why}; ${MAX_RESENDS} workers stopped while this request was with them `
+          + '(it may be what stops them), so it is not sent again; it may or may not have run',
+        { code: WORKER_DIED, errno: SQLITE_ERROR, sql: p.sql }));
       }
     }
     this.#settled();
@@ -326,7 +342,7 @@ class Channel {
   #resend() {
     if (this.#pending.size === 0) return;
     this.#outgoing = [];
-    for (const [id, p] of this.#pending) this.#outgoing.push({ id, kind: p.kind, lease: p.lease, parts: p.parts });
+    for (const [id, p] of this.#pending) this.#outgoing.push({ id, kind: p.kind, lease: p.lease, parts: p.parts, deadline: p.deadline });
     this.#db.trace(`sending ${this.#pending.size} request(s) again to the new worker`);
     this.#flush();
   }
@@ -351,7 +367,7 @@ class Channel {
       const timeoutMs = this.#db.options.timeoutMs;
       this.#pending.set(id, { resolve, reject, deadline: performance.now() + timeoutMs, sql, decode, kind, lease, parts, resends: 0 });
       if (this.#timer === null && timeoutMs !== Infinity) this.#timer = setTimeout(() => this.#expire(), timeoutMs);
-      this.#outgoing.push({ id, kind, lease, parts });
+      this.#outgoing.push({ id, kind, lease, parts, deadline: performance.now() + timeoutMs });
       // A long run of requests goes out in frames of FRAME_EAGER as it is made, so the
       // worker starts on the first while this thread still encodes the rest.
       if (this.#outgoing.length >= FRAME_EAGER) this.#flush();
@@ -394,6 +410,10 @@ class Channel {
     // Every request below the oldest pending one was answered here (ids grow; the
     // leader may drop this client's records of them).
     const acked = this.#pending.keys().next().value ?? out[0].id;
+    // Each request tells the leader how long this page still waits for it: past that the
+    // leader interrupts it (SQLITE_INTERRUPT), or does not run it at all.
+    const now = performance.now();
+    for (const r of out) r.budget = r.deadline === Infinity ? NO_BUDGET : Math.max(0, Math.floor(r.deadline - now));
     for (let i = 0; i < out.length; i += FRAME_MAX) {
       postFrame(this.#worker, encodeRequests(out.length <= FRAME_MAX ? out : out.slice(i, i + FRAME_MAX), acked));
     }

@@ -10,7 +10,7 @@
 /** Version of the core's buffers (SQWB); bumped with the core's wire format. */
 export const PROTOCOL_VERSION = 1;
 /** Version of the SQWQ/SQWA frames between a page and its worker. */
-export const FRAME_VERSION = 2;
+export const FRAME_VERSION = 3;   // 3: a request carries its budget
 
 /** Request kinds (SQWQ op byte). */
 export const OP_EXEC = 1;
@@ -31,16 +31,19 @@ export const ANS_DONE = 4;     // body: empty
 export const ANS_ERROR = 5;    // body: UTF-8 JSON { code, errno, message }
 
 const HEADER = 12;       // magic, u16 version, u16 count, u32 acked below
-const ENTRY = 16;        // u32 id, u8 op/kind, u8 0, u16 0, u32 lease, u32 n
+const ENTRY = 20;        // u32 id, u8 op/kind, u8 0, u16 0, u32 lease, u32 budget, u32 n
+/** A request's budget when its page waits for the answer without limit. */
+export const NO_BUDGET = 0xffffffff;
 const MAX_COUNT = 0xffff;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
 /*
-** Builds one frame with magic `magic` from entries [{ id, kind, lease?, parts }], where
-** parts are Uint8Arrays written one after the other as the entry's body; acked: the
-** header's acked-below field. Returns the frame's
+** Builds one frame with magic `magic` from entries [{ id, kind, lease?, budget?, parts }],
+** where parts are Uint8Arrays written one after the other as the entry's body (budget:
+** ms the page still waits for the answer, NO_BUDGET by default); acked: the header's
+** acked-below field. Returns the frame's
 ** ArrayBuffer (exactly sized, ready to transfer).
 */
 function buildFrame(magic, entries, acked = 0) {
@@ -63,7 +66,8 @@ function buildFrame(magic, entries, acked = 0) {
     dv.setUint32(p, e.id, true);
     u8[p + 4] = e.kind;
     dv.setUint32(p + 8, e.lease ?? 0, true);
-    dv.setUint32(p + 12, n, true);
+    dv.setUint32(p + 12, e.budget ?? NO_BUDGET, true);
+    dv.setUint32(p + 16, n, true);
     p += ENTRY;
     for (const part of e.parts) {
       u8.set(part, p);
@@ -75,7 +79,7 @@ function buildFrame(magic, entries, acked = 0) {
 
 /*
 ** Parses a frame with magic `magic`. Returns { acked, entries: [{ id, kind, lease,
-** body }] } with body a Uint8Array view of the frame. Throws Error naming what is malformed.
+** budget, body }] } with body a Uint8Array view of the frame. Throws Error naming what is malformed.
 */
 function parseFrame(magic, buf) {
   if (!(buf instanceof ArrayBuffer)) throw new Error('malformed frame: not an ArrayBuffer');
@@ -96,10 +100,11 @@ function parseFrame(magic, buf) {
     const id = dv.getUint32(p, true);
     const kind = u8[p + 4];
     const lease = dv.getUint32(p + 8, true);
-    const n = dv.getUint32(p + 12, true);
+    const budget = dv.getUint32(p + 12, true);
+    const n = dv.getUint32(p + 16, true);
     p += ENTRY;
     if (p + n > u8.length) throw new Error('malformed frame: entry longer than the frame');
-    entries.push({ id, kind, lease, body: u8.subarray(p, p + n) });
+    entries.push({ id, kind, lease, budget, body: u8.subarray(p, p + n) });
     p += n;
   }
   if (p !== u8.length) throw new Error('malformed frame: bytes after the last entry');

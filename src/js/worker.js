@@ -5,7 +5,7 @@
 //
 // Messages with the page (docs/format.md, "Page ↔ worker messages"):
 //   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
-//     lock, wasm, busyTimeout, freezeMs, idleMs }, then SQWQ frames (ArrayBuffers) of
+//     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
 //     requests, and { type: 'close' } to end.
 //   worker → page: { type: 'ready', persistent, persistenceError, vfs, codes, isLeader,
 //     epoch } or { type: 'failed', error }; then SQWA frames of answers (in the order
@@ -67,10 +67,40 @@ function flatten(e) {
   return { code: 'SQLITE_ERROR', errno: 1, message: `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}` };
 }
 
-/* Runs fn after everything queued before it (fn may be async). */
+/* Runs fn after everything queued before it (fn may be async). An exception out of it is
+** fatal to this worker (see fatal). */
 function enqueue(fn) {
-  queue = queue.then(fn).catch((e) => console.error(PREFIX, 'internal error:', e));
+  queue = queue.then(fn).catch(fatal);
   return queue;
+}
+
+/*
+** Ends this worker after an exception escaped the core's event handling: a wasm trap
+** (the instance's stack and heap are then in an unknown state), the engine's own stack
+** exhausted under the wasm (RangeError), or a bug. Nothing more runs in this instance:
+** the OPFS handles are closed from JavaScript, without the core, so another tab (or this
+** tab's next worker) can open the files at once, and the worker closes itself. The page
+** sees its life lock freed, starts a new worker and sends the unanswered requests again;
+** a request that kills 3 workers is rejected there.
+*/
+function fatal(e) {
+  if (closed) return;
+  console.error(PREFIX, 'the worker stops after an internal error (a new one takes over):', e);
+  closed = true;
+  clearTimeout(timer);
+  machine = null;
+  db = null;
+  pool = null;
+  try {
+    host?.releaseAll();
+  } catch {
+    // releaseAll never throws; nothing else can be done here anyway.
+  }
+  for (const ch of [chan.all, chan.leaderIn, ...chan.clients.values()]) ch?.close();
+  for (const ctl of watches.values()) ctl.abort();
+  lock.abort?.abort();
+  lock.release?.();
+  self.close();
 }
 
 /*
@@ -336,6 +366,8 @@ async function openStorage() {
   db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
   if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms, database ${(performance.now() - t1).toFixed(1)} ms`);
   if (pool) db.setDurability(opts.durability);
+  // Every statement this tab runs as leader, whoever asked, stops at maxStatementMs.
+  db.setStatementCap(opts.maxStatementMs ?? -1);
   // The pool opens with files enough for a first transaction; it grows after the next
   // event (growPool), not here: a new leader answers sooner.
   machine.attach(db.handle);
@@ -365,7 +397,7 @@ function handleFrame(buf) {
       answers.push({ id: r.id, kind: ANS_ERROR, parts: [errorBody({ code: 'SQLITE_MISUSE', errno: 21, message: 'the database is closed' })] });
       continue;
     }
-    perform(machine.local(r.id, r.lease, r.kind, r.body), true);
+    perform(machine.local(r.id, r.lease, r.kind, r.body, r.budget), true);
   }
   settle();
   if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms (${role.isLeader ? 'run here' : 'sent to the leader'})`);

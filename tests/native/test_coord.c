@@ -30,6 +30,7 @@ static CoordMsg coordSample(int eType){
     m.iLease = 3;
     m.iAckedBelow = 70;
     m.eKind = 2;
+    m.iBudget = 30000;
   }
   if( eType==COORD_REPLY ) m.eStatus = COORD_REJECTED;
   if( eType==COORD_LEASE_END ){
@@ -62,6 +63,7 @@ TEST(coordroundtrip, "coord-100 every message type round-trips, canonically"){
     CHECK_INT(d.iSeq, m.iSeq);
     CHECK_INT(d.iLease, m.iLease);
     CHECK_INT(d.iAckedBelow, m.iAckedBelow);
+    CHECK_INT(d.iBudget, m.iBudget);
     CHECK_INT(d.eKind, m.eKind);
     CHECK_INT(d.eStatus, m.eStatus);
     CHECK_MEM(d.aBody, d.nBody, m.aBody, m.nBody);
@@ -96,7 +98,7 @@ TEST(coordrefuse, "coord-110 malformed messages are refused, never half-read"){
     a[0] = 'X';
     CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
     memcpy(a, buf.a, buf.n);
-    a[4] = 2;
+    a[4] = COORD_VERSION+1;
     CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
     memcpy(a, buf.a, buf.n);
     a[6] = 0;
@@ -120,7 +122,7 @@ TEST(coordrefuse, "coord-110 malformed messages are refused, never half-read"){
       CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
     }
     if( eType==COORD_REQUEST || eType==COORD_REPLY ){
-      size_t iLen = eType==COORD_REQUEST ? COORD_HEADER+16 : COORD_HEADER+24;
+      size_t iLen = COORD_HEADER+(eType==COORD_REQUEST ? 20 : 24);   /* the body length */
       memcpy(a, buf.a, buf.n);
       a[iLen] = 0xff; a[iLen+1] = 0xff; a[iLen+2] = 0xff; a[iLen+3] = 0xff;
       CHECK_RC(coordMsgDecode(a, buf.n, &d, &zWhy), SQLITE_MISUSE);
@@ -186,14 +188,14 @@ static int coordCount(Coord *p, int eAct, int64_t *piAt){
 
 TEST(coordsilent, "coord-130 a request waits no longer than the freeze deadline for a leader that never announces"){
   static const unsigned char aId[COORD_ID_BYTES] = { 7 };
-  CoordEngine e = { 0, coordNoExec, coordNoEpoch, coordNoForget, coordNoRecorded };
+  CoordEngine e = { 0, coordNoExec, coordNoEpoch, coordNoForget, coordNoRecorded, 0 };
   static const unsigned char aBody[5] = { 1, 0, 0, 0, 'x' };
   int64_t iAt = 0;
   Coord *p = coordCreate(aId, &e, 5000, 30000, 100);
   CHECK(p!=0);
   CHECK(coordCount(p, COORD_ACT_POST_ALL, 0)==1);            /* HELLO */
   /* The lock's holder is frozen: no ANNOUNCE ever comes. The request is held... */
-  CHECK_RC(coordLocalRequest(p, 1, 0, 1, aBody, sizeof(aBody), 1000), SQLITE_OK);
+  CHECK_RC(coordLocalRequest(p, 1, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1000), SQLITE_OK);
   CHECK(coordCount(p, COORD_ACT_POST_LEADER, &iAt)==0);
   CHECK(iAt==6000);                                           /* ...with a deadline */
   CHECK_RC(coordTick(p, 5999), SQLITE_OK);

@@ -169,7 +169,7 @@ static void simSubmit(Sim *s, int i, const SimReq *r){
   coordPageAcked(s->c[i].pCoord, s->c[i].nPending ? s->c[i].aPending[0].iSeq
                                                    : s->c[i].nIssued+1);
   coordLocalRequest(s->c[i].pCoord, r->iSeq, r->iLease, r->eKind, aBody,
-                    r->eKind==1 ? 4+nSql : 0, s->now);
+                    r->eKind==1 ? 4+nSql : 0, COORD_NO_BUDGET, s->now);
   simDrain(s, i);
 }
 
@@ -238,6 +238,7 @@ static void simStartWorker(Sim *s, int i){
   e.xEpoch = simEpoch;
   e.xForget = simForget;
   e.xRecorded = simRecorded;
+  e.xDeadline = 0;
   c->pCoord = coordCreate(c->aId, &e, SIM_FREEZE, SIM_IDLE, s->now);
   if( c->pCoord==0 ){
     simFail(s, "coordCreate failed (client %d)%.0d", i, 0);

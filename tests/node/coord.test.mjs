@@ -17,6 +17,7 @@ const x = core.exports;
 // COORD_ACT_* and kinds of src/core/coord.h.
 const ACT = { POST_LEADER: 1, POST_CLIENT: 2, POST_ALL: 3, ROLE: 4, OPEN_STORAGE: 5, LOCAL_REPLY: 6, WATCH: 7, TIMER: 8 };
 const EXEC = 1;
+const NO_BUDGET = 0xffffffff;   // COORD_NO_BUDGET
 
 /* Copies bytes into wasm memory (scratch). Returns the pointer. */
 function put(bytes) {
@@ -137,14 +138,14 @@ test('100 a follower writes through the leader; a new leader answers a re-send f
 
   // b's write goes to a and comes back answered.
   const w1 = execBody("INSERT INTO t VALUES ('b-1')");
-  x.coord_local(b.c, 1, 0, EXEC, put(w1), w1.length, 0);
+  x.coord_local(b.c, 1, 0, EXEC, put(w1), w1.length, NO_BUDGET, 0);
   b.drain();
   deliver([a, b]);
   assert.equal(answer(b.replies.get(1)).changes, 1);
 
   // b's second write reaches a, which runs it, but a's tab closes before b hears back.
   const w2 = execBody("INSERT INTO t VALUES ('b-2')");
-  x.coord_local(b.c, 2, 0, EXEC, put(w2), w2.length, 0);
+  x.coord_local(b.c, 2, 0, EXEC, put(w2), w2.length, NO_BUDGET, 0);
   b.drain();
   const [, , request] = b.outbox.shift();
   x.coord_message(a.c, put(request), request.length, 0);

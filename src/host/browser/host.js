@@ -632,6 +632,17 @@ export function createBrowserHost({ log } = {}) {
       memory = mem;
     },
     openPool,
+    /*
+    ** Closes every access handle this host holds, without calling into the core: for a
+    ** worker whose core can no longer be trusted (a wasm trap), so that another tab can
+    ** open the files at once. Never throws.
+    */
+    releaseAll() {
+      for (let h = 0; h < handles.length; h++) {
+        if (handles[h]) release(h);
+      }
+      pools.clear();
+    },
     /* Resolves when databases can be opened on OPFS here; throws like openPool. */
     checkOpfs: () => opfsRoot(true).then(() => undefined),
     listDatabases,

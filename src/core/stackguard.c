@@ -1,0 +1,65 @@
+/*
+** stackguard.c — keeps deep SQL from overflowing a stack.
+**
+** SQLite bounds most recursion with its own limits (expression depth, compound terms,
+** trigger depth, JSON depth), but not all of it: a chain of views whose column names
+** are already known is expanded level by level with no limit, so a schema of a few
+** thousand views over one another (built step by step, or imported) overflows the
+** stack. In wasm there are two stacks: the module's own in linear memory, and the
+** engine's native stack under the wasm frames (its size differs between browsers and
+** no link flag sets it). Overflowing either kills the instance.
+**
+** Every recursion of SQLite's allocates memory on the way down, so the guard sits in
+** the allocator: the wasm build maps SQLite's malloc and realloc here (-Dmalloc=...),
+** and an allocation made deeper than SQLW_STACK_BUDGET bytes below the first one seen
+** fails. SQLite recovers from a failed allocation anywhere (its statement fails with
+** SQLITE_NOMEM and the connection stays usable); the engine then reports the failure as
+** SQLITE_ERROR "SQL nested too deeply" (sqlwStackTripped). The native builds keep their
+** deep C stack: nothing maps their SQLite's allocations here, and the guard never trips.
+*/
+#include <stdint.h>
+#include <stdlib.h>
+#include "stackguard.h"
+
+#ifndef SQLW_STACK_BUDGET
+# define SQLW_STACK_BUDGET (128*1024)   /* bytes of the wasm stack SQLite may use */
+#endif
+
+static uintptr_t iTop = 0;      /* the stack pointer of the first allocation (shallow) */
+static uintptr_t iLow = 0;      /* the lowest stack pointer seen by an allocation */
+static int bTripped = 0;        /* an allocation was refused since the last reset */
+
+/* The current stack pointer (the caller's frame: in wasm, on the linear-memory stack). */
+static uintptr_t guardSp(void){
+  return (uintptr_t)__builtin_frame_address(0);
+}
+
+/* 1 when the caller is too deep: the allocation must fail. */
+static int guardTooDeep(void){
+  uintptr_t sp = guardSp();
+  if( iTop==0 ) iTop = iLow = sp;
+  if( sp<iLow ) iLow = sp;
+  if( iTop-sp>SQLW_STACK_BUDGET ){
+    bTripped = 1;
+    return 1;
+  }
+  return 0;
+}
+
+void *sqlwGuardMalloc(size_t n){
+  return guardTooDeep() ? 0 : malloc(n);
+}
+
+void *sqlwGuardRealloc(void *p, size_t n){
+  return guardTooDeep() ? 0 : realloc(p, n);
+}
+
+int sqlwStackTripped(int bReset){
+  int b = bTripped;
+  if( bReset ) bTripped = 0;
+  return b;
+}
+
+int64_t sqlwStackHigh(void){
+  return iTop ? (int64_t)(iTop-iLow) : 0;
+}

@@ -1,0 +1,114 @@
+// deadline.test.mjs — statements end: a request's deadline (its page's timeoutMs, sent as
+// its budget) and the leader's cap (maxStatementMs) interrupt a statement with
+// SQLITE_INTERRUPT, undo what it wrote, and leave the connection answering; a request
+// whose budget ran out before it could run is not run. On the Node build, through the
+// engine and through the multi-tab machine (the browser tests: tests/browser/api.test.mjs).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, rows, thrown } from './helpers.mjs';
+import { CoordMachine, ACT, DONE } from '../../dist/coord.js';
+import { decodeResult } from '../../dist/codec.js';
+import { sqlBody, NO_BUDGET, OP_EXEC } from '../../dist/protocol.js';
+
+const { core } = await setup();
+
+// Never ends by itself: only an interrupt stops it.
+const RUNAWAY = 'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) FROM c';
+
+test('100 a deadline interrupts a runaway statement; the connection answers next', () => {
+  const db = core.open(':memory:', { vfs: 'memdb' });
+  try {
+    db.setDeadline(100);
+    const e = thrown(() => db.exec(RUNAWAY));
+    assert.equal(e.code, 'SQLITE_INTERRUPT');
+    assert.equal(e.errno, 9);
+    db.setDeadline(Infinity);
+    assert.deepEqual(rows(db, 'SELECT 1 AS one'), [{ one: 1 }]);
+  } finally {
+    db.close();
+  }
+});
+
+test('110 an interrupted write is undone whole; a write inside the deadline stays', () => {
+  const db = core.open(':memory:', { vfs: 'memdb' });
+  try {
+    db.exec('CREATE TABLE t(x)');
+    db.setDeadline(100);
+    const e = thrown(() => db.exec(`INSERT INTO t ${RUNAWAY.replace('count(*)', 'n')}`));
+    assert.equal(e.code, 'SQLITE_INTERRUPT');
+    assert.deepEqual(rows(db, 'SELECT count(*) AS n FROM t'), [{ n: 0 }]);
+    db.exec('INSERT INTO t VALUES (1)');
+    assert.deepEqual(rows(db, 'SELECT count(*) AS n FROM t'), [{ n: 1 }]);
+    assert.equal(db.stats().autocommit, true);
+  } finally {
+    db.close();
+  }
+});
+
+test('120 the statement cap ends a statement that has no deadline, and caps a longer one', () => {
+  const db = core.open(':memory:', { vfs: 'memdb' });
+  try {
+    db.setStatementCap(100);
+    db.setDeadline(Infinity);
+    assert.equal(thrown(() => db.exec(RUNAWAY)).code, 'SQLITE_INTERRUPT');
+    db.setDeadline(1e9);
+    assert.equal(thrown(() => db.exec(RUNAWAY)).code, 'SQLITE_INTERRUPT');
+    db.setStatementCap(Infinity);
+    db.setDeadline(Infinity);
+    assert.deepEqual(rows(db, 'SELECT 2 AS two'), [{ two: 2 }]);
+  } finally {
+    db.close();
+  }
+});
+
+/* A machine that leads alone over a memory database (as a memory database's worker). */
+function leaderAlone() {
+  const m = new CoordMachine(core, new Uint8Array(16).fill(9), { freezeMs: 5000, idleMs: 30000 });
+  const db = core.open('/deadline', { vfs: 'memdb' });
+  const replies = new Map();
+  const perform = (actions) => {
+    for (const a of actions) {
+      if (a.act === ACT.OPEN_STORAGE) {
+        m.attach(db.handle);
+        perform(m.storageOpened(0));
+      } else if (a.act === ACT.LOCAL_REPLY) {
+        replies.set(a.seq, a.status === DONE ? decodeResult(a.data) : new TextDecoder().decode(a.data));
+      }
+    }
+  };
+  perform(m.granted());
+  return {
+    db, replies,
+    local: (seq, sql, budget) => perform(m.local(seq, 0, OP_EXEC, concat(sqlBody(sql)), budget)),
+    close: () => { m.destroy(); db.close(); },
+  };
+}
+
+function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let i = 0;
+  for (const p of parts) {
+    out.set(p, i);
+    i += p.length;
+  }
+  return out;
+}
+
+test('200 through the machine: a request runs within its budget, ends at it, and is not run once it has none', () => {
+  const l = leaderAlone();
+  try {
+    l.local(1, 'CREATE TABLE t(x); INSERT INTO t VALUES (1)', NO_BUDGET);
+    l.local(2, RUNAWAY, 100);
+    l.local(3, 'INSERT INTO t VALUES (3)', 0);            // its page has stopped waiting
+    l.local(4, 'SELECT count(*) AS n FROM t', 1000);
+    assert.equal(l.replies.get(1).rc, 0);
+    const interrupted = l.replies.get(2);
+    assert.equal(interrupted.rc, 9, JSON.stringify(interrupted));
+    assert.equal(interrupted.message, "interrupted");
+    assert.match(l.replies.get(3), /^SQLITE_INTERRUPT: the request was not run/);
+    assert.deepEqual(l.replies.get(4).resultSets.at(-1).rows, [{ n: 1 }]);
+  } finally {
+    l.close();
+  }
+});
