@@ -61,12 +61,18 @@ export interface OpenOptions extends QueryOptions {
   /** 'durable' (default): every commit is flushed before its promise resolves;
    *  'relaxed': a crash may lose the latest commits, never half of one. */
   durability?: 'durable' | 'relaxed';
-  /** Per request, in ms (default 30000; Infinity for none): past it the promise rejects with SQLITE_WORKER_TIMEOUT. */
+  /** Per request, in ms, up to 2^31−1 (default 30000; Infinity for none): past it the promise rejects with
+   *  SQLITE_WORKER_TIMEOUT, and the tab running it interrupts it (its writes are undone) or, if it has not started,
+   *  does not run it. */
   timeoutMs?: number;
-  /** A transaction with no request for this long, in ms (default 30000), is rolled back by the leader; its next
-   *  call rejects with SQLITE_WORKER_TRANSACTION_TIMEOUT. The leader tab's setting applies. */
+  /** A cap, in ms up to 2^31−1 (default Infinity: none), on any request this tab runs while it leads, whoever
+   *  asked and whatever their timeoutMs: past it the statement ends with SQLITE_INTERRUPT. Give every tab the same. */
+  maxStatementMs?: number;
+  /** A transaction with no request for this long, in ms up to 2^31−1 (default 30000), is rolled back by the leader;
+   *  its next call rejects with SQLITE_WORKER_TRANSACTION_TIMEOUT. The leader tab's setting applies. */
   transactionIdleMs?: number;
-  /** How long to wait, in ms, for storage another tab or a reloading page still holds (default 5000), then SQLITE_BUSY. */
+  /** How long to wait, in ms (0 to 2^31−1), for storage another tab or a reloading page still holds (default 5000),
+   *  then SQLITE_BUSY. */
   busyTimeoutMs?: number;
   /** Log lifecycle, timings and errors with the prefix [sqlite-worker]; default: localStorage 'sqlite-worker-debug' === 'true'. */
   debug?: boolean;
