@@ -465,27 +465,6 @@ async function refreshDatabases() {
   }
 }
 
-/*
-** Sets PRAGMA foreign_keys again after a leader change, once the actions queued before
-** have run: it belongs to the leader's connection, and a new leader's is new (README
-** "Many tabs"). Logged, not shown as a result. `current`: the Database it is for.
-*/
-function restoreForeignKeys(current) {
-  queue = queue.then(async () => {
-    if (db !== current) return;   // reset since: openSteps has set it
-    const steps = [];
-    const t0 = performance.now();
-    let error = null;
-    try {
-      await new Recorder(() => current, 'db', steps).exec('PRAGMA foreign_keys = ON');
-    } catch (e) {
-      error = e;
-    }
-    log('PRAGMA foreign_keys = ON (new leader)', error ? error.code ?? error.name : 'ok', error ? 'error' : 'ok',
-      performance.now() - t0, actionServed(steps));
-  });
-}
-
 /* Subscribes to db's events: the role, the worker's death, the close. */
 function subscribe() {
   const current = db;
@@ -494,7 +473,6 @@ function subscribe() {
       role = detail;
       renderStatus();
       log('leaderchange', `${detail.isLeader ? 'leader' : 'follower'}, epoch ${detail.epoch}`, 'event');
-      restoreForeignKeys(current);
     }),
     current.on('workerdied', ({ reason }) => {
       log('workerdied', reason, 'error');

@@ -221,6 +221,8 @@ struct Coord {
   int bLeaderKnown;                       /* a follower knows who leads */
   unsigned char aLeader[COORD_ID_BYTES];  /* who */
   int bStealAsked;                        /* a steal was asked of the current leader */
+  int64_t iProbed;                        /* follower: when it last asked who leads
+                                          ** (HELLO) because a request waited long */
   int64_t iRetryAt;                       /* OPENING after a failed open: when to retry */
   int64_t iRunLocalAt;                    /* a new leader runs this tab's held requests
                                           ** then (0: none waiting), after the runtime has
@@ -646,6 +648,8 @@ static void coordStepDown(Coord *p){
 }
 
 /* Sets the timer to the earliest deadline the state needs (TIMER when it changes). */
+static int64_t coordOldestSent(const Coord *p);
+
 static void coordSchedule(Coord *p){
   int64_t iAt = 0;
   if( p->eState==COORD_OPENING && p->iRetryAt ) iAt = p->iRetryAt;
@@ -657,9 +661,11 @@ static void coordSchedule(Coord *p){
     iAt = p->iRunLocalAt;
   }
   if( p->eState==COORD_FOLLOWER && p->bLeaderKnown && !p->bStealAsked ){
-    CoordPending *r;
-    for(r=p->pFirst; r; r=r->pNext){
-      if( r->iSent && (iAt==0 || r->iSent+p->freezeMs<iAt) ) iAt = r->iSent+p->freezeMs;
+    int64_t iOldest = coordOldestSent(p);
+    if( iOldest ){
+      int64_t iDue = iOldest+p->freezeMs;
+      if( p->iProbed<iOldest+p->freezeMs/2 ) iDue = iOldest+p->freezeMs/2;
+      if( iAt==0 || iDue<iAt ) iAt = iDue;
     }
   }
   if( p->eState==COORD_FOLLOWER && !p->bLeaderKnown && !p->bStealAsked && p->pFirst ){
@@ -673,6 +679,16 @@ static void coordSchedule(Coord *p){
     if( pAct ) pAct->iAt = iAt;
   }
   p->iTimerAt = iAt;
+}
+
+/* The earliest time a pending request was last posted to the leader, 0 if none was. */
+static int64_t coordOldestSent(const Coord *p){
+  const CoordPending *r;
+  int64_t iOldest = 0;
+  for(r=p->pFirst; r; r=r->pNext){
+    if( r->iSent && (iOldest==0 || r->iSent<iOldest) ) iOldest = r->iSent;
+  }
+  return iOldest;
 }
 
 /* Ends an event. Returns SQLITE_NOMEM if an allocation failed, else SQLITE_OK. */
@@ -1018,13 +1034,20 @@ int coordTick(Coord *p, int64_t iNow){
     coordAct(p, COORD_ACT_STEAL_LEADER, 0, 0);
   }
   if( p->eState==COORD_FOLLOWER && p->bLeaderKnown && !p->bStealAsked ){
-    CoordPending *r;
-    for(r=p->pFirst; r; r=r->pNext){
-      if( r->iSent && iNow-r->iSent>=p->freezeMs ){
-        p->bStealAsked = 1;
-        coordAct(p, COORD_ACT_STEAL_LEADER, 0, 0);
-        break;
-      }
+    /* A request has waited long. Busy is not frozen: at half the freeze deadline this
+    ** client asks who leads (HELLO), and the leader's page answers for its worker even
+    ** while the worker computes (its ANNOUNCE restarts the deadline). Only a leader
+    ** whose whole page is silent until the deadline is taken over. */
+    int64_t iOldest = coordOldestSent(p);
+    if( iOldest && iNow-iOldest>=p->freezeMs ){
+      p->bStealAsked = 1;
+      coordAct(p, COORD_ACT_STEAL_LEADER, 0, 0);
+    }else if( iOldest && iNow-iOldest>=p->freezeMs/2 && p->iProbed<iOldest+p->freezeMs/2 ){
+      CoordMsg m;
+      memset(&m, 0, sizeof(m));
+      m.eType = COORD_HELLO;
+      coordPost(p, COORD_ACT_POST_ALL, &m, 0);
+      p->iProbed = iNow;
     }
   }
   return coordEnd(p);
@@ -1037,6 +1060,16 @@ int coordNextAction(Coord *p, CoordAction *pAct){
   *pAct = q->act;
   pAct->aData = q->act.nData ? p->data.a+q->iData : 0;
   return 1;
+}
+
+int coordAnnouncement(const Coord *p, SqlwBuf *pOut){
+  CoordMsg m;
+  if( p->eState!=COORD_LEADER ) return SQLITE_MISUSE;
+  memset(&m, 0, sizeof(m));
+  m.eType = COORD_ANNOUNCE;
+  m.iEpoch = p->iEpoch;
+  memcpy(m.aSender, p->aId, COORD_ID_BYTES);
+  return coordMsgEncode(&m, pOut);
 }
 
 int coordIsLeader(const Coord *p){

@@ -186,6 +186,11 @@ int coordNextAction(Coord *p, CoordAction *pAct);
 /* The state: is this client the leader, its epoch; as leader, the client holding the
 ** lease (copied to aClient, 1 returned) or 0 when none does. */
 int coordIsLeader(const Coord *p);
+
+/* Appends the leader's ANNOUNCE at its current epoch to pOut, for its page to post on
+** its behalf when asked who leads (the page answers while the worker is busy). Returns
+** SQLITE_OK, SQLITE_MISUSE when this client does not lead, or SQLITE_NOMEM. */
+int coordAnnouncement(const Coord *p, SqlwBuf *pOut);
 uint64_t coordEpoch(const Coord *p);
 int coordLeaseHolder(const Coord *p, unsigned char *aClient);
 

@@ -16,6 +16,10 @@
 ** savepoint and unrecorded (sqlwBareStatement): PRAGMA foreign_keys is a no-op inside a
 ** transaction, VACUUM is refused inside one, and a read may simply run again.
 **
+** Connection settings belong to the tab that set them (see "Per-tab settings" below):
+** before each request the connection takes the asking client's settings, and a client's
+** settings are kept in _sqlw_settings, so a new leader applies them too.
+**
 ** Known limits: a script (several statements) runs inside the savepoint, so a PRAGMA
 ** that needs no transaction does nothing there; a script that ends the transaction
 ** itself (COMMIT inside an exec) escapes the savepoint: its effects stand but its record
@@ -40,10 +44,42 @@ static const char zSchema[] =
   "CREATE TABLE IF NOT EXISTS _sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
   "CREATE TABLE IF NOT EXISTS _sqlw_requests(client BLOB NOT NULL, seq INTEGER NOT NULL,"
   " kind INTEGER NOT NULL, answer BLOB NOT NULL, PRIMARY KEY(client, seq)) WITHOUT ROWID;"
-  "CREATE TABLE IF NOT EXISTS _sqlw_clients(client BLOB PRIMARY KEY, floor INTEGER NOT NULL)";
+  "CREATE TABLE IF NOT EXISTS _sqlw_clients(client BLOB PRIMARY KEY, floor INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS _sqlw_settings(client BLOB PRIMARY KEY, word INTEGER NOT NULL)"
+  " WITHOUT ROWID";
 
 /* True while the user's SQL runs (see ceAuthorize). One connection runs at a time. */
 static int ceUserSql = 0;
+
+/* ---- Per-tab settings ---------------------------------------------------------------
+** The connection settings a tab may change with PRAGMA, one bit each in a settings word.
+** A client's word is the whole state it wants; clients that never set anything get the
+** connection's state at open (ceSet.iDefault). defer_foreign_keys is not here: SQLite
+** turns it off at the end of every transaction, so it lasts one transaction anyway.
+** case_sensitive_like cannot be read back, so its value is taken from the statement
+** that set it (the authorizer sees the argument). */
+static const char *const azCeSetting[] = {
+  "foreign_keys", "recursive_triggers", "reverse_unordered_selects", "query_only",
+  "trusted_schema", "ignore_check_constraints", "automatic_index", "cell_size_check",
+  "legacy_alter_table", "count_changes", "short_column_names", "full_column_names",
+  "case_sensitive_like",
+};
+#define CE_NSETTING    ((int)(sizeof(azCeSetting)/sizeof(azCeSetting[0])))
+#define CE_QUERY_ONLY  (1u<<3)
+#define CE_CASE_LIKE   (1u<<12)
+#define CE_SET_CACHE   64        /* clients whose words are remembered in memory */
+
+/* The settings state of the leader's connection. */
+static struct {
+  sqlw_db *pDb;                  /* the connection it describes (another: start over) */
+  uint32_t iCur;                 /* the connection's settings now */
+  uint32_t iDefault;             /* a client's that set nothing: the state at open */
+  int bSaw;                      /* the user's SQL set a setting (seen at prepare) */
+  int bCaseLike;                 /* ... and case_sensitive_like to this */
+  int nClient;                   /* clients remembered in aClient/aWord */
+  unsigned char aClient[CE_SET_CACHE][COORD_ID_BYTES];
+  uint32_t aWord[CE_SET_CACHE];
+} ceSet;
 
 /*
 ** The authorizer of the leader's connection: while the user's SQL is being prepared, any
@@ -53,6 +89,18 @@ static int ceUserSql = 0;
 static int ceAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
                        const char *zDb, const char *zTrigger){
   (void)pCtx; (void)zDb; (void)zTrigger;
+  if( ceUserSql && eAction==SQLITE_PRAGMA && z1 && z2 ){
+    int i;
+    for(i=0; i<CE_NSETTING; i++){
+      if( sqlite3_stricmp(z1, azCeSetting[i])==0 ){
+        ceSet.bSaw = 1;
+        if( (1u<<i)==CE_CASE_LIKE ){
+          ceSet.bCaseLike = sqlite3_stricmp(z2, "1")==0 || sqlite3_stricmp(z2, "on")==0
+                         || sqlite3_stricmp(z2, "yes")==0 || sqlite3_stricmp(z2, "true")==0;
+        }
+      }
+    }
+  }
   /* The table is z1, or z2 for ALTER TABLE (z1: the schema) and indexes and triggers
   ** (z1: their own name). */
   if( !ceUserSql || ((z1==0 || sqlite3_strnicmp(z1, "_sqlw_", 6)!=0)
@@ -191,6 +239,138 @@ static int ceRun2(sqlw_db *pDb, const char *zSql, const unsigned char *aClient, 
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Reads the connection's settings word (case_sensitive_like: from iCaseLike's bit). */
+static uint32_t ceSettingsRead(sqlite3 *db, uint32_t iCaseLike){
+  uint32_t w = iCaseLike & CE_CASE_LIKE;
+  int i;
+  for(i=0; i<CE_NSETTING; i++){
+    sqlite3_stmt *pStmt = 0;
+    char *zSql;
+    if( (1u<<i)==CE_CASE_LIKE ) continue;
+    zSql = sqlite3_mprintf("PRAGMA %s", azCeSetting[i]);
+    if( zSql && sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0)==SQLITE_OK
+     && sqlite3_step(pStmt)==SQLITE_ROW && sqlite3_column_int(pStmt, 0) ){
+      w |= 1u<<i;
+    }
+    sqlite3_finalize(pStmt);
+    sqlite3_free(zSql);
+  }
+  return w;
+}
+
+/* Starts the state over for connection pDb: what it has now is its default. */
+static void ceSettingsReset(sqlw_db *pDb){
+  memset(&ceSet, 0, sizeof(ceSet));
+  ceSet.pDb = pDb;
+  ceSet.iCur = ceSet.iDefault = ceSettingsRead(sqlwHandle(pDb), 0);
+}
+
+/* Makes the connection's settings w (only the ones that differ are set). Returns
+** SQLite's code. */
+static int ceSettingsApply(sqlw_db *pDb, uint32_t w){
+  sqlite3 *db = sqlwHandle(pDb);
+  int i, rc = SQLITE_OK;
+  if( ceSet.pDb!=pDb ) ceSettingsReset(pDb);
+  for(i=0; rc==SQLITE_OK && i<CE_NSETTING; i++){
+    uint32_t b = 1u<<i;
+    if( (ceSet.iCur ^ w) & b ){
+      char *zSql = sqlite3_mprintf("PRAGMA %s=%d", azCeSetting[i], (w & b) ? 1 : 0);
+      rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;
+      sqlite3_free(zSql);
+      if( rc==SQLITE_OK ) ceSet.iCur = (ceSet.iCur & ~b) | (w & b);
+    }
+  }
+  return rc;
+}
+
+/* The slot of aClient in the in-memory cache, or -1. */
+static int ceSettingsSlot(const unsigned char *aClient){
+  int i;
+  for(i=0; i<ceSet.nClient; i++){
+    if( memcmp(ceSet.aClient[i], aClient, COORD_ID_BYTES)==0 ) return i;
+  }
+  return -1;
+}
+
+/* Remembers aClient's word w in memory (the oldest entry makes room). */
+static void ceSettingsRemember(const unsigned char *aClient, uint32_t w){
+  int i = ceSettingsSlot(aClient);
+  if( i<0 ){
+    if( ceSet.nClient==CE_SET_CACHE ){
+      memmove(ceSet.aClient[0], ceSet.aClient[1], (CE_SET_CACHE-1)*COORD_ID_BYTES);
+      memmove(&ceSet.aWord[0], &ceSet.aWord[1], (CE_SET_CACHE-1)*sizeof(uint32_t));
+      ceSet.nClient--;
+    }
+    i = ceSet.nClient++;
+    memcpy(ceSet.aClient[i], aClient, COORD_ID_BYTES);
+  }
+  ceSet.aWord[i] = w;
+}
+
+/* The settings aClient wants: remembered, stored in _sqlw_settings, or the default. */
+static uint32_t ceSettingsOf(sqlw_db *pDb, const unsigned char *aClient){
+  sqlite3_stmt *pStmt = 0;
+  int bCached = 0;
+  uint32_t w;
+  int i;
+  if( ceSet.pDb!=pDb ) ceSettingsReset(pDb);
+  i = ceSettingsSlot(aClient);
+  if( i>=0 ) return ceSet.aWord[i];
+  w = ceSet.iDefault;
+  if( sqlwPrepareCached(pDb, "SELECT word FROM main._sqlw_settings WHERE client=?1", &pStmt,
+                        &bCached)==SQLITE_OK ){
+    sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
+    if( sqlite3_step(pStmt)==SQLITE_ROW ) w = (uint32_t)sqlite3_column_int64(pStmt, 0);
+    sqlwReleaseCached(pStmt, bCached);
+  }
+  ceSettingsRemember(aClient, w);
+  return w;
+}
+
+/* Gives the connection aClient's settings before one of its requests. */
+static void ceSettingsFor(sqlw_db *pDb, const unsigned char *aClient){
+  ceSet.bSaw = 0;
+  ceSettingsApply(pDb, ceSettingsOf(pDb, aClient));
+}
+
+/*
+** After a request of aClient whose SQL set a setting: reads what the connection has now
+** and, when it changed, makes it aClient's (stored, so the next leader applies it too).
+*/
+static void ceSettingsCapture(sqlw_db *pDb, const unsigned char *aClient){
+  sqlite3 *db = sqlwHandle(pDb);
+  uint32_t w;
+  if( !ceSet.bSaw ) return;
+  ceSet.bSaw = 0;
+  w = ceSettingsRead(db, ceSet.bCaseLike ? CE_CASE_LIKE : 0);
+  ceSet.iCur = w;
+  if( w==ceSettingsOf(pDb, aClient) ) return;
+  ceSettingsRemember(aClient, w);
+  if( w & CE_QUERY_ONLY ) sqlite3_exec(db, "PRAGMA query_only=0", 0, 0, 0);
+  ceRun2(pDb, "INSERT OR REPLACE INTO main._sqlw_settings(client, word) VALUES(?1, ?2)",
+         aClient, (sqlite3_int64)w);
+  if( w & CE_QUERY_ONLY ) sqlite3_exec(db, "PRAGMA query_only=1", 0, 0, 0);
+}
+
+/* Forgets the settings of aClient, which is gone. Returns SQLite's code. */
+static int ceSettingsForget(sqlw_db *pDb, const unsigned char *aClient){
+  int i = ceSettingsSlot(aClient);
+  if( i>=0 && ceSet.pDb==pDb ){
+    memmove(ceSet.aClient[i], ceSet.aClient[i+1], (size_t)(ceSet.nClient-i-1)*COORD_ID_BYTES);
+    memmove(&ceSet.aWord[i], &ceSet.aWord[i+1], (size_t)(ceSet.nClient-i-1)*sizeof(uint32_t));
+    ceSet.nClient--;
+  }
+  return ceRun2(pDb, "DELETE FROM main._sqlw_settings WHERE client=?1 AND ?2=?2", aClient, 0);
+}
+
+/* Lets the engine's own bookkeeping write while the connection is query_only (a client's
+** setting): bOn 1 before the write, 0 after it. */
+static void ceBookkeeping(sqlw_db *pDb, int bOn){
+  if( ceSet.pDb==pDb && (ceSet.iCur & CE_QUERY_ONLY) ){
+    sqlite3_exec(sqlwHandle(pDb), bOn ? "PRAGMA query_only=0" : "PRAGMA query_only=1", 0, 0, 0);
+  }
+}
+
 /*
 ** Raises aClient's floor to iBelow and drops its records below it: the client has those
 ** answers, and a late copy of one of those requests (below the floor) is refused, not
@@ -279,7 +459,9 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
     if( rc!=SQLITE_DONE ) return rc;
     if( sqlw_exec(pDb, "BEGIN IMMEDIATE", 15, 0, 0)==SQLITE_OK ){
       rc = ceAnswer(pDb, pOut);
+      ceBookkeeping(pDb, 1);
       if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, pOut->a, pOut->n);
+      ceBookkeeping(pDb, 0);
       if( rc!=SQLITE_OK ){
         sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
         ceFail(pOut, rc, 0, sqlite3_errstr(rc));
@@ -305,7 +487,9 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
   ** transaction before it commits, so a re-sent COMMIT finds it. */
   sqlw_exec(pDb, "", 0, 0, 0);
   rc = ceAnswer(pDb, pOut);
+  ceBookkeeping(pDb, 1);
   if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, pOut->a, pOut->n);
+  ceBookkeeping(pDb, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
   if( rc!=SQLITE_OK ){
     if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
@@ -338,9 +522,10 @@ static int ceExport(sqlw_db *pDb, int *peKind, SqlwBuf *pOut){
 ** posing as them). Returns SQLite's code.
 */
 static int ceDropReserved(sqlite3 *db){
-  static const char *const azName[] = { "_sqlw_requests", "_sqlw_clients", "_sqlw_meta" };
+  static const char *const azName[] = { "_sqlw_requests", "_sqlw_clients", "_sqlw_meta",
+                                        "_sqlw_settings" };
   int i, rc = SQLITE_OK;
-  for(i=0; rc==SQLITE_OK && i<3; i++){
+  for(i=0; rc==SQLITE_OK && i<4; i++){
     sqlite3_stmt *pStmt = 0;
     char *zDrop = 0;
     rc = sqlite3_prepare_v2(db, "SELECT type FROM main.sqlite_schema WHERE name=?1 COLLATE NOCASE "
@@ -369,17 +554,19 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
                     const unsigned char *a, size_t n, int *peKind, SqlwBuf *pOut){
   static const char zKeep[] =
     "DROP TABLE IF EXISTS temp.sqlw_keep_requests; DROP TABLE IF EXISTS temp.sqlw_keep_clients;"
-    "DROP TABLE IF EXISTS temp.sqlw_keep_meta;"
+    "DROP TABLE IF EXISTS temp.sqlw_keep_meta; DROP TABLE IF EXISTS temp.sqlw_keep_settings;"
     "CREATE TEMP TABLE sqlw_keep_requests AS SELECT client, seq, kind, answer FROM main._sqlw_requests;"
+    "CREATE TEMP TABLE sqlw_keep_settings AS SELECT client, word FROM main._sqlw_settings;"
     "CREATE TEMP TABLE sqlw_keep_clients AS SELECT client, floor FROM main._sqlw_clients;"
     "CREATE TEMP TABLE sqlw_keep_meta AS SELECT k, v FROM main._sqlw_meta";
   static const char zRefill[] =
     "INSERT INTO main._sqlw_requests SELECT * FROM temp.sqlw_keep_requests;"
     "INSERT INTO main._sqlw_clients SELECT * FROM temp.sqlw_keep_clients;"
-    "INSERT INTO main._sqlw_meta SELECT * FROM temp.sqlw_keep_meta";
+    "INSERT INTO main._sqlw_meta SELECT * FROM temp.sqlw_keep_meta;"
+    "INSERT INTO main._sqlw_settings SELECT * FROM temp.sqlw_keep_settings";
   static const char zDrop[] =
     "DROP TABLE IF EXISTS temp.sqlw_keep_requests; DROP TABLE IF EXISTS temp.sqlw_keep_clients;"
-    "DROP TABLE IF EXISTS temp.sqlw_keep_meta";
+    "DROP TABLE IF EXISTS temp.sqlw_keep_meta; DROP TABLE IF EXISTS temp.sqlw_keep_settings";
   sqlite3 *db = sqlwHandle(pDb);
   int rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
   if( rc==SQLITE_ROW ) return SQLITE_OK;        /* a re-sent import: it landed */
@@ -419,18 +606,16 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   return ceAnswer(pDb, pOut);
 }
 
+static int ceExecUser(sqlw_db*, const unsigned char*, uint32_t, uint32_t, int,
+                      const unsigned char*, size_t, int*, SqlwBuf*);
+
 /* CoordEngine.xExec over an sqlw_db (see coord.h). */
 static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
                   int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
                   SqlwBuf *pOut){
   sqlw_db *pDb = (sqlw_db*)pCtx;
   sqlite3 *db = sqlwHandle(pDb);
-  const char *zWhy = 0;
-  const unsigned char *aAns;
-  size_t nAns;
-  int rc, rcRun;
-  int eAnswer = eKind==REQ_BATCH ? ANS_LIST : ANS_RESULT;
-  sqlite3_int64 iFloor = -1;
+  int rc;
   if( db==0 ){
     ceFail(pOut, SQLITE_MISUSE, 0, "the database is not open");
     return SQLITE_MISUSE;
@@ -443,6 +628,8 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
       ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
       return SQLITE_ERROR;
     }
+    /* A transaction runs under its client's settings (foreign_keys cannot change in one). */
+    if( eKind==COORD_KIND_BEGIN ) ceSettingsFor(pDb, aClient);
     return ceTransaction(pDb, aClient, iSeq, eKind, peKind, pOut);
   }
   if( eKind==REQ_EXPORT ) return ceExport(pDb, peKind, pOut);
@@ -459,6 +646,23 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
     ceFail(pOut, SQLITE_MISUSE, 0, "this request kind cannot be sent to another tab");
     return SQLITE_MISUSE;
   }
+  rc = ceExecUser(pDb, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, peKind, pOut);
+  ceSettingsCapture(pDb, aClient);
+  return rc;
+}
+
+/* ceExec for the user's requests (kinds 1 to 3), under aClient's settings. */
+static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
+                      uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
+                      size_t nBody, int *peKind, SqlwBuf *pOut){
+  sqlite3 *db = sqlwHandle(pDb);
+  const char *zWhy = 0;
+  const unsigned char *aAns;
+  size_t nAns;
+  int rc, rcRun;
+  int eAnswer = eKind==REQ_BATCH ? ANS_LIST : ANS_RESULT;
+  sqlite3_int64 iFloor = -1;
+  ceSettingsFor(pDb, aClient);
   if( eKind==REQ_EXEC && nBody>=4 ){
     uint32_t nSql = (uint32_t)aBody[0] | (uint32_t)aBody[1]<<8 | (uint32_t)aBody[2]<<16
                   | (uint32_t)aBody[3]<<24;
@@ -569,8 +773,14 @@ static void ceDeadline(void *pCtx, int64_t iBudgetMs){
 
 /* CoordEngine.xForget over an sqlw_db (see coord.h). */
 static int ceForget(void *pCtx, const unsigned char *aClient){
-  if( sqlwHandle((sqlw_db*)pCtx)==0 ) return SQLITE_MISUSE;
-  return ceDrop((sqlw_db*)pCtx, aClient, CE_GONE);
+  sqlw_db *pDb = (sqlw_db*)pCtx;
+  int rc;
+  if( sqlwHandle(pDb)==0 ) return SQLITE_MISUSE;
+  /* The engine's own writes: under the connection's default settings (not query_only). */
+  if( ceSet.pDb==pDb ) ceSettingsApply(pDb, ceSet.iDefault);
+  rc = ceDrop(pDb, aClient, CE_GONE);
+  if( rc==SQLITE_OK ) rc = ceSettingsForget(pDb, aClient);
+  return rc;
 }
 
 /* CoordEngine.xRecorded over an sqlw_db (see coord.h). */

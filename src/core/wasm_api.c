@@ -263,5 +263,16 @@ WASM_EXPORT(coord_act_at) double wasmCoordActAt(void){ return (double)coordLast.
 WASM_EXPORT(coord_act_data) const unsigned char *wasmCoordActData(void){ return coordLast.aData; }
 WASM_EXPORT(coord_act_len) size_t wasmCoordActLen(void){ return coordLast.nData; }
 
+/* The leader's ANNOUNCE (coordAnnouncement), valid until the next call; 0 when c does
+** not lead or memory ran out. Its length: coord_announcement_len(). */
+static SqlwBuf coordAnnounceBuf;
+WASM_EXPORT(coord_announcement) const unsigned char *wasmCoordAnnouncement(Coord *p){
+  coordAnnounceBuf.n = 0;
+  return coordAnnouncement(p, &coordAnnounceBuf)==SQLITE_OK ? coordAnnounceBuf.a : 0;
+}
+WASM_EXPORT(coord_announcement_len) size_t wasmCoordAnnouncementLen(void){
+  return coordAnnounceBuf.n;
+}
+
 WASM_EXPORT(coord_is_leader) int wasmCoordIsLeader(Coord *p){ return coordIsLeader(p); }
 WASM_EXPORT(coord_epoch) double wasmCoordEpoch(Coord *p){ return (double)coordEpoch(p); }

@@ -170,6 +170,14 @@ export class CoordMachine {
   }
 
   /** Is this client the leader. */
+  /** The leader's ANNOUNCE message (a copy), for its page to post when another tab asks
+   *  who leads while this worker computes; null when this client does not lead. */
+  announcement() {
+    const p = this.#x.coord_announcement(this.#c);
+    if (!p) return null;
+    return new Uint8Array(this.#memory.buffer, p, this.#x.coord_announcement_len()).slice();
+  }
+
   get isLeader() {
     return this.#x.coord_is_leader(this.#c) === 1;
   }

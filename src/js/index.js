@@ -29,6 +29,7 @@ import {
   OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE, OP_BEGIN, OP_COMMIT, OP_ROLLBACK,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
   encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET,
+  allChannelName, isHello,
 } from './protocol.js';
 
 export { SQLiteError } from './errors.js';
@@ -186,6 +187,7 @@ class Channel {
   #db;
   #worker = null;
   #starting = null;
+  #allChannel = null;     // while this tab's worker leads: the page answers HELLO here
   #pending = new Map();   // id → { resolve, reject, deadline, sql, decode, kind, lease, parts, resends }
   #timer = null;          // the one timer of the pending requests' deadlines
   #ready = false;         // the worker has answered 'ready'
@@ -228,6 +230,7 @@ class Channel {
           this.#watch(worker, lock, generation);
           db.trace(`worker ready in ${(performance.now() - t0).toFixed(1)} ms on ${msg.vfs}`);
           db._role(msg.isLeader, msg.epoch);
+          this.#answerForLeader(msg.announce);
           this.#resend();
           resolve(msg);
         } else if (msg?.type === 'failed') {
@@ -275,9 +278,30 @@ class Channel {
     }).catch(() => {});
   }
 
+  /*
+  ** Busy is not frozen (docs/coord.md): while this tab's worker leads a shared database,
+  ** this page answers the other tabs' "who leads?" (HELLO, on the channel every client
+  ** hears) with the worker's ANNOUNCE, so a worker deep in a long statement is not taken
+  ** for a frozen tab; only a page that is silent as a whole (frozen, in the back/forward
+  ** cache) loses the lead. announce: the ANNOUNCE bytes (an ArrayBuffer), or null when
+  ** the worker does not lead (then the page stops answering).
+  */
+  #answerForLeader(announce) {
+    this.#allChannel?.close();
+    this.#allChannel = null;
+    if (!announce || !this.#shared || typeof BroadcastChannel !== 'function') return;
+    const bytes = new Uint8Array(announce);
+    const ch = new BroadcastChannel(allChannelName(this.#db.name));
+    ch.onmessage = (e) => {
+      if (isHello(e.data)) ch.postMessage(bytes);
+    };
+    this.#allChannel = ch;
+  }
+
   /* Forgets the worker (terminating it); pending requests are the caller's business. */
   #stop(worker) {
     if (this.#worker !== worker) return;
+    this.#answerForLeader(null);
     this.#worker = null;
     this.#starting = null;
     this.#ready = false;
@@ -422,7 +446,10 @@ class Channel {
   /* A message of the worker: an SQWA frame, or a role or lease notice. */
   #onMessage(msg) {
     if (msg instanceof ArrayBuffer) this.#onFrame(msg);
-    else if (msg?.type === 'role') this.#db._role(msg.isLeader, msg.epoch);
+    else if (msg?.type === 'role') {
+      this.#db._role(msg.isLeader, msg.epoch);
+      this.#answerForLeader(msg.announce);
+    }
     else if (msg?.type === 'lease') this.#db._leaseEnded(msg.lease, msg.reason);
   }
 

@@ -219,6 +219,23 @@ export function decodeAnswers(buf) {
   return parseFrame('SQWA', buf).entries;
 }
 
+/** The BroadcastChannel every client of database `name` hears (HELLO, ANNOUNCE). */
+export function allChannelName(name) {
+  return `sqlw:${name}:all`;
+}
+
+/*
+** True when `data` (a channel message) is a HELLO of the multi-tab protocol (docs/coord.md,
+** src/core/coord.h: magic "SQWC", then u16 version, u16 type 1). The page of a leader
+** reads no more of the protocol than this: it answers with bytes its worker made.
+*/
+export function isHello(data) {
+  const u8 = data instanceof ArrayBuffer ? new Uint8Array(data)
+    : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  return u8 !== null && u8.length >= 8 && u8[0] === 0x53 && u8[1] === 0x51 && u8[2] === 0x57
+    && u8[3] === 0x43 && u8[6] === 1 && u8[7] === 0;
+}
+
 /** The body of an ANS_ERROR answer for { code, errno, message }. */
 export function errorBody({ code, errno, message }) {
   return textEncoder.encode(JSON.stringify({ code, errno, message }));

@@ -8,9 +8,10 @@
 //     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
 //     requests, and { type: 'close' } to end.
 //   worker → page: { type: 'ready', persistent, persistenceError, vfs, codes, isLeader,
-//     epoch } or { type: 'failed', error }; then SQWA frames of answers (in the order
+//     epoch, announce } or { type: 'failed', error }; then SQWA frames of answers (in the order
 //     they come: a request answered by another tab may overtake one of this tab's),
-//     { type: 'role', isLeader, epoch } when the leadership changes, and
+//     { type: 'role', isLeader, epoch, announce } when the leadership changes (announce:
+//     a shared leader's ANNOUNCE, which its page posts when a tab asks who leads), and
 //     { type: 'lease', lease, reason } when the leader ended this tab's transaction.
 // The worker holds the Web Lock named `lock` for its whole life, so the page learns of
 // its death (terminate, crash) when that lock becomes free.
@@ -27,7 +28,7 @@ import { loadCore } from './core.js';
 import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
 import { SQLiteError } from './errors.js';
 import { CoordMachine, ACT, DONE, LEASE_IDLE } from './coord.js';
-import { OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody, postFrame } from './protocol.js';
+import { OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName } from './protocol.js';
 
 const PREFIX = '[sqlite-worker]';
 
@@ -213,7 +214,10 @@ function setRole(isLeader, epoch) {
   }
   trace(isLeader ? `leading at epoch ${epoch}` : `following at epoch ${epoch}`);
   if (onRole && (isLeader || epoch > 0)) onRole();
-  self.postMessage({ type: 'role', isLeader, epoch });
+  // A shared leader's page answers "who leads?" (HELLO) for it while it computes: it gets
+  // the ANNOUNCE to post (docs/coord.md, "Busy is not frozen").
+  const announce = isLeader && shared ? machine?.announcement()?.buffer ?? null : null;
+  self.postMessage({ type: 'role', isLeader, epoch, announce });
 }
 
 /* Leaves the leadership: closes the storage, stops listening as leader and watching. */
@@ -529,7 +533,7 @@ async function open(msg) {
     machine = new CoordMachine(core, clientId, { freezeMs: msg.freezeMs, idleMs: msg.idleMs });
     if (shared) {
       // Listeners first, then HELLO: the leader's ANNOUNCE cannot be missed.
-      chan.all = new BroadcastChannel(`sqlw:${msg.name}:all`);
+      chan.all = new BroadcastChannel(allChannelName(msg.name));
       chan.all.onmessage = (e) => onChannel(e.data);
       const mine = clientChannel(msg.clientId);
       mine.onmessage = (e) => onChannel(e.data);
@@ -553,6 +557,7 @@ async function open(msg) {
     self.postMessage({
       type: 'ready', persistent: shared, persistenceError, vfs: shared ? 'opfs' : 'memdb',
       codes: codeTable(), isLeader: role.isLeader, epoch: role.epoch,
+      announce: role.isLeader && shared ? machine.announcement()?.buffer ?? null : null,
     });
   } catch (e) {
     trace('open failed:', e);

@@ -279,6 +279,76 @@ test("101b a new leader tells its page before it runs the requests the tab was h
   }
 });
 
+test('101c busy is not frozen: a leader computing for 9 s keeps the lead; the follower waits, then its write lands once', { timeout: 120_000 }, async () => {
+  const name = 'mt-busy';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    // Every tab caps statements at 9 s (the leader's cap applies); 9 s is well past the
+    // 5 s freeze deadline after which a silent leader is taken over.
+    await open(a, name, { maxStatementMs: 9000 });
+    await open(b, name, { maxStatementMs: 9000 });
+    await call(a, name, null, (db) => db.exec('CREATE TABLE IF NOT EXISTS t(x TEXT)'), []);
+    const { page: leader, epoch } = await leaderOf([a, b], name);
+    const follower = leader === a ? b : a;
+    // The follower sends a statement that never ends by itself, then a write: the leader
+    // serves one client's requests in order, so the write waits the whole 9 s.
+    await inTab(follower, name, (db) => {
+      window.changes = [];
+      db.on('leaderchange', (e) => window.changes.push(e));
+      window.busy = Promise.allSettled([
+        db.get('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) AS n FROM c'),
+        db.run("INSERT INTO t(x) VALUES ('after')"),
+      ]).then((o) => { window.outcomes = o.map((x) => (x.status === 'fulfilled' ? x.value : `${x.reason.code}`)); });
+      return true;
+    });
+    await waitIn(follower, () => window.outcomes !== undefined, 'the statement and the write', 60_000);
+    const r = await inTab(follower, name, async (db) => ({
+      outcomes: window.outcomes, changes: window.changes, isLeader: db.isLeader, epoch: db.epoch,
+      rows: await db.all("SELECT count(*) AS n FROM t WHERE x = 'after'"),
+    }));
+    assert.deepEqual(r.outcomes, ['SQLITE_INTERRUPT', { changes: 1, lastInsertRowid: 1 }]);
+    assert.deepEqual(r.changes, [], 'no leader change');
+    assert.equal(r.isLeader, false);
+    assert.equal(r.epoch, epoch);
+    assert.deepEqual(r.rows, [{ n: 1 }]);
+    const l = await inTab(leader, name, (db) => ({ isLeader: db.isLeader, epoch: db.epoch }));
+    assert.deepEqual(l, { isLeader: true, epoch });
+    assertNoPageErrors([a, b]);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
+test('101d PRAGMA foreign_keys belongs to the tab that set it: it holds in each tab after the leader closes; one tab turning it off leaves the others alone', T, async () => {
+  const name = 'mt-settings';
+  const [a, b, c] = [await newTab(), await newTab(), await newTab()];
+  try {
+    await inTab(a, name, (db) => db.exec('CREATE TABLE IF NOT EXISTS p(id INTEGER PRIMARY KEY); '
+      + 'CREATE TABLE IF NOT EXISTS ch(pid REFERENCES p(id))'));
+    // Each tab sets foreign keys once, as every SQLite guide says; then c turns them off.
+    for (const p of [a, b, c]) await inTab(p, name, (db) => db.exec('PRAGMA foreign_keys = ON'));
+    await inTab(c, name, (db) => db.exec('PRAGMA foreign_keys = OFF'));
+    const tryInsert = (p, pid) => inTab(p, name, (db, v) => db.run('INSERT INTO ch VALUES (?)', [v])
+      .then((r) => r.changes, (e) => e.code), pid);
+    const { page: leader } = await leaderOf([a, b, c], name);
+    const others = [a, b, c].filter((p) => p !== leader);
+    const check = async (pages) => {
+      const out = [];
+      for (const p of pages) out.push(await tryInsert(p, 1000 + out.length));
+      return out;
+    };
+    const expect = (pages) => pages.map((p) => (p === c ? 1 : 'SQLITE_CONSTRAINT_FOREIGNKEY'));
+    assert.deepEqual(await check([a, b, c]), expect([a, b, c]));
+    // The leader's tab closes: the new leader applies each tab's own setting.
+    await kill(leader, 'close');
+    await leaderOf(others, name);
+    assert.deepEqual(await check(others), expect(others));
+    assertNoPageErrors(others);
+  } finally {
+    await closeTabs([a, b, c]);
+  }
+});
+
 test('102 a follower has the whole API: exec, all, get, run, runMany, batch, transaction, export, import, errors with their codes', T, async () => {
   const name = 'mt-api';
   const [a, b] = [await newTab(), await newTab()];

@@ -186,3 +186,53 @@ test('110 junk on the channels is dropped, never acted on', () => {
   assert.equal(x.coord_is_leader(a.c), 1);
   a.close();
 });
+
+test("120 connection settings belong to the tab that set them, and follow it to a new leader", () => {
+  const keep = openShared();    // the shared memory database lives while a connection does
+  const a = new Client(11);
+  const b = new Client(12);
+  const c = new Client(13);
+  const all = [a, b, c];
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  deliver(all);
+  assert.equal(a.leader, true);
+  const send = (client, seq, sql) => {
+    const body = execBody(sql);
+    x.coord_local(client.c, seq, 0, EXEC, put(body), body.length, NO_BUDGET, 0);
+    client.drain();
+    deliver(all.filter((k) => k.c));
+    return decodeResult(client.replies.get(seq).body);
+  };
+  assert.equal(send(a, 1, 'CREATE TABLE fp(id INTEGER PRIMARY KEY); CREATE TABLE fc(pid REFERENCES fp(id))').rc, 0);
+  // b turns foreign keys on: its own requests check them, c's do not.
+  assert.equal(send(b, 1, 'PRAGMA foreign_keys = ON').rc, 0);
+  const fk = send(b, 2, 'INSERT INTO fc VALUES (99)');
+  assert.equal(fk.rc, 787, fk.message);
+  assert.equal(send(c, 1, 'INSERT INTO fc VALUES (98)').rc, 0);
+  assert.equal(send(b, 3, 'INSERT INTO fc VALUES (97)').rc, 787);
+  assert.deepEqual(send(c, 2, 'PRAGMA foreign_keys').resultSets[0].rows, [{ foreign_keys: 0 }]);
+  assert.deepEqual(send(b, 4, 'PRAGMA foreign_keys').resultSets[0].rows, [{ foreign_keys: 1 }]);
+  // The leader's tab closes; b leads now, on a connection of its own: b's setting holds,
+  // c still has none.
+  a.close();
+  x.coord_leader_granted(b.c, 0);
+  b.drain();
+  deliver([b, c]);
+  b.tick();
+  assert.equal(b.leader, true);
+  assert.equal(send(b, 5, 'INSERT INTO fc VALUES (96)').rc, 787);
+  assert.equal(send(c, 3, 'INSERT INTO fc VALUES (95)').rc, 0);
+  assert.deepEqual(send(b, 6, 'SELECT pid FROM fc ORDER BY pid').resultSets[0].rows, [{ pid: 95 }, { pid: 98 }]);
+  // c turns them off for itself... and its tab dies: its settings go with it.
+  assert.equal(send(c, 4, 'PRAGMA recursive_triggers = ON').rc, 0);
+  const mine = `SELECT count(*) AS n FROM _sqlw_settings WHERE client = x'${'0d'.repeat(16)}'`;
+  assert.deepEqual(send(b, 7, mine).resultSets[0].rows, [{ n: 1 }]);
+  c.close();
+  x.coord_client_gone(b.c, put(new Uint8Array(16).fill(13)), 0);
+  b.drain();
+  assert.deepEqual(send(b, 8, mine).resultSets[0].rows, [{ n: 0 }]);
+  assert.deepEqual(send(b, 9, 'PRAGMA foreign_keys').resultSets[0].rows, [{ foreign_keys: 1 }]);
+  b.close();
+  x.close(keep);
+});
