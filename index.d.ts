@@ -178,7 +178,8 @@ export class SQLiteError extends Error {
 
 /** Code of a request with no answer within timeoutMs. */
 export const WORKER_TIMEOUT: 'SQLITE_WORKER_TIMEOUT';
-/** Code of requests pending when the worker of a memory database died (or a request that killed 3 workers). */
+/** Code of requests pending when the worker of a memory database died, and of a request given up after 3 workers
+ *  or 3 leader tabs stopped while it was with them (it may be what stops them). */
 export const WORKER_DIED: 'SQLITE_WORKER_DIED';
 /** Code of a transaction's requests when the tab serving the database changed during it: nothing of it was kept. */
 export const WORKER_LEADER_CHANGED: 'SQLITE_WORKER_LEADER_CHANGED';
@@ -186,5 +187,8 @@ export const WORKER_LEADER_CHANGED: 'SQLITE_WORKER_LEADER_CHANGED';
 export const WORKER_TRANSACTION_TIMEOUT: 'SQLITE_WORKER_TRANSACTION_TIMEOUT';
 /** Code of an 'opfs' database where OPFS or sync access handles are missing. */
 export const PERSISTENCE_UNAVAILABLE: 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
+/** Code of a write re-sent after its answer was lost (a tab or worker stopped) when its result was over 64 KiB:
+ *  it was applied, but its result was not kept. */
+export const WORKER_RESULT_NOT_KEPT: 'SQLITE_WORKER_RESULT_NOT_KEPT';
 /** Code of a worker that cannot start (no Worker, script failed to load). */
 export const WORKER_UNAVAILABLE: 'SQLITE_WORKER_UNAVAILABLE';

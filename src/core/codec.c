@@ -38,7 +38,11 @@ int sqlwBufReserve(SqlwBuf *p, size_t nMore){
   if( p->bOom ) return SQLITE_NOMEM;
   nNeed = p->n + nMore;
   if( nNeed<p->n || nNeed>(size_t)0x7fffffff ){   /* overflow, or past 2 GiB */
-    p->bOom = 1;
+    p->bOom = p->nMax ? 2 : 1;
+    return SQLITE_NOMEM;
+  }
+  if( p->nMax && nNeed>p->nMax ){
+    p->bOom = 2;
     return SQLITE_NOMEM;
   }
   if( nNeed<=p->nAlloc ) return SQLITE_OK;
@@ -56,8 +60,10 @@ int sqlwBufReserve(SqlwBuf *p, size_t nMore){
 
 /* Frees the buffer's memory; p may be reused after. */
 void sqlwBufFree(SqlwBuf *p){
+  size_t nMax = p->nMax;
   sqlite3_free(p->a);
   memset(p, 0, sizeof(*p));
+  p->nMax = nMax;
 }
 
 /* Appends n bytes. Drops them after an allocation failure (bOom tells). */
@@ -171,14 +177,15 @@ void sqlwResultSetEnd(SqlwBuf *p, size_t iSet, uint32_t nRow){
 /*
 ** Completes the result buffer: fills the header and appends the message. On an error
 ** (rc != 0) the result sets written so far are dropped, so an error result carries no
-** rows. When the buffer ran out of memory, the outcome becomes SQLITE_NOMEM.
+** rows. When the buffer ran out of memory, the outcome becomes SQLITE_NOMEM; when it
+** would have passed its nMax, SQLITE_TOOBIG.
 */
 void sqlwResultFinish(SqlwBuf *p, int rc, int iErrOff, int64_t nChange,
                       int64_t iRowid, uint32_t nStmt, uint32_t nSet, const char *zMsg){
   unsigned char *a;
   if( p->bOom ){
-    rc = SQLITE_NOMEM;
-    zMsg = "out of memory";
+    rc = p->bOom==2 ? SQLITE_TOOBIG : SQLITE_NOMEM;
+    zMsg = p->bOom==2 ? SQLW_TOOBIG_MSG : "out of memory";
     iErrOff = -1;
     p->bOom = 0;
   }

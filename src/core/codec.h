@@ -13,13 +13,24 @@
 #define SQLW_FORMAT_VERSION 1
 #define SQLW_RESULT_HEADER  40   /* bytes before the first result set */
 
-/* A growable byte buffer. After a failed allocation bOom is set, further writes are
-** dropped, and the owner reports SQLITE_NOMEM. */
+/* The largest answer (a result buffer, a batch's result list): 256 MiB. A page's
+** request and its answer are copied several times between threads and into wasm memory
+** (2 GiB at most), and a follower's answer crosses a BroadcastChannel whole. SQLite's
+** length limits (SQLITE_LIMIT_LENGTH, SQLITE_LIMIT_SQL_LENGTH) sit a little below it, so
+** any single value fits in an answer. */
+#define SQLW_MAX_ANSWER (256u<<20)
+#define SQLW_TOOBIG_MSG "the result is larger than an answer can carry (256 MiB): select " \
+  "fewer rows or columns at a time (LIMIT, or a WHERE on the key)"
+
+/* A growable byte buffer. After a failed allocation bOom is set (2: the buffer would
+** pass its nMax), further writes are dropped, and the owner reports SQLITE_NOMEM (or
+** SQLITE_TOOBIG). */
 typedef struct SqlwBuf {
   unsigned char *a;        /* Bytes (sqlite3_malloc64'd), or NULL */
   size_t n;                /* Bytes in use */
   size_t nAlloc;           /* Bytes allocated */
-  int bOom;                /* True after an allocation failed */
+  int bOom;                /* 1 after an allocation failed, 2 when nMax would be passed */
+  size_t nMax;             /* the most bytes it may hold; 0: 2 GiB. Kept by sqlwBufFree. */
 } SqlwBuf;
 
 int sqlwBufReserve(SqlwBuf *p, size_t nMore);

@@ -170,6 +170,7 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
 #define COORD_OPENING  1      /* holds the leader lock, storage not open yet */
 #define COORD_LEADER   2      /* holds the lock and the open database */
 #define COORD_RETRY_MS 1000   /* wait before asking to open storage again */
+#define COORD_MAX_LEADERS 3   /* leaders a request may outlive before it is given up */
 
 /* A request of this tab not answered yet. */
 typedef struct CoordPending CoordPending;
@@ -182,6 +183,8 @@ struct CoordPending {
   int64_t iSent;              /* when it was last posted to a leader; 0: not posted */
   int64_t iMade;              /* when this tab made it */
   int64_t iDeadline;          /* when the page stops waiting for it; -1: never */
+  uint64_t iLedBy;            /* the epoch of the leader it last went to (0: none yet) */
+  int nLeaders;               /* leaders it went to (this tab's own turns included) */
   CoordPending *pNext;
 };
 
@@ -328,10 +331,38 @@ static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
   m.iAckedBelow = coordAckedBelow(p);
   m.eKind = r->eKind;
   m.iBudget = coordBudget(r->iDeadline, iNow);
+  if( r->iLedBy!=p->iEpoch ){
+    r->iLedBy = p->iEpoch;
+    r->nLeaders++;
+  }
   m.aBody = r->aBody;
   m.nBody = (uint32_t)r->nBody;
   coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
   r->iSent = iNow;
+}
+
+/*
+** True when pending request r went to COORD_MAX_LEADERS leaders at other epochs than the
+** current one and none answered: each of them stopped (closed, crashed, trapped) while
+** it had the request, which may be what stops them. It is then answered with an error
+** here and never sent again, so one request cannot take the lead from every tab in
+** turn. A request this tab runs as leader counts as sent to it.
+*/
+static int coordGivenUp(const Coord *p, const CoordPending *r){
+  return r->nLeaders>=COORD_MAX_LEADERS && r->iLedBy!=p->iEpoch;
+}
+
+/* Answers pending request r as given up (see coordGivenUp). The caller drops it. */
+static void coordGiveUp(Coord *p, const CoordPending *r){
+  static const char zGone[] = "SQLITE_WORKER_DIED: 3 tabs serving the database stopped while "
+    "this request was with them (it may be what stops them), so it is not sent again; it may "
+    "or may not have run";
+  CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)zGone,
+                               sizeof(zGone)-1);
+  if( pAct ){
+    pAct->iSeq = r->iSeq;
+    pAct->eStatus = COORD_REJECTED;
+  }
 }
 
 /* Removes pending request r (answered). */
@@ -516,8 +547,18 @@ static void coordRunLocal(Coord *p, int64_t iNow){
   while( p->pFirst && !p->bOom ){
     CoordPending *r = p->pFirst;
     int eAnswer = 0;
-    int e = coordServe(p, p->aId, r->iSeq, coordAckedBelow(p), r->iLease, r->eKind,
-                       r->aBody, r->nBody, r->iDeadline, iNow, &eAnswer);
+    int e;
+    if( coordGivenUp(p, r) ){
+      coordGiveUp(p, r);
+      coordDrop(p, r);
+      continue;
+    }
+    if( r->iLedBy!=p->iEpoch ){
+      r->iLedBy = p->iEpoch;
+      r->nLeaders++;
+    }
+    e = coordServe(p, p->aId, r->iSeq, coordAckedBelow(p), r->iLease, r->eKind,
+                   r->aBody, r->nBody, r->iDeadline, iNow, &eAnswer);
     if( e==SERVE_HELD ) break;
     if( e==SERVE_LATE ){
       /* This tab re-sent a request it had the answer of: only a restarted worker does,
@@ -833,7 +874,16 @@ static void coordFollow(Coord *p, const unsigned char *aLeader, uint64_t iEpoch,
   p->bLeaderKnown = 1;
   p->bStealAsked = 0;
   memcpy(p->aLeader, aLeader, COORD_ID_BYTES);
-  for(r=p->pFirst; r; r=r->pNext) coordSend(p, r, iNow);
+  for(r=p->pFirst; r; ){
+    CoordPending *pNext = r->pNext;
+    if( coordGivenUp(p, r) ){
+      coordGiveUp(p, r);
+      coordDrop(p, r);
+    }else{
+      coordSend(p, r, iNow);
+    }
+    r = pNext;
+  }
 }
 
 int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){

@@ -141,6 +141,8 @@ static int ceUser(sqlw_db *pDb, int eKind, const char *zSql, size_t nSql,
 /* A client's records below its acknowledged floor are dropped (and the floor written)
 ** once the floor has moved this far: at most this many records per client wait. */
 #define CE_PRUNE_EVERY 32
+/* The largest answer kept whole in a write's record (above it, a note is kept). */
+#define CE_KEEP_ANSWER (64*1024)
 /* Gone clients remembered (their late duplicates refused), the most recent ones. */
 #define CE_GONE_KEEP 1000
 
@@ -712,7 +714,16 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     if( (sqlite3_int64)iAckedBelow>=(iFloor<0 ? 0 : iFloor)+CE_PRUNE_EVERY ){
       rc = ceDrop(pDb, aClient, iAckedBelow);
     }
-    if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, eAnswer, aAns, nAns);
+    if( rc==SQLITE_OK && nAns>CE_KEEP_ANSWER ){
+      /* A big answer (RETURNING rows) is not stored whole: the write is recorded with a
+      ** note, and a re-sent copy is answered that it was applied (kind 0: an error text). */
+      static const char zNotKept[] = "SQLITE_WORKER_RESULT_NOT_KEPT: the request was "
+        "applied, but its result (over 64 KiB) was not kept to be sent again after the "
+        "answer was lost (a tab or worker stopped): read what it wrote";
+      rc = ceRecord(pDb, aClient, iSeq, 0, (const unsigned char*)zNotKept, sizeof(zNotKept)-1);
+    }else if( rc==SQLITE_OK ){
+      rc = ceRecord(pDb, aClient, iSeq, eAnswer, aAns, nAns);
+    }
   }
   if( rcRun!=SQLITE_OK || rc!=SQLITE_OK ){
     if( !sqlite3_get_autocommit(db) ){

@@ -125,6 +125,7 @@ static int reqFinish(Req *r){
     const unsigned char *a = pDb->out.a;
     rc = (int)((uint32_t)a[8] | (uint32_t)a[9]<<8 | (uint32_t)a[10]<<16 | (uint32_t)a[11]<<24);
     if( rc==SQLITE_NOMEM && r->rc!=SQLITE_NOMEM ) zMsg = "out of memory";
+    if( rc==SQLITE_TOOBIG && r->rc!=SQLITE_TOOBIG ) zMsg = SQLW_TOOBIG_MSG;
   }
   engineSetError(pDb, rc, zMsg, r->iErrOff);
   sqlite3_free(r->zMsg);
@@ -683,6 +684,7 @@ int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n){
 
   if( pDb==0 ) return SQLITE_MISUSE;
   memset(&list, 0, sizeof(list));
+  list.nMax = SQLW_MAX_ANSWER;
   if( sqlwBufReserve(&list, LIST_HEADER) ) return SQLITE_NOMEM;
   list.n = LIST_HEADER;
   if( pDb->db==0 ){
@@ -734,6 +736,10 @@ int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n){
     off += 8+nSql+nParam;
     rc = sqlw_exec(pDb, zSql, nSql, nParam ? aParam : 0, nParam);
     batchAppend(&list, &pDb->out);
+    if( rc==SQLITE_OK && list.bOom ){
+      /* The results outgrew the list: the batch fails whole (rolled back below). */
+      rc = list.bOom==2 ? SQLITE_TOOBIG : SQLITE_NOMEM;
+    }
     if( rc ){
       iFail = i;
       break;
@@ -765,11 +771,13 @@ int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n){
 
 batch_out:
   if( list.bOom ){
+    int rcList = list.bOom==2 ? SQLITE_TOOBIG : SQLITE_NOMEM;
+    const char *zList = rcList==SQLITE_TOOBIG ? SQLW_TOOBIG_MSG : "out of memory";
     sqlwBufFree(&list);
-    engineSetError(pDb, SQLITE_NOMEM, "out of memory: the batch's results are too large", -1);
+    engineSetError(pDb, rcList, zList, -1);
     sqlwResultBegin(&pDb->out);
-    sqlwResultFinish(&pDb->out, SQLITE_NOMEM, -1, 0, 0, 0, 0, "out of memory");
-    return SQLITE_NOMEM;
+    sqlwResultFinish(&pDb->out, rcList, -1, 0, 0, 0, 0, zList);
+    return rcList;
   }
   memcpy(list.a, "SQWL", 4);
   list.a[4] = SQLW_FORMAT_VERSION; list.a[5] = 0;
@@ -808,6 +816,7 @@ int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
   memset(pDb, 0, sizeof(*pDb));
   pDb->iErrOff = -1;
   pDb->rCapMs = -1;
+  pDb->out.nMax = SQLW_MAX_ANSWER;
   *ppDb = pDb;
   if( sqlwBufReserve(&pDb->out, 4096) ){
     engineSetError(pDb, SQLITE_NOMEM, "out of memory", -1);
@@ -825,6 +834,9 @@ int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
   }
   sqlite3_extended_result_codes(pDb->db, 1);
   sqlite3_limit(pDb->db, SQLITE_LIMIT_EXPR_DEPTH, SQLW_EXPR_DEPTH);
+  /* Any one value or statement fits in a request and an answer (SQLW_MAX_ANSWER). */
+  sqlite3_limit(pDb->db, SQLITE_LIMIT_LENGTH, (int)(SQLW_MAX_ANSWER-(1u<<20)));
+  sqlite3_limit(pDb->db, SQLITE_LIMIT_SQL_LENGTH, (int)(SQLW_MAX_ANSWER-(1u<<20)));
   return SQLITE_OK;
 }
 

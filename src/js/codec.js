@@ -52,6 +52,11 @@ const textDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 ** doubles when full, so encoding N values costs O(N) copies in total. `pos` is the
 ** number of bytes written. The encoder owns the buffer until it hands out a view of it.
 */
+// The most bytes of parameters one request carries: a request's body is at most 256 MiB
+// (MAX_BODY_BYTES of protocol.js; SQLW_MAX_ANSWER of src/core/codec.h), and its SQL
+// comes with them.
+const MAX_PARAMS_BYTES = 256 * 1024 * 1024 - 64 * 1024;
+
 class Writer {
   constructor(capacity) {
     this.u8 = new Uint8Array(capacity);
@@ -63,6 +68,11 @@ class Writer {
   reserve(n) {
     const need = this.pos + n;
     if (need <= this.u8.length) return;
+    if (need > MAX_PARAMS_BYTES) {
+      // Refused before the copy: a request carries at most MAX_PARAMS_BYTES.
+      throw new SQLiteError(`the parameters come to more than a request can carry (${MAX_PARAMS_BYTES} bytes): `
+        + 'split them (runMany in chunks, one large value per request)', { code: 'SQLITE_TOOBIG', errno: 18 });
+    }
     let cap = this.u8.length * 2;
     while (cap < need) cap *= 2;
     const u8 = new Uint8Array(cap);

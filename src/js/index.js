@@ -28,7 +28,7 @@ import { encodeParams, encodeParamSets, decodeResult, decodeResultList, checkDec
 import {
   OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE, OP_BEGIN, OP_COMMIT, OP_ROLLBACK,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
-  encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET,
+  encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET, MAX_BODY_BYTES,
   allChannelName, isHello,
 } from './protocol.js';
 
@@ -37,6 +37,9 @@ export { SQLiteError } from './errors.js';
 const PREFIX = '[sqlite-worker]';
 const DEBUG_KEY = 'sqlite-worker-debug';
 const OPTIONS = ['persistence', 'timeoutMs', 'transactionIdleMs', 'maxStatementMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl'];
+// How much sooner than this page's deadline the leader's interrupt of a request may
+// answer (clocks in milliseconds, budgets rounded down) and still be its timeout.
+const INTERRUPT_SLACK_MS = 5;
 // The longest duration a timer can wait (setTimeout fires at once beyond it).
 const MAX_MS = 2 ** 31 - 1;
 const QUERY_OPTIONS = ['rowMode', 'bigint'];
@@ -56,6 +59,7 @@ const FRAME_EAGER = 256;
 // SQLite result codes used here (sqlite3.h).
 const SQLITE_MISUSE = 21;
 const SQLITE_ERROR = 1;
+const SQLITE_TOOBIG = 18;
 
 /** Error codes of this library (beyond SQLite's own), on SQLiteError#code. */
 export const WORKER_TIMEOUT = 'SQLITE_WORKER_TIMEOUT';
@@ -64,6 +68,7 @@ export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
 export const WORKER_UNAVAILABLE = 'SQLITE_WORKER_UNAVAILABLE';
 export const WORKER_LEADER_CHANGED = 'SQLITE_WORKER_LEADER_CHANGED';
 export const WORKER_TRANSACTION_TIMEOUT = 'SQLITE_WORKER_TRANSACTION_TIMEOUT';
+export const WORKER_RESULT_NOT_KEPT = 'SQLITE_WORKER_RESULT_NOT_KEPT';
 
 let instances = 0;
 
@@ -384,6 +389,13 @@ class Channel {
 
   /* Queues a request for this tick's frame. Returns its Promise. */
   #enqueue(kind, parts, sql, decode, lease, onId) {
+    let size = 0;
+    for (const part of parts) size += part.length;
+    if (size > MAX_BODY_BYTES) {
+      return Promise.reject(new SQLiteError(`the request is ${size} bytes: more than a request can carry `
+        + `(${MAX_BODY_BYTES} bytes); split it (runMany in chunks, one value at a time)`,
+      { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG, sql }));
+    }
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
       if (this.#nextId > 0xffffffff) this.#nextId = 1;
@@ -469,10 +481,22 @@ class Channel {
       try {
         p.resolve(p.decode(a.kind, a.body));
       } catch (e) {
-        p.reject(e);
+        p.reject(this.#timedOut(e, p) ?? e);
       }
     }
     this.#settled();
+  }
+
+  /*
+  ** The leader interrupts a request at the deadline this page gave it, so its answer
+  ** (SQLITE_INTERRUPT) can arrive just before this page's own timer fires: then it is this
+  ** page's timeout all the same. Returns that SQLITE_WORKER_TIMEOUT error, or null when
+  ** e is another error (maxStatementMs's interrupt comes earlier than the deadline).
+  */
+  #timedOut(e, p) {
+    if (e?.code !== 'SQLITE_INTERRUPT' || performance.now() < p.deadline - INTERRUPT_SLACK_MS) return null;
+    return new SQLiteError(`no answer within ${this.#db.options.timeoutMs} ms (the statement was interrupted)`,
+      { code: WORKER_TIMEOUT, errno: SQLITE_ERROR, sql: p.sql });
   }
 
   /* Resolves the whenIdle() waits once nothing is pending. */

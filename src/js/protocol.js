@@ -32,6 +32,9 @@ export const ANS_ERROR = 5;    // body: UTF-8 JSON { code, errno, message }
 
 const HEADER = 12;       // magic, u16 version, u16 count, u32 acked below
 const ENTRY = 20;        // u32 id, u8 op/kind, u8 0, u16 0, u32 lease, u32 budget, u32 n
+/** The largest request body the page sends, and the largest answer the core makes
+ *  (SQLW_MAX_ANSWER of src/core/codec.h): 256 MiB. Larger is SQLITE_TOOBIG. */
+export const MAX_BODY_BYTES = 256 * 1024 * 1024;
 /** A request's budget when its page waits for the answer without limit. */
 export const NO_BUDGET = 0xffffffff;
 const MAX_COUNT = 0xffff;

@@ -28,7 +28,9 @@ import { loadCore } from './core.js';
 import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
 import { SQLiteError } from './errors.js';
 import { CoordMachine, ACT, DONE, LEASE_IDLE } from './coord.js';
-import { OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName } from './protocol.js';
+import {
+  OP_CLOSE, ANS_DONE, ANS_ERROR, MAX_BODY_BYTES, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
+} from './protocol.js';
 
 const PREFIX = '[sqlite-worker]';
 
@@ -136,7 +138,13 @@ function perform(actions, batch = false) {
         postToLeader(a.data.buffer);
         break;
       case ACT.POST_CLIENT:
-        clientChannel(a.id)?.postMessage(a.data.buffer);
+        try {
+          clientChannel(a.id)?.postMessage(a.data.buffer);
+        } catch (e) {
+          // The browser could not clone it (out of memory): the client's request times
+          // out. Answers are at most 256 MiB, so this is rare.
+          console.error(PREFIX, `an answer of ${a.data.length} bytes could not be sent to its tab:`, e?.message);
+        }
         break;
       case ACT.ROLE:
         setRole(a.leader, a.epoch);
@@ -401,7 +409,17 @@ function handleFrame(buf) {
       answers.push({ id: r.id, kind: ANS_ERROR, parts: [errorBody({ code: 'SQLITE_MISUSE', errno: 21, message: 'the database is closed' })] });
       continue;
     }
-    perform(machine.local(r.id, r.lease, r.kind, r.body, r.budget), true);
+    let actions;
+    try {
+      actions = machine.local(r.id, r.lease, r.kind, r.body, r.budget);
+    } catch (e) {
+      // The core could not take the request (its copy did not fit in memory): answered
+      // with the error, and the worker goes on. Anything else is fatal (see enqueue).
+      if (!(e instanceof SQLiteError)) throw e;
+      answers.push({ id: r.id, kind: ANS_ERROR, parts: [errorBody(flatten(e))] });
+      continue;
+    }
+    perform(actions, true);
   }
   settle();
   if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms (${role.isLeader ? 'run here' : 'sent to the leader'})`);
@@ -423,9 +441,23 @@ function onChannel(data) {
     trace('dropped a message that is not bytes on a channel');
     return;
   }
+  // No message of the protocol is larger than a request's body and its header; a larger
+  // one is junk (or hostile) and is not copied into the core.
+  if (bytes.length > MAX_BODY_BYTES + 4096) {
+    trace(`dropped a ${bytes.length}-byte message on a channel: larger than any request`);
+    return;
+  }
   enqueue(() => {
     if (!machine || closed) return undefined;
-    perform(machine.message(bytes));
+    let actions;
+    try {
+      actions = machine.message(bytes);
+    } catch (e) {
+      if (!(e instanceof SQLiteError)) throw e;
+      console.warn(PREFIX, 'dropped a message the core could not take:', e.message);
+      return undefined;
+    }
+    perform(actions);
     return growPool();
   });
 }

@@ -349,6 +349,35 @@ test('101d PRAGMA foreign_keys belongs to the tab that set it: it holds in each 
   }
 });
 
+test('101e a 1.2 GB request and a 300 MB answer for a follower get errors (SQLITE_TOOBIG), not silence: nobody takes the lead', T, async () => {
+  const name = 'mt-toobig';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    await inTab(a, name, (db) => db.exec('CREATE TABLE IF NOT EXISTS t(x)'));
+    await open(b, name);
+    const { page: leader, epoch } = await leaderOf([a, b], name);
+    const follower = leader === a ? b : a;
+    const r = await inTab(follower, name, async (db) => {
+      const changes = [];
+      db.on('leaderchange', (e) => changes.push(e));
+      const show = (e) => `${e.code}: ${e.message}`;
+      const request = await db.run('INSERT INTO t VALUES (?)', [new Uint8Array(1.2e9)]).catch(show);
+      const answer = await db.all('SELECT zeroblob(150000000) AS z UNION ALL SELECT zeroblob(150000001)').catch(show);
+      const write = await db.run('INSERT INTO t VALUES (1)');
+      return { request, answer, write: write.changes, changes, epoch: db.epoch, isLeader: db.isLeader };
+    });
+    assert.match(r.request, /^SQLITE_TOOBIG: the parameters come to more than a request can carry/);
+    assert.match(r.answer, /^SQLITE_TOOBIG: the result is larger than an answer can carry/);
+    assert.equal(r.write, 1);
+    assert.deepEqual(r.changes, []);
+    assert.equal(r.epoch, epoch);
+    assert.equal(r.isLeader, false);
+    assertNoPageErrors([a, b]);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
 test('102 a follower has the whole API: exec, all, get, run, runMany, batch, transaction, export, import, errors with their codes', T, async () => {
   const name = 'mt-api';
   const [a, b] = [await newTab(), await newTab()];

@@ -236,3 +236,80 @@ test("120 connection settings belong to the tab that set them, and follow it to 
   b.close();
   x.close(keep);
 });
+
+test('130 a request whose leaders all stop before answering is given up after 3, never sent to a 4th', () => {
+  const keep = openShared();
+  const b = new Client(21);
+  const body = execBody('SELECT 1');
+  x.coord_local(b.c, 1, 0, EXEC, put(body), body.length, NO_BUDGET, 0);
+  b.drain();
+  let received = 0;
+  for (let i = 0; i < 4; i++) {
+    // A new tab takes the lead, gets b's request (re-sent to it), and dies with it.
+    const leader = new Client(30 + i);
+    x.coord_leader_granted(leader.c, 0);
+    leader.drain();
+    for (const [channel, , bytes] of leader.outbox.splice(0)) {
+      if (channel === ACT.POST_ALL) x.coord_message(b.c, put(bytes), bytes.length, 0);
+    }
+    b.drain();
+    for (const [channel] of b.outbox.splice(0)) if (channel === ACT.POST_LEADER) received++;
+    leader.close();
+  }
+  assert.equal(received, 3, 'sent to three leaders, not to the fourth');
+  const reply = b.replies.get(1);
+  assert.equal(reply.status, 2);
+  assert.match(new TextDecoder().decode(reply.body), /^SQLITE_WORKER_DIED: 3 tabs serving the database stopped/);
+  b.close();
+  x.close(keep);
+});
+
+test('140 a write whose answer is over 64 KiB is recorded without it: a re-send is told it was applied', () => {
+  const keep = openShared();
+  const a = new Client(41);
+  const b = new Client(42);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  deliver([a, b]);
+  const setup = execBody('CREATE TABLE big(v TEXT)');
+  x.coord_local(a.c, 1, 0, EXEC, put(setup), setup.length, NO_BUDGET, 0);
+  a.drain();
+  // b's write returns 100 KB; a runs it, and its tab closes before b hears back.
+  const w = execBody("INSERT INTO big VALUES (printf('%.100000c', 'x')) RETURNING v");
+  x.coord_local(b.c, 1, 0, EXEC, put(w), w.length, NO_BUDGET, 0);
+  b.drain();
+  const [, , request] = b.outbox.shift();
+  x.coord_message(a.c, put(request), request.length, 0);
+  a.drain();
+  a.outbox.length = 0;
+  a.close();
+  x.coord_leader_granted(b.c, 0);
+  b.drain();
+  deliver([b]);
+  b.tick();
+  const reply = b.replies.get(1);
+  assert.equal(reply.status, 2);
+  assert.match(new TextDecoder().decode(reply.body), /^SQLITE_WORKER_RESULT_NOT_KEPT: the request was applied/);
+  const count = execBody('SELECT count(*) AS n FROM big');
+  x.coord_local(b.c, 2, 0, EXEC, put(count), count.length, NO_BUDGET, 0);
+  b.drain();
+  assert.deepEqual(answer(b.replies.get(2)).resultSets[0].rows, [{ n: 1 }]);
+  b.close();
+  x.close(keep);
+});
+
+test('150 an answer over 256 MiB is SQLITE_TOOBIG, and so is a value over the length limit', () => {
+  const db = openShared();
+  const run = (sql) => {
+    const body = execBody(sql);
+    x.exec(db, put(body.subarray(4)), body.length - 4, 0, 0);
+    return decodeResult(new Uint8Array(x.memory.buffer, x.result_ptr(db), x.result_len(db)).slice());
+  };
+  const two = run('SELECT zeroblob(150000000) UNION ALL SELECT zeroblob(150000001)');
+  assert.equal(two.rc, 18, two.message);
+  assert.match(two.message, /larger than an answer can carry/);
+  const one = run('SELECT zeroblob(300000000)');
+  assert.equal(one.rc, 18, one.message);
+  assert.deepEqual(run('SELECT 1 AS one').resultSets[0].rows, [{ one: 1 }]);
+  x.close(db);
+});
