@@ -94,6 +94,8 @@ static void reqBegin(Req *r, sqlw_db *pDb){
 ** for the code). Only the first failure of a request is kept. */
 static void reqFail(Req *r, int rc, const char *zMsg, int iErrOff){
   if( r->rc ) return;
+  /* The request is over: the rest (messages, rollbacks) must be able to allocate. */
+  sqlwGuardDeadline(0);
   r->rc = rc;
   r->zMsg = sqlite3_mprintf("%s", zMsg ? zMsg : sqlite3_errstr(rc));
   r->iErrOff = iErrOff;
@@ -109,11 +111,16 @@ static void reqFailDb(Req *r, int rc, int iErrOff){
 static int reqFinish(Req *r){
   sqlw_db *pDb = r->pDb;
   int rc;
-  if( r->rc==SQLITE_NOMEM && sqlwStackTripped(1) ){
-    /* Not memory: SQLite went deeper than the stack allows (stackguard.c). */
-    sqlite3_free(r->zMsg);
-    r->rc = SQLITE_ERROR;
-    r->zMsg = sqlite3_mprintf("SQL nested too deeply: it would overflow the stack");
+  if( r->rc==SQLITE_NOMEM ){
+    int eWhy = sqlwStackTripped(1);
+    if( eWhy ){
+      /* Not memory: SQLite went deeper than the stack allows, or past the deadline
+      ** where no step runs (a prepare, a sort): see stackguard.c. */
+      sqlite3_free(r->zMsg);
+      r->rc = eWhy==SQLW_GUARD_STACK ? SQLITE_ERROR : SQLITE_INTERRUPT;
+      r->zMsg = sqlite3_mprintf(eWhy==SQLW_GUARD_STACK
+                  ? "SQL nested too deeply: it would overflow the stack" : "interrupted");
+    }
   }
   rc = r->rc;
   const char *zMsg = r->zMsg ? r->zMsg : (rc ? "out of memory" : "");
@@ -1106,12 +1113,14 @@ void sqlw_set_deadline(sqlw_db *pDb, double rBudgetMs){
     if( pDb->rDeadline==0 ) sqlite3_progress_handler(pDb->db, SQLW_PROGRESS_OPS, engineProgress, pDb);
     pDb->rDeadline = host_time()+(r>0 ? r : 0.001);
   }
+  sqlwGuardDeadline(pDb->rDeadline);
 }
 
 void sqlw_clear_deadline(sqlw_db *pDb){
   if( pDb==0 || pDb->db==0 || pDb->rDeadline==0 ) return;
   sqlite3_progress_handler(pDb->db, 0, 0, 0);
   pDb->rDeadline = 0;
+  sqlwGuardDeadline(0);
 }
 
 void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs){

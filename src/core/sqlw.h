@@ -124,8 +124,9 @@ int sqlw_set_durability(sqlw_db *pDb, int eMode);
 ** savepoint is rolled back as for any error; the connection stays usable. A negative
 ** budget (or NaN) means no deadline of the caller's. sqlw_set_statement_cap caps every
 ** budget, the no-deadline one included, at rCapMs (negative: no cap). Checked every
-** SQLW_PROGRESS_OPS virtual-machine steps, so a deadline is missed only while SQLite
-** runs no step: preparing a statement, a big sort's merge, a flush.
+** SQLW_PROGRESS_OPS virtual-machine steps and, in the wasm build, every few hundred of
+** SQLite's allocations (stackguard.c), so preparing a statement and building a sort are
+** interrupted too; a flush or a merge that allocates nothing is not.
 ** sqlw_clear_deadline removes the deadline, cap or not (for the caller's own statements).
 */
 void sqlw_set_deadline(sqlw_db *pDb, double rBudgetMs);

@@ -13,8 +13,14 @@
 void *sqlwGuardMalloc(size_t n);
 void *sqlwGuardRealloc(void *p, size_t n);
 
-/* 1 if an allocation was refused for depth since the last reset (bReset: reset now). */
+/* Why an allocation was refused since the last reset (bReset: reset now): 0 none,
+** SQLW_GUARD_STACK (too deep), SQLW_GUARD_DEADLINE (past the deadline). */
+#define SQLW_GUARD_STACK    1
+#define SQLW_GUARD_DEADLINE 2
 int sqlwStackTripped(int bReset);
+
+/* Allocations fail once host_time() passes rAt (checked every few hundred); 0: none. */
+void sqlwGuardDeadline(double rAt);
 
 /* The most stack, in bytes, seen in use by an allocation (0 before the first one). */
 int64_t sqlwStackHigh(void);

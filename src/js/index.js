@@ -60,6 +60,10 @@ const FRAME_EAGER = 256;
 const SQLITE_MISUSE = 21;
 const SQLITE_ERROR = 1;
 const SQLITE_TOOBIG = 18;
+const SQLITE_ABORT = 4;
+// db.close() waits this long for the worker beyond the calls' own timeoutMs.
+const CLOSE_WAIT_MS = 10_000;
+const CLOSE_LATE = Symbol('late');
 
 /** Error codes of this library (beyond SQLite's own), on SQLiteError#code. */
 export const WORKER_TIMEOUT = 'SQLITE_WORKER_TIMEOUT';
@@ -520,6 +524,17 @@ class Channel {
     clearTimeout(this.#timer);
     this.#timer = null;
   }
+
+  /*
+  ** Gives up on the worker (db.close() waited too long for it): every pending request
+  ** rejects with SQLITE_ABORT and the worker is terminated, which frees its locks and
+  ** files as a closed tab's are (a statement it was running is rolled back).
+  */
+  abort(why) {
+    if (this.#worker) this.#stop(this.#worker);
+    this.#rejectAll((p) => new SQLiteError(`the database was closed before this request was answered (${why})`,
+      { code: 'SQLITE_ABORT', errno: SQLITE_ABORT, sql: p.sql }));
+  }
 }
 
 /* Builds the SQLiteError of an ANS_ERROR body. */
@@ -940,9 +955,21 @@ export class Database extends Queries {
       else this.#queue.push(run);
     });
     this.#closed = true;
+    // Bounded: past the calls' own timeoutMs (or CLOSE_WAIT_MS with none) and CLOSE_WAIT_MS
+    // more for the worker's close, the worker is terminated and what is left rejects.
+    const { timeoutMs } = this.options;
+    const bound = (timeoutMs === Infinity ? 0 : timeoutMs) + CLOSE_WAIT_MS;
+    let timer;
+    const late = new Promise((resolve) => {
+      timer = setTimeout(resolve, bound, CLOSE_LATE);
+    });
     try {
-      await done;
+      if (await Promise.race([done, late]) === CLOSE_LATE) {
+        this.trace(`close: no answer within ${bound} ms; terminating the worker`);
+        this.#channel.abort(`db.close() waited ${bound} ms`);
+      }
     } finally {
+      clearTimeout(timer);
       this.closedForGood = true;
       this.#channel.end();
       this.#releaseClient?.();

@@ -486,6 +486,26 @@ test('111c a trap in the core ends the worker (its files released); a request th
   assert.equal(r.workers, 3);   // two restarts for the request, one for the next
 });
 
+test('111d db.close() resolves within a bound while a statement with no deadline runs; the database opens again', { timeout: 90_000 }, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const out = {};
+    for (const persistence of ['memory', 'opfs']) {
+      const db = await openDatabase('api-close-bound', { timeoutMs: Infinity, persistence });
+      const runaway = db.get('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) AS n FROM c')
+        .catch((e) => `${e.code}: ${e.message}`);
+      await db.close();
+      const again = await openDatabase('api-close-bound', { persistence });
+      out[persistence] = { runaway: await runaway, next: await again.get('SELECT 1 AS one') };
+      await again.close();
+    }
+    return out;
+  });
+  for (const k of ['memory', 'opfs']) {
+    assert.match(r[k].runaway, /^SQLITE_ABORT: the database was closed before this request was answered/);
+    assert.deepEqual(r[k].next, { one: 1 });
+  }
+});
+
 test('112 debug mode from localStorage logs lifecycle lines with a prefix', T, async () => {
   const lines = [];
   const onConsole = (m) => lines.push(m.text());

@@ -112,3 +112,20 @@ test('200 through the machine: a request runs within its budget, ends at it, and
     l.close();
   }
 });
+
+test('130 the deadline holds while SQLite prepares (no step runs there): 60,000 CTEs are interrupted', () => {
+  const db = core.open(':memory:', { vfs: 'memdb' });
+  try {
+    // Preparing n chained CTEs costs SQLite O(n²) time (60,000: seconds) before it finds
+    // them too deep; the deadline ends it through the allocator (stackguard.c).
+    const ctes = Array.from({ length: 60_001 }, (_, i) => (i === 0 ? 'c0 AS (SELECT 1 AS x)' : `c${i} AS (SELECT x FROM c${i - 1})`));
+    db.setDeadline(200);
+    const e = thrown(() => db.exec(`WITH ${ctes.join(', ')} SELECT x FROM c60000`));
+    assert.equal(e.code, 'SQLITE_INTERRUPT', e.message);
+    assert.equal(e.message, 'interrupted');
+    db.setDeadline(Infinity);
+    assert.deepEqual(rows(db, 'SELECT 3 AS three'), [{ three: 3 }]);
+  } finally {
+    db.close();
+  }
+});

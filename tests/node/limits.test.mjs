@@ -45,3 +45,28 @@ for (const [name, shape] of Object.entries(SHAPES)) {
     }
   });
 }
+
+test('200 import refuses an image whose schema SQLite cannot parse (a view 3,000 terms deep), as stock SQLite does', () => {
+  const src = core.open('/limits-src', { vfs: 'memdb' });
+  const dst = core.open('/limits-dst', { vfs: 'memdb' });
+  try {
+    src.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    const deep = `CREATE VIEW deep AS SELECT ${Array(3000).fill('1').join(' + ')}`;
+    src.exec(`PRAGMA writable_schema = ON; INSERT INTO sqlite_schema(type, name, tbl_name, rootpage, sql)
+      VALUES ('view', 'deep', 'deep', 0, '${deep}'); PRAGMA writable_schema = OFF`);
+    const image = src.export();
+    dst.exec('CREATE TABLE keep(y); INSERT INTO keep VALUES (7)');
+    let e;
+    try {
+      dst.import(image);
+    } catch (err) {
+      e = err;
+    }
+    assert.equal(e?.code, 'SQLITE_CORRUPT');
+    assert.match(e.message, /malformed database schema \(deep\) - Expression tree is too large/);
+    assert.deepEqual(rows(dst, 'SELECT y FROM keep'), [{ y: 7 }]);
+  } finally {
+    src.close();
+    dst.close();
+  }
+});
