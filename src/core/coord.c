@@ -1122,6 +1122,10 @@ int coordAnnouncement(const Coord *p, SqlwBuf *pOut){
   return coordMsgEncode(&m, pOut);
 }
 
+int coordIdle(const Coord *p){
+  return !p->bLease && p->pHeld==0 && p->pFirst==0 && p->iRunLocalAt==0;
+}
+
 int coordIsLeader(const Coord *p){
   return p->eState==COORD_LEADER;
 }

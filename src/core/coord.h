@@ -187,6 +187,10 @@ int coordNextAction(Coord *p, CoordAction *pAct);
 ** lease (copied to aClient, 1 returned) or 0 when none does. */
 int coordIsLeader(const Coord *p);
 
+/* True when the machine holds nothing: no transaction's lease, no other client's held
+** request, no request of this tab waiting for its answer. */
+int coordIdle(const Coord *p);
+
 /* Appends the leader's ANNOUNCE at its current epoch to pOut, for its page to post on
 ** its behalf when asked who leads (the page answers while the worker is busy). Returns
 ** SQLITE_OK, SQLITE_MISUSE when this client does not lead, or SQLITE_NOMEM. */

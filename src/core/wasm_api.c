@@ -275,4 +275,5 @@ WASM_EXPORT(coord_announcement_len) size_t wasmCoordAnnouncementLen(void){
 }
 
 WASM_EXPORT(coord_is_leader) int wasmCoordIsLeader(Coord *p){ return coordIsLeader(p); }
+WASM_EXPORT(coord_idle) int wasmCoordIdle(Coord *p){ return coordIdle(p); }
 WASM_EXPORT(coord_epoch) double wasmCoordEpoch(Coord *p){ return (double)coordEpoch(p); }

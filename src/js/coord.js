@@ -178,6 +178,11 @@ export class CoordMachine {
     return new Uint8Array(this.#memory.buffer, p, this.#x.coord_announcement_len()).slice();
   }
 
+  /** True when the machine holds nothing: no lease, no held or pending request. */
+  get idle() {
+    return this.#x.coord_idle(this.#c) === 1;
+  }
+
   get isLeader() {
     return this.#x.coord_is_leader(this.#c) === 1;
   }

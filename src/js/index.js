@@ -61,6 +61,8 @@ const SQLITE_MISUSE = 21;
 const SQLITE_ERROR = 1;
 const SQLITE_TOOBIG = 18;
 const SQLITE_ABORT = 4;
+// A leading worker that answers no ping for maxStatementMs and this long is ended.
+const WATCHDOG_GRACE_MS = 5_000;
 // db.close() waits this long for the worker beyond the calls' own timeoutMs.
 const CLOSE_WAIT_MS = 10_000;
 const CLOSE_LATE = Symbol('late');
@@ -197,6 +199,7 @@ class Channel {
   #worker = null;
   #starting = null;
   #allChannel = null;     // while this tab's worker leads: the page answers HELLO here
+  #watchdog = null;       // { worker, timer } while a ping of the worker is unanswered
   #pending = new Map();   // id → { resolve, reject, deadline, sql, decode, kind, lease, parts, resends }
   #timer = null;          // the one timer of the pending requests' deadlines
   #ready = false;         // the worker has answered 'ready'
@@ -302,15 +305,49 @@ class Channel {
     const bytes = new Uint8Array(announce);
     const ch = new BroadcastChannel(allChannelName(this.#db.name));
     ch.onmessage = (e) => {
-      if (isHello(e.data)) ch.postMessage(bytes);
+      if (!isHello(e.data)) return;
+      ch.postMessage(bytes);
+      this.#checkWorker();
     };
     this.#allChannel = ch;
+  }
+
+  /*
+  ** A tab waits on this page's worker (it asked who leads): the worker must still make
+  ** progress. It answers a ping between two events; one that does not answer within
+  ** maxStatementMs (every statement's cap) and WATCHDOG_GRACE_MS more is stuck where no
+  ** deadline reaches (a flush that does not return, a bug): it is terminated, which moves
+  ** the lead as a closed tab does, and this page's requests go to a new worker. With no
+  ** maxStatementMs a busy worker is never judged stuck.
+  */
+  #checkWorker() {
+    const cap = this.#db.options.maxStatementMs;
+    const worker = this.#worker;
+    if (cap === Infinity || !worker || this.#watchdog) return;
+    const limit = cap + WATCHDOG_GRACE_MS;
+    this.#watchdog = {
+      worker,
+      timer: setTimeout(() => {
+        this.#watchdog = null;
+        if (this.#worker !== worker) return;
+        console.warn(PREFIX, `the database worker made no progress for ${limit} ms (maxStatementMs ${cap}): ending it`);
+        this.#died(worker, `the database worker made no progress for ${limit} ms (maxStatementMs) and was ended`);
+      }, limit),
+    };
+    worker.postMessage({ type: 'ping' });
+  }
+
+  /* The worker answered a ping: it makes progress. */
+  #pong() {
+    clearTimeout(this.#watchdog?.timer);
+    this.#watchdog = null;
   }
 
   /* Forgets the worker (terminating it); pending requests are the caller's business. */
   #stop(worker) {
     if (this.#worker !== worker) return;
     this.#answerForLeader(null);
+    this.#pong();
     this.#worker = null;
     this.#starting = null;
     this.#ready = false;
@@ -355,6 +392,18 @@ class Channel {
       }
     }
     this.#settled();
+    if (this.#pending.size) this.restart();
+  }
+
+  /*
+  ** The worker ends itself to give its memory back (it had nothing pending): not a death.
+  ** A new one starts now if requests are waiting, else with the next request.
+  */
+  #recycled() {
+    if (!this.#worker) return;
+    this.#db.trace('the worker recycles itself (its memory grew); a new one takes over');
+    this.#generation++;   // its life lock's release is not a death
+    this.#stop(this.#worker);
     if (this.#pending.size) this.restart();
   }
 
@@ -462,6 +511,8 @@ class Channel {
   /* A message of the worker: an SQWA frame, or a role or lease notice. */
   #onMessage(msg) {
     if (msg instanceof ArrayBuffer) this.#onFrame(msg);
+    else if (msg?.type === 'pong') this.#pong();
+    else if (msg?.type === 'recycle') this.#recycled();
     else if (msg?.type === 'role') {
       this.#db._role(msg.isLeader, msg.epoch);
       this.#answerForLeader(msg.announce);

@@ -6,13 +6,16 @@
 // Messages with the page (docs/format.md, "Page ↔ worker messages"):
 //   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
 //     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
-//     requests, and { type: 'close' } to end.
+//     requests, { type: 'ping' } (answered { type: 'pong' } between two events: the page's
+//     watchdog), and { type: 'close' } to end.
 //   worker → page: { type: 'ready', persistent, persistenceError, vfs, codes, isLeader,
 //     epoch, announce } or { type: 'failed', error }; then SQWA frames of answers (in the order
 //     they come: a request answered by another tab may overtake one of this tab's),
 //     { type: 'role', isLeader, epoch, announce } when the leadership changes (announce:
 //     a shared leader's ANNOUNCE, which its page posts when a tab asks who leads), and
-//     { type: 'lease', lease, reason } when the leader ended this tab's transaction.
+//     { type: 'lease', lease, reason } when the leader ended this tab's transaction,
+//     and { type: 'recycle' } before it ends itself to give its memory back (see
+//     maybeRecycle).
 // The worker holds the Web Lock named `lock` for its whole life, so the page learns of
 // its death (terminate, crash) when that lock becomes free.
 //
@@ -71,10 +74,35 @@ function flatten(e) {
 }
 
 /* Runs fn after everything queued before it (fn may be async). An exception out of it is
-** fatal to this worker (see fatal). */
+** fatal to this worker (see fatal). After it, the worker may recycle itself. */
 function enqueue(fn) {
-  queue = queue.then(fn).catch(fatal);
+  queue = queue.then(fn).then(maybeRecycle).catch(fatal);
   return queue;
+}
+
+// A shared database's worker whose wasm memory grew past this (a huge result, import or
+// export went through it) gives its memory back by ending itself when idle (wasm memory
+// never shrinks); its page starts a new one at once.
+const RECYCLE_BYTES = 256 * 1024 * 1024;
+
+/*
+** Recycles this worker when its memory passed RECYCLE_BYTES and nothing would be lost:
+** a shared database (a memory database lives in this worker), no transaction, held or
+** pending request, and, as leader, no temp table or attached database on the connection
+** (they live only there). The storage is closed cleanly, the page is told, and the
+** worker closes itself; another tab may take the lead, as after a closed tab.
+*/
+function maybeRecycle() {
+  if (closed || !shared || !machine || !core || core.memory.buffer.byteLength <= RECYCLE_BYTES) return;
+  if (!machine.idle) return;
+  if (db) {
+    const r = db.exec("SELECT (SELECT count(*) FROM temp.sqlite_schema) + (SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')) AS n");
+    if (r.resultSets[0].rows[0].n !== 0) return;
+  }
+  trace(`recycling the worker: its memory grew to ${core.memory.buffer.byteLength} bytes`);
+  close();
+  self.postMessage({ type: 'recycle' });
+  self.close();
 }
 
 /*
@@ -604,6 +632,10 @@ self.onmessage = (e) => {
   const msg = e.data;
   if (msg instanceof ArrayBuffer) {
     enqueue(() => handleFrame(msg));
+  } else if (msg && msg.type === 'ping') {
+    // Not queued: answered as soon as the worker is between two events (its page's
+    // watchdog, for a leader other tabs wait on).
+    self.postMessage({ type: 'pong' });
   } else if (msg && msg.type === 'open') {
     // Not queued: the open waits for events that the queue runs (the lock, the storage).
     open(msg);

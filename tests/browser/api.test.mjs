@@ -506,6 +506,26 @@ test('111d db.close() resolves within a bound while a statement with no deadline
   }
 });
 
+test('111e after a huge result an idle worker gives its memory back (a new worker, no death); a memory database keeps its worker', { timeout: 90_000 }, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const out = {};
+    for (const persistence of ['opfs', 'memory']) {
+      const db = await openDatabase(`api-recycle-${persistence}`, { persistence });
+      const died = [];
+      db.on('workerdied', (e) => died.push(e.reason));
+      await db.exec('CREATE TABLE IF NOT EXISTS t(x); DELETE FROM t; INSERT INTO t VALUES (1)');
+      const before = window.workers.length;
+      const big = await db.get('SELECT zeroblob(200000000) AS z');
+      const next = await db.all('SELECT x FROM t');
+      out[persistence] = { size: big.z.length, next, workers: window.workers.length - before, died };
+      await db.close();
+    }
+    return out;
+  });
+  assert.deepEqual(r.opfs, { size: 200000000, next: [{ x: 1 }], workers: 1, died: [] });
+  assert.deepEqual(r.memory, { size: 200000000, next: [{ x: 1 }], workers: 0, died: [] });
+});
+
 test('112 debug mode from localStorage logs lifecycle lines with a prefix', T, async () => {
   const lines = [];
   const onConsole = (m) => lines.push(m.text());

@@ -378,6 +378,41 @@ test('101e a 1.2 GB request and a 300 MB answer for a follower get errors (SQLIT
   }
 });
 
+test('101f a leader stuck where no deadline reaches is ended by its own page after maxStatementMs: the lead moves, the request is answered', T, async () => {
+  const name = 'mt-stuck';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    // a's worker stalls on datetime(1, 'unixepoch', 'localtime') (fixtures/trap-worker.js).
+    // a opens first and leads before b opens.
+    await open(a, name, { maxStatementMs: 1000, workerUrl: '/tests/browser/fixtures/trap-worker.js' });
+    await waitIn(a, () => true, 'a');
+    const first = await leaderOf([a], name);
+    await open(b, name);
+    await inTab(a, name, (db) => {
+      window.died = [];
+      db.on('workerdied', (e) => window.died.push(e.reason));
+      return true;
+    });
+    const r = await inTab(b, name, async (db) => {
+      const changes = [];
+      db.on('leaderchange', (e) => changes.push(e.isLeader));
+      const stalled = await db.get("SELECT datetime(1, 'unixepoch') AS d, 2 AS two").catch((e) => `${e.code}`);
+      const stuck = await db.get("SELECT datetime(1, 'unixepoch', 'localtime') IS NOT NULL AS ok").catch((e) => `${e.code}: ${e.message}`);
+      return { stalled, stuck, changes, isLeader: db.isLeader };
+    });
+    assert.deepEqual(r.stalled, { d: '1970-01-01 00:00:01', two: 2 });
+    assert.deepEqual(r.stuck, { ok: 1 }, 'answered by the next leader');
+    assert.equal(r.isLeader, true);
+    assert.deepEqual(r.changes, [true]);
+    const died = await inTab(a, name, () => window.died);
+    assert.equal(died.length, 1);
+    assert.match(died[0], /made no progress for 6000 ms \(maxStatementMs\)/);
+    assert.ok(first.epoch >= 1);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
 test('102 a follower has the whole API: exec, all, get, run, runMany, batch, transaction, export, import, errors with their codes', T, async () => {
   const name = 'mt-api';
   const [a, b] = [await newTab(), await newTab()];
