@@ -23,6 +23,14 @@ export interface QueryOptions {
   bigint?: 'auto' | 'always';
 }
 
+/** Options of one call (a query method's last argument). */
+export interface CallOptions extends QueryOptions {
+  /** Aborting rejects the call at once with SQLITE_ABORT and withdraws the request wherever it still waits (this
+   *  tab, its worker, the leader tab). A statement already running goes on until its deadline (no SharedArrayBuffer
+   *  reaches it). */
+  signal?: AbortSignal;
+}
+
 /** What a statement changed. */
 export interface RunResult {
   /** Rows inserted, updated or deleted by the statement (all of a script's statements for exec). */
@@ -85,18 +93,18 @@ export interface OpenOptions extends QueryOptions {
 /** The query methods of a database and of a transaction's `tx`. */
 export interface Queries {
   /** Runs one statement or a script (statements separated by `;`). */
-  exec(sql: string, params?: Params, options?: QueryOptions): Promise<ExecResult>;
+  exec(sql: string, params?: Params, options?: CallOptions): Promise<ExecResult>;
   /** The rows of a query. */
-  all<R = Row>(sql: string, params?: Params, options?: QueryOptions): Promise<Rows<R>>;
+  all<R = Row>(sql: string, params?: Params, options?: CallOptions): Promise<Rows<R>>;
   /** The first row of a query, or undefined. */
-  get<R = Row>(sql: string, params?: Params, options?: QueryOptions): Promise<R | undefined>;
+  get<R = Row>(sql: string, params?: Params, options?: CallOptions): Promise<R | undefined>;
   /** Runs a statement; says what it changed. */
-  run(sql: string, params?: Params, options?: QueryOptions): Promise<RunResult>;
+  run(sql: string, params?: Params, options?: CallOptions): Promise<RunResult>;
   /** Runs one statement once per parameter set, atomically, in one round trip (rows: from RETURNING). */
-  runMany(sql: string, paramSets: readonly Params[], options?: QueryOptions): Promise<RunResult & { rows: Rows<Row | SQLResultValue[]> }>;
+  runMany(sql: string, paramSets: readonly Params[], options?: CallOptions): Promise<RunResult & { rows: Rows<Row | SQLResultValue[]> }>;
   /** Runs [sql, params?] items in order, atomically, in one round trip. On failure the
    *  SQLiteError's batchIndex names the item, and nothing of the batch remains. */
-  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options?: QueryOptions): Promise<BatchResult[]>;
+  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options?: CallOptions): Promise<BatchResult[]>;
 }
 
 /** Events of a database and their details. */

@@ -171,6 +171,7 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
 #define COORD_LEADER   2      /* holds the lock and the open database */
 #define COORD_RETRY_MS 1000   /* wait before asking to open storage again */
 #define COORD_MAX_LEADERS 3   /* leaders a request may outlive before it is given up */
+#define COORD_CANCEL_KEEP 32  /* withdrawals remembered for requests not arrived yet */
 
 /* A request of this tab not answered yet. */
 typedef struct CoordPending CoordPending;
@@ -216,6 +217,11 @@ struct Coord {
   uint32_t iLease;                        /* its id (the sequence of its BEGIN) */
   int64_t iLeaseIdleAt;                   /* rolled back when idle until then */
   CoordHeld *pHeld, *pHeldLast;           /* requests waiting for the lease to end */
+  struct {                                /* withdrawals that found nothing held (the   */
+    unsigned char aClient[COORD_ID_BYTES];/* request may still be on its way): a later */
+    uint32_t iSeq;                        /* copy of one is dropped. A ring of the      */
+  } aCancel[COORD_CANCEL_KEEP];           /* latest COORD_CANCEL_KEEP.                  */
+  int iCancel;                            /* next slot of aCancel */
   unsigned char (*aGone)[COORD_ID_BYTES]; /* clients gone during a lease: forgotten after */
   int64_t iBeatAt;                        /* leader holding requests: next ANNOUNCE */
   int nGone, nGoneAlloc;
@@ -922,6 +928,38 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
         coordAnnounce(p);
         break;
       }
+      if( m.eKind==COORD_KIND_CANCEL ){
+        /* The sender withdraws a request it sent: dropped if still held, unanswered;
+        ** else remembered, in case the request itself is still on its way. */
+        CoordHeld **pp = &p->pHeld, *pPrev = 0;
+        int bFound = 0;
+        while( *pp ){
+          CoordHeld *h = *pp;
+          if( h->iSeq==m.iSeq && memcmp(h->aClient, m.aSender, COORD_ID_BYTES)==0 ){
+            *pp = h->pNext;
+            if( p->pHeldLast==h ) p->pHeldLast = pPrev;
+            coordFreeHeld(h);
+            bFound = 1;
+            break;
+          }
+          pPrev = h;
+          pp = &h->pNext;
+        }
+        if( !bFound ){
+          memcpy(p->aCancel[p->iCancel].aClient, m.aSender, COORD_ID_BYTES);
+          p->aCancel[p->iCancel].iSeq = m.iSeq;
+          p->iCancel = (p->iCancel+1) % COORD_CANCEL_KEEP;
+        }
+        break;
+      }
+      {
+        int k;
+        for(k=0; k<COORD_CANCEL_KEEP; k++){
+          if( p->aCancel[k].iSeq==m.iSeq && m.iSeq
+           && memcmp(p->aCancel[k].aClient, m.aSender, COORD_ID_BYTES)==0 ) break;
+        }
+        if( k<COORD_CANCEL_KEEP ) break;             /* withdrawn before it arrived */
+      }
       coordWatch(p, m.aSender);
       e = coordServe(p, m.aSender, m.iSeq, m.iAckedBelow, m.iLease, m.eKind, m.aBody,
                      m.nBody, coordDeadline(m.iBudget, iNow), iNow, &eAnswer);
@@ -1015,6 +1053,27 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
     if( bHad && !p->bLease ) coordDrainHeld(p, iNow);   /* this tab's COMMIT freed the way */
   }else if( p->eState==COORD_FOLLOWER && p->bLeaderKnown ) coordSend(p, r, iNow);
   /* Else it waits: for the storage to open, or for a leader to announce itself. */
+  return coordEnd(p);
+}
+
+int coordCancel(Coord *p, uint32_t iSeq, int64_t iNow){
+  CoordPending *r;
+  coordBegin(p);
+  for(r=p->pFirst; r && r->iSeq!=iSeq; r=r->pNext){}
+  if( r ){
+    if( r->iSent && p->eState==COORD_FOLLOWER && p->bLeaderKnown ){
+      CoordMsg m;
+      memset(&m, 0, sizeof(m));
+      m.eType = COORD_REQUEST;
+      m.iSeq = iSeq;
+      m.iAckedBelow = coordAckedBelow(p);
+      m.eKind = COORD_KIND_CANCEL;
+      m.iBudget = 0;
+      coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
+    }
+    coordDrop(p, r);
+  }
+  (void)iNow;
   return coordEnd(p);
 }
 

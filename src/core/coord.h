@@ -36,6 +36,9 @@
 #define COORD_KIND_BEGIN    8
 #define COORD_KIND_COMMIT   9
 #define COORD_KIND_ROLLBACK 10
+/* A REQUEST of this kind (empty body) withdraws the sender's request iSeq: a leader
+** holding it drops it unanswered (one already running or answered is not affected). */
+#define COORD_KIND_CANCEL   11
 
 /* LEASE_END reasons. */
 #define COORD_LEASE_COMMITTED   1
@@ -172,6 +175,11 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
                       const unsigned char *aBody, size_t nBody, uint32_t iBudget,
                       int64_t iNow);
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
+
+/* The page gave up on its request iSeq (an AbortSignal): it is dropped where it still
+** waits (here, or held by the leader: a withdrawal is sent), unanswered. One that is
+** running or answered is not affected. Returns SQLITE_OK or SQLITE_NOMEM. */
+int coordCancel(Coord *p, uint32_t iSeq, int64_t iNow);
 
 /* The page has the answers of every request below iBelow (it only grows; the machine
 ** does not know of answers lost between it and the page until told). The leader may drop

@@ -235,6 +235,10 @@ WASM_EXPORT(coord_local) int wasmCoordLocal(Coord *p, uint32_t iSeq, uint32_t iL
   return coordLocalRequest(p, iSeq, iLease, eKind, a, n, iBudget, (int64_t)now);
 }
 
+WASM_EXPORT(coord_cancel) int wasmCoordCancel(Coord *p, uint32_t iSeq, double now){
+  return coordCancel(p, iSeq, (int64_t)now);
+}
+
 WASM_EXPORT(coord_client_gone) int wasmCoordGone(Coord *p, const unsigned char *aId, double now){
   return coordClientGone(p, aId, (int64_t)now);
 }

@@ -160,6 +160,11 @@ export class CoordMachine {
   }
 
   /** The page has the answers of every request below `below` (no actions). */
+  /** The page gave up on its request seq (an AbortSignal). Returns the actions. */
+  cancel(seq) {
+    return this.#actions(this.#x.coord_cancel(this.#c, seq, performance.now()));
+  }
+
   pageAcked(below) {
     this.#x.coord_page_acked(this.#c, below);
   }

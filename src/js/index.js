@@ -42,7 +42,7 @@ const OPTIONS = ['persistence', 'timeoutMs', 'transactionIdleMs', 'maxStatementM
 const INTERRUPT_SLACK_MS = 5;
 // The longest duration a timer can wait (setTimeout fires at once beyond it).
 const MAX_MS = 2 ** 31 - 1;
-const QUERY_OPTIONS = ['rowMode', 'bigint'];
+const QUERY_OPTIONS = ['rowMode', 'bigint', 'signal'];
 const DEFAULT_TIMEOUT_MS = 30000;
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_TRANSACTION_IDLE_MS = 30000;
@@ -151,6 +151,21 @@ function duration(o, key, fallback, { infinite = false, zero = false } = {}) {
       + `${infinite ? ', or Infinity' : ''}; got ${typeof v === 'number' ? v : typeof v}`);
   }
   return v;
+}
+
+/* The `signal` query option: an AbortSignal, or null when absent. Throws SQLITE_MISUSE. */
+function checkSignal(signal) {
+  if (signal === undefined || signal === null) return null;
+  if (typeof signal !== 'object' || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function') {
+    throw misuse('signal must be an AbortSignal');
+  }
+  return signal;
+}
+
+/* The rejection of a call whose AbortSignal fired: SQLITE_ABORT, the signal's reason as cause. */
+function abortError(signal, sql) {
+  return new SQLiteError('aborted (the call\'s AbortSignal): not run if it had not started; a statement '
+    + 'already running goes on until its deadline', { code: 'SQLITE_ABORT', errno: SQLITE_ABORT, sql, cause: signal.reason });
 }
 
 /* Checks a database name. Throws SQLiteError SQLITE_MISUSE. */
@@ -435,13 +450,14 @@ class Channel {
   ** transaction it belongs to (0: none); onId(id) learns the request's id. Returns a
   ** Promise of that value.
   */
-  request(kind, parts, sql, decode, lease = 0, onId = null) {
-    if (this.#ready && this.#worker) return this.#enqueue(kind, parts, sql, decode, lease, onId);
-    return this.start().then(() => this.#enqueue(kind, parts, sql, decode, lease, onId));
+  request(kind, parts, sql, decode, lease = 0, onId = null, signal = null) {
+    if (this.#ready && this.#worker) return this.#enqueue(kind, parts, sql, decode, lease, onId, signal);
+    return this.start().then(() => this.#enqueue(kind, parts, sql, decode, lease, onId, signal));
   }
 
   /* Queues a request for this tick's frame. Returns its Promise. */
-  #enqueue(kind, parts, sql, decode, lease, onId) {
+  #enqueue(kind, parts, sql, decode, lease, onId, signal) {
+    if (signal?.aborted) return Promise.reject(abortError(signal, sql));
     let size = 0;
     for (const part of parts) size += part.length;
     if (size > MAX_BODY_BYTES) {
@@ -454,6 +470,15 @@ class Channel {
       if (this.#nextId > 0xffffffff) this.#nextId = 1;
       onId?.(id);
       const timeoutMs = this.#db.options.timeoutMs;
+      if (signal) {
+        // Aborted: rejected at once; dropped where it still waits (here, in the worker, or
+        // held by the leader). A statement already running ends only at its deadline.
+        const onAbort = () => this.#abort(id, signal);
+        signal.addEventListener('abort', onAbort, { once: true });
+        const [res, rej] = [resolve, reject];
+        resolve = (v) => { signal.removeEventListener('abort', onAbort); res(v); };
+        reject = (e) => { signal.removeEventListener('abort', onAbort); rej(e); };
+      }
       this.#pending.set(id, { resolve, reject, deadline: performance.now() + timeoutMs, sql, decode, kind, lease, parts, resends: 0 });
       if (this.#timer === null && timeoutMs !== Infinity) this.#timer = setTimeout(() => this.#expire(), timeoutMs);
       this.#outgoing.push({ id, kind, lease, parts, deadline: performance.now() + timeoutMs });
@@ -468,6 +493,18 @@ class Channel {
         });
       }
     });
+  }
+
+  /* Request id's AbortSignal fired: it rejects now, and is withdrawn where it waits. */
+  #abort(id, signal) {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    const n = this.#outgoing.length;
+    this.#outgoing = this.#outgoing.filter((r) => r.id !== id);
+    if (this.#outgoing.length === n && this.#worker && this.#ready) this.#worker.postMessage({ type: 'cancel', id });
+    p.reject(abortError(signal, p.sql));
+    this.#settled();
   }
 
   /*
@@ -604,9 +641,10 @@ function resultError(r, sql) {
  * runMany, batch. Each returns a Promise; the subclass decides how requests are sent.
  */
 class Queries {
-  /* Sends a request now (subclasses route it). Returns a Promise. */
-  _send(kind, parts, sql, decode) {
-    throw new Error(`not implemented: ${kind} ${parts} ${sql} ${decode}`);
+  /* Sends a request now (subclasses route it); signal: the call's AbortSignal or null.
+  ** Returns a Promise. */
+  _send(kind, parts, sql, signal, decode) {
+    throw new Error(`not implemented: ${kind} ${parts} ${sql} ${signal} ${decode}`);
   }
 
   /* The database's default decode options merged with a call's. */
@@ -624,8 +662,9 @@ class Queries {
       checkSql(sql);
       const decodeOptions = this._decodeOptions(options);
       checkDecodeOptions(decodeOptions);
+      const signal = checkSignal(options?.signal);
       const body = sqlBody(sql, ownParams(many ? encodeParamSets(params) : encodeParams(params)));
-      return this._send(kind, body, sql, (ans, bytes) => {
+      return this._send(kind, body, sql, signal, (ans, bytes) => {
         if (ans === ANS_ERROR) throw answerError(bytes, sql);
         if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
         const r = decodeResult(bytes, decodeOptions);
@@ -691,8 +730,9 @@ class Queries {
         checkSql(sql);
         return { sql, params: ownParams(encodeParams(params)) };
       });
+      const signal = checkSignal(options?.signal);
       const body = batchBody(list);
-      return this._send(OP_BATCH, [body], undefined, (ans, bytes) => {
+      return this._send(OP_BATCH, [body], undefined, signal, (ans, bytes) => {
         if (ans === ANS_ERROR) throw answerError(bytes);
         if (ans !== ANS_LIST) throw new Error(`unexpected answer kind ${ans}`);
         const { rc, failIndex, results } = decodeResultList(bytes, decodeOptions);
@@ -728,10 +768,10 @@ class Transaction extends Queries {
     return this.#db;
   }
 
-  _send(kind, parts, sql, decode) {
+  _send(kind, parts, sql, signal, decode) {
     if (!this.#open) return Promise.reject(misuse('this transaction is over: use the db outside transaction(fn)', sql));
     if (this.#lost) return Promise.reject(new SQLiteError(this.#lost.message, { code: this.#lost.code, errno: SQLITE_ERROR, sql }));
-    return this.#db._direct(kind, parts, sql, decode, this.lease);
+    return this.#db._direct(kind, parts, sql, decode, this.lease, null, signal);
   }
 
   /* The leader ended the transaction (reason 'idle' or 'lost'): later calls reject. */
@@ -881,16 +921,28 @@ export class Database extends Queries {
   }
 
   /* Sends a request right away (transactions use it for `tx`). Returns a Promise. */
-  _direct(kind, parts, sql, decode, lease = 0, onId = null) {
-    return this.#channel.request(kind, parts, sql, decode, lease, onId);
+  _direct(kind, parts, sql, decode, lease = 0, onId = null, signal = null) {
+    return this.#channel.request(kind, parts, sql, decode, lease, onId, signal);
   }
 
   /* Sends a request when no transaction holds the database. Returns a Promise. */
-  _send(kind, parts, sql, decode) {
+  _send(kind, parts, sql, signal, decode) {
     if (this.#closed) return Promise.reject(misuse('the database is closed', sql));
-    if (!this.#inTransaction && this.#queue.length === 0) return this._direct(kind, parts, sql, decode);
+    if (signal?.aborted) return Promise.reject(abortError(signal, sql));
+    if (!this.#inTransaction && this.#queue.length === 0) return this._direct(kind, parts, sql, decode, 0, null, signal);
     return new Promise((resolve, reject) => {
-      this.#queue.push(() => this._direct(kind, parts, sql, decode).then(resolve, reject));
+      // Waits behind this tab's transaction; an abort meanwhile takes it out of the line.
+      const run = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this._direct(kind, parts, sql, decode, 0, null, signal).then(resolve, reject);
+      };
+      const onAbort = () => {
+        const i = this.#queue.indexOf(run);
+        if (i >= 0) this.#queue.splice(i, 1);
+        reject(abortError(signal, sql));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(run);
     });
   }
 
@@ -963,7 +1015,7 @@ export class Database extends Queries {
 
   /** Returns the whole database file as a Uint8Array (a standalone SQLite database). */
   export() {
-    return this._send(OP_EXPORT, [], undefined, (ans, bytes) => {
+    return this._send(OP_EXPORT, [], undefined, null, (ans, bytes) => {
       if (ans === ANS_ERROR) throw answerError(bytes);
       if (ans !== ANS_BYTES) throw new Error(`unexpected answer kind ${ans}`);
       return bytes.slice();
@@ -981,7 +1033,7 @@ export class Database extends Queries {
     else if (ArrayBuffer.isView(bytes)) src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     else if (bytes instanceof ArrayBuffer) src = new Uint8Array(bytes);
     else return Promise.reject(misuse('import expects a Uint8Array, an ArrayBuffer or a view of one'));
-    return this._send(OP_IMPORT, [src], undefined, (ans, body) => {
+    return this._send(OP_IMPORT, [src], undefined, null, (ans, body) => {
       if (ans === ANS_ERROR) throw answerError(body);
       if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
       const r = decodeResult(body);

@@ -6,8 +6,9 @@
 // Messages with the page (docs/format.md, "Page ↔ worker messages"):
 //   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
 //     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
-//     requests, { type: 'ping' } (answered { type: 'pong' } between two events: the page's
-//     watchdog), and { type: 'close' } to end.
+//     requests, { type: 'cancel', id } (the page gave up on request id), { type: 'ping' }
+//     (answered { type: 'pong' } between two events: the page's watchdog), and
+//     { type: 'close' } to end.
 //   worker → page: { type: 'ready', persistent, persistenceError, vfs, codes, isLeader,
 //     epoch, announce } or { type: 'failed', error }; then SQWA frames of answers (in the order
 //     they come: a request answered by another tab may overtake one of this tab's),
@@ -632,6 +633,9 @@ self.onmessage = (e) => {
   const msg = e.data;
   if (msg instanceof ArrayBuffer) {
     enqueue(() => handleFrame(msg));
+  } else if (msg && msg.type === 'cancel' && Number.isInteger(msg.id)) {
+    // The page gave up on a request (AbortSignal): dropped where it still waits.
+    enqueue(() => machine && !closed && perform(machine.cancel(msg.id >>> 0)));
   } else if (msg && msg.type === 'ping') {
     // Not queued: answered as soon as the worker is between two events (its page's
     // watchdog, for a leader other tabs wait on).

@@ -413,6 +413,40 @@ test('101f a leader stuck where no deadline reaches is ended by its own page aft
   }
 });
 
+test('101g an AbortSignal: a write held behind another tab\'s transaction rejects at once and never runs; one aborted before it is sent never leaves the tab', T, async () => {
+  const name = 'mt-abort';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    await inTab(a, name, (db) => db.exec('CREATE TABLE IF NOT EXISTS t(x TEXT)'));
+    await open(b, name);
+    const { page: leader } = await leaderOf([a, b], name);
+    const other = leader === a ? b : a;
+    await holdTransaction(leader, name, 'held', null);
+    const r = await inTab(other, name, async (db) => {
+      const show = (e) => `${e.code}: ${e.message}`;
+      const ctl = new AbortController();
+      const held = db.run("INSERT INTO t(x) VALUES ('aborted')", [], { signal: ctl.signal }).catch(show);
+      // Sent now (the leader holds it behind the transaction); then aborted.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      ctl.abort();
+      const early = new AbortController();
+      early.abort();
+      const never = await db.get('SELECT 1', [], { signal: early.signal }).catch(show);
+      const bad = await db.get('SELECT 1', [], { signal: 'stop' }).catch(show);
+      return { held: await held, never, bad };
+    });
+    assert.match(r.held, /^SQLITE_ABORT: aborted \(the call's AbortSignal\)/);
+    assert.match(r.never, /^SQLITE_ABORT: aborted/);
+    assert.match(r.bad, /^SQLITE_MISUSE: signal must be an AbortSignal/);
+    assert.equal(await releaseTransaction(leader), 'committed');
+    const rows = await inTab(other, name, (db) => db.all('SELECT x FROM t ORDER BY x'));
+    assert.deepEqual(rows, [{ x: 'held' }]);
+    assertNoPageErrors([a, b]);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
 test('102 a follower has the whole API: exec, all, get, run, runMany, batch, transaction, export, import, errors with their codes', T, async () => {
   const name = 'mt-api';
   const [a, b] = [await newTab(), await newTab()];
