@@ -358,17 +358,20 @@ static int coordGivenUp(const Coord *p, const CoordPending *r){
   return r->nLeaders>=COORD_MAX_LEADERS && r->iLedBy!=p->iEpoch;
 }
 
-/* Answers pending request r as given up (see coordGivenUp). The caller drops it. */
-static void coordGiveUp(Coord *p, const CoordPending *r){
-  static const char zGone[] = "SQLITE_WORKER_DIED: 3 tabs serving the database stopped while "
-    "this request was with them (it may be what stops them), so it is not sent again; it may "
-    "or may not have run";
-  CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)zGone,
-                               sizeof(zGone)-1);
+/* Rejects this tab's request iSeq with the error text z ("<code name>: <message>"). */
+static void coordRejectLocal(Coord *p, uint32_t iSeq, const char *z){
+  CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)z, strlen(z));
   if( pAct ){
-    pAct->iSeq = r->iSeq;
+    pAct->iSeq = iSeq;
     pAct->eStatus = COORD_REJECTED;
   }
+}
+
+/* Answers pending request r as given up (see coordGivenUp). The caller drops it. */
+static void coordGiveUp(Coord *p, const CoordPending *r){
+  coordRejectLocal(p, r->iSeq, "SQLITE_WORKER_DIED: 3 tabs serving the database stopped while "
+    "this request was with them (it may be what stops them), so it is not sent again; it may "
+    "or may not have run");
 }
 
 /* Removes pending request r (answered). */
@@ -411,27 +414,28 @@ static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq,
 #define SERVE_DONE 1      /* answered: the body is in p->scratch */
 #define SERVE_LATE 2      /* a late copy of an answered request: no answer at all */
 
+/* Fills p->scratch with the error text z ("<code name>: <message>"): an error answer. */
+static void coordErrorAnswer(Coord *p, const char *z){
+  size_t n = strlen(z);
+  p->scratch.n = 0;
+  if( sqlwBufReserve(&p->scratch, n) ){ p->bOom = 1; return; }
+  memcpy(p->scratch.a, z, n);
+  p->scratch.n = n;
+}
+
 /* The error answer of a request that belonged to a transaction the leader does not
 ** have (it was lost with a previous leader, or rolled back). Fills p->scratch. */
 static void coordLostAnswer(Coord *p){
-  static const char zLost[] = "SQLITE_WORKER_LEADER_CHANGED: the transaction was lost "
+  coordErrorAnswer(p, "SQLITE_WORKER_LEADER_CHANGED: the transaction was lost "
     "when the tab serving the database changed (or it was rolled back after being idle); "
-    "nothing of it was saved: run it again";
-  p->scratch.n = 0;
-  if( sqlwBufReserve(&p->scratch, sizeof(zLost)-1) ){ p->bOom = 1; return; }
-  memcpy(p->scratch.a, zLost, sizeof(zLost)-1);
-  p->scratch.n = sizeof(zLost)-1;
+    "nothing of it was saved: run it again");
 }
 
 /* The error answer of a request whose asker stopped waiting before it could run.
 ** Fills p->scratch. */
 static void coordExpiredAnswer(Coord *p){
-  static const char zLate[] = "SQLITE_INTERRUPT: the request was not run: its time "
-    "(timeoutMs) ran out while it waited for the database";
-  p->scratch.n = 0;
-  if( sqlwBufReserve(&p->scratch, sizeof(zLate)-1) ){ p->bOom = 1; return; }
-  memcpy(p->scratch.a, zLate, sizeof(zLate)-1);
-  p->scratch.n = sizeof(zLate)-1;
+  coordErrorAnswer(p, "SQLITE_INTERRUPT: the request was not run: its time "
+    "(timeoutMs) ran out while it waited for the database");
 }
 
 /* True when the SQWR in p->scratch reports success. */
@@ -569,14 +573,8 @@ static void coordRunLocal(Coord *p, int64_t iNow){
     if( e==SERVE_LATE ){
       /* This tab re-sent a request it had the answer of: only a restarted worker does,
       ** for a reply it lost on the way; it cannot be answered again. */
-      static const char zLost[] = "SQLITE_WORKER_DIED: the answer to this request was lost "
-        "with the worker that ran it";
-      CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)zLost,
-                                   sizeof(zLost)-1);
-      if( pAct ){
-        pAct->iSeq = r->iSeq;
-        pAct->eStatus = COORD_REJECTED;
-      }
+      coordRejectLocal(p, r->iSeq, "SQLITE_WORKER_DIED: the answer to this request was lost "
+        "with the worker that ran it");
     }else{
       coordReplyLocal(p, r->iSeq, eAnswer);
     }
