@@ -29,6 +29,7 @@ import {
   OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE, OP_BEGIN, OP_COMMIT, OP_ROLLBACK,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
   encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET, MAX_BODY_BYTES,
+  MAX_IMPORT_BYTES,
   allChannelName, isHello,
 } from './protocol.js';
 
@@ -460,9 +461,10 @@ class Channel {
     if (signal?.aborted) return Promise.reject(abortError(signal, sql));
     let size = 0;
     for (const part of parts) size += part.length;
-    if (size > MAX_BODY_BYTES) {
+    const max = kind === OP_IMPORT ? MAX_IMPORT_BYTES : MAX_BODY_BYTES;
+    if (size > max) {
       return Promise.reject(new SQLiteError(`the request is ${size} bytes: more than a request can carry `
-        + `(${MAX_BODY_BYTES} bytes); split it (runMany in chunks, one value at a time)`,
+        + `(${max} bytes)${kind === OP_IMPORT ? '' : '; split it (runMany in chunks, one value at a time)'}`,
       { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG, sql }));
     }
     return new Promise((resolve, reject) => {

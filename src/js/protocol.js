@@ -35,6 +35,9 @@ const ENTRY = 20;        // u32 id, u8 op/kind, u8 0, u16 0, u32 lease, u32 budg
 /** The largest request body the page sends, and the largest answer the core makes
  *  (SQLW_MAX_ANSWER of src/core/codec.h): 256 MiB. Larger is SQLITE_TOOBIG. */
 export const MAX_BODY_BYTES = 256 * 1024 * 1024;
+/** The largest database image import() sends in one request (it is validated whole in
+ *  the worker's memory, next to the database's copy): 1 GiB. */
+export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
 /** A request's budget when its page waits for the answer without limit. */
 export const NO_BUDGET = 0xffffffff;
 const MAX_COUNT = 0xffff;

@@ -33,7 +33,7 @@ import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
 import { SQLiteError } from './errors.js';
 import { CoordMachine, ACT, DONE, LEASE_IDLE } from './coord.js';
 import {
-  OP_CLOSE, ANS_DONE, ANS_ERROR, MAX_BODY_BYTES, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
+  OP_CLOSE, ANS_DONE, ANS_ERROR, MAX_IMPORT_BYTES, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
 } from './protocol.js';
 
 const PREFIX = '[sqlite-worker]';
@@ -470,9 +470,10 @@ function onChannel(data) {
     trace('dropped a message that is not bytes on a channel');
     return;
   }
-  // No message of the protocol is larger than a request's body and its header; a larger
-  // one is junk (or hostile) and is not copied into the core.
-  if (bytes.length > MAX_BODY_BYTES + 4096) {
+  // No message of the protocol is larger than a request's body (an import's, the
+  // largest) and its header; a larger one is junk (or hostile) and is not copied into
+  // the core.
+  if (bytes.length > MAX_IMPORT_BYTES + 4096) {
     trace(`dropped a ${bytes.length}-byte message on a channel: larger than any request`);
     return;
   }
