@@ -137,11 +137,13 @@ export interface Database extends Queries {
   transaction<T>(fn: (tx: Queries) => Promise<T> | T): Promise<T>;
   /** The whole database file: a standalone SQLite database. */
   export(): Promise<Uint8Array>;
-  /** Replaces the database with a database file, validated first (SQLITE_NOTADB / SQLITE_CORRUPT leave it untouched). */
+  /** Replaces the database with a database file (up to 1 GiB, else SQLITE_TOOBIG), validated first (SQLITE_NOTADB /
+   *  SQLITE_CORRUPT leave it untouched). */
   import(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof DatabaseEvents>(event: K, listener: (detail: DatabaseEvents[K]) => void): () => void;
-  /** Closes the database and ends its worker. */
+  /** Closes the database and ends its worker, after the calls made before it; bounded: past their timeoutMs plus
+   *  10 s the worker is terminated and what is pending rejects with SQLITE_ABORT. */
   close(): Promise<void>;
 }
 
