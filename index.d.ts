@@ -136,10 +136,13 @@ export interface Database extends Queries {
    *  Other calls on this db wait until it ends: use `tx` inside fn. Transactions queue. */
   transaction<T>(fn: (tx: Queries) => Promise<T> | T): Promise<T>;
   /** The whole database file: a standalone SQLite database. */
-  export(): Promise<Uint8Array>;
+  export(options?: { stream?: false }): Promise<Uint8Array>;
+  /** The database file as a stream of 4 MiB chunks from one snapshot; the stream holds a transaction until it is read
+   *  to the end or cancelled (other calls and tabs' writes wait; idle past transactionIdleMs, it errors). */
+  export(options: { stream: true }): Promise<ReadableStream<Uint8Array>>;
   /** Replaces the database with a database file (up to 1 GiB, else SQLITE_TOOBIG), validated first (SQLITE_NOTADB /
-   *  SQLITE_CORRUPT leave it untouched). */
-  import(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<void>;
+   *  SQLITE_CORRUPT leave it untouched). A stream is read whole first. */
+  import(bytes: Uint8Array | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array | ArrayBuffer | ArrayBufferView>): Promise<void>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof DatabaseEvents>(event: K, listener: (detail: DatabaseEvents[K]) => void): () => void;
   /** Closes the database and ends its worker, after the calls made before it; bounded: past their timeoutMs plus

@@ -89,6 +89,12 @@ static struct {
 static int ceAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
                        const char *zDb, const char *zTrigger){
   (void)pCtx; (void)zDb; (void)zTrigger;
+  if( ceUserSql && z1 && sqlite3_stricmp(z1, "sqlite_dbpage")==0
+   && (eAction==SQLITE_INSERT || eAction==SQLITE_UPDATE || eAction==SQLITE_DELETE) ){
+    /* The pages may be read (a streamed export reads them); written, they would let any
+    ** statement rewrite the file under SQLite and the protocol's records. */
+    return SQLITE_DENY;
+  }
   if( ceUserSql && eAction==SQLITE_PRAGMA && z1 && z2 ){
     int i;
     for(i=0; i<CE_NSETTING; i++){

@@ -62,6 +62,8 @@ const SQLITE_MISUSE = 21;
 const SQLITE_ERROR = 1;
 const SQLITE_TOOBIG = 18;
 const SQLITE_ABORT = 4;
+// Pages per chunk of a streamed export (4 MiB of 4 KiB pages).
+const EXPORT_CHUNK_PAGES = 1024;
 // A leading worker that answers no ping for maxStatementMs and this long is ended.
 const WATCHDOG_GRACE_MS = 5_000;
 // db.close() waits this long for the worker beyond the calls' own timeoutMs.
@@ -152,6 +154,41 @@ function duration(o, key, fallback, { infinite = false, zero = false } = {}) {
       + `${infinite ? ', or Infinity' : ''}; got ${typeof v === 'number' ? v : typeof v}`);
   }
   return v;
+}
+
+/*
+** Reads a ReadableStream of byte chunks whole, refusing more than `max` bytes
+** (SQLITE_TOOBIG). Resolves with one Uint8Array.
+*/
+async function readWhole(stream, max) {
+  const chunks = [];
+  let size = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const bytes = value instanceof Uint8Array ? value
+        : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+          : value instanceof ArrayBuffer ? new Uint8Array(value) : null;
+      if (!bytes) throw misuse('import: the stream must give Uint8Array, ArrayBuffer or view chunks');
+      size += bytes.length;
+      if (size > max) {
+        throw new SQLiteError(`import: the image is larger than ${max} bytes`, { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG });
+      }
+      chunks.push(bytes);
+    }
+  } catch (e) {
+    reader.cancel(e).catch(() => {});
+    throw e;
+  }
+  const whole = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    whole.set(c, at);
+    at += c.length;
+  }
+  return whole;
 }
 
 /* The `signal` query option: an AbortSignal, or null when absent. Throws SQLITE_MISUSE. */
@@ -1016,12 +1053,83 @@ export class Database extends Queries {
   }
 
   /** Returns the whole database file as a Uint8Array (a standalone SQLite database). */
-  export() {
+  export(options) {
+    let stream;
+    try {
+      stream = checkOptions(options, ['stream'], 'export option').stream ?? false;
+      if (typeof stream !== 'boolean') throw misuse('export option stream must be a boolean');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (stream) return Promise.resolve(this.#exportStream());
     return this._send(OP_EXPORT, [], undefined, null, (ans, bytes) => {
       if (ans === ANS_ERROR) throw answerError(bytes);
       if (ans !== ANS_BYTES) throw new Error(`unexpected answer kind ${ans}`);
       return bytes.slice();
     });
+  }
+
+  /*
+  ** The database file as a ReadableStream of chunks (EXPORT_CHUNK_PAGES pages each), read
+  ** from one consistent snapshot: the stream holds a transaction (a lease on the leader,
+  ** so other tabs' writes wait) from its first read to its last, or until it is
+  ** cancelled. Pages are read through SQLite (sqlite_dbpage), so neither this page, its
+  ** worker nor the leader holds more than a chunk. A reader slower than
+  ** transactionIdleMs between two chunks loses the transaction: the stream errors with
+  ** SQLITE_WORKER_TRANSACTION_TIMEOUT.
+  */
+  #exportStream() {
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let txReady;
+    const gotTx = new Promise((resolve, reject) => {
+      txReady = { resolve, reject };
+    });
+    this.transaction(async (tx) => {
+      txReady.resolve(tx);
+      await held;
+    }).catch((e) => txReady.reject(e));
+    let tx = null;
+    let next = 1;
+    let last = 0;
+    const end = () => release();
+    return new ReadableStream({
+      start: async () => {
+        tx = await gotTx;
+        last = (await tx.get('PRAGMA page_count')).page_count;
+      },
+      pull: async (ctl) => {
+        try {
+          if (next > last) {
+            end();
+            ctl.close();
+            return;
+          }
+          const upto = Math.min(last, next + EXPORT_CHUNK_PAGES - 1);
+          const rows = await tx.all('SELECT data FROM sqlite_dbpage WHERE pgno BETWEEN ? AND ? ORDER BY pgno',
+            [next, upto], { rowMode: 'array' });
+          let size = 0;
+          for (const [page] of rows) size += page.length;
+          const chunk = new Uint8Array(size);
+          let at = 0;
+          for (const [page] of rows) {
+            chunk.set(page, at);
+            at += page.length;
+          }
+          // A standalone file: a WAL-mode header would make readers look for a -wal file.
+          if (next === 1 && chunk.length >= 20) {
+            if (chunk[18] === 2) chunk[18] = 1;
+            if (chunk[19] === 2) chunk[19] = 1;
+          }
+          next = upto + 1;
+          ctl.enqueue(chunk);
+        } catch (e) {
+          end();
+          throw e;
+        }
+      },
+      cancel: end,
+    }, { highWaterMark: 1 });
   }
 
   /**
@@ -1030,11 +1138,14 @@ export class Database extends Queries {
    * SQLITE_NOTADB or SQLITE_CORRUPT and leave the database as it was.
    */
   import(bytes) {
+    if (typeof ReadableStream === 'function' && bytes instanceof ReadableStream) {
+      return readWhole(bytes, MAX_IMPORT_BYTES).then((whole) => this.import(whole));
+    }
     let src;
     if (bytes instanceof Uint8Array) src = bytes;
     else if (ArrayBuffer.isView(bytes)) src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     else if (bytes instanceof ArrayBuffer) src = new Uint8Array(bytes);
-    else return Promise.reject(misuse('import expects a Uint8Array, an ArrayBuffer or a view of one'));
+    else return Promise.reject(misuse('import expects a Uint8Array, an ArrayBuffer, a view of one or a ReadableStream of bytes'));
     return this._send(OP_IMPORT, [src], undefined, null, (ans, body) => {
       if (ans === ANS_ERROR) throw answerError(body);
       if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);

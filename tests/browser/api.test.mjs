@@ -526,6 +526,48 @@ test('111e after a huge result an idle worker gives its memory back (a new worke
   assert.deepEqual(r.memory, { size: 200000000, next: [{ x: 1 }], workers: 0, died: [] });
 });
 
+test('108b export({ stream: true }) reads the file in chunks from one snapshot; import() takes a stream', { timeout: 90_000 }, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-stream');
+    await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(i INTEGER PRIMARY KEY, b BLOB)');
+    await db.runMany('INSERT INTO t(b) VALUES (randomblob(4000))', Array.from({ length: 3000 }, () => []));
+    const whole = await db.export();
+    const stream = await db.export({ stream: true });
+    // Streaming holds a transaction: a write made meanwhile waits, and is not in it.
+    const reader = stream.getReader();
+    const first = await reader.read();
+    const write = db.run('INSERT INTO t(b) VALUES (x\'00\')');
+    const chunks = [first.value];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+    await write;
+    const streamed = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      streamed.set(c, at);
+      at += c.length;
+    }
+    const same = streamed.length === whole.length && streamed.every((v, i) => v === whole[i]);
+    // The stream goes into another database as it is.
+    const other = await openDatabase('api-stream-copy');
+    await other.import(await db.export({ stream: true }));
+    const copied = await other.get('SELECT count(*) AS n, sum(length(b)) AS bytes FROM t');
+    const after = await db.get('SELECT count(*) AS n FROM t');
+    const bad = await db.export({ stream: 'yes' }).catch((e) => `${e.code}: ${e.message}`);
+    await other.close();
+    await db.close();
+    return { chunks: chunks.length, same, size: streamed.length, copied, after, bad };
+  });
+  assert.ok(r.chunks > 1, `${r.chunks} chunk(s)`);
+  assert.equal(r.same, true, 'the streamed file is the exported file, byte for byte');
+  assert.deepEqual(r.copied, { n: 3001, bytes: 3000 * 4000 + 1 });
+  assert.deepEqual(r.after, { n: 3001 });
+  assert.match(r.bad, /^SQLITE_MISUSE: export option stream must be a boolean/);
+});
+
 test('112 debug mode from localStorage logs lifecycle lines with a prefix', T, async () => {
   const lines = [];
   const onConsole = (m) => lines.push(m.text());

@@ -313,3 +313,27 @@ test('150 an answer over 256 MiB is SQLITE_TOOBIG, and so is a value over the le
   assert.deepEqual(run('SELECT 1 AS one').resultSets[0].rows, [{ one: 1 }]);
   x.close(db);
 });
+
+test('160 the user\'s SQL may read the pages of the file (sqlite_dbpage) but not write them', () => {
+  const keep = openShared();
+  const a = new Client(51);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  const send = (seq, sql) => {
+    const body = execBody(sql);
+    x.coord_local(a.c, seq, 0, EXEC, put(body), body.length, NO_BUDGET, 0);
+    a.drain();
+    return a.replies.get(seq);
+  };
+  const read = decodeResult(send(1, 'SELECT length(data) AS n FROM sqlite_dbpage WHERE pgno = 1').body);
+  assert.equal(read.rc, 0, read.message);
+  assert.ok(read.resultSets[0].rows[0].n >= 512);
+  for (const [i, sql] of ["UPDATE sqlite_dbpage SET data = zeroblob(4096) WHERE pgno = 1",
+    'DELETE FROM sqlite_dbpage WHERE pgno = 2', 'INSERT INTO sqlite_dbpage(pgno, data) VALUES (1, zeroblob(4096))'].entries()) {
+    const r = decodeResult(send(2 + i, sql).body);
+    assert.equal(r.rc, 23, `${sql}: ${r.message}`);   // SQLITE_AUTH
+  }
+  assert.equal(decodeResult(send(9, 'SELECT 1').body).rc, 0);
+  a.close();
+  x.close(keep);
+});
