@@ -344,7 +344,7 @@ static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
   m.aBody = r->aBody;
   m.nBody = (uint32_t)r->nBody;
   coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
-  r->iSent = iNow;
+  r->iSent = iNow>0 ? iNow : 1;     /* 0 means "not posted" */
 }
 
 /*
@@ -914,7 +914,7 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
         /* The known leader is alive (it holds our requests behind a transaction):
         ** the freeze deadline starts again. */
         CoordPending *r;
-        for(r=p->pFirst; r; r=r->pNext) if( r->iSent ) r->iSent = iNow;
+        for(r=p->pFirst; r; r=r->pNext) if( r->iSent ) r->iSent = iNow>0 ? iNow : 1;
         break;
       }
       coordFollow(p, m.aSender, m.iEpoch, iNow);

@@ -337,3 +337,48 @@ test('160 the user\'s SQL may read the pages of the file (sqlite_dbpage) but not
   a.close();
   x.close(keep);
 });
+
+test('170 a withdrawn request (CANCEL) is dropped by the leader, held or not yet arrived; the others run', () => {
+  const keep = openShared();
+  const a = new Client(61);
+  const b = new Client(62);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  deliver([a, b]);
+  const BEGIN = 8;
+  const COMMIT = 9;
+  const local = (client, seq, lease, kind, sql) => {
+    const body = sql ? execBody(sql) : new Uint8Array(0);
+    x.coord_local(client.c, seq, lease, kind, put(body), body.length, NO_BUDGET, 0);
+    client.drain();
+  };
+  local(a, 1, 0, EXEC, 'CREATE TABLE w(x TEXT)');
+  local(a, 2, 0, BEGIN, null);                     // a's transaction holds the others
+  // b's request 1 is held by the leader, then withdrawn.
+  local(b, 1, 0, EXEC, "INSERT INTO w VALUES ('held, withdrawn')");
+  deliver([a, b]);
+  x.coord_cancel(b.c, 1, 0);
+  b.drain();
+  deliver([a, b]);
+  // b's request 2 is withdrawn before it reaches the leader: the withdrawal overtakes it.
+  local(b, 2, 0, EXEC, "INSERT INTO w VALUES ('overtaken')");
+  const [request] = b.outbox.splice(0);
+  x.coord_cancel(b.c, 2, 0);
+  b.drain();
+  deliver([a, b]);
+  x.coord_message(a.c, put(request[2]), request[2].length, 0);
+  a.drain();
+  // b's request 3 goes through when the transaction ends.
+  local(b, 3, 0, EXEC, "INSERT INTO w VALUES ('kept')");
+  deliver([a, b]);
+  local(a, 3, 2, COMMIT, null);
+  deliver([a, b]);
+  assert.equal(answer(b.replies.get(3)).changes, 1);
+  assert.equal(b.replies.get(1), undefined);
+  assert.equal(b.replies.get(2), undefined);
+  local(a, 4, 0, EXEC, 'SELECT x FROM w ORDER BY x');
+  assert.deepEqual(answer(a.replies.get(4)).resultSets[0].rows, [{ x: 'kept' }]);
+  a.close();
+  b.close();
+  x.close(keep);
+});
