@@ -137,12 +137,16 @@ export interface Database extends Queries {
   transaction<T>(fn: (tx: Queries) => Promise<T> | T): Promise<T>;
   /** The whole database file: a standalone SQLite database. */
   export(options?: { stream?: false }): Promise<Uint8Array>;
-  /** The database file as a stream of 4 MiB chunks from one snapshot; the stream holds a transaction until it is read
+  /** The database file as a stream of 2 MiB chunks from one snapshot; the stream holds a transaction until it is read
    *  to the end or cancelled (other calls and tabs' writes wait; idle past transactionIdleMs, it errors). */
   export(options: { stream: true }): Promise<ReadableStream<Uint8Array>>;
-  /** Replaces the database with a database file (up to 1 GiB, else SQLITE_TOOBIG), validated first (SQLITE_NOTADB /
-   *  SQLITE_CORRUPT leave it untouched). A stream is read whole first. */
+  /** Replaces the database with a database file (bytes: up to 1 GiB, else SQLITE_TOOBIG), validated first
+   *  (SQLITE_NOTADB / SQLITE_CORRUPT leave it untouched). A stream into a persistent database is sent in acknowledged
+   *  4 MiB pieces and staged on storage (bounded by storage only); into a memory database it is read whole first. */
   import(bytes: Uint8Array | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array | ArrayBuffer | ArrayBufferView>): Promise<void>;
+  /** The size of this tab's worker's WebAssembly memory in bytes: it never shrinks, so it is the worker's high-water
+   *  mark (0 when no worker runs). */
+  memoryUsage(): Promise<{ wasmBytes: number }>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof DatabaseEvents>(event: K, listener: (detail: DatabaseEvents[K]) => void): () => void;
   /** Closes the database and ends its worker, after the calls made before it; bounded: past their timeoutMs plus

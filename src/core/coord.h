@@ -30,6 +30,21 @@
 #define COORD_REJECTED   2     /* body: an error text, "<code name>: <message>" */
 #define COORD_NOT_LEADER 3     /* the receiver is not (or no longer) the leader */
 
+/* Request kinds (a page's SQWQ op, a REQUEST's kind; src/js/protocol.js mirrors them)
+** and answer kinds (SQWA). */
+#define REQ_EXEC          1    /* SQL text and parameters */
+#define REQ_RUN_MANY      2    /* one statement, many parameter sets */
+#define REQ_BATCH         3    /* an SQWB batch */
+#define REQ_EXPORT        4    /* empty; the answer is the file (ANS_BYTES) */
+#define REQ_IMPORT        5    /* a whole database image; recorded like a write */
+#define REQ_IMPORT_PART  12    /* u64 offset, then bytes of an image, staged (not recorded) */
+#define REQ_IMPORT_END   13    /* u64 the staged image's size: import it (recorded), or
+                               ** REQ_IMPORT_DISCARD: drop the staged bytes */
+#define REQ_IMPORT_DISCARD 0xffffffffffffffffull
+#define ANS_RESULT        1    /* an SQWR */
+#define ANS_LIST          2    /* an SQWL */
+#define ANS_BYTES         3    /* raw bytes */
+
 /* Request kinds of transactions from any tab (besides 1 exec, 2 run many, 3 batch):
 ** BEGIN asks for a lease (its sequence becomes the lease id); the lease's requests
 ** carry that id; COMMIT or ROLLBACK end it. */

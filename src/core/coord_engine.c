@@ -30,15 +30,6 @@
 #include "sqlw.h"
 #include "coord.h"
 
-/* Request kinds (SQWQ ops, src/js/protocol.js) and answer kinds (SQWA). */
-#define REQ_EXEC      1
-#define REQ_RUN_MANY  2
-#define REQ_BATCH     3
-#define REQ_EXPORT    4
-#define REQ_IMPORT    5
-#define ANS_RESULT    1
-#define ANS_LIST      2
-#define ANS_BYTES     3
 
 static const char zSchema[] =
   "CREATE TABLE IF NOT EXISTS _sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
@@ -550,6 +541,79 @@ static int ceDropReserved(sqlite3 *db){
   return rc;
 }
 
+/* ---- Streamed imports ----------------------------------------------------------------
+** A tab streams an image as REQ_IMPORT_PART requests (an offset, then bytes), each
+** answered before the next is sent, then a REQ_IMPORT_END with the image's size. The
+** pieces go to the tab's staging file beside the database (ceStagePath), on storage,
+** so a new leader goes on where the old one stopped; the END imports the file like a
+** whole image (recorded, answered from its record when re-sent) and removes it. The
+** file of a tab that is gone is removed when its records are forgotten (ceForget). */
+
+/* The staging file of aClient: "<database path>.import-<client id in hex>", a
+** sqlite3_malloc'd string, or NULL when out of memory. */
+static char *ceStagePath(sqlw_db *pDb, const unsigned char *aClient){
+  static const char zHex[] = "0123456789abcdef";
+  char zId[2*COORD_ID_BYTES+1];
+  const char *zDb = sqlite3_db_filename(sqlwHandle(pDb), "main");
+  int i;
+  for(i=0; i<COORD_ID_BYTES; i++){
+    zId[2*i] = zHex[aClient[i]>>4];
+    zId[2*i+1] = zHex[aClient[i]&15];
+  }
+  zId[2*COORD_ID_BYTES] = 0;
+  return sqlite3_mprintf("%s.import-%s", zDb ? zDb : "", zId);
+}
+
+/* Reads the u64 (little-endian) at a. */
+static uint64_t ceU64(const unsigned char *a){
+  uint64_t v = 0;
+  int i;
+  for(i=7; i>=0; i--) v = v<<8 | a[i];
+  return v;
+}
+
+/* Imports a[0..n), or the staged image zStaged of nStaged bytes when zStaged is not NULL. */
+static int ceImportRun(sqlw_db *pDb, const unsigned char *a, size_t n, const char *zStaged,
+                       int64_t nStaged){
+  return zStaged ? sqlw_import_file(pDb, zStaged, nStaged) : sqlw_import(pDb, a, n);
+}
+
+static int ceImport(sqlw_db*, const unsigned char*, uint32_t, const unsigned char*, size_t,
+                    const char*, int64_t, int*, SqlwBuf*);
+
+/* A REQ_IMPORT_PART or REQ_IMPORT_END of aClient (see "Streamed imports"). */
+static int ceStaged(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, int eKind,
+                    const unsigned char *aBody, size_t nBody, int *peKind, SqlwBuf *pOut){
+  char *zPath;
+  uint64_t iArg;
+  int rc;
+  if( nBody<8 || (eKind==REQ_IMPORT_END && nBody!=8) ){
+    ceFail(pOut, SQLITE_MISUSE, 0, "malformed import piece");
+    return SQLITE_MISUSE;
+  }
+  iArg = ceU64(aBody);
+  zPath = ceStagePath(pDb, aClient);
+  if( zPath==0 ){
+    ceFail(pOut, SQLITE_NOMEM, 0, "out of memory");
+    return SQLITE_NOMEM;
+  }
+  *peKind = ANS_RESULT;
+  if( eKind==REQ_IMPORT_PART ){
+    if( iArg>((uint64_t)1<<53) ) iArg = (uint64_t)1<<53;   /* refused as out of range */
+    sqlw_stage_write(pDb, zPath, (int64_t)iArg, aBody+8, nBody-8);
+    rc = ceAnswer(pDb, pOut);
+  }else if( iArg==REQ_IMPORT_DISCARD ){
+    sqlw_stage_delete(pDb, zPath);
+    rc = ceAnswer(pDb, pOut);
+  }else{
+    rc = ceImport(pDb, aClient, iSeq, 0, 0, zPath,
+                  iArg>((uint64_t)1<<53) ? -1 : (int64_t)iArg, peKind, pOut);
+    sqlw_stage_delete(pDb, zPath);               /* used, or of no more use */
+  }
+  sqlite3_free(zPath);
+  return rc;
+}
+
 /*
 ** Imports the image a[0..n) for (aClient, iSeq). The image replaces the whole file, so
 ** the protocol's own rows (records, floors, the epoch) are kept aside in temp tables
@@ -559,7 +623,8 @@ static int ceDropReserved(sqlite3 *db){
 ** requests run: see docs/coord.md). The answer is the import's SQWR (ANS_RESULT).
 */
 static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
-                    const unsigned char *a, size_t n, int *peKind, SqlwBuf *pOut){
+                    const unsigned char *a, size_t n, const char *zStaged, int64_t nStaged,
+                    int *peKind, SqlwBuf *pOut){
   static const char zKeep[] =
     "DROP TABLE IF EXISTS temp.sqlw_keep_requests; DROP TABLE IF EXISTS temp.sqlw_keep_clients;"
     "DROP TABLE IF EXISTS temp.sqlw_keep_meta; DROP TABLE IF EXISTS temp.sqlw_keep_settings;"
@@ -584,7 +649,7 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   }
   *peKind = ANS_RESULT;
   if( !sqlite3_get_autocommit(db) ){
-    sqlw_import(pDb, a, n);                     /* refused: a transaction is open */
+    ceImportRun(pDb, a, n, zStaged, nStaged);            /* refused: a transaction is open */
     return ceAnswer(pDb, pOut);
   }
   rc = sqlite3_exec(db, zKeep, 0, 0, 0);
@@ -592,7 +657,7 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     ceFail(pOut, rc, 0, sqlite3_errmsg(db));
     return rc;
   }
-  if( sqlw_import(pDb, a, n)==SQLITE_OK ){
+  if( ceImportRun(pDb, a, n, zStaged, nStaged)==SQLITE_OK ){
     rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
     if( rc==SQLITE_OK ) rc = ceDropReserved(db);
     if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zSchema, 0, 0, 0);
@@ -648,7 +713,16 @@ static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint3
       ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
       return SQLITE_ERROR;
     }
-    return ceImport(pDb, aClient, iSeq, aBody, nBody, peKind, pOut);
+    return ceImport(pDb, aClient, iSeq, aBody, nBody, 0, 0, peKind, pOut);
+  }
+  if( eKind==REQ_IMPORT_PART || eKind==REQ_IMPORT_END ){
+    int bStale = ceBelowFloor(pDb, aClient, iSeq);
+    if( bStale>0 ) return SQLITE_DONE;
+    if( bStale<0 ){
+      ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
+      return SQLITE_ERROR;
+    }
+    return ceStaged(pDb, aClient, iSeq, eKind, aBody, nBody, peKind, pOut);
   }
   if( eKind<REQ_EXEC || eKind>REQ_BATCH ){
     ceFail(pOut, SQLITE_MISUSE, 0, "this request kind cannot be sent to another tab");
@@ -797,6 +871,12 @@ static int ceForget(void *pCtx, const unsigned char *aClient){
   if( ceSet.pDb==pDb ) ceSettingsApply(pDb, ceSet.iDefault);
   rc = ceDrop(pDb, aClient, CE_GONE);
   if( rc==SQLITE_OK ) rc = ceSettingsForget(pDb, aClient);
+  if( rc==SQLITE_OK ){
+    char *zPath = ceStagePath(pDb, aClient);   /* an import it left half sent */
+    if( zPath==0 ) return SQLITE_NOMEM;
+    sqlw_stage_delete(pDb, zPath);
+    sqlite3_free(zPath);
+  }
   return rc;
 }
 

@@ -961,32 +961,19 @@ static const char *engineCheckHeader(const unsigned char *a, size_t n){
   return 0;
 }
 
+static int engineProgress(void *pArg);
+
 /*
-** Loads the image into a private memory database and runs PRAGMA integrity_check on it.
-** Returns SQLITE_OK with the loaded connection in *pdb (caller closes it), or an error
-** recorded in r (and *pdb NULL).
+** Finishes loading an image into connection db (rc: how the load went so far) and runs
+** PRAGMA integrity_check on it, under pDb's deadline. Returns SQLITE_OK, or an error
+** recorded in r: whatever stops the image from loading or checking is the image's
+** defect (SQLITE_CORRUPT, SQLITE_NOTADB), except running out of memory.
 */
-static int engineLoadChecked(Req *r, const unsigned char *a, size_t n, sqlite3 **pdb){
-  sqlite3 *db = 0;
+static int engineCheckImage(Req *r, sqlite3 *db, int rc){
   sqlite3_stmt *pStmt = 0;
-  unsigned char *aCopy;
-  int rc;
-  *pdb = 0;
-  aCopy = sqlite3_malloc64(n);
-  if( aCopy==0 ){
-    reqFail(r, SQLITE_NOMEM, 0, -1);
-    return SQLITE_NOMEM;
+  if( rc==SQLITE_OK && r->pDb->rDeadline>0 ){
+    sqlite3_progress_handler(db, SQLW_PROGRESS_OPS, engineProgress, r->pDb);
   }
-  memcpy(aCopy, a, n);
-  aCopy[18] = aCopy[19] = 1;     /* memdb has no WAL: read it as a rollback database */
-  rc = sqlite3_open_v2("sqlw-import", &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE
-                       |SQLITE_OPEN_EXRESCODE, "memdb");
-  if( rc==SQLITE_OK ){
-    rc = sqlite3_deserialize(db, "main", aCopy, (sqlite3_int64)n, (sqlite3_int64)n,
-                             SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE);
-    aCopy = 0;                   /* owned by db now, even on failure */
-  }
-  sqlite3_free(aCopy);
   if( rc==SQLITE_OK ){
     rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &pStmt, 0);
   }
@@ -1006,17 +993,48 @@ static int engineLoadChecked(Req *r, const unsigned char *a, size_t n, sqlite3 *
       rc = SQLITE_OK;
     }
   }
+  if( rc && (rc & 0xff)==SQLITE_INTERRUPT && r->rc==SQLITE_OK ){
+    reqFail(r, SQLITE_INTERRUPT, "interrupted", -1);
+  }
   if( rc && r->rc==SQLITE_OK ){
     char *zMsg = sqlite3_mprintf("the image is not a sound SQLite database (%s)",
                                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    /* Whatever stops the image from loading or checking (a malformed schema is
-    ** SQLITE_ERROR, say) is a defect of the image, so it is reported as such; only
-    ** running out of memory is not the image's fault. */
+    /* A malformed schema (SQLITE_ERROR, say) is a defect of the image too. */
     int rcImg = (rc & 0xff)==SQLITE_NOMEM ? SQLITE_NOMEM :
                 (rc & 0xff)==SQLITE_NOTADB ? SQLITE_NOTADB : SQLITE_CORRUPT;
     reqFailOwned(r, rcImg, zMsg);
   }
   sqlite3_finalize(pStmt);
+  if( db ) sqlite3_progress_handler(db, 0, 0, 0);
+  return rc;
+}
+
+/*
+** Loads the image into a private memory database and runs PRAGMA integrity_check on it.
+** Returns SQLITE_OK with the loaded connection in *pdb (caller closes it), or an error
+** recorded in r (and *pdb NULL).
+*/
+static int engineLoadChecked(Req *r, const unsigned char *a, size_t n, sqlite3 **pdb){
+  sqlite3 *db = 0;
+  unsigned char *aCopy;
+  int rc;
+  *pdb = 0;
+  aCopy = sqlite3_malloc64(n);
+  if( aCopy==0 ){
+    reqFail(r, SQLITE_NOMEM, 0, -1);
+    return SQLITE_NOMEM;
+  }
+  memcpy(aCopy, a, n);
+  aCopy[18] = aCopy[19] = 1;     /* memdb has no WAL: read it as a rollback database */
+  rc = sqlite3_open_v2("sqlw-import", &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE
+                       |SQLITE_OPEN_EXRESCODE, "memdb");
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_deserialize(db, "main", aCopy, (sqlite3_int64)n, (sqlite3_int64)n,
+                             SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE);
+    aCopy = 0;                   /* owned by db now, even on failure */
+  }
+  sqlite3_free(aCopy);
+  rc = engineCheckImage(r, db, rc);
   if( rc ){
     sqlite3_close_v2(db);
     return rc;
@@ -1032,47 +1050,214 @@ static int engineIsMemdb(sqlite3 *db){
   return pVfs && strcmp(pVfs->zName, "memdb")==0;
 }
 
+/*
+** Replaces pDb's main database with dbSrc's, copied page by page inside one write
+** transaction of the destination: either the whole image lands or, on any error, the
+** old database stays as it was. The copy holds no more than SQLite's page cache in
+** memory (WAL: pages spill into the log before the commit).
+*/
+static void engineReplace(Req *r, sqlw_db *pDb, sqlite3 *dbSrc){
+  sqlite3_backup *pBackup;
+  int rc;
+  cacheClear(pDb);
+  pBackup = sqlite3_backup_init(pDb->db, "main", dbSrc, "main");
+  if( pBackup==0 ){
+    reqFailDb(r, sqlite3_extended_errcode(pDb->db), -1);
+    return;
+  }
+  rc = sqlite3_backup_step(pBackup, -1);
+  sqlite3_backup_finish(pBackup);
+  if( rc==SQLITE_READONLY && engineIsMemdb(pDb->db) ){
+    /* An in-memory destination cannot change its page size through a backup;
+    ** there is no journal to protect, so load the image directly instead. */
+    sqlite3_int64 nImg = 0;
+    unsigned char *aImg = sqlite3_serialize(dbSrc, "main", &nImg, 0);
+    rc = aImg ? sqlite3_deserialize(pDb->db, "main", aImg, nImg, nImg,
+                   SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE)
+              : SQLITE_NOMEM;
+  }
+  if( rc!=SQLITE_DONE && rc!=SQLITE_OK ) reqFailDb(r, rc, -1);
+}
+
+/* Begins an import request: the connection is usable and outside a transaction. */
+static int engineImportBegin(Req *r, sqlw_db *pDb){
+  reqBegin(r, pDb);
+  if( !engineUsable(r) ) return 0;
+  if( !sqlite3_get_autocommit(pDb->db) ){
+    reqFail(r, SQLITE_BUSY, "cannot import while a transaction is open", -1);
+    return 0;
+  }
+  return 1;
+}
+
 int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n){
   Req r;
   sqlite3 *dbSrc = 0;
-  sqlite3_backup *pBackup;
   const char *zWhy;
-  int rc;
 
   if( pDb==0 ) return SQLITE_MISUSE;
-  reqBegin(&r, pDb);
-  if( !engineUsable(&r) ) return reqFinish(&r);
-  if( !sqlite3_get_autocommit(pDb->db) ){
-    reqFail(&r, SQLITE_BUSY, "cannot import while a transaction is open", -1);
-    return reqFinish(&r);
-  }
+  if( !engineImportBegin(&r, pDb) ) return reqFinish(&r);
   zWhy = engineCheckHeader(a, n);
   if( zWhy ){
     reqFailOwned(&r, SQLITE_NOTADB, sqlite3_mprintf("not a SQLite database: %s", zWhy));
     return reqFinish(&r);
   }
   if( engineLoadChecked(&r, a, n, &dbSrc) ) return reqFinish(&r);
+  engineReplace(&r, pDb, dbSrc);
+  sqlite3_close_v2(dbSrc);
+  return reqFinish(&r);
+}
 
-  /* Copy page by page inside one write transaction of the destination: either the
-  ** whole image lands or, on any error, the old database stays as it was. */
-  cacheClear(pDb);
-  pBackup = sqlite3_backup_init(pDb->db, "main", dbSrc, "main");
-  if( pBackup==0 ){
-    reqFailDb(&r, sqlite3_extended_errcode(pDb->db), -1);
-  }else{
-    rc = sqlite3_backup_step(pBackup, -1);
-    sqlite3_backup_finish(pBackup);
-    if( rc==SQLITE_READONLY && engineIsMemdb(pDb->db) ){
-      /* An in-memory destination cannot change its page size through a backup;
-      ** there is no journal to protect, so load the image directly instead. */
-      sqlite3_int64 nImg = 0;
-      unsigned char *aImg = sqlite3_serialize(dbSrc, "main", &nImg, 0);
-      rc = aImg ? sqlite3_deserialize(pDb->db, "main", aImg, nImg, nImg,
-                     SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE)
-                : SQLITE_NOMEM;
-    }
-    if( rc!=SQLITE_DONE && rc!=SQLITE_OK ) reqFailDb(&r, rc, -1);
+/* ---- Staged imports ----------------------------------------------------------------
+** A streamed import writes the image, piece by piece, into a staging file beside the
+** database (same VFS), so no step holds more of it than one piece; the file is then
+** checked and copied in (sqlw_import_file). The file is opened for each step: it is
+** state on storage, not in this connection, so a new leader goes on with it. */
+
+/* The VFS of pDb's main database, or NULL (recorded in r) for a memory database. */
+static sqlite3_vfs *engineStageVfs(Req *r, sqlw_db *pDb){
+  sqlite3_vfs *pVfs = 0;
+  sqlite3_file_control(pDb->db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
+  if( pVfs==0 || engineIsMemdb(pDb->db) ){
+    reqFail(r, SQLITE_MISUSE, "a memory database imports an image whole, not staged", -1);
+    return 0;
   }
+  return pVfs;
+}
+
+/* Opens the staging file zPath (creating it with bCreate) into *ppFile (free it with
+** engineStageClose). Returns SQLite's code. */
+static int engineStageOpen(sqlite3_vfs *pVfs, const char *zPath, int bCreate,
+                           sqlite3_file **ppFile, sqlite3_filename *pzName){
+  sqlite3_file *pFile;
+  sqlite3_filename zName;
+  int rc;
+  *ppFile = 0;
+  *pzName = 0;
+  zName = sqlite3_create_filename(zPath, "", "", 0, 0);
+  pFile = sqlite3_malloc(pVfs->szOsFile);
+  if( zName==0 || pFile==0 ){
+    sqlite3_free_filename(zName);
+    sqlite3_free(pFile);
+    return SQLITE_NOMEM;
+  }
+  memset(pFile, 0, pVfs->szOsFile);
+  rc = pVfs->xOpen(pVfs, zName, pFile, SQLITE_OPEN_MAIN_DB|SQLITE_OPEN_READWRITE
+                   |(bCreate ? SQLITE_OPEN_CREATE : 0), 0);
+  if( rc ){
+    if( pFile->pMethods ) pFile->pMethods->xClose(pFile);
+    sqlite3_free(pFile);
+    sqlite3_free_filename(zName);
+    return rc;
+  }
+  *ppFile = pFile;
+  *pzName = zName;
+  return SQLITE_OK;
+}
+
+static void engineStageClose(sqlite3_file *pFile, sqlite3_filename zName){
+  if( pFile ){
+    if( pFile->pMethods ) pFile->pMethods->xClose(pFile);
+    sqlite3_free(pFile);
+  }
+  sqlite3_free_filename(zName);
+}
+
+/* The message of a staging failure with code rc. */
+static void engineStageFail(Req *r, int rc, const char *zWhat){
+  if( (rc & 0xff)==SQLITE_CANTOPEN ){
+    reqFail(r, SQLITE_ABORT, "the import's staged bytes are gone (another tab's import "
+            "replaced them, or its tab was taken for gone): import again", -1);
+  }else{
+    reqFailOwned(r, rc, sqlite3_mprintf("cannot %s the import's staging file: %s",
+                                        zWhat, sqlite3_errstr(rc)));
+  }
+}
+
+int sqlw_stage_write(sqlw_db *pDb, const char *zPath, int64_t iOff,
+                     const unsigned char *a, size_t n){
+  Req r;
+  sqlite3_vfs *pVfs;
+  sqlite3_file *pFile = 0;
+  sqlite3_filename zName = 0;
+  int rc;
+  if( pDb==0 ) return SQLITE_MISUSE;
+  reqBegin(&r, pDb);
+  if( !engineUsable(&r) || (pVfs = engineStageVfs(&r, pDb))==0 ) return reqFinish(&r);
+  if( iOff<0 || n>0x40000000 ){
+    reqFail(&r, SQLITE_MISUSE, "a staged piece's offset or size is out of range", -1);
+    return reqFinish(&r);
+  }
+  /* The first piece begins the file (a stale one is cut back); a later piece goes
+  ** only where the first one began it. */
+  rc = engineStageOpen(pVfs, zPath, iOff==0, &pFile, &zName);
+  if( rc==SQLITE_OK && iOff==0 ) rc = pFile->pMethods->xTruncate(pFile, 0);
+  if( rc==SQLITE_OK && n>0 ) rc = pFile->pMethods->xWrite(pFile, a, (int)n, iOff);
+  engineStageClose(pFile, zName);
+  if( rc ) engineStageFail(&r, rc, "write");
+  return reqFinish(&r);
+}
+
+int sqlw_stage_delete(sqlw_db *pDb, const char *zPath){
+  Req r;
+  sqlite3_vfs *pVfs = 0;
+  int bExists = 0;
+  int rc;
+  if( pDb==0 ) return SQLITE_MISUSE;
+  reqBegin(&r, pDb);
+  if( !engineUsable(&r) ) return reqFinish(&r);
+  sqlite3_file_control(pDb->db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
+  if( pVfs==0 || engineIsMemdb(pDb->db) ) return reqFinish(&r);
+  rc = pVfs->xAccess(pVfs, zPath, SQLITE_ACCESS_EXISTS, &bExists);
+  if( rc==SQLITE_OK && bExists ) rc = pVfs->xDelete(pVfs, zPath, 0);
+  if( rc && rc!=SQLITE_IOERR_DELETE_NOENT ) engineStageFail(&r, rc, "delete");
+  return reqFinish(&r);
+}
+
+int sqlw_import_file(sqlw_db *pDb, const char *zPath, int64_t nExpected){
+  Req r;
+  sqlite3_vfs *pVfs;
+  sqlite3_file *pFile = 0;
+  sqlite3_filename zName = 0;
+  sqlite3 *dbSrc = 0;
+  sqlite3_int64 nFile = 0;
+  unsigned char aHdr[100];
+  const char *zWhy = 0;
+  int rc;
+
+  if( pDb==0 ) return SQLITE_MISUSE;
+  if( !engineImportBegin(&r, pDb) || (pVfs = engineStageVfs(&r, pDb))==0 ){
+    return reqFinish(&r);
+  }
+  memset(aHdr, 0, sizeof(aHdr));
+  rc = engineStageOpen(pVfs, zPath, 0, &pFile, &zName);
+  if( rc==SQLITE_OK ) rc = pFile->pMethods->xFileSize(pFile, &nFile);
+  if( rc==SQLITE_OK && nFile>=(sqlite3_int64)sizeof(aHdr) ){
+    rc = pFile->pMethods->xRead(pFile, aHdr, (int)sizeof(aHdr), 0);
+  }
+  if( rc==SQLITE_OK && nFile!=nExpected ){
+    zWhy = "the staged image's size is not the stream's: pieces are missing";
+  }else if( rc==SQLITE_OK ){
+    zWhy = engineCheckHeader(aHdr, nFile<0 ? 0 : (size_t)nFile);
+  }
+  if( rc==SQLITE_OK && zWhy==0 && (aHdr[18]!=1 || aHdr[19]!=1) ){
+    /* A standalone file: a WAL-mode header would make SQLite look for a -wal file. */
+    static const unsigned char aOne[2] = { 1, 1 };
+    rc = pFile->pMethods->xWrite(pFile, aOne, 2, 18);
+  }
+  engineStageClose(pFile, zName);
+  if( rc ){
+    engineStageFail(&r, rc, "read");
+    return reqFinish(&r);
+  }
+  if( zWhy ){
+    reqFailOwned(&r, nFile==nExpected ? SQLITE_NOTADB : SQLITE_ABORT,
+                 nFile==nExpected ? sqlite3_mprintf("not a SQLite database: %s", zWhy)
+                                  : sqlite3_mprintf("%s", zWhy));
+    return reqFinish(&r);
+  }
+  rc = sqlite3_open_v2(zPath, &dbSrc, SQLITE_OPEN_READONLY|SQLITE_OPEN_EXRESCODE, pVfs->zName);
+  if( engineCheckImage(&r, dbSrc, rc)==SQLITE_OK ) engineReplace(&r, pDb, dbSrc);
   sqlite3_close_v2(dbSrc);
   return reqFinish(&r);
 }

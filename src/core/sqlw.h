@@ -100,6 +100,23 @@ unsigned char *sqlw_export(sqlw_db *pDb, int64_t *pnByte);
 int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n);
 
 /*
+** Staged imports, for an image too large to hold in memory (a persistent database
+** only: a memory database's are SQLITE_MISUSE). sqlw_stage_write writes a[0..n) at
+** iOff of the staging file zPath, a file of the main database's VFS; the piece at 0
+** begins the file anew, and a later piece with no file begun fails with SQLITE_ABORT.
+** sqlw_import_file then replaces the main database with the staged image as
+** sqlw_import does (same checks, same answer), reading it from storage; nExpected is
+** the image's size, and a staged file of another size fails with SQLITE_ABORT. Neither
+** holds more of the image in memory than one piece or SQLite's page cache.
+** sqlw_stage_delete removes the staging file if there is one (a memory database has
+** none). Each returns the result code and writes the result buffer.
+*/
+int sqlw_stage_write(sqlw_db *pDb, const char *zPath, int64_t iOff,
+                     const unsigned char *a, size_t n);
+int sqlw_import_file(sqlw_db *pDb, const char *zPath, int64_t nExpected);
+int sqlw_stage_delete(sqlw_db *pDb, const char *zPath);
+
+/*
 ** Storage modes for a persistent database (chosen by measurement: docs/decisions.md).
 ** Both use WAL under exclusive locking (the pool VFS has no shared memory, and one
 ** connection owns the database), which turns each commit into one appended, flushed

@@ -27,6 +27,7 @@ import { spawnWorker } from './spawn.js';
 import { encodeParams, encodeParamSets, decodeResult, decodeResultList, checkDecodeOptions } from './codec.js';
 import {
   OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE, OP_BEGIN, OP_COMMIT, OP_ROLLBACK,
+  OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
   encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET, MAX_BODY_BYTES,
   MAX_IMPORT_BYTES,
@@ -62,8 +63,9 @@ const SQLITE_MISUSE = 21;
 const SQLITE_ERROR = 1;
 const SQLITE_TOOBIG = 18;
 const SQLITE_ABORT = 4;
-// Pages per chunk of a streamed export (4 MiB of 4 KiB pages).
-const EXPORT_CHUNK_PAGES = 1024;
+const EXPORT_CHUNK_BYTES = 2 * 1024 * 1024;   // a streamed export's chunks (whole pages)
+// A streamed import() sends the image to the leader in pieces of this size, one at a time.
+const IMPORT_PIECE_BYTES = 4 * 1024 * 1024;
 // A leading worker that answers no ping for maxStatementMs and this long is ended.
 const WATCHDOG_GRACE_MS = 5_000;
 // db.close() waits this long for the worker beyond the calls' own timeoutMs.
@@ -156,6 +158,22 @@ function duration(o, key, fallback, { infinite = false, zero = false } = {}) {
   return v;
 }
 
+/* A chunk of an import's stream as a Uint8Array. Throws SQLITE_MISUSE for anything but bytes. */
+function streamBytes(value) {
+  const bytes = value instanceof Uint8Array ? value
+    : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : value instanceof ArrayBuffer ? new Uint8Array(value) : null;
+  if (!bytes) throw misuse('import: the stream must give Uint8Array, ArrayBuffer or view chunks');
+  return bytes;
+}
+
+/* The 8 bytes of u64 v, little-endian (v: a Number or a BigInt). */
+function u64(v) {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(v), true);
+  return out;
+}
+
 /*
 ** Reads a ReadableStream of byte chunks whole, refusing more than `max` bytes
 ** (SQLITE_TOOBIG). Resolves with one Uint8Array.
@@ -168,10 +186,7 @@ async function readWhole(stream, max) {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      const bytes = value instanceof Uint8Array ? value
-        : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-          : value instanceof ArrayBuffer ? new Uint8Array(value) : null;
-      if (!bytes) throw misuse('import: the stream must give Uint8Array, ArrayBuffer or view chunks');
+      const bytes = streamBytes(value);
       size += bytes.length;
       if (size > max) {
         throw new SQLiteError(`import: the image is larger than ${max} bytes`, { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG });
@@ -253,6 +268,7 @@ class Channel {
   #starting = null;
   #allChannel = null;     // while this tab's worker leads: the page answers HELLO here
   #watchdog = null;       // { worker, timer } while a ping of the worker is unanswered
+  #memoryAsks = [];       // memoryBytes() calls waiting for the worker's pong
   #pending = new Map();   // id → { resolve, reject, deadline, sql, decode, kind, lease, parts, resends }
   #timer = null;          // the one timer of the pending requests' deadlines
   #ready = false;         // the worker has answered 'ready'
@@ -390,17 +406,29 @@ class Channel {
     worker.postMessage({ type: 'ping' });
   }
 
-  /* The worker answered a ping: it makes progress. */
-  #pong() {
+  /* The worker answered a ping (msg, with its memory's size; null: the worker is gone). */
+  #pong(msg) {
     clearTimeout(this.#watchdog?.timer);
     this.#watchdog = null;
+    for (const resolve of this.#memoryAsks.splice(0)) resolve(msg?.wasmBytes ?? 0);
+  }
+
+  /* The size of this page's worker's wasm memory, asked between two of its events; 0
+  ** with no worker running. */
+  memoryBytes() {
+    const worker = this.#worker;
+    if (!worker) return Promise.resolve(0);
+    return new Promise((resolve) => {
+      this.#memoryAsks.push(resolve);
+      worker.postMessage({ type: 'ping' });
+    });
   }
 
   /* Forgets the worker (terminating it); pending requests are the caller's business. */
   #stop(worker) {
     if (this.#worker !== worker) return;
     this.#answerForLeader(null);
-    this.#pong();
+    this.#pong(null);
     this.#worker = null;
     this.#starting = null;
     this.#ready = false;
@@ -587,7 +615,7 @@ class Channel {
   /* A message of the worker: an SQWA frame, or a role or lease notice. */
   #onMessage(msg) {
     if (msg instanceof ArrayBuffer) this.#onFrame(msg);
-    else if (msg?.type === 'pong') this.#pong();
+    else if (msg?.type === 'pong') this.#pong(msg);
     else if (msg?.type === 'recycle') this.#recycled();
     else if (msg?.type === 'role') {
       this.#db._role(msg.isLeader, msg.epoch);
@@ -838,6 +866,7 @@ export class Database extends Queries {
   #channel;
   #queue = [];            // calls waiting for a transaction to end: () => void
   #inTransaction = false;
+  #importing = Promise.resolve();   // the streamed import in progress (one at a time)
   #closed = false;
   #listeners = new Map();
   #codeNames = new Map();
@@ -1070,7 +1099,7 @@ export class Database extends Queries {
   }
 
   /*
-  ** The database file as a ReadableStream of chunks (EXPORT_CHUNK_PAGES pages each), read
+  ** The database file as a ReadableStream of chunks (EXPORT_CHUNK_BYTES of whole pages), read
   ** from one consistent snapshot: the stream holds a transaction (a lease on the leader,
   ** so other tabs' writes wait) from its first read to its last, or until it is
   ** cancelled. Pages are read through SQLite (sqlite_dbpage), so neither this page, its
@@ -1092,11 +1121,13 @@ export class Database extends Queries {
     let tx = null;
     let next = 1;
     let last = 0;
+    let perChunk = 1;
     const end = () => release();
     return new ReadableStream({
       start: async () => {
         tx = await gotTx;
         last = (await tx.get('PRAGMA page_count')).page_count;
+        perChunk = Math.max(1, Math.floor(EXPORT_CHUNK_BYTES / (await tx.get('PRAGMA page_size')).page_size));
       },
       pull: async (ctl) => {
         try {
@@ -1105,7 +1136,7 @@ export class Database extends Queries {
             ctl.close();
             return;
           }
-          const upto = Math.min(last, next + EXPORT_CHUNK_PAGES - 1);
+          const upto = Math.min(last, next + perChunk - 1);
           const rows = await tx.all('SELECT data FROM sqlite_dbpage WHERE pgno BETWEEN ? AND ? ORDER BY pgno',
             [next, upto], { rowMode: 'array' });
           let size = 0;
@@ -1133,13 +1164,74 @@ export class Database extends Queries {
   }
 
   /**
+   * The memory of this tab's database worker: { wasmBytes }, the size of its WebAssembly
+   * memory, which never shrinks (so it is the worker's high-water mark); 0 when no worker
+   * runs. The leader's worker holds the database's cache and every request's work.
+   */
+  async memoryUsage() {
+    if (this.#closed) throw misuse('the database is closed');
+    return { wasmBytes: await this.#channel.memoryBytes() };
+  }
+
+  /*
+  ** import() of a ReadableStream into a persistent database: the image goes to the leader
+  ** in pieces of IMPORT_PIECE_BYTES, each answered before the next is read from the
+  ** stream, into this tab's staging file beside the database; the last request imports
+  ** that file (checked like a whole image) and removes it. Neither this page nor the
+  ** leader's worker holds more than a piece. A failure drops the staged bytes.
+  */
+  async #importStream(stream) {
+    const reader = stream.getReader();
+    const piece = new Uint8Array(IMPORT_PIECE_BYTES);
+    let fill = 0;
+    let offset = 0;
+    let sent = false;
+    const check = (ans, body) => {
+      if (ans === ANS_ERROR) throw answerError(body);
+      if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
+      const r = decodeResult(body);
+      if (r.rc !== 0) throw new SQLiteError(r.message || this.codeName(r.rc), { code: this.codeName(r.rc), errno: r.rc });
+    };
+    const flush = async () => {
+      sent = true;
+      await this._send(OP_IMPORT_PART, [u64(offset), piece.subarray(0, fill)], undefined, null, check);
+      offset += fill;
+      fill = 0;
+    };
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const bytes = streamBytes(value);
+        for (let at = 0; at < bytes.length;) {
+          const n = Math.min(bytes.length - at, piece.length - fill);
+          piece.set(bytes.subarray(at, at + n), fill);
+          fill += n;
+          at += n;
+          if (fill === piece.length) await flush();
+        }
+      }
+      if (fill > 0 || offset === 0) await flush();
+      return await this._send(OP_IMPORT_END, [u64(offset)], undefined, null, check);
+    } catch (e) {
+      reader.cancel(e).catch(() => {});
+      if (sent) this._send(OP_IMPORT_END, [u64(IMPORT_DISCARD)], undefined, null, () => {}).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
    * Replaces the database with `bytes` (a database file: Uint8Array, ArrayBuffer or a
    * view), validated first: bytes that are not a sound database reject with
    * SQLITE_NOTADB or SQLITE_CORRUPT and leave the database as it was.
    */
   import(bytes) {
     if (typeof ReadableStream === 'function' && bytes instanceof ReadableStream) {
-      return readWhole(bytes, MAX_IMPORT_BYTES).then((whole) => this.import(whole));
+      if (!this.persistent) return readWhole(bytes, MAX_IMPORT_BYTES).then((whole) => this.import(whole));
+      // One streamed import at a time: this tab has one staging file.
+      const run = this.#importing.then(() => this.#importStream(bytes));
+      this.#importing = run.catch(() => {});
+      return run;
     }
     let src;
     if (bytes instanceof Uint8Array) src = bytes;

@@ -22,6 +22,10 @@ export const OP_CLOSE = 6;
 export const OP_BEGIN = 8;     // a transaction's lease (docs/coord.md); its id is the lease
 export const OP_COMMIT = 9;
 export const OP_ROLLBACK = 10;
+export const OP_IMPORT_PART = 12; // u64 offset, then bytes of an image being staged
+export const OP_IMPORT_END = 13;  // u64 the staged image's size (IMPORT_DISCARD: drop it)
+/** OP_IMPORT_END's size that drops the staged bytes instead of importing them. */
+export const IMPORT_DISCARD = 0xffffffffffffffffn;
 
 /** Answer kinds (SQWA kind byte). */
 export const ANS_RESULT = 1;   // body: one SQWR

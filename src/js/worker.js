@@ -7,7 +7,8 @@
 //   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
 //     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
 //     requests, { type: 'cancel', id } (the page gave up on request id), { type: 'ping' }
-//     (answered { type: 'pong' } between two events: the page's watchdog), and
+//     (answered { type: 'pong', wasmBytes } between two events: the page's watchdog and
+//     memoryUsage()), and
 //     { type: 'close' } to end.
 //   worker → page: { type: 'ready', persistent, persistenceError, vfs, codes, isLeader,
 //     epoch, announce } or { type: 'failed', error }; then SQWA frames of answers (in the order
@@ -640,7 +641,7 @@ self.onmessage = (e) => {
   } else if (msg && msg.type === 'ping') {
     // Not queued: answered as soon as the worker is between two events (its page's
     // watchdog, for a leader other tabs wait on).
-    self.postMessage({ type: 'pong' });
+    self.postMessage({ type: 'pong', wasmBytes: core ? core.memory.buffer.byteLength : 0 });
   } else if (msg && msg.type === 'open') {
     // Not queued: the open waits for events that the queue runs (the lock, the storage).
     open(msg);

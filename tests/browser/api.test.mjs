@@ -573,6 +573,44 @@ test('108b export({ stream: true }) reads the file in chunks from one snapshot; 
   assert.match(r.bad, /^SQLITE_MISUSE: export option stream must be a boolean/);
 });
 
+test('108c a streamed export and import of 96 MiB: neither worker\'s memory grows by a fraction of it', { timeout: 240_000 }, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const MiB = 1024 * 1024;
+    const src = await openDatabase('api-big-src', { timeoutMs: 200_000 });
+    await src.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(i INTEGER PRIMARY KEY, b BLOB)');
+    for (let k = 0; k < 16; k++) {
+      await src.exec('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 96) INSERT INTO t(b) SELECT randomblob(65536) FROM c');
+    }
+    const dst = await openDatabase('api-big-dst', { timeoutMs: 200_000 });
+    await dst.exec('DROP TABLE IF EXISTS t; CREATE TABLE IF NOT EXISTS old(x)');
+    const srcBefore = (await src.memoryUsage()).wasmBytes;
+    const dstBefore = (await dst.memoryUsage()).wasmBytes;
+    const size = (await src.get('PRAGMA page_count')).page_count * (await src.get('PRAGMA page_size')).page_size;
+    await dst.import(await src.export({ stream: true }));
+    const srcGrew = (await src.memoryUsage()).wasmBytes - srcBefore;
+    const dstGrew = (await dst.memoryUsage()).wasmBytes - dstBefore;
+    const sum = 'SELECT count(*) AS n, sum(length(b)) AS bytes, sum(unicode(b)) AS mark FROM t';
+    const want = await src.get(sum);
+    const got = await dst.get(sum);
+    const old = await dst.all("SELECT name FROM sqlite_schema WHERE name = 'old'");
+    const check = await dst.get('PRAGMA integrity_check');
+    const closed = await src.close().then(() => src.memoryUsage()).catch((e) => e.code);
+    await dst.exec('DROP TABLE t');
+    await dst.close();
+    return { size, MiB, srcGrew, dstGrew, want, got, old, check, closed };
+  });
+  console.log(`# 96 MiB streamed: the source's worker grew ${(r.srcGrew / r.MiB).toFixed(1)} MiB, the importer's ${(r.dstGrew / r.MiB).toFixed(1)} MiB`);
+  assert.ok(r.size >= 96 * r.MiB, `${r.size} bytes`);
+  // A whole import holds the image twice in the importer's memory (192 MiB here).
+  assert.ok(r.srcGrew < 24 * r.MiB, `the source's worker grew ${r.srcGrew} bytes`);
+  assert.ok(r.dstGrew < 24 * r.MiB, `the importer's worker grew ${r.dstGrew} bytes`);
+  assert.equal(r.want.n, 1536);
+  assert.deepEqual(r.got, r.want);
+  assert.deepEqual(r.old, []);
+  assert.deepEqual(r.check, { integrity_check: 'ok' });
+  assert.equal(r.closed, 'SQLITE_MISUSE');
+});
+
 test('112 debug mode from localStorage logs lifecycle lines with a prefix', T, async () => {
   const lines = [];
   const onConsole = (m) => lines.push(m.text());

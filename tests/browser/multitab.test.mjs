@@ -466,6 +466,76 @@ test('101g an AbortSignal: a call held behind another tab\'s transaction rejects
   }
 });
 
+test('101h a follower streams an import to the leader in acknowledged pieces; the leader\'s tab closes midway and the new leader goes on with what was staged', T, async () => {
+  const name = 'mt-stream';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    await open(a, name);
+    await waitIn(a, () => true, 'a');
+    await inTab(a, name, (db) => db.exec('DROP TABLE IF EXISTS t; CREATE TABLE old(x); INSERT INTO old VALUES (1)'));
+    assert.equal((await leaderOf([a], name)).page, a);
+    await open(b, name);
+    // b streams a 40 MiB image from its page; the stream stops after 12 MiB until the
+    // test lets it go on (window.gate), with a's tab closed meanwhile.
+    const started = await inTab(b, name, async (db) => {
+      const mem = await window.api.openDatabase(`mt-stream-src-${Math.random()}`, { persistence: 'memory' });
+      await mem.exec('CREATE TABLE t(i INTEGER PRIMARY KEY, b BLOB)');
+      await mem.exec('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 640) INSERT INTO t(b) SELECT randomblob(65536) FROM c');
+      const want = await mem.get('SELECT count(*) AS n, sum(length(b)) AS bytes, sum(unicode(b)) AS mark FROM t');
+      const image = await mem.export();
+      await mem.close();
+      let release;
+      window.gate = new Promise((resolve) => { release = resolve; });
+      window.release = release;
+      let at = 0;
+      let stalled = false;
+      const MiB = 1024 * 1024;
+      window.streamed = 0;
+      const stream = new ReadableStream({
+        async pull(ctl) {
+          if (at >= image.length) {
+            ctl.close();
+            return;
+          }
+          if (at >= 12 * MiB && !stalled) {
+            stalled = true;
+            window.stalled = true;
+            await window.gate;
+          }
+          ctl.enqueue(image.slice(at, at + MiB));
+          at += MiB;
+          window.streamed = at;
+        },
+      });
+      window.imported = db.import(stream).then(() => 'ok', (e) => `${e.code}: ${e.message}`);
+      return { want, size: image.length, isLeader: db.isLeader };
+    });
+    assert.equal(started.isLeader, false);
+    assert.ok(started.size >= 40 * 1024 * 1024, `${started.size} bytes`);
+    await waitIn(b, () => window.stalled === true, 'the stream reaching its gate');
+    await a.close();
+    await waitIn(b, () => window.dbs.size > 0, 'b');
+    await bounded((async () => {
+      while ((await inTab(b, name, (db) => db.isLeader)) !== true) await sleep(50);
+    })(), SETTLE_MS, 'b taking the lead');
+    const r = await inTab(b, name, async (db) => {
+      window.release();
+      const outcome = await window.imported;
+      const got = await db.get('SELECT count(*) AS n, sum(length(b)) AS bytes, sum(unicode(b)) AS mark FROM t');
+      const old = await db.all("SELECT name FROM sqlite_schema WHERE name = 'old'");
+      const check = await db.get('PRAGMA integrity_check');
+      return { outcome, got, old, check };
+    });
+    assert.equal(r.outcome, 'ok');
+    assert.deepEqual(r.got, started.want);
+    assert.deepEqual(r.old, []);
+    assert.deepEqual(r.check, { integrity_check: 'ok' });
+    assertNoPageErrors([b]);
+  } finally {
+    await closeTabs([a, b]);
+  }
+});
+
 test('102 a follower has the whole API: exec, all, get, run, runMany, batch, transaction, export, import, errors with their codes', T, async () => {
   const name = 'mt-api';
   const [a, b] = [await newTab(), await newTab()];

@@ -486,3 +486,72 @@ TEST(image270, "image-270 a UTF-16 image is refused and the old rows stay"){
   }
   CHECK(testOk(pDb, "INSERT INTO t(name) VALUES('still writable')"));
 }
+
+/* Stages a[0..n) in pieces of nPiece bytes at zStage of pDb; returns 1 if each landed. */
+static int imageStage(sqlw_db *pDb, const char *zStage, const unsigned char *a, size_t n,
+                      size_t nPiece, const char *zFile, int iLine){
+  size_t i;
+  for(i=0; i<n || i==0; i+=nPiece){
+    size_t m = n-i<nPiece ? n-i : nPiece;
+    int rc = sqlw_stage_write(pDb, zStage, (int64_t)i, a+i, m);
+    testLastResultAt(pDb, rc, zFile, iLine);
+    if( rc ) return harnessFail(zFile, iLine, "staging at %d: %s", (int)i, sqlw_code_name(rc));
+    if( n==0 ) break;
+  }
+  return 1;
+}
+#define IMAGE_STAGE(pDb, z, a, n, m) imageStage((pDb), (z), (a), (n), (m), __FILE__, __LINE__)
+
+TEST(image300, "image-300 a staged image imports from storage; a refused one leaves the rows"){
+  const char *zFile = "image-300.db";
+  const char *zStage = "image-300.db.import-test";
+  sqlw_db *pSrc = testOpen("src300", "memdb");
+  sqlw_db *pDst;
+  sqlw_db *pMem;
+  unsigned char *a, *aBad;
+  int64_t n = 0;
+  int64_t iDigest;
+  char zText[16];
+  REQUIRE(pSrc);
+  testRemoveDb(zFile);
+  unlink(zStage);
+  pDst = testOpen(zFile, "host");
+  REQUIRE(pDst);
+  REQUIRE(testOk(pDst, "CREATE TABLE old(x); INSERT INTO old VALUES(1)"));
+  REQUIRE(IMAGE_FILL(pSrc));
+  iDigest = testInt(pSrc, IMAGE_DIGEST_SQL);
+  a = IMAGE_EXPORT(pSrc, &n);
+  REQUIRE(a);
+
+  /* A piece before any first piece: nothing to write into. */
+  CHECK_RC(sqlw_stage_write(pDst, zStage, 4096, a+4096, 4096), SQLITE_ABORT);
+  /* Garbled, then refused: the old rows stay. */
+  aBad = imageCopy(a, (size_t)n);
+  REQUIRE(aBad);
+  memset(aBad+2*4096, 0x55, 4096);
+  REQUIRE(IMAGE_STAGE(pDst, zStage, aBad, (size_t)n, 3000));
+  CHECK_RC(sqlw_import_file(pDst, zStage, n), SQLITE_CORRUPT);
+  CHECK_INT(testInt(pDst, "SELECT x FROM old"), 1);
+  /* A size that is not the staged file's. */
+  REQUIRE(IMAGE_STAGE(pDst, zStage, a, (size_t)n, 5000));
+  CHECK_RC(sqlw_import_file(pDst, zStage, n+4096), SQLITE_ABORT);
+  /* The image, staged anew over the old file. */
+  REQUIRE(IMAGE_STAGE(pDst, zStage, a, (size_t)n, 7000));
+  CHECK_RC(sqlw_import_file(pDst, zStage, n), SQLITE_OK);
+  CHECK_INT(testInt(pDst, IMAGE_DIGEST_SQL), iDigest);
+  CHECK_RC(sqlw_stage_delete(pDst, zStage), SQLITE_OK);
+  CHECK_INT(access(zStage, F_OK), -1);
+  CHECK_RC(sqlw_stage_delete(pDst, zStage), SQLITE_OK);    /* none: nothing to do */
+  testClose(pDst);
+  pDst = testOpen(zFile, "host");
+  REQUIRE(pDst);
+  CHECK_INT(testInt(pDst, IMAGE_DIGEST_SQL), iDigest);
+  testText(pDst, "PRAGMA integrity_check", zText, sizeof(zText));
+  CHECK_STR(zText, "ok");
+
+  /* A memory database has no staging. */
+  pMem = testOpen("mem300", "memdb");
+  REQUIRE(pMem);
+  CHECK_RC(sqlw_stage_write(pMem, "x", 0, a, 100), SQLITE_MISUSE);
+  CHECK_RC(sqlw_import_file(pMem, "x", 100), SQLITE_MISUSE);
+}

@@ -6,9 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, rows, thrown } from './helpers.mjs';
-import { CoordMachine, ACT, DONE } from '../../dist/coord.js';
-import { decodeResult } from '../../dist/codec.js';
+import { setup, rows, thrown, leadAlone, concat } from './helpers.mjs';
 import { sqlBody, NO_BUDGET, OP_EXEC } from '../../dist/protocol.js';
 
 const { core } = await setup();
@@ -64,35 +62,13 @@ test('120 the statement cap ends a statement that has no deadline, and caps a lo
 
 /* A machine that leads alone over a memory database (as a memory database's worker). */
 function leaderAlone() {
-  const m = new CoordMachine(core, new Uint8Array(16).fill(9), { freezeMs: 5000, idleMs: 30000 });
   const db = core.open('/deadline', { vfs: 'memdb' });
-  const replies = new Map();
-  const perform = (actions) => {
-    for (const a of actions) {
-      if (a.act === ACT.OPEN_STORAGE) {
-        m.attach(db.handle);
-        perform(m.storageOpened(0));
-      } else if (a.act === ACT.LOCAL_REPLY) {
-        replies.set(a.seq, a.status === DONE ? decodeResult(a.data) : new TextDecoder().decode(a.data));
-      }
-    }
-  };
-  perform(m.granted());
+  const { machine: m, replies, perform } = leadAlone(core, db);
   return {
     db, replies,
     local: (seq, sql, budget) => perform(m.local(seq, 0, OP_EXEC, concat(sqlBody(sql)), budget)),
     close: () => { m.destroy(); db.close(); },
   };
-}
-
-function concat(parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let i = 0;
-  for (const p of parts) {
-    out.set(p, i);
-    i += p.length;
-  }
-  return out;
 }
 
 test('200 through the machine: a request runs within its budget, ends at it, and is not run once it has none', () => {

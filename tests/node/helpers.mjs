@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { loadCore } from '../../dist/core.js';
 import { createNodeHost } from '../../dist/host-node.js';
+import { CoordMachine, ACT, DONE } from '../../dist/coord.js';
+import { decodeResult } from '../../dist/codec.js';
 
 /** The built wasm module, as a file path. */
 export const WASM_PATH = fileURLToPath(new URL('../../dist/sqlite-worker.wasm', import.meta.url));
@@ -52,6 +54,40 @@ export function seededBytes(n, seed = 0x9e3779b9) {
     s ^= s >>> 17;
     s ^= s << 5; s >>>= 0;
     out[i] = s & 0xff;
+  }
+  return out;
+}
+
+/**
+ * A multi-tab machine of `core` that leads alone over the open database `db` (as one
+ * tab's worker does). Returns { machine, replies, perform }: perform(actions) carries out
+ * the machine's actions; replies maps a local request's seq to its decoded SQWR, or to
+ * the error text of a rejection.
+ */
+export function leadAlone(core, db, idByte = 9) {
+  const machine = new CoordMachine(core, new Uint8Array(16).fill(idByte), { freezeMs: 5000, idleMs: 30000 });
+  const replies = new Map();
+  const perform = (actions) => {
+    for (const a of actions) {
+      if (a.act === ACT.OPEN_STORAGE) {
+        machine.attach(db.handle);
+        perform(machine.storageOpened(0));
+      } else if (a.act === ACT.LOCAL_REPLY) {
+        replies.set(a.seq, a.status === DONE ? decodeResult(a.data) : new TextDecoder().decode(a.data));
+      }
+    }
+  };
+  perform(machine.granted());
+  return { machine, replies, perform };
+}
+
+/** The byte arrays of `parts` one after the other, in one Uint8Array. */
+export function concat(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let i = 0;
+  for (const p of parts) {
+    out.set(p, i);
+    i += p.length;
   }
   return out;
 }

@@ -1,0 +1,189 @@
+// staged.test.mjs — streamed imports through the multi-tab machine (REQ_IMPORT_PART and
+// REQ_IMPORT_END of src/core/coord.h) on the Node build, over a pool of the Node host:
+// the pieces go to the asking tab's staging file, on storage, so a new leader goes on
+// where the old one stopped; the end imports the file (checked like a whole image,
+// recorded like a write) and removes it; a tab that is gone leaves no staging file.
+// The browser tests (tests/browser/limits.test.mjs) stream through the public API.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setup, rows, seededBytes, leadAlone, concat, WASM_PATH } from './helpers.mjs';
+import { loadCore } from '../../dist/core.js';
+import { OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD, NO_BUDGET } from '../../dist/protocol.js';
+import { createNodeHost } from '../../dist/host-node.js';
+
+const { core, root } = await setup();
+
+/* The 8 bytes of u64 v, little-endian. */
+function u64(v) {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(v), true);
+  return out;
+}
+
+/* A database image of about `rows` rows of 1 KiB, made in memory. */
+function image(n, seed = 1) {
+  const db = core.open(':memory:', { vfs: 'memdb' });
+  try {
+    db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)');
+    db.runMany('INSERT INTO t VALUES (?, ?)', Array.from({ length: n }, (_, i) => [i + 1, seededBytes(1024, seed + i)]));
+    return db.export();
+  } finally {
+    db.close();
+  }
+}
+
+/* A leader alone over pool `name` (one tab's worker): the machine, its connection, its answers. */
+async function leader(name, idByte = 7) {
+  // A tab's worker: its own core over its own host (one pool per host).
+  const host = createNodeHost({ root });
+  const tabCore = await loadCore({ wasm: WASM_PATH, host });
+  const pool = await host.openPool(tabCore, name);
+  const db = tabCore.open(`/${name}`, { vfs: pool.vfs });
+  const { machine: m, replies, perform } = leadAlone(tabCore, db, idByte);
+  let seq = 0;
+  const resend = (n, kind, body) => {
+    replies.delete(n);
+    perform(m.local(n, 0, kind, body, NO_BUDGET));
+    return replies.get(n);
+  };
+  const send = (kind, body) => resend(++seq, kind, body);
+  const used = () => {
+    const s = pool.stat();
+    return s.slots - s.free;
+  };
+  return {
+    db, pool, machine: m, send, resend, used, perform,
+    get seq() { return seq; },
+    async grow() { await pool.grow(); },
+    close() {
+      m.destroy();
+      db.close();
+      pool.close();
+    },
+  };
+}
+
+/* Streams `img` in pieces of `size` through l; returns the last piece's answer. */
+async function stage(l, img, size, from = 0) {
+  let r;
+  for (let at = from; at < img.length; at += size) {
+    r = l.send(OP_IMPORT_PART, concat([u64(at), img.subarray(at, at + size)]));
+    assert.equal(r.rc, 0, r.message);
+    await l.grow();   // the host adds slot files between events, as the worker does
+  }
+  return r;
+}
+
+test('100 an image streamed in pieces replaces the database; the staging file is gone after', async () => {
+  const img = image(300);
+  const l = await leader('st100');
+  try {
+    l.db.exec('CREATE TABLE old(x); INSERT INTO old VALUES (1)');
+    const before = l.used();
+    await stage(l, img, 64 * 1024);
+    assert.equal(l.used(), before + 1, 'the staging file holds a slot');
+    const r = l.send(OP_IMPORT_END, u64(img.length));
+    assert.equal(r.rc, 0, r.message);
+    assert.equal(l.used(), before, 'the staging file is removed');
+    assert.deepEqual(rows(l.db, 'SELECT count(*) AS n, sum(length(data)) AS b FROM t'), [{ n: 300, b: 300 * 1024 }]);
+    assert.deepEqual(rows(l.db, "SELECT name FROM sqlite_schema WHERE name = 'old'"), []);
+    assert.deepEqual(rows(l.db, 'PRAGMA integrity_check'), [{ integrity_check: 'ok' }]);
+  } finally {
+    l.close();
+  }
+});
+
+test('110 a staged image that is not a sound database is refused and the database keeps its data', async () => {
+  const img = image(100);
+  const bad = img.slice();
+  bad.fill(0x55, 4096 * 2, 4096 * 3);     // a b-tree page of the table, garbled
+  const l = await leader('st110');
+  try {
+    l.db.exec('CREATE TABLE keep(x); INSERT INTO keep VALUES (42)');
+    const before = l.used();
+    await stage(l, bad, 100_000);
+    const r = l.send(OP_IMPORT_END, u64(bad.length));
+    assert.equal(r.rc, 11, r.message);                  // SQLITE_CORRUPT
+    assert.match(r.message, /not a sound SQLite database/);
+    assert.equal(l.used(), before);
+    assert.deepEqual(rows(l.db, 'SELECT x FROM keep'), [{ x: 42 }]);
+
+    // Not a database at all; and a size that is not the stream's (a piece lost).
+    await stage(l, new TextEncoder().encode('hello, this is not a database'.repeat(40)), 4096);
+    const r2 = l.send(OP_IMPORT_END, u64(29 * 40));
+    assert.equal(r2.rc, 26, r2.message);                // SQLITE_NOTADB
+    await stage(l, img, 1 << 20);
+    const r3 = l.send(OP_IMPORT_END, u64(img.length + 4096));
+    assert.equal(r3.rc, 4, r3.message);                 // SQLITE_ABORT
+    assert.match(r3.message, /pieces are missing/);
+    assert.deepEqual(rows(l.db, 'SELECT x FROM keep'), [{ x: 42 }]);
+    assert.equal(l.used(), before);
+  } finally {
+    l.close();
+  }
+});
+
+test('120 a piece with no staging begun is refused; a discard drops the staged bytes', async () => {
+  const img = image(50);
+  const l = await leader('st120');
+  try {
+    const before = l.used();
+    const r = l.send(OP_IMPORT_PART, concat([u64(4096), img.subarray(4096, 8192)]));
+    assert.equal(r.rc, 4, r.message);                   // SQLITE_ABORT: nothing was begun
+    assert.match(r.message, /staged bytes are gone/);
+    assert.equal(l.used(), before);
+    await stage(l, img.subarray(0, 8192), 4096);
+    assert.equal(l.used(), before + 1);
+    const d = l.send(OP_IMPORT_END, u64(IMPORT_DISCARD));
+    assert.equal(d.rc, 0, d.message);
+    assert.equal(l.used(), before);
+    const e = l.send(OP_IMPORT_END, u64(img.length));   // nothing staged any more
+    assert.equal(e.rc, 4, e.message);
+    const m = l.send(OP_IMPORT_PART, new Uint8Array(3));  // malformed: no offset
+    assert.match(m, /^SQLITE_MISUSE: malformed import piece/);
+  } finally {
+    l.close();
+  }
+});
+
+test('130 a new leader goes on with the pieces the old one staged; a re-sent end is answered from its record', async () => {
+  const img = image(200, 5);
+  const half = 4096 * Math.floor(img.length / 4096 / 2);
+  const a = await leader('st130', 3);
+  await stage(a, img.subarray(0, half), 32 * 1024);
+  a.close();                                // the leader's tab is gone; the file stays
+  const b = await leader('st130', 3);       // the same tab's requests, now led here
+  try {
+    await stage(b, img, 32 * 1024, half);
+    const r = b.send(OP_IMPORT_END, u64(img.length));
+    assert.equal(r.rc, 0, r.message);
+    assert.deepEqual(rows(b.db, 'SELECT count(*) AS n FROM t'), [{ n: 200 }]);
+    // The same END again (a re-send after a leader change): its record, not a second import.
+    b.db.exec("INSERT INTO t VALUES (1000, x'00')");
+    const again = b.resend(b.seq, OP_IMPORT_END, u64(img.length));
+    assert.equal(again.rc, 0, again.message);
+    assert.deepEqual(rows(b.db, 'SELECT count(*) AS n FROM t'), [{ n: 201 }]);
+    const fresh = b.send(OP_IMPORT_END, u64(img.length));
+    assert.equal(fresh.rc, 4, 'a new END finds nothing staged');
+  } finally {
+    b.close();
+  }
+});
+
+test('140 a tab that is gone leaves no staging file', async () => {
+  const img = image(50);
+  const l = await leader('st140');
+  try {
+    const before = l.used();
+    // Another client's pieces, as a follower's requests arriving through the channel,
+    // are not reachable here; this tab's own staging is dropped when its client is
+    // forgotten, which the machine does for a client that is gone.
+    await stage(l, img.subarray(0, 8192), 4096);
+    assert.equal(l.used(), before + 1);
+    l.perform(l.machine.clientGone('07'.repeat(16)));
+    assert.equal(l.used(), before, 'the gone client\'s staging file is removed');
+  } finally {
+    l.close();
+  }
+});
