@@ -140,9 +140,10 @@ export interface Database extends Queries {
   /** The database file as a stream of 2 MiB chunks from one snapshot; the stream holds a transaction until it is read
    *  to the end or cancelled (other calls and tabs' writes wait; idle past transactionIdleMs, it errors). */
   export(options: { stream: true }): Promise<ReadableStream<Uint8Array>>;
-  /** Replaces the database with a database file (bytes: up to 1 GiB, else SQLITE_TOOBIG), validated first
-   *  (SQLITE_NOTADB / SQLITE_CORRUPT leave it untouched). A stream into a persistent database is sent in acknowledged
-   *  4 MiB pieces and staged on storage (bounded by storage only); into a memory database it is read whole first. */
+  /** Replaces the database with a database file, validated first (SQLITE_NOTADB / SQLITE_CORRUPT leave it untouched).
+   *  Into a persistent database an image over 4 MiB (bytes or a stream) is sent in acknowledged 4 MiB pieces and staged
+   *  on storage (bounded by storage only); into a memory database it is sent whole (up to 1 GiB, else SQLITE_TOOBIG;
+   *  a stream is read whole first). */
   import(bytes: Uint8Array | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array | ArrayBuffer | ArrayBufferView>): Promise<void>;
   /** The size of this tab's worker's WebAssembly memory in bytes: it never shrinks, so it is the worker's high-water
    *  mark (0 when no worker runs). */

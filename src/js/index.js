@@ -1174,14 +1174,21 @@ export class Database extends Queries {
   }
 
   /*
-  ** import() of a ReadableStream into a persistent database: the image goes to the leader
-  ** in pieces of IMPORT_PIECE_BYTES, each answered before the next is read from the
-  ** stream, into this tab's staging file beside the database; the last request imports
-  ** that file (checked like a whole image) and removes it. Neither this page nor the
-  ** leader's worker holds more than a piece. A failure drops the staged bytes.
+  ** import() of a ReadableStream (or of an image over a piece) into a persistent
+  ** database: the image goes to the leader in pieces of IMPORT_PIECE_BYTES, each answered
+  ** before the next is read, into this tab's staging file beside the database; the last
+  ** request imports that file (checked like a whole image) and removes it. The leader's
+  ** worker holds a piece at a time. A failure drops the staged bytes.
   */
-  async #importStream(stream) {
-    const reader = stream.getReader();
+  #importStaged(reader) {
+    // One staged import at a time: this tab has one staging file.
+    const run = this.#importing.then(() => this.#importPieces(reader));
+    this.#importing = run.catch(() => {});
+    return run;
+  }
+
+  /* #importStaged's work: reader gives the image's chunks ({ done, value }, as a stream's). */
+  async #importPieces(reader) {
     const piece = new Uint8Array(IMPORT_PIECE_BYTES);
     let fill = 0;
     let offset = 0;
@@ -1228,16 +1235,25 @@ export class Database extends Queries {
   import(bytes) {
     if (typeof ReadableStream === 'function' && bytes instanceof ReadableStream) {
       if (!this.persistent) return readWhole(bytes, MAX_IMPORT_BYTES).then((whole) => this.import(whole));
-      // One streamed import at a time: this tab has one staging file.
-      const run = this.#importing.then(() => this.#importStream(bytes));
-      this.#importing = run.catch(() => {});
-      return run;
+      return this.#importStaged(bytes.getReader());
     }
     let src;
     if (bytes instanceof Uint8Array) src = bytes;
     else if (ArrayBuffer.isView(bytes)) src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     else if (bytes instanceof ArrayBuffer) src = new Uint8Array(bytes);
     else return Promise.reject(misuse('import expects a Uint8Array, an ArrayBuffer, a view of one or a ReadableStream of bytes'));
+    if (this.persistent && src.length > IMPORT_PIECE_BYTES) {
+      // Staged too: the leader's worker then holds a piece, not the image twice.
+      let done = false;
+      return this.#importStaged({
+        read: async () => {
+          const r = done ? { done: true } : { done: false, value: src };
+          done = true;
+          return r;
+        },
+        cancel: async () => {},
+      });
+    }
     return this._send(OP_IMPORT, [src], undefined, null, (ans, body) => {
       if (ans === ANS_ERROR) throw answerError(body);
       if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
