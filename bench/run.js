@@ -7,7 +7,8 @@
 // with the ratio to native measured in the same run, on the same filesystem.
 // BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=chromium (the default)
 // or firefox picks the browser (Debian's, launched by tests/browser/driver.mjs), 0 skips
-// it; BENCH_PEERS=0 skips the peers; BENCH_MODES=wal/full,… limits the journal modes.
+// it; BENCH_PEERS=0 skips the peers; BENCH_MODES=wal/full,… limits the journal modes;
+// BENCH_BIG_MIB sets the size of the streamed export/import (default 1536 MiB; 0 skips it).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +33,7 @@ const TIMER = BROWSER === 'firefox' ? '1 ms' : '100 µs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const RUNS = Number(process.env.BENCH_RUNS || 5);
+const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 1536);
 const ROWS = 100000;
 
 function median(xs) {
@@ -147,6 +149,7 @@ async function browserBench(profile) {
     out.floor = median(floors);
     out.api = await apiBench(page, server.origin);
     out.tabs = await tabsBench(browser, server.origin);
+    out.limits = await limitsBench(page, server.origin);
     if (process.env.BENCH_PEERS !== '0') out.peers = await benchPeers({ browser, origin: server.origin, runs: RUNS });
     return out;
   } finally {
@@ -212,6 +215,51 @@ async function tabsBench(browser, origin) {
   const ms = failovers.map((f) => f.ms);
   out.failover = { median: median(ms), max: Math.max(...ms), leading: median(failovers.map((f) => f.leading)) };
   return out;
+}
+
+/*
+** Interrupts and a streamed copy (bench/api/index.html: limits(), bigStream()): RUNS
+** rounds of the latencies (medians, ms), then one streamed export → import of BIG_MIB MiB.
+*/
+async function limitsBench(page, origin) {
+  await page.goto(`${origin}/bench/api/index.html`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.api !== undefined, { polling: 50 });
+  const rounds = [];
+  for (let round = 0; round < RUNS; round++) rounds.push(await page.evaluate(() => window.api.limits()));
+  const out = {};
+  for (const k of Object.keys(rounds[0])) out[k] = median(rounds.map((r) => r[k]));
+  if (BIG_MIB > 0) out.big = await page.evaluate((mib) => window.api.bigStream(mib), BIG_MIB);
+  return out;
+}
+
+/* Prints the limits table (see limitsBench). */
+function limitsTable(l) {
+  const MiB = 1024 * 1024;
+  const mb = (x) => `${(x / MiB).toFixed(1)} MiB`;
+  console.log(`\nLimits (${BROWSER_NAME}, ms, medians of ${RUNS}): a runaway statement (a recursive CTE with no end) under`);
+  console.log('timeoutMs 200 (the page rejects it, the leader interrupts it) and under maxStatementMs 200 with timeoutMs');
+  console.log('Infinity; an AbortSignal fired at a call held behind a transaction; W1 with the default timeoutMs (a deadline');
+  console.log('on every request: the progress handler runs) and with none.\n');
+  table(['what', 'measure', 'ms'], [
+    ['runaway, timeoutMs 200', 'call → rejection', f1(l.timeout)],
+    ['', 'call → next SELECT 1 answered', f1(l.timeoutNext)],
+    ['runaway, maxStatementMs 200', 'call → SQLITE_INTERRUPT', f1(l.cap)],
+    ['', 'call → next SELECT 1 answered', f1(l.capNext)],
+    ['AbortSignal, held call', 'abort() → rejection', f1(l.abort)],
+    ['W1 (memory database)', 'with a deadline', f1(l.w1Deadline)],
+    ['', 'with none', `${f1(l.w1None)} (deadline ${ratio(l.w1Deadline, l.w1None)})`],
+  ]);
+  if (!l.big) return;
+  const b = l.big;
+  console.log(`\nA ${mb(b.bytes)} database on OPFS exported as a stream into import() of another (staged pieces):`);
+  console.log('wasm memory of each worker before and after (it never shrinks: after is the high-water mark).\n');
+  table(['step', 'where', 'value'], [
+    ['fill (64 KiB blobs)', 'source', `${f1(b.fillMs)} ms`],
+    ['export stream, read to the end', 'source', `${f1(b.exportMs)} ms (${(b.bytes / MiB / (b.exportMs / 1000)).toFixed(0)} MiB/s)`],
+    ['export stream → import', 'both', `${f1(b.streamMs)} ms (${(b.bytes / MiB / (b.streamMs / 1000)).toFixed(0)} MiB/s)`],
+    ['worker memory', 'source', `${mb(b.src.before)} → ${mb(b.src.after)}`],
+    ['worker memory', 'importer', `${mb(b.dst.before)} → ${mb(b.dst.after)}`],
+  ]);
 }
 
 /* Prints a markdown table. */
@@ -320,6 +368,7 @@ try {
     table(['journal / synchronous', 'workload', `${BROWSER_NAME} ms`, 'native ms', '× native'], rows);
     apiTable(browser, nativeBench(dir, 'wal', 'full'));
     tabsTable(browser);
+    limitsTable(browser.limits);
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

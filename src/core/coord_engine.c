@@ -225,14 +225,15 @@ static int ceRun(sqlw_db *pDb, int eKind, const unsigned char *aBody, size_t nBo
   return ceUser(pDb, eKind, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
 }
 
-/* Runs zSql with ?1 = aClient and ?2 = i. Returns SQLite's code (SQLITE_OK when done). */
+/* Runs zSql with ?1 = aClient and, if it has a second parameter, ?2 = i. Returns
+** SQLite's code (SQLITE_OK when done). */
 static int ceRun2(sqlw_db *pDb, const char *zSql, const unsigned char *aClient, sqlite3_int64 i){
   sqlite3_stmt *pStmt = 0;
   int bCached = 0;
   int rc = sqlwPrepareCached(pDb, zSql, &pStmt, &bCached);
   if( rc ) return rc;
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
-  sqlite3_bind_int64(pStmt, 2, i);
+  if( sqlite3_bind_parameter_count(pStmt)>=2 ) sqlite3_bind_int64(pStmt, 2, i);
   while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){}
   sqlwReleaseCached(pStmt, bCached);
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
@@ -359,7 +360,7 @@ static int ceSettingsForget(sqlw_db *pDb, const unsigned char *aClient){
     memmove(&ceSet.aWord[i], &ceSet.aWord[i+1], (size_t)(ceSet.nClient-i-1)*sizeof(uint32_t));
     ceSet.nClient--;
   }
-  return ceRun2(pDb, "DELETE FROM main._sqlw_settings WHERE client=?1 AND ?2=?2", aClient, 0);
+  return ceRun2(pDb, "DELETE FROM main._sqlw_settings WHERE client=?1", aClient, 0);
 }
 
 /* Lets the engine's own bookkeeping write while the connection is query_only (a client's

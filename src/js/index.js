@@ -1137,8 +1137,10 @@ export class Database extends Queries {
             return;
           }
           const upto = Math.min(last, next + perChunk - 1);
-          const rows = await tx.all('SELECT data FROM sqlite_dbpage WHERE pgno BETWEEN ? AND ? ORDER BY pgno',
-            [next, upto], { rowMode: 'array' });
+          // One lookup per page: sqlite_dbpage takes only pgno = ? as a constraint (a
+          // range would scan the whole file for every chunk).
+          const rows = await tx.all('WITH RECURSIVE p(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM p WHERE n < ?2) '
+            + 'SELECT (SELECT data FROM sqlite_dbpage WHERE pgno = n) FROM p', [next, upto], { rowMode: 'array' });
           let size = 0;
           for (const [page] of rows) size += page.length;
           const chunk = new Uint8Array(size);
