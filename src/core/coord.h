@@ -231,10 +231,12 @@ sqlite3 *sqlwHandle(sqlw_db *pDb);
 int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int *pbCached);
 void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached);
 
-/* True when zSql[0..nSql) is one statement best run outside a request's savepoint, with
-** no transaction open: a read (re-running it is harmless: it needs no record), a PRAGMA
-** (foreign_keys and others are no-ops inside a transaction) or VACUUM (refused inside
-** one); never transaction control. */
+/* True when zSql[0..nSql) is one statement best run outside a request's savepoint: a
+** read (re-running it is harmless: it needs no record), and, with no transaction open,
+** a PRAGMA (foreign_keys and others are no-ops inside a transaction) or VACUUM (refused
+** inside one); never transaction control. A read inside a transaction (a lease) runs
+** bare too, so it writes no bookkeeping: a streamed export reads the file's pages in
+** one, and a page written meanwhile would make the copy inconsistent. */
 int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql);
 
 /*

@@ -12,9 +12,10 @@
 ** and all, and answered with its error (through coord, a failing script keeps none of
 ** its statements' effects).
 **
-** A single statement that reads, a PRAGMA or VACUUM runs as it is, outside any
-** savepoint and unrecorded (sqlwBareStatement): PRAGMA foreign_keys is a no-op inside a
-** transaction, VACUUM is refused inside one, and a read may simply run again.
+** A single statement that reads (in a transaction too), a PRAGMA or VACUUM runs as it
+** is, outside any savepoint and unrecorded (sqlwBareStatement): PRAGMA foreign_keys is
+** a no-op inside a transaction, VACUUM is refused inside one, and a read may simply run
+** again.
 **
 ** Connection settings belong to the tab that set them (see "Per-tab settings" below):
 ** before each request the connection takes the asking client's settings, and a client's

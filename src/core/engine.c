@@ -1365,7 +1365,9 @@ int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql){
   sqlite3_stmt *pStmt = 0;
   const char *zTail = 0;
   int bCached = 0, bBare = 0;
-  if( pDb==0 || pDb->db==0 || !sqlite3_get_autocommit(pDb->db) ) return 0;
+  int bTxn;
+  if( pDb==0 || pDb->db==0 ) return 0;
+  bTxn = !sqlite3_get_autocommit(pDb->db);
   if( enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached)!=SQLITE_OK || pStmt==0 ){
     return 0;
   }
@@ -1373,8 +1375,9 @@ int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql){
     const char *z = sqlite3_sql(pStmt);
     size_t i;
     z += engineSkipBlank(z, strlen(z));
-    bBare = sqlite3_stmt_readonly(pStmt) || sqlite3_strnicmp(z, "PRAGMA", 6)==0
-         || sqlite3_strnicmp(z, "VACUUM", 6)==0;
+    /* Inside a transaction only a read: a PRAGMA there may write (user_version). */
+    bBare = sqlite3_stmt_readonly(pStmt) || (!bTxn && (sqlite3_strnicmp(z, "PRAGMA", 6)==0
+         || sqlite3_strnicmp(z, "VACUUM", 6)==0));
     for(i=0; bBare && i<sizeof(azTxn)/sizeof(azTxn[0]); i++){
       if( sqlite3_strnicmp(z, azTxn[i], (int)strlen(azTxn[i]))==0 ) bBare = 0;
     }

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, rows, seededBytes, leadAlone, concat, WASM_PATH } from './helpers.mjs';
 import { loadCore } from '../../dist/core.js';
-import { OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD, NO_BUDGET } from '../../dist/protocol.js';
+import { OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD, NO_BUDGET, OP_BEGIN, OP_COMMIT, OP_EXEC, sqlBody } from '../../dist/protocol.js';
 import { createNodeHost } from '../../dist/host-node.js';
 
 const { core, root } = await setup();
@@ -42,12 +42,12 @@ async function leader(name, idByte = 7) {
   const db = tabCore.open(`/${name}`, { vfs: pool.vfs });
   const { machine: m, replies, perform } = leadAlone(tabCore, db, idByte);
   let seq = 0;
-  const resend = (n, kind, body) => {
+  const resend = (n, kind, body, lease = 0) => {
     replies.delete(n);
-    perform(m.local(n, 0, kind, body, NO_BUDGET));
+    perform(m.local(n, lease, kind, body, NO_BUDGET));
     return replies.get(n);
   };
-  const send = (kind, body) => resend(++seq, kind, body);
+  const send = (kind, body, lease = 0) => resend(++seq, kind, body, lease);
   const used = () => {
     const s = pool.stat();
     return s.slots - s.free;
@@ -183,6 +183,32 @@ test('140 a tab that is gone leaves no staging file', async () => {
     assert.equal(l.used(), before + 1);
     l.perform(l.machine.clientGone('07'.repeat(16)));
     assert.equal(l.used(), before, 'the gone client\'s staging file is removed');
+  } finally {
+    l.close();
+  }
+});
+
+test('150 reads inside a transaction write no bookkeeping: the pages a streamed export reads stay as they were', async () => {
+  const l = await leader('st150');
+  try {
+    l.db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    const state = () => rows(l.db, 'SELECT (SELECT count(*) FROM _sqlw_requests) AS r, (SELECT group_concat(floor) FROM _sqlw_clients) AS f, (SELECT total_changes()) AS c');
+    assert.equal(l.send(OP_EXEC, concat(sqlBody('INSERT INTO t VALUES (2)'))).rc, 0);
+    const begin = l.send(OP_BEGIN, new Uint8Array(0));
+    assert.equal(begin.rc, 0, begin.message);
+    const lease = l.seq;
+    const before = state();
+    // What a streamed export sends in its transaction, the small last chunk included.
+    for (const sql of ['PRAGMA page_count', 'PRAGMA page_size', 'SELECT (SELECT data FROM sqlite_dbpage WHERE pgno = 1) AS d', 'SELECT x FROM t']) {
+      const r = l.send(OP_EXEC, concat(sqlBody(sql)), lease);
+      assert.equal(r.rc, 0, `${sql}: ${r.message}`);
+    }
+    assert.deepEqual(state(), before);
+    // A write in the transaction is still recorded with its answer.
+    assert.equal(l.send(OP_EXEC, concat(sqlBody('INSERT INTO t VALUES (3)')), lease).rc, 0);
+    assert.notDeepEqual(state(), before);
+    assert.equal(l.send(OP_COMMIT, new Uint8Array(0), lease).rc, 0);
+    assert.deepEqual(rows(l.db, 'SELECT group_concat(x) AS xs FROM t'), [{ xs: '1,2,3' }]);
   } finally {
     l.close();
   }
