@@ -684,8 +684,27 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
 static int ceExecUser(sqlw_db*, const unsigned char*, uint32_t, uint32_t, int,
                       const unsigned char*, size_t, int*, SqlwBuf*);
 
-/* CoordEngine.xExec over an sqlw_db (see coord.h). */
+/* A request running longer than this is reported to the host, with its client's id
+** (host_busy): the leader's page ends a worker busy for a client that is gone. */
+#define CE_BUSY_NOTICE_MS 1000
+
+static int ceExecKind(void*, const unsigned char*, uint32_t, uint32_t, int,
+                      const unsigned char*, size_t, int*, SqlwBuf*);
+
+/* CoordEngine.xExec over an sqlw_db (see coord.h), with a busy notice (see above). */
 static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
+                  int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
+                  SqlwBuf *pOut){
+  sqlw_db *pDb = (sqlw_db*)pCtx;
+  int rc;
+  sqlw_set_busy_notice(pDb, CE_BUSY_NOTICE_MS, aClient, COORD_ID_BYTES);
+  rc = ceExecKind(pCtx, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, peKind, pOut);
+  sqlw_end_busy_notice(pDb);
+  return rc;
+}
+
+/* ceExec's work: runs the request by its kind. */
+static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
                   int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
                   SqlwBuf *pOut){
   sqlw_db *pDb = (sqlw_db*)pCtx;

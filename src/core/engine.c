@@ -55,6 +55,10 @@ struct sqlw_db {
   int64_t nMiss;            /* Cache misses */
   double rDeadline;         /* host_time() past which statements are interrupted; 0: none */
   double rCapMs;            /* sqlw_set_statement_cap's cap, or -1 */
+  double rNoticeAt;         /* host_time() past which host_busy is called; 0: none */
+  int bNoticed;             /* host_busy was called for the current request */
+  int nTag;                 /* Bytes in aTag */
+  unsigned char aTag[SQLW_BUSY_TAG_MAX]; /* The tag host_busy reports */
 };
 
 /* The state of one request while it runs. */
@@ -1284,27 +1288,55 @@ static int engineWalHook(void *pArg, sqlite3 *db, const char *zDb, int nFrame){
 /* SQLite's progress handler: non-zero (interrupt) once the deadline has passed. */
 static int engineProgress(void *pArg){
   sqlw_db *pDb = (sqlw_db*)pArg;
-  return pDb->rDeadline>0 && host_time()>pDb->rDeadline;
+  double rNow = host_time();
+  if( pDb->rNoticeAt>0 && !pDb->bNoticed && rNow>pDb->rNoticeAt ){
+    pDb->bNoticed = 1;
+    host_busy(pDb->aTag, pDb->nTag);
+  }
+  return pDb->rDeadline>0 && rNow>pDb->rDeadline;
+}
+
+/* Installs SQLite's progress handler while a deadline or a busy notice needs it. */
+static void engineProgressUpdate(sqlw_db *pDb){
+  if( pDb->rDeadline>0 || pDb->rNoticeAt>0 ){
+    sqlite3_progress_handler(pDb->db, SQLW_PROGRESS_OPS, engineProgress, pDb);
+  }else{
+    sqlite3_progress_handler(pDb->db, 0, 0, 0);
+  }
+}
+
+void sqlw_set_busy_notice(sqlw_db *pDb, double rAfterMs, const unsigned char *aTag, int nTag){
+  if( pDb==0 || pDb->db==0 ) return;
+  sqlw_end_busy_notice(pDb);
+  if( rAfterMs>=0 && nTag>=0 && nTag<=SQLW_BUSY_TAG_MAX ){
+    if( nTag>0 ) memcpy(pDb->aTag, aTag, (size_t)nTag);
+    pDb->nTag = nTag;
+    pDb->rNoticeAt = host_time()+(rAfterMs>0 ? rAfterMs : 0.001);
+  }
+  engineProgressUpdate(pDb);
+}
+
+void sqlw_end_busy_notice(sqlw_db *pDb){
+  if( pDb==0 || pDb->db==0 ) return;
+  if( pDb->bNoticed ) host_busy(0, 0);
+  pDb->bNoticed = 0;
+  pDb->rNoticeAt = 0;
+  engineProgressUpdate(pDb);
 }
 
 void sqlw_set_deadline(sqlw_db *pDb, double rBudgetMs){
   double r = rBudgetMs>=0 ? rBudgetMs : -1;   /* NaN and negatives: none */
   if( pDb==0 || pDb->db==0 ) return;
   if( pDb->rCapMs>=0 && (r<0 || r>pDb->rCapMs) ) r = pDb->rCapMs;
-  if( r<0 ){
-    if( pDb->rDeadline>0 ) sqlite3_progress_handler(pDb->db, 0, 0, 0);
-    pDb->rDeadline = 0;
-  }else{
-    if( pDb->rDeadline==0 ) sqlite3_progress_handler(pDb->db, SQLW_PROGRESS_OPS, engineProgress, pDb);
-    pDb->rDeadline = host_time()+(r>0 ? r : 0.001);
-  }
+  pDb->rDeadline = r<0 ? 0 : host_time()+(r>0 ? r : 0.001);
+  engineProgressUpdate(pDb);
   sqlwGuardDeadline(pDb->rDeadline);
 }
 
 void sqlw_clear_deadline(sqlw_db *pDb){
   if( pDb==0 || pDb->db==0 || pDb->rDeadline==0 ) return;
-  sqlite3_progress_handler(pDb->db, 0, 0, 0);
   pDb->rDeadline = 0;
+  engineProgressUpdate(pDb);
   sqlwGuardDeadline(0);
 }
 

@@ -65,6 +65,12 @@ HOST_IMPORT(time) double host_time(void);
 /* Minutes to add to UTC to get local time at the UTC instant iMs (ms since 1970). */
 HOST_IMPORT(tzoffset) int host_tzoffset(double iMs);
 
+/* The request running now has run for a while (aTag[0..nTag): whose it is, the asking
+** client's id), or, with nTag 0, the request that was reported is over. Called from
+** inside the request (SQLite's progress handler): the host can tell its page, which
+** can end a worker busy for a client that is gone (see sqlw_set_busy_notice). */
+HOST_IMPORT(busy) void host_busy(const unsigned char *aTag, int nTag);
+
 /* Writes one log line z[0..n) at level 0 (error), 1 (warning) or 2 (debug). */
 HOST_IMPORT(log) void host_log(int level, const char *z, int n);
 

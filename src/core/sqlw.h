@@ -150,6 +150,17 @@ void sqlw_set_deadline(sqlw_db *pDb, double rBudgetMs);
 void sqlw_clear_deadline(sqlw_db *pDb);
 void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs);
 
+/*
+** Busy notices. sqlw_set_busy_notice asks for host_busy(aTag, nTag) once the requests
+** that run next have taken rAfterMs milliseconds (checked with the deadline), so the
+** host can learn, while a statement still runs, whose request keeps the connection
+** busy; sqlw_end_busy_notice ends the notice, calling host_busy(0, 0) if host_busy
+** was called. A negative rAfterMs sets no notice. nTag is at most SQLW_BUSY_TAG_MAX.
+*/
+#define SQLW_BUSY_TAG_MAX 16
+void sqlw_set_busy_notice(sqlw_db *pDb, double rAfterMs, const unsigned char *aTag, int nTag);
+void sqlw_end_busy_notice(sqlw_db *pDb);
+
 /* The extended code, message and SQL byte offset (-1 if none) of the last failure. */
 int sqlw_errcode(sqlw_db *pDb);
 const char *sqlw_errmsg(sqlw_db *pDb);

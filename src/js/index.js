@@ -269,6 +269,7 @@ class Channel {
   #allChannel = null;     // while this tab's worker leads: the page answers HELLO here
   #watchdog = null;       // { worker, timer } while a ping of the worker is unanswered
   #memoryAsks = [];       // memoryBytes() calls waiting for the worker's pong
+  #busy = null;           // { client, abort } while the worker runs another tab's request long
   #pending = new Map();   // id → { resolve, reject, deadline, sql, decode, kind, lease, parts, resends }
   #timer = null;          // the one timer of the pending requests' deadlines
   #ready = false;         // the worker has answered 'ready'
@@ -429,6 +430,8 @@ class Channel {
     if (this.#worker !== worker) return;
     this.#answerForLeader(null);
     this.#pong(null);
+    this.#busy?.abort.abort();
+    this.#busy = null;
     this.#worker = null;
     this.#starting = null;
     this.#ready = false;
@@ -483,9 +486,39 @@ class Channel {
   #recycled() {
     if (!this.#worker) return;
     this.#db.trace('the worker recycles itself (its memory grew); a new one takes over');
+    this.#replace();
+  }
+
+  /* Ends the worker and starts another for the pending requests: not a death. */
+  #replace() {
     this.#generation++;   // its life lock's release is not a death
     this.#stop(this.#worker);
     if (this.#pending.size) this.restart();
+  }
+
+  /*
+  ** The leading worker reports that a request of tab `client` (hex) has run a while, or
+  ** (null) that it ended. A request of another tab that is gone would run on with no one
+  ** to answer (timeoutMs Infinity and no maxStatementMs set no deadline), holding every
+  ** tab's requests: when that tab's life lock comes free, this page ends its worker (a
+  ** replacement, not a death) and the lead moves or restarts; the gone tab's request is
+  ** never sent again.
+  */
+  #onBusy(client) {
+    this.#busy?.abort.abort();
+    this.#busy = null;
+    const worker = this.#worker;
+    if (typeof client !== 'string' || !this.#shared || !worker || client === this.#db.clientId) return;
+    if (!globalThis.navigator?.locks) return;
+    const abort = new AbortController();
+    this.#busy = { client, abort };
+    this.#db.trace(`the worker runs a request of tab ${client.slice(0, 8)}… for over a second; watching that tab`);
+    navigator.locks.request(`sqlw:${this.#db.name}:client:${client}`, { signal: abort.signal }, () => {
+      if (this.#worker !== worker || this.#busy?.client !== client) return;
+      this.#busy = null;
+      console.warn(PREFIX, `the database worker runs a request of a tab that is gone (${client.slice(0, 8)}…): ending it`);
+      this.#replace();
+    }).catch(() => {}); // aborted: the request ended first
   }
 
   /* Starts a new worker for the pending requests (after a death or a pagehide). */
@@ -617,6 +650,7 @@ class Channel {
     if (msg instanceof ArrayBuffer) this.#onFrame(msg);
     else if (msg?.type === 'pong') this.#pong(msg);
     else if (msg?.type === 'recycle') this.#recycled();
+    else if (msg?.type === 'busy') this.#onBusy(msg.client);
     else if (msg?.type === 'role') {
       this.#db._role(msg.isLeader, msg.epoch);
       this.#answerForLeader(msg.announce);

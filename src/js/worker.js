@@ -16,8 +16,9 @@
 //     { type: 'role', isLeader, epoch, announce } when the leadership changes (announce:
 //     a shared leader's ANNOUNCE, which its page posts when a tab asks who leads), and
 //     { type: 'lease', lease, reason } when the leader ended this tab's transaction,
-//     and { type: 'recycle' } before it ends itself to give its memory back (see
-//     maybeRecycle).
+//     { type: 'recycle' } before it ends itself to give its memory back (see
+//     maybeRecycle), and { type: 'busy', client } while a request of tab `client` (hex)
+//     has run over a second (client null: it ended).
 // The worker holds the Web Lock named `lock` for its whole life, so the page learns of
 // its death (terminate, crash) when that lock becomes free.
 //
@@ -32,7 +33,7 @@
 import { loadCore } from './core.js';
 import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
 import { SQLiteError } from './errors.js';
-import { CoordMachine, ACT, DONE, LEASE_IDLE } from './coord.js';
+import { CoordMachine, ACT, DONE, LEASE_IDLE, idHex } from './coord.js';
 import {
   OP_CLOSE, ANS_DONE, ANS_ERROR, MAX_IMPORT_BYTES, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
 } from './protocol.js';
@@ -569,6 +570,9 @@ async function open(msg) {
         else if (level === 1) console.warn(PREFIX, message);
         else trace(message);
       },
+      // Told from inside a request that has run a while (and when it ends): the page ends
+      // this worker if the request's tab is gone (no deadline would end it).
+      onBusy: (tag) => self.postMessage({ type: 'busy', client: tag ? idHex(tag) : null }),
     });
     const corePromise = loadCore({ wasm: wasmSource(msg), host });
     let persistenceError = null;

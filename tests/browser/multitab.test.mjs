@@ -536,6 +536,56 @@ test('101h a follower streams an import to the leader in acknowledged pieces; th
   }
 });
 
+test('101i a runaway with timeoutMs Infinity from a follower that then closes is ended: the leader\'s page replaces its worker, the other tabs are answered', T, async () => {
+  const name = 'mt-gone-asker';
+  const [a, b] = [await newTab(), await newTab()];
+  const lines = [];
+  const onConsole = (m) => lines.push(m.text());
+  a.on('console', onConsole);
+  try {
+    await open(a, name, { debug: true });
+    await waitIn(a, () => true, 'a');
+    const first = await leaderOf([a], name);
+    assert.equal(first.page, a);
+    // Opened in the page: Infinity does not survive the trip as an option.
+    await b.evaluate(async (n) => {
+      while (window.apiReady !== true) await new Promise((resolve) => setTimeout(resolve, 10));
+      window.dbs ??= new Map();
+      window.dbs.set(n, window.api.openDatabase(n, { timeoutMs: Infinity }));
+      await window.dbs.get(n);
+    }, name);
+    await inTab(a, name, (db) => {
+      window.changes = [];
+      db.on('leaderchange', (e) => window.changes.push(e));
+      return true;
+    });
+    // b's runaway runs in a's worker, with no deadline (no maxStatementMs either).
+    await inTab(b, name, (db) => {
+      window.runaway = db.get('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) FROM c').catch(() => {});
+      return true;
+    });
+    const bId = await inTab(b, name, (db) => db.clientId);
+    assert.equal(typeof bId, 'string', JSON.stringify(bId));
+    const b8 = bId.slice(0, 8);
+    await bounded((async () => {
+      while (!lines.some((l) => l.includes(`runs a request of tab ${b8}`))) await sleep(50);
+    })(), CALL_MS, 'a\'s worker reporting b\'s request as running');
+    await b.close();
+    const r = await inTab(a, name, async (db) => {
+      const one = await db.get('SELECT 1 AS one');
+      return { one, changes: window.changes, isLeader: db.isLeader };
+    });
+    assert.deepEqual(r.one, { one: 1 });
+    assert.equal(r.isLeader, true);
+    assert.ok(r.changes.some((e) => e.isLeader && e.epoch > first.epoch), JSON.stringify(r.changes));
+    assert.ok(lines.some((l) => l.includes('runs a request of a tab that is gone')), 'the replacement is logged');
+    assertNoPageErrors([a]);
+  } finally {
+    a.off('console', onConsole);
+    await closeTabs([a, b]);
+  }
+});
+
 test('102 a follower has the whole API: exec, all, get, run, runMany, batch, transaction, export, import, errors with their codes', T, async () => {
   const name = 'mt-api';
   const [a, b] = [await newTab(), await newTab()];

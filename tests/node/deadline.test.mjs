@@ -6,7 +6,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, rows, thrown, leadAlone, concat } from './helpers.mjs';
+import { setup, rows, thrown, leadAlone, concat, WASM_PATH } from './helpers.mjs';
+import { loadCore } from '../../dist/core.js';
+import { createNodeHost } from '../../dist/host-node.js';
 import { sqlBody, NO_BUDGET, OP_EXEC } from '../../dist/protocol.js';
 
 const { core } = await setup();
@@ -102,6 +104,22 @@ test('130 the deadline holds while SQLite prepares (no step runs there): 60,000 
     db.setDeadline(Infinity);
     assert.deepEqual(rows(db, 'SELECT 3 AS three'), [{ three: 3 }]);
   } finally {
+    db.close();
+  }
+});
+
+test('210 a request that runs a while is reported to the host with its client, and again when it ends', async () => {
+  const notices = [];
+  const busyCore = await loadCore({ wasm: WASM_PATH, host: createNodeHost({ onBusy: (tag) => notices.push(tag && Buffer.from(tag).toString('hex')) }) });
+  const db = busyCore.open('/busy', { vfs: 'memdb' });
+  const { machine, replies, perform } = leadAlone(busyCore, db, 5);
+  try {
+    // Ended at its 1,500 ms budget: the notice (1,000 ms) comes first, whatever the load.
+    perform(machine.local(1, 0, OP_EXEC, concat(sqlBody(RUNAWAY)), 1500));
+    assert.equal(replies.get(1).rc, 9);
+    assert.deepEqual(notices, ['05'.repeat(16), null]);
+  } finally {
+    machine.destroy();
     db.close();
   }
 });

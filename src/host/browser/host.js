@@ -170,6 +170,8 @@ async function libraryFolder(create, needSync = true) {
  * Creates a browser host.
  * log: optional function (level, message) receiving the core's log lines (level 0 error,
  *   1 warning, 2 debug); by default they go to console.error/warn/debug.
+ * onBusy: optional function (tag) told, from inside a request, that it has run for a
+ *   while (tag: a Uint8Array, the asking client's id), and then (tag null) that it ended.
  * Returns the host: { imports, attach(memory) } for loadCore, plus
  *   openPool(core, name, options) → Promise<SlotPool>
  *   listDatabases() → Promise<string[]>
@@ -177,7 +179,7 @@ async function libraryFolder(create, needSync = true) {
  *   wipeAll() → Promise<void>
  *   lastError() → { op, name, message } of the last failed import, or null.
  */
-export function createBrowserHost({ log } = {}) {
+export function createBrowserHost({ log, onBusy } = {}) {
   let memory = null;
   // handles[h] = { access: FileSystemSyncAccessHandle, file: slot file name } or null
   // for a free entry; free entries are reused lowest first, so handles stay small.
@@ -372,6 +374,12 @@ export function createBrowserHost({ log } = {}) {
   function tzoffset(ms) {
     const offset = -new Date(ms).getTimezoneOffset();
     return Number.isFinite(offset) ? offset : 0;
+  }
+
+  /* host_busy: the request running has run a while (tag: its client's id), or (n 0) the
+  ** one reported is over; passed to the onBusy option (a Uint8Array copy, or null). */
+  function busy(ptr, n) {
+    onBusy?.(n > 0 ? bytes(ptr, n).slice() : null);
   }
 
   /* host_log: passes one line of the core to the `log` option or the console. */
@@ -624,7 +632,7 @@ export function createBrowserHost({ log } = {}) {
     imports: {
       host: {
         open, close, read, write, truncate, size, sync, delete: remove, access,
-        random, time, tzoffset, log: hostLog,
+        random, time, tzoffset, busy, log: hostLog,
       },
     },
     /* Gives the host the module's memory; called once by loadCore. */

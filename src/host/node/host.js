@@ -105,12 +105,14 @@ function checkName(name) {
  * root: the directory that SQLite paths are resolved in (default: the current directory).
  * log: optional function (level, message) receiving the core's log lines (level 0 error,
  *   1 warning, 2 debug); by default they go to console.error/warn/debug.
+ * onBusy: optional function (tag) told, from inside a request, that it has run for a
+ *   while (tag: a Uint8Array, the asking client's id), and then (tag null) that it ended.
  * Returns { imports: { host: {...} }, attach(memory) }: pass it to loadCore, which calls
  * attach once with the module's memory before the first import can run. Also
  *   openPool(core, name, options) → Promise<SlotPool>: the database `name` as a pool of
  *   slot files in <root>/<encoded name>/ (see openPool below).
  */
-export function createNodeHost({ root = process.cwd(), log } = {}) {
+export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
   const rootDir = path.resolve(root);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   let memory = null;
@@ -310,6 +312,12 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
     return Number.isFinite(offset) ? offset : 0;
   }
 
+  /* host_busy: the request running has run a while (tag: its client's id), or (n 0) the
+  ** one reported is over; passed to the onBusy option (a Uint8Array copy, or null). */
+  function busy(ptr, n) {
+    onBusy?.(n > 0 ? bytes(ptr, n).slice() : null);
+  }
+
   /* host_log: passes one log line of the core to the `log` option or the console. */
   function hostLog(level, ptr, n) {
     emit(level, decoder.decode(bytes(ptr, n)));
@@ -467,7 +475,7 @@ export function createNodeHost({ root = process.cwd(), log } = {}) {
     imports: {
       host: {
         open, close, read, write, truncate, size, sync, delete: remove, access,
-        random, time, tzoffset, log: hostLog,
+        random, time, tzoffset, busy, log: hostLog,
       },
     },
     /* Gives the host the module's memory; called once by loadCore. */

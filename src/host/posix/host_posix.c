@@ -337,6 +337,12 @@ static int posixDebugOn(void){
   return bDebug;
 }
 
+/* host_busy: nothing to tell a native caller (it can watch its own requests). */
+void host_busy(const unsigned char *aTag, int nTag){
+  (void)aTag;
+  (void)nTag;
+}
+
 /*
 ** host_log: writes the line z[0..n) (owned by the caller) to stderr as
 ** "sqlite-worker: <level>: <text>". Errors (0) and warnings (1) always appear; debug lines
