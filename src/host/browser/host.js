@@ -378,7 +378,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
 
   /* host_busy: the request running has run a while (tag: its client's id), or (n 0) the
   ** one reported is over; passed to the onBusy option (a Uint8Array copy, or null). */
-  function busy(ptr, n) {
+  function hostBusy(ptr, n) {
     onBusy?.(n > 0 ? bytes(ptr, n).slice() : null);
   }
 
@@ -632,7 +632,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
     imports: {
       host: {
         open, close, read, write, truncate, size, sync, delete: remove, access,
-        random, time, tzoffset, busy, log: hostLog,
+        random, time, tzoffset, busy: hostBusy, log: hostLog,
       },
     },
     /* Gives the host the module's memory; called once by loadCore. */

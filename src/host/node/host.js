@@ -314,7 +314,7 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
 
   /* host_busy: the request running has run a while (tag: its client's id), or (n 0) the
   ** one reported is over; passed to the onBusy option (a Uint8Array copy, or null). */
-  function busy(ptr, n) {
+  function hostBusy(ptr, n) {
     onBusy?.(n > 0 ? bytes(ptr, n).slice() : null);
   }
 
@@ -475,7 +475,7 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
     imports: {
       host: {
         open, close, read, write, truncate, size, sync, delete: remove, access,
-        random, time, tzoffset, busy, log: hostLog,
+        random, time, tzoffset, busy: hostBusy, log: hostLog,
       },
     },
     /* Gives the host the module's memory; called once by loadCore. */
