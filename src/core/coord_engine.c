@@ -727,22 +727,14 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
     return ceTransaction(pDb, aClient, iSeq, eKind, peKind, pOut);
   }
   if( eKind==REQ_EXPORT ) return ceExport(pDb, peKind, pOut);
-  if( eKind==REQ_IMPORT ){
+  if( eKind==REQ_IMPORT || eKind==REQ_IMPORT_PART || eKind==REQ_IMPORT_END ){
     int bStale = ceBelowFloor(pDb, aClient, iSeq);
     if( bStale>0 ) return SQLITE_DONE;
     if( bStale<0 ){
       ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
       return SQLITE_ERROR;
     }
-    return ceImport(pDb, aClient, iSeq, aBody, nBody, 0, 0, peKind, pOut);
-  }
-  if( eKind==REQ_IMPORT_PART || eKind==REQ_IMPORT_END ){
-    int bStale = ceBelowFloor(pDb, aClient, iSeq);
-    if( bStale>0 ) return SQLITE_DONE;
-    if( bStale<0 ){
-      ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
-      return SQLITE_ERROR;
-    }
+    if( eKind==REQ_IMPORT ) return ceImport(pDb, aClient, iSeq, aBody, nBody, 0, 0, peKind, pOut);
     return ceStaged(pDb, aClient, iSeq, eKind, aBody, nBody, peKind, pOut);
   }
   if( eKind<REQ_EXEC || eKind>REQ_BATCH ){
