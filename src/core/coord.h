@@ -231,6 +231,15 @@ sqlite3 *sqlwHandle(sqlw_db *pDb);
 int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int *pbCached);
 void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached);
 
+/* Records zWhy (a static string) as the reason of the authorizer's refusal being made:
+** the request's error message says it after "not authorized: ". Cleared when a request
+** begins. */
+void sqlwDenyReason(sqlw_db *pDb, const char *zWhy);
+
+/* The durability mode pDb was given (SQLW_DURABLE, SQLW_RELAXED), or -1 when none was
+** (a memory database). */
+int sqlwDurability(sqlw_db *pDb);
+
 /* True when zSql[0..nSql) is one statement best run outside a request's savepoint: a
 ** read (re-running it is harmless: it needs no record), and, with no transaction open,
 ** a PRAGMA (foreign_keys and others are no-ops inside a transaction) or VACUUM (refused

@@ -33,11 +33,11 @@
 
 
 static const char zSchema[] =
-  "CREATE TABLE IF NOT EXISTS _sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
-  "CREATE TABLE IF NOT EXISTS _sqlw_requests(client BLOB NOT NULL, seq INTEGER NOT NULL,"
+  "CREATE TABLE IF NOT EXISTS main._sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+  "CREATE TABLE IF NOT EXISTS main._sqlw_requests(client BLOB NOT NULL, seq INTEGER NOT NULL,"
   " kind INTEGER NOT NULL, answer BLOB NOT NULL, PRIMARY KEY(client, seq)) WITHOUT ROWID;"
-  "CREATE TABLE IF NOT EXISTS _sqlw_clients(client BLOB PRIMARY KEY, floor INTEGER NOT NULL);"
-  "CREATE TABLE IF NOT EXISTS _sqlw_settings(client BLOB PRIMARY KEY, word INTEGER NOT NULL)"
+  "CREATE TABLE IF NOT EXISTS main._sqlw_clients(client BLOB PRIMARY KEY, floor INTEGER NOT NULL);"
+  "CREATE TABLE IF NOT EXISTS main._sqlw_settings(client BLOB PRIMARY KEY, word INTEGER NOT NULL)"
   " WITHOUT ROWID";
 
 /* True while the user's SQL runs (see ceAuthorize). One connection runs at a time. */
@@ -73,44 +73,136 @@ static struct {
   uint32_t aWord[CE_SET_CACHE];
 } ceSet;
 
+/* True if z names the protocol's bookkeeping (a name starting with "_sqlw_"). */
+static int ceReserved(const char *z){
+  return z && sqlite3_strnicmp(z, "_sqlw_", 6)==0;
+}
+
+/* True if zDb names the main database or temp (or none: the statement's default). */
+static int ceMainOrTemp(const char *zDb){
+  return zDb==0 || sqlite3_stricmp(zDb, "main")==0 || sqlite3_stricmp(zDb, "temp")==0;
+}
+
+/* Refuses an action, saying why (the request's error message carries it). */
+static int ceDeny(sqlw_db *pDb, const char *zWhy){
+  sqlwDenyReason(pDb, zWhy);
+  return SQLITE_DENY;
+}
+
+/* True if zArg is one of the (up to two) spellings of a PRAGMA value. */
+static int ceIsValue(const char *zArg, const char *zA, const char *zB){
+  return sqlite3_stricmp(zArg, zA)==0 || (zB && sqlite3_stricmp(zArg, zB)==0);
+}
+
 /*
-** The authorizer of the leader's connection: while the user's SQL is being prepared, any
-** change to the protocol's tables (a name starting with "_sqlw_") is denied, so a stray
-** DELETE or DROP cannot break exactly-once; reading them is allowed.
+** Why the user may not run PRAGMA zName=zArg on database zDb, or NULL when it may. What
+** durability and exactly-once rest on is the library's: WAL under exclusive locking and
+** the synchronous level of the durability option (a value equal to what the database
+** has is accepted, as the no-op it is: apps and ORMs often set journal_mode=WAL).
+*/
+static const char *cePragmaRefused(sqlw_db *pDb, const char *zName, const char *zArg,
+                                   const char *zDb){
+  int eDur = sqlwDurability(pDb);
+  int bMain = zDb==0 || sqlite3_stricmp(zDb, "main")==0;
+  if( zArg==0 ) return 0;                      /* reading a value */
+  if( sqlite3_stricmp(zName, "journal_mode")==0 ){
+    if( ceIsValue(zArg, "off", 0) ){
+      return "journal_mode=OFF would leave no way to roll a request back";
+    }
+    if( eDur<0 || !bMain || ceIsValue(zArg, "wal", 0) ) return 0;
+    return "journal_mode is the library's: the database stays in WAL mode, on which "
+           "durability and exactly-once rest (the durability option trades safety for speed)";
+  }
+  if( sqlite3_stricmp(zName, "locking_mode")==0 ){
+    if( eDur<0 || ceIsValue(zArg, "exclusive", 0) ) return 0;
+    return "locking_mode is the library's: one connection (the leader's) owns the file, "
+           "under exclusive locking";
+  }
+  if( sqlite3_stricmp(zName, "synchronous")==0 ){
+    if( eDur<0 || !bMain ) return 0;
+    if( eDur==SQLW_DURABLE ? ceIsValue(zArg, "full", "2") : ceIsValue(zArg, "normal", "1") ){
+      return 0;
+    }
+    return "synchronous is set by the durability option ('durable': FULL, 'relaxed': "
+           "NORMAL): open the database with the durability you want";
+  }
+  if( sqlite3_stricmp(zName, "writable_schema")==0 ){
+    return "writable_schema is off here: a write to sqlite_schema can break the file";
+  }
+  if( sqlite3_stricmp(zName, "schema_version")==0 ){
+    return "schema_version is SQLite's own: a wrong value corrupts the database";
+  }
+  if( sqlite3_stricmp(zName, "hard_heap_limit")==0 ){
+    return "hard_heap_limit would fail every tab's requests on the shared connection";
+  }
+  return 0;
+}
+
+/*
+** The authorizer of the leader's connection (pCtx: its sqlw_db). While the user's SQL is
+** being prepared: no change to the protocol's tables in main (names starting with
+** "_sqlw_"; reading them is allowed), no temp object under such a name (it would shadow
+** them), no write to sqlite_dbpage, no ATTACH of a file, no PRAGMA that undoes
+** durability (cePragmaRefused). Whoever prepares: no trigger or view writes the
+** protocol's tables. The settings a tab may set are noted (ceSet).
 */
 static int ceAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
                        const char *zDb, const char *zTrigger){
-  (void)pCtx; (void)zDb; (void)zTrigger;
-  if( ceUserSql && z1 && sqlite3_stricmp(z1, "sqlite_dbpage")==0
-   && (eAction==SQLITE_INSERT || eAction==SQLITE_UPDATE || eAction==SQLITE_DELETE) ){
-    /* The pages may be read (a streamed export reads them); written, they would let any
-    ** statement rewrite the file under SQLite and the protocol's records. */
-    return SQLITE_DENY;
-  }
-  if( ceUserSql && eAction==SQLITE_PRAGMA && z1 && z2 ){
-    int i;
-    for(i=0; i<CE_NSETTING; i++){
-      if( sqlite3_stricmp(z1, azCeSetting[i])==0 ){
-        ceSet.bSaw = 1;
-        if( (1u<<i)==CE_CASE_LIKE ){
-          ceSet.bCaseLike = sqlite3_stricmp(z2, "1")==0 || sqlite3_stricmp(z2, "on")==0
-                         || sqlite3_stricmp(z2, "yes")==0 || sqlite3_stricmp(z2, "true")==0;
-        }
-      }
-    }
-  }
-  /* The table is z1, or z2 for ALTER TABLE (z1: the schema) and indexes and triggers
-  ** (z1: their own name). */
-  if( !ceUserSql || ((z1==0 || sqlite3_strnicmp(z1, "_sqlw_", 6)!=0)
-                  && (z2==0 || sqlite3_strnicmp(z2, "_sqlw_", 6)!=0)) ){
-    return SQLITE_OK;
-  }
+  sqlw_db *pDb = (sqlw_db*)pCtx;
   switch( eAction ){
     case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE:
+      if( ceReserved(z1) && zTrigger ){
+        return ceDeny(pDb, "a trigger may not write the library's bookkeeping (_sqlw_ tables)");
+      }
+      if( !ceUserSql ) return SQLITE_OK;
+      if( z1 && sqlite3_stricmp(z1, "sqlite_dbpage")==0 ){
+        /* Read, the pages make a streamed export; written, they would let a statement
+        ** rewrite the file under SQLite and the protocol's records. */
+        return ceDeny(pDb, "sqlite_dbpage is read-only here");
+      }
+      if( ceReserved(z1) && ceMainOrTemp(zDb) ){
+        return ceDeny(pDb, "the _sqlw_ tables are the library's bookkeeping (exactly-once "
+                           "records): they may be read, not changed");
+      }
+      return SQLITE_OK;
+    case SQLITE_CREATE_TEMP_TABLE: case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_CREATE_TEMP_TRIGGER: case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_DROP_TEMP_TABLE: case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_DROP_TEMP_TRIGGER: case SQLITE_DROP_TEMP_VIEW:
     case SQLITE_DROP_TABLE: case SQLITE_ALTER_TABLE: case SQLITE_CREATE_TABLE:
     case SQLITE_CREATE_INDEX: case SQLITE_DROP_INDEX: case SQLITE_CREATE_TRIGGER:
     case SQLITE_DROP_TRIGGER: case SQLITE_CREATE_VIEW: case SQLITE_DROP_VIEW:
-      return SQLITE_DENY;
+      /* The name is z1, or z2 for ALTER TABLE (z1: the schema) and for indexes and
+      ** triggers (z1: their own name, z2: their table's). */
+      if( ceUserSql && (ceReserved(z1) || ceReserved(z2)) && ceMainOrTemp(zDb) ){
+        return ceDeny(pDb, "names starting with _sqlw_ are the library's bookkeeping: "
+                           "no object may be made, changed or dropped under them");
+      }
+      return SQLITE_OK;
+    case SQLITE_ATTACH:
+      if( ceUserSql && z1 && z1[0] && sqlite3_stricmp(z1, ":memory:")!=0 ){
+        return ceDeny(pDb, "only ':memory:' may be attached (ATTACH, VACUUM INTO): a file "
+                           "would be made in this database's own storage, outside what its "
+                           "leader owns and commits atomically; export() copies a database");
+      }
+      return SQLITE_OK;
+    case SQLITE_PRAGMA:
+      if( ceUserSql && z1 ){
+        const char *zWhy;
+        int i;
+        if( z2 ){
+          for(i=0; i<CE_NSETTING; i++){
+            if( sqlite3_stricmp(z1, azCeSetting[i])==0 ){
+              ceSet.bSaw = 1;
+              if( (1u<<i)==CE_CASE_LIKE ) ceSet.bCaseLike = ceIsValue(z2, "1", "on")
+                                                          || ceIsValue(z2, "yes", "true");
+            }
+          }
+        }
+        zWhy = cePragmaRefused(pDb, z1, z2, zDb);
+        if( zWhy ) return ceDeny(pDb, zWhy);
+      }
+      return SQLITE_OK;
     default:
       return SQLITE_OK;
   }
@@ -171,7 +263,7 @@ static int ceLookup(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, i
                     SqlwBuf *pOut){
   sqlite3_stmt *pStmt = 0;
   int bCached = 0;
-  int rc = sqlwPrepareCached(pDb, "SELECT kind, answer FROM _sqlw_requests "
+  int rc = sqlwPrepareCached(pDb, "SELECT kind, answer FROM main._sqlw_requests "
                              "WHERE client=?1 AND seq=?2", &pStmt, &bCached);
   if( rc ) return rc;
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
@@ -196,7 +288,7 @@ static int ceRecord(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, i
                     const unsigned char *a, size_t n){
   sqlite3_stmt *pStmt = 0;
   int bCached = 0;
-  int rc = sqlwPrepareCached(pDb, "INSERT INTO _sqlw_requests(client, seq, kind, answer) "
+  int rc = sqlwPrepareCached(pDb, "INSERT INTO main._sqlw_requests(client, seq, kind, answer) "
                              "VALUES(?1, ?2, ?3, ?4)", &pStmt, &bCached);
   if( rc ) return rc;
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
@@ -380,18 +472,18 @@ static void ceBookkeeping(sqlw_db *pDb, int bOn){
 */
 static int ceDrop(sqlw_db *pDb, const unsigned char *aClient, uint32_t iBelow){
   sqlite3 *db = sqlwHandle(pDb);
-  int rc = ceRun2(pDb, "DELETE FROM _sqlw_requests WHERE client=?1 AND seq<?2", aClient,
+  int rc = ceRun2(pDb, "DELETE FROM main._sqlw_requests WHERE client=?1 AND seq<?2", aClient,
                   (sqlite3_int64)iBelow);
   if( rc==SQLITE_OK ){
     rc = ceRun2(pDb, iBelow==CE_GONE
-      ? "INSERT OR REPLACE INTO _sqlw_clients(client, floor) VALUES(?1, ?2)"
-      : "INSERT INTO _sqlw_clients(client, floor) VALUES(?1, ?2) "
+      ? "INSERT OR REPLACE INTO main._sqlw_clients(client, floor) VALUES(?1, ?2)"
+      : "INSERT INTO main._sqlw_clients(client, floor) VALUES(?1, ?2) "
         "ON CONFLICT(client) DO UPDATE SET floor=max(floor, excluded.floor)",
       aClient, (sqlite3_int64)iBelow);
   }
   if( rc==SQLITE_OK && iBelow==CE_GONE ){
-    rc = sqlite3_exec(db, "DELETE FROM _sqlw_clients WHERE floor=4294967295 AND rowid<"
-                      "(SELECT rowid FROM _sqlw_clients WHERE floor=4294967295 "
+    rc = sqlite3_exec(db, "DELETE FROM main._sqlw_clients WHERE floor=4294967295 AND rowid<"
+                      "(SELECT rowid FROM main._sqlw_clients WHERE floor=4294967295 "
                       "ORDER BY rowid DESC LIMIT 1 OFFSET 999)", 0, 0, 0);
   }
   return rc;
@@ -407,7 +499,7 @@ static int ceFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   int bCached = 0;
   int r = 0, rc;
   if( piFloor ) *piFloor = -1;
-  if( sqlwPrepareCached(pDb, "SELECT floor FROM _sqlw_clients WHERE client=?1", &pStmt,
+  if( sqlwPrepareCached(pDb, "SELECT floor FROM main._sqlw_clients WHERE client=?1", &pStmt,
                         &bCached) ){
     return -1;
   }
@@ -628,20 +720,20 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
                     const unsigned char *a, size_t n, const char *zStaged, int64_t nStaged,
                     int *peKind, SqlwBuf *pOut){
   static const char zKeep[] =
-    "DROP TABLE IF EXISTS temp.sqlw_keep_requests; DROP TABLE IF EXISTS temp.sqlw_keep_clients;"
-    "DROP TABLE IF EXISTS temp.sqlw_keep_meta; DROP TABLE IF EXISTS temp.sqlw_keep_settings;"
-    "CREATE TEMP TABLE sqlw_keep_requests AS SELECT client, seq, kind, answer FROM main._sqlw_requests;"
-    "CREATE TEMP TABLE sqlw_keep_settings AS SELECT client, word FROM main._sqlw_settings;"
-    "CREATE TEMP TABLE sqlw_keep_clients AS SELECT client, floor FROM main._sqlw_clients;"
-    "CREATE TEMP TABLE sqlw_keep_meta AS SELECT k, v FROM main._sqlw_meta";
+    "DROP TABLE IF EXISTS temp._sqlw_keep_requests; DROP TABLE IF EXISTS temp._sqlw_keep_clients;"
+    "DROP TABLE IF EXISTS temp._sqlw_keep_meta; DROP TABLE IF EXISTS temp._sqlw_keep_settings;"
+    "CREATE TEMP TABLE _sqlw_keep_requests AS SELECT client, seq, kind, answer FROM main._sqlw_requests;"
+    "CREATE TEMP TABLE _sqlw_keep_settings AS SELECT client, word FROM main._sqlw_settings;"
+    "CREATE TEMP TABLE _sqlw_keep_clients AS SELECT client, floor FROM main._sqlw_clients;"
+    "CREATE TEMP TABLE _sqlw_keep_meta AS SELECT k, v FROM main._sqlw_meta";
   static const char zRefill[] =
-    "INSERT INTO main._sqlw_requests SELECT * FROM temp.sqlw_keep_requests;"
-    "INSERT INTO main._sqlw_clients SELECT * FROM temp.sqlw_keep_clients;"
-    "INSERT INTO main._sqlw_meta SELECT * FROM temp.sqlw_keep_meta;"
-    "INSERT INTO main._sqlw_settings SELECT * FROM temp.sqlw_keep_settings";
+    "INSERT INTO main._sqlw_requests SELECT * FROM temp._sqlw_keep_requests;"
+    "INSERT INTO main._sqlw_clients SELECT * FROM temp._sqlw_keep_clients;"
+    "INSERT INTO main._sqlw_meta SELECT * FROM temp._sqlw_keep_meta;"
+    "INSERT INTO main._sqlw_settings SELECT * FROM temp._sqlw_keep_settings";
   static const char zDrop[] =
-    "DROP TABLE IF EXISTS temp.sqlw_keep_requests; DROP TABLE IF EXISTS temp.sqlw_keep_clients;"
-    "DROP TABLE IF EXISTS temp.sqlw_keep_meta; DROP TABLE IF EXISTS temp.sqlw_keep_settings";
+    "DROP TABLE IF EXISTS temp._sqlw_keep_requests; DROP TABLE IF EXISTS temp._sqlw_keep_clients;"
+    "DROP TABLE IF EXISTS temp._sqlw_keep_meta; DROP TABLE IF EXISTS temp._sqlw_keep_settings";
   sqlite3 *db = sqlwHandle(pDb);
   int rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
   if( rc==SQLITE_ROW ) return SQLITE_OK;        /* a re-sent import: it landed */
@@ -850,7 +942,7 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   if( rc ) return rc;
   rc = sqlite3_exec(db, zSchema, 0, 0, 0);
   if( rc==SQLITE_OK ){
-    rc = sqlite3_prepare_v2(db, "SELECT v FROM _sqlw_meta WHERE k='epoch'", -1, &pStmt, 0);
+    rc = sqlite3_prepare_v2(db, "SELECT v FROM main._sqlw_meta WHERE k='epoch'", -1, &pStmt, 0);
   }
   if( rc==SQLITE_OK ){
     if( sqlite3_step(pStmt)==SQLITE_ROW ) iStored = sqlite3_column_int64(pStmt, 0);
@@ -858,7 +950,7 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   }
   if( rc==SQLITE_OK ){
     uint64_t iNew = (uint64_t)iStored+1>iProposed ? (uint64_t)iStored+1 : iProposed;
-    char *zSql = sqlite3_mprintf("INSERT OR REPLACE INTO _sqlw_meta(k, v) VALUES('epoch', %lld)",
+    char *zSql = sqlite3_mprintf("INSERT OR REPLACE INTO main._sqlw_meta(k, v) VALUES('epoch', %lld)",
                                  (sqlite3_int64)iNew);
     rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;
     sqlite3_free(zSql);
@@ -899,7 +991,7 @@ static int ceRecorded(void *pCtx, SqlwBuf *pOut){
   sqlite3_stmt *pStmt = 0;
   int rc;
   if( db==0 ) return SQLITE_MISUSE;
-  rc = sqlite3_prepare_v2(db, "SELECT DISTINCT client FROM _sqlw_requests", -1, &pStmt, 0);
+  rc = sqlite3_prepare_v2(db, "SELECT DISTINCT client FROM main._sqlw_requests", -1, &pStmt, 0);
   if( rc ) return rc;
   while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){
     if( sqlite3_column_bytes(pStmt, 0)!=COORD_ID_BYTES ) continue;
@@ -915,7 +1007,7 @@ static int ceRecorded(void *pCtx, SqlwBuf *pOut){
 }
 
 void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
-  if( sqlwHandle(pDb) ) sqlite3_set_authorizer(sqlwHandle(pDb), ceAuthorize, 0);
+  if( sqlwHandle(pDb) ) sqlite3_set_authorizer(sqlwHandle(pDb), ceAuthorize, pDb);
   pEngine->pCtx = pDb;
   pEngine->xExec = ceExec;
   pEngine->xEpoch = ceEpoch;

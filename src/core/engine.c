@@ -36,6 +36,8 @@ struct CacheEntry {
   char *zSql;               /* Its SQL text, the key (sqlite3_malloc64'd) */
   size_t nSql;              /* Bytes in zSql */
   uint32_t h;               /* Hash of zSql */
+  int bOwn;                 /* The core's own statement (sqlwPrepareCached), never the
+                            ** user's: the same text from the user is another entry */
   CacheEntry *pHashNext;    /* Next entry in the same bucket */
   CacheEntry *pPrev;        /* More recently used entry, or NULL */
   CacheEntry *pNext;        /* Less recently used entry, or NULL */
@@ -59,6 +61,9 @@ struct sqlw_db {
   int bNoticed;             /* host_busy was called for the current request */
   int nTag;                 /* Bytes in aTag */
   unsigned char aTag[SQLW_BUSY_TAG_MAX]; /* The tag host_busy reports */
+  int bOwn;                 /* The statement being prepared is the core's own */
+  int eDurability;          /* sqlw_set_durability's mode, or -1 before any */
+  const char *zDeny;        /* Why the authorizer last refused (static), or NULL */
 };
 
 /* The state of one request while it runs. */
@@ -89,6 +94,7 @@ static void reqBegin(Req *r, sqlw_db *pDb){
   memset(r, 0, sizeof(*r));
   r->pDb = pDb;
   r->iErrOff = -1;
+  pDb->zDeny = 0;
   sqlwStackTripped(1);
   if( pDb->out.nAlloc>ENGINE_BUF_KEEP ) sqlwBufFree(&pDb->out);
   sqlwResultBegin(&pDb->out);
@@ -101,7 +107,12 @@ static void reqFail(Req *r, int rc, const char *zMsg, int iErrOff){
   /* The request is over: the rest (messages, rollbacks) must be able to allocate. */
   sqlwGuardDeadline(0);
   r->rc = rc;
-  r->zMsg = sqlite3_mprintf("%s", zMsg ? zMsg : sqlite3_errstr(rc));
+  if( (rc & 0xff)==SQLITE_AUTH && r->pDb->zDeny ){
+    /* The authorizer said why ("not authorized" alone says nothing). */
+    r->zMsg = sqlite3_mprintf("not authorized: %s", r->pDb->zDeny);
+  }else{
+    r->zMsg = sqlite3_mprintf("%s", zMsg ? zMsg : sqlite3_errstr(rc));
+  }
   r->iErrOff = iErrOff;
 }
 
@@ -266,6 +277,7 @@ static int cacheInsert(sqlw_db *pDb, const char *zSql, size_t nSql, uint32_t h,
   e->zSql = zCopy;
   e->nSql = nSql;
   e->h = h;
+  e->bOwn = pDb->bOwn;
   e->pHashNext = pDb->aBucket[iBucket];
   pDb->aBucket[iBucket] = e;
   cachePushMru(pDb, e);
@@ -288,7 +300,7 @@ static int enginePrepare(sqlw_db *pDb, const char *zSql, size_t nSql, int bWhole
     CacheEntry *e;
     h = cacheHash(zSql, nSql);
     for(e=pDb->aBucket[h & (ENGINE_CACHE_BUCKETS-1)]; e; e=e->pHashNext){
-      if( e->h==h && e->nSql==nSql && memcmp(e->zSql, zSql, nSql)==0 ){
+      if( e->h==h && e->nSql==nSql && e->bOwn==pDb->bOwn && memcmp(e->zSql, zSql, nSql)==0 ){
         cacheUnlinkLru(pDb, e);
         cachePushMru(pDb, e);
         pDb->nHit++;
@@ -827,6 +839,7 @@ int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
   memset(pDb, 0, sizeof(*pDb));
   pDb->iErrOff = -1;
   pDb->rCapMs = -1;
+  pDb->eDurability = -1;
   pDb->out.nMax = SQLW_MAX_ANSWER;
   *ppDb = pDb;
   if( sqlwBufReserve(&pDb->out, 4096) ){
@@ -844,6 +857,9 @@ int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
     return rc;
   }
   sqlite3_extended_result_codes(pDb->db, 1);
+  /* No writable_schema, no writes to sqlite_dbpage or to virtual tables' shadow
+  ** tables, no journal_mode=OFF: no statement can break the file under SQLite. */
+  sqlite3_db_config(pDb->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int*)0);
   sqlite3_limit(pDb->db, SQLITE_LIMIT_EXPR_DEPTH, SQLW_EXPR_DEPTH);
   /* Any one value or statement fits in a request and an answer (SQLW_MAX_ANSWER). */
   sqlite3_limit(pDb->db, SQLITE_LIMIT_LENGTH, (int)(SQLW_MAX_ANSWER-(1u<<20)));
@@ -1381,6 +1397,7 @@ int sqlw_set_durability(sqlw_db *pDb, int eMode){
     engineSetError(pDb, rc, sqlite3_errmsg(pDb->db), -1);
   }else{
     sqlite3_wal_hook(pDb->db, engineWalHook, 0);
+    pDb->eDurability = eMode;
     engineSetError(pDb, SQLITE_OK, 0, -1);
   }
   sqlite3_finalize(pStmt);
@@ -1389,7 +1406,19 @@ int sqlw_set_durability(sqlw_db *pDb, int eMode){
 
 int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int *pbCached){
   const char *zTail = 0;
-  return enginePrepare(pDb, zSql, strlen(zSql), 1, ppStmt, &zTail, pbCached);
+  int rc;
+  pDb->bOwn = 1;
+  rc = enginePrepare(pDb, zSql, strlen(zSql), 1, ppStmt, &zTail, pbCached);
+  pDb->bOwn = 0;
+  return rc;
+}
+
+void sqlwDenyReason(sqlw_db *pDb, const char *zWhy){
+  if( pDb ) pDb->zDeny = zWhy;
+}
+
+int sqlwDurability(sqlw_db *pDb){
+  return pDb ? pDb->eDurability : -1;
 }
 
 int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql){

@@ -400,7 +400,8 @@ static const sqlite3_io_methods poolIoMethods = {
 ** xOpen: a temporary file becomes a memory file; a named file is the slot holding its
 ** path, or (with SQLITE_OPEN_CREATE) a free slot claimed for it. Fails with
 ** SQLITE_CORRUPT while the pool has a corrupt slot, SQLITE_CANTOPEN for a missing file
-** or a path too long, SQLITE_FULL when no slot is free.
+** or a path too long, SQLITE_FULL when no slot is free, SQLITE_BUSY for a database
+** file that is open already.
 */
 static int poolOpen(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *pFile,
                     int flags, int *pOutFlags){
@@ -448,6 +449,13 @@ static int poolOpen(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *pFile,
         poolWriteHeader(p);
         return rc;
       }
+    }
+    if( (flags & SQLITE_OPEN_MAIN_DB) && pPool->apSlot[i]->nOpen>0 ){
+      /* One owner per file: a second connection to a database this pool has open
+      ** (an ATTACH of its own path, say) would keep a page cache and a WAL index of
+      ** its own, and the two would overwrite each other's commits. */
+      poolSetError(pPool, "%s is already open (one connection owns a database)", zName, 0);
+      return SQLITE_BUSY;
     }
     f->pSlot = pPool->apSlot[i];
     f->pSlot->nOpen++;

@@ -36,7 +36,7 @@ static const unsigned char aCliB[COORD_ID_BYTES] = {
 
 /* The protocol's temp tables an import keeps its rows aside in: none may outlive it. */
 #define SQL_KEEP_LEFT \
-  "SELECT count(*) FROM sqlite_temp_schema WHERE name LIKE 'sqlw_keep%'"
+  "SELECT count(*) FROM sqlite_temp_schema WHERE name LIKE '_sqlw_keep%'"
 
 /* The engine over a memdb connection, and the answer of the last request. */
 typedef struct Eng {
@@ -553,7 +553,7 @@ TEST(coordeng180, "coordeng-180 import while the client's transaction is open: S
   CHECK_INT(testInt(p->pDb, "SELECT count(*)*1000 + sum(x) FROM t"), 2*1000 + 300);
 }
 
-TEST(coordengguard, "coordeng-190 the user's SQL cannot change the protocol's tables; reading them works"){
+TEST(coordengguard, "coordeng-190 the user's SQL cannot change, shadow or watch the protocol's tables, attach a file or undo the journal; reading them works"){
   sqlw_db *pDb = 0;
   CoordEngine e;
   uint64_t iEpoch = 0;
@@ -563,6 +563,9 @@ TEST(coordengguard, "coordeng-190 the user's SQL cannot change the protocol's ta
     "DELETE FROM _sqlw_requests", "DROP TABLE _sqlw_meta", "UPDATE _sqlw_clients SET floor=0",
     "INSERT INTO _SQLW_META VALUES('epoch', 0)", "ALTER TABLE _sqlw_meta ADD COLUMN x",
     "CREATE INDEX i ON _sqlw_requests(kind)", "CREATE TABLE _sqlw_other(x)",
+    "CREATE TEMP TABLE _sqlw_requests(a)", "CREATE TEMP VIEW _sqlw_clients AS SELECT 1",
+    "CREATE TEMP TRIGGER x AFTER INSERT ON main._sqlw_requests BEGIN SELECT 1; END",
+    "PRAGMA writable_schema=1", "PRAGMA journal_mode=OFF", "ATTACH 'f' AS f", "VACUUM INTO 'f'",
   };
   size_t i;
   CHECK_RC(sqlw_open("coordeng-guard", "memdb", 0, &pDb), SQLITE_OK);

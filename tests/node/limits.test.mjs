@@ -50,11 +50,17 @@ test('200 import refuses an image whose schema SQLite cannot parse (a view 3,000
   const src = core.open('/limits-src', { vfs: 'memdb' });
   const dst = core.open('/limits-dst', { vfs: 'memdb' });
   try {
-    src.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    // The view is made with a placeholder of the same length, then its text is written
+    // over in the image (writable_schema is off in the engine): 64 KiB pages keep the
+    // schema record on one page.
     const deep = `CREATE VIEW deep AS SELECT ${Array(3000).fill('1').join(' + ')}`;
-    src.exec(`PRAGMA writable_schema = ON; INSERT INTO sqlite_schema(type, name, tbl_name, rootpage, sql)
-      VALUES ('view', 'deep', 'deep', 0, '${deep}'); PRAGMA writable_schema = OFF`);
+    const head = 'CREATE VIEW deep AS SELECT ';
+    const placeholder = `${head}'${'x'.repeat(deep.length - head.length - 2)}'`;
+    src.exec(`PRAGMA page_size = 65536; CREATE TABLE t(x); INSERT INTO t VALUES (1); ${placeholder}`);
     const image = src.export();
+    const at = Buffer.from(image).indexOf(placeholder);
+    assert.ok(at > 0);
+    image.set(new TextEncoder().encode(deep), at);
     dst.exec('CREATE TABLE keep(y); INSERT INTO keep VALUES (7)');
     let e;
     try {

@@ -1,0 +1,143 @@
+// guard.test.mjs — integrity under hostile or careless SQL through the public API in one
+// tab (fixtures/api.html): VACUUM gives space back in memory and OPFS databases (a
+// database of a few hundred MiB included, measured on OPFS after the files are closed);
+// ATTACH of the database's own path (or any file) is refused and every acknowledged
+// write survives a reopen; the bookkeeping and durability PRAGMAs are refused with a
+// reason. The engine-level cases are in tests/node/guard.test.mjs.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openSession, port } from './driver.mjs';
+
+const PORT = port(8725);
+const T = { timeout: 240_000 };
+const s = await openSession({ port: PORT, fixture: 'api' });
+after(() => s.close());
+
+/* Runs fn(window.api, ...args) in the page; a thrown error comes back as { thrown: { code, message } }. */
+function inPage(fn, ...args) {
+  return s.evaluate(async (src, a) => {
+    const f = (0, eval)(`(${src})`);
+    try {
+      return await f(window.api, ...a);
+    } catch (e) {
+      return { thrown: { code: e?.code, message: e?.message } };
+    }
+  }, fn.toString(), args);
+}
+
+test('100 VACUUM in a memory database gives its pages back', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('guard-mem', { persistence: 'memory' });
+    await db.exec('CREATE TABLE t(i INTEGER PRIMARY KEY, b BLOB)');
+    await db.exec('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 256) INSERT INTO t(b) SELECT randomblob(16384) FROM c');
+    await db.exec('DELETE FROM t WHERE i > 16');
+    const before = await db.get('SELECT (SELECT page_count FROM pragma_page_count) AS pages, (SELECT freelist_count FROM pragma_freelist_count) AS free');
+    await db.exec('VACUUM');
+    const after = await db.get('SELECT (SELECT page_count FROM pragma_page_count) AS pages, (SELECT freelist_count FROM pragma_freelist_count) AS free');
+    const rows = await db.get('SELECT count(*) AS n, sum(length(b)) AS bytes FROM t');
+    await db.close();
+    return { before, after, rows };
+  });
+  assert.ok(r.before.free > 900, JSON.stringify(r));
+  assert.equal(r.after.free, 0);
+  assert.ok(r.after.pages < r.before.pages / 8, JSON.stringify(r));
+  assert.deepEqual(r.rows, { n: 16, bytes: 16 * 16384 });
+});
+
+test('110 VACUUM of a 256 MiB OPFS database gives the space back on storage; its rows and the bookkeeping stay', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const MiB = 1024 * 1024;
+    const name = 'guard-vacuum';
+    /* The bytes of the database's OPFS files (read while it is closed). */
+    const onDisk = async () => {
+      const lib = await (await navigator.storage.getDirectory()).getDirectoryHandle('sqlite-worker');
+      const dir = await lib.getDirectoryHandle(name);
+      let n = 0;
+      for await (const [, h] of dir.entries()) if (h.kind === 'file') n += (await h.getFile()).size;
+      return n;
+    };
+    let db = await openDatabase(name, { timeoutMs: 200_000 });
+    await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(i INTEGER PRIMARY KEY, b BLOB)');
+    for (let k = 0; k < 4; k++) {
+      await db.exec('WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1024) INSERT INTO t(b) SELECT randomblob(65536) FROM c');
+    }
+    await db.exec('DELETE FROM t WHERE i % 4 <> 0');
+    const want = await db.get('SELECT count(*) AS n, sum(unicode(b)) AS mark FROM t');
+    const pagesBefore = (await db.get('PRAGMA page_count')).page_count;
+    await db.close();
+    const bytesBefore = await onDisk();
+    db = await openDatabase(name, { timeoutMs: 200_000 });
+    await db.exec('VACUUM');
+    const pagesAfter = (await db.get('PRAGMA page_count')).page_count;
+    await db.close();
+    const bytesAfter = await onDisk();
+    db = await openDatabase(name);
+    const got = await db.get('SELECT count(*) AS n, sum(unicode(b)) AS mark FROM t');
+    const check = await db.get('PRAGMA integrity_check');
+    const books = await db.all("SELECT name FROM sqlite_schema WHERE name LIKE '\\_sqlw\\_%' ESCAPE '\\' ORDER BY name");
+    await db.exec('DROP TABLE t');
+    await db.close();
+    return { MiB, want, got, check, pagesBefore, pagesAfter, bytesBefore, bytesAfter, books: books.map((b) => b.name) };
+  });
+  console.log(`# VACUUM: ${(r.bytesBefore / r.MiB).toFixed(0)} MiB on OPFS before, ${(r.bytesAfter / r.MiB).toFixed(0)} MiB after`);
+  assert.ok(!r.thrown, JSON.stringify(r.thrown));
+  assert.ok(r.bytesBefore > 256 * r.MiB, `${r.bytesBefore}`);
+  assert.ok(r.bytesAfter < r.bytesBefore / 2, `${r.bytesBefore} → ${r.bytesAfter}`);
+  assert.ok(r.pagesAfter < r.pagesBefore / 3, `${r.pagesBefore} → ${r.pagesAfter}`);
+  assert.equal(r.want.n, 1024);
+  assert.deepEqual(r.got, r.want);
+  assert.deepEqual(r.check, { integrity_check: 'ok' });
+  assert.deepEqual(r.books, ['_sqlw_clients', '_sqlw_meta', '_sqlw_requests', '_sqlw_settings']);
+});
+
+test('120 ATTACH of the database\'s own path is refused; 100 acknowledged writes all survive a reopen', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const name = 'guard-attach';
+    let db = await openDatabase(name);
+    await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(x)');
+    const refused = [];
+    for (const target of [`/${name}`, name, 'other', '/other']) {
+      refused.push(await db.exec(`ATTACH '${target}' AS dup`).then(() => 'attached', (e) => `${e.code}: ${e.message}`));
+    }
+    for (let i = 0; i < 100; i++) await db.run('INSERT INTO t VALUES (?)', [i]);
+    const memory = await db.exec("ATTACH ':memory:' AS scratch; CREATE TABLE scratch.s(x); INSERT INTO scratch.s SELECT x FROM t")
+      .then(() => db.get('SELECT count(*) AS n FROM scratch.s'));
+    await db.close();
+    db = await openDatabase(name);
+    const n = await db.get('SELECT count(*) AS n, sum(x) AS sum FROM t');
+    const check = await db.get('PRAGMA integrity_check');
+    await db.close();
+    return { refused, memory, n, check };
+  });
+  for (const why of r.refused) assert.match(why, /^SQLITE_AUTH: not authorized: only ':memory:' may be attached/);
+  assert.deepEqual(r.memory, { n: 100 });
+  assert.deepEqual(r.n, { n: 100, sum: 4950 });
+  assert.deepEqual(r.check, { integrity_check: 'ok' });
+});
+
+test('130 the bookkeeping and the durability PRAGMAs are refused with a reason; a re-set of what is there passes', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('guard-pragmas');
+    const tryIt = (sql) => db.exec(sql).then(() => 'ok', (e) => `${e.code}: ${e.message}`);
+    const out = {};
+    for (const sql of ['PRAGMA synchronous = OFF', 'PRAGMA journal_mode = DELETE', 'PRAGMA locking_mode = NORMAL',
+      'PRAGMA writable_schema = ON', 'CREATE TEMP TABLE _sqlw_requests(a)', 'DELETE FROM _sqlw_requests',
+      'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = FULL', 'VACUUM INTO \'copy\'']) {
+      out[sql] = await tryIt(sql);
+    }
+    out.mode = await db.get('PRAGMA journal_mode');
+    await db.close();
+    return out;
+  });
+  assert.match(r['PRAGMA synchronous = OFF'], /^SQLITE_AUTH: .*durability/);
+  assert.match(r['PRAGMA journal_mode = DELETE'], /^SQLITE_AUTH: .*WAL/);
+  assert.match(r['PRAGMA locking_mode = NORMAL'], /^SQLITE_AUTH: .*exclusive/);
+  assert.match(r['PRAGMA writable_schema = ON'], /^SQLITE_AUTH: .*writable_schema/);
+  assert.match(r['CREATE TEMP TABLE _sqlw_requests(a)'], /^SQLITE_AUTH: .*_sqlw_/);
+  assert.match(r['DELETE FROM _sqlw_requests'], /^SQLITE_AUTH: .*bookkeeping/);
+  assert.match(r["VACUUM INTO 'copy'"], /^SQLITE_AUTH: .*only ':memory:'/);
+  assert.equal(r['PRAGMA journal_mode = WAL'], 'ok');
+  assert.equal(r['PRAGMA synchronous = FULL'], 'ok');
+  assert.deepEqual(r.mode, { journal_mode: 'wal' });
+});
