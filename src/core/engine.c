@@ -1047,7 +1047,7 @@ static int engineLoadChecked(Req *r, const unsigned char *a, size_t n, sqlite3 *
   memcpy(aCopy, a, n);
   aCopy[18] = aCopy[19] = 1;     /* memdb has no WAL: read it as a rollback database */
   rc = sqlite3_open_v2("sqlw-import", &db, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE
-                       |SQLITE_OPEN_EXRESCODE, "memdb");
+                       |SQLITE_OPEN_EXRESCODE|SQLITE_OPEN_URI, "memdb");
   if( rc==SQLITE_OK ){
     rc = sqlite3_deserialize(db, "main", aCopy, (sqlite3_int64)n, (sqlite3_int64)n,
                              SQLITE_DESERIALIZE_FREEONCLOSE|SQLITE_DESERIALIZE_RESIZEABLE);
@@ -1068,6 +1068,101 @@ static int engineIsMemdb(sqlite3 *db){
   sqlite3_vfs *pVfs = 0;
   sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
   return pVfs && strcmp(pVfs->zName, "memdb")==0;
+}
+
+/* Appends z to pOut as URI text: bytes other than letters, digits and -._~/ as %XX. */
+static void engineUriText(sqlite3_str *pOut, const char *z){
+  static const char zHex[] = "0123456789ABCDEF";
+  for(; *z; z++){
+    unsigned char c = (unsigned char)*z;
+    if( (c>='a' && c<='z') || (c>='A' && c<='Z') || (c>='0' && c<='9') || strchr("-._~/", c) ){
+      sqlite3_str_appendchar(pOut, 1, (char)c);
+    }else{
+      sqlite3_str_appendchar(pOut, 1, '%');
+      sqlite3_str_appendchar(pOut, 1, zHex[c>>4]);
+      sqlite3_str_appendchar(pOut, 1, zHex[c&15]);
+    }
+  }
+}
+
+/* The SQL that copies a connection's main database into file zPath of VFS zVfs at page
+** size szPage (a URI names the VFS: the source may be on another one). The connection
+** must have been opened with SQLITE_OPEN_URI. sqlite3_malloc'd, or NULL. */
+static char *engineVacuumInto(int szPage, const char *zPath, const char *zVfs){
+  sqlite3_str *pUri = sqlite3_str_new(0);
+  char *zUri, *zSql;
+  sqlite3_str_appendall(pUri, "file:");
+  engineUriText(pUri, zPath);
+  sqlite3_str_appendall(pUri, "?vfs=");
+  engineUriText(pUri, zVfs);
+  zUri = sqlite3_str_finish(pUri);
+  zSql = zUri ? sqlite3_mprintf("PRAGMA main.page_size=%d; VACUUM INTO %Q", szPage, zUri) : 0;
+  sqlite3_free(zUri);
+  return zSql;
+}
+
+/* The page size of db's main database, or 0 when it cannot be read. */
+static int enginePageSize(sqlite3 *db){
+  sqlite3_stmt *pStmt = 0;
+  int sz = 0;
+  if( sqlite3_prepare_v2(db, "PRAGMA main.page_size", -1, &pStmt, 0)==SQLITE_OK
+   && sqlite3_step(pStmt)==SQLITE_ROW ){
+    sz = sqlite3_column_int(pStmt, 0);
+  }
+  sqlite3_finalize(pStmt);
+  return sz;
+}
+
+/* The name of the copy of staged image zPath rebuilt at another page size. */
+static char *engineResizedPath(const char *zPath){
+  return sqlite3_mprintf("%s-resized", zPath);
+}
+
+/* Deletes zPath on pVfs if it exists. Returns SQLite's code. */
+static int engineDeleteIfAny(sqlite3_vfs *pVfs, const char *zPath){
+  int bExists = 0;
+  int rc = pVfs->xAccess(pVfs, zPath, SQLITE_ACCESS_EXISTS, &bExists);
+  if( rc==SQLITE_OK && bExists ) rc = pVfs->xDelete(pVfs, zPath, 0);
+  return rc==SQLITE_IOERR_DELETE_NOENT ? SQLITE_OK : rc;
+}
+
+/*
+** Gives the image in *pdbSrc the page size of pDb's database when they differ: a WAL
+** database cannot change its page size, not even through a backup, so the image comes
+** to the database's. (A memory database takes the image's own: engineReplace.) The
+** image is copied page by page by VACUUM INTO zResized on pVfs (the database's VFS:
+** VACUUM on a memdb image keeps its page size), which then replaces *pdbSrc, read-only:
+** no further copy of it is held in memory. Returns SQLITE_OK, or an error recorded in r.
+*/
+static int engineMatchPageSize(Req *r, sqlw_db *pDb, sqlite3 **pdbSrc, sqlite3_vfs *pVfs,
+                               const char *zResized){
+  int szDst, szSrc, rc;
+  char *zSql;
+  if( engineIsMemdb(pDb->db) ) return SQLITE_OK;
+  szDst = enginePageSize(pDb->db);
+  szSrc = enginePageSize(*pdbSrc);
+  if( szDst==0 || szSrc==0 || szDst==szSrc ) return SQLITE_OK;
+  rc = engineDeleteIfAny(pVfs, zResized);
+  zSql = engineVacuumInto(szDst, zResized, pVfs->zName);
+  if( rc==SQLITE_OK ) rc = zSql ? SQLITE_OK : SQLITE_NOMEM;
+  if( rc==SQLITE_OK && r->pDb->rDeadline>0 ){
+    sqlite3_progress_handler(*pdbSrc, SQLW_PROGRESS_OPS, engineProgress, r->pDb);
+  }
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(*pdbSrc, zSql, 0, 0, 0);
+  sqlite3_progress_handler(*pdbSrc, 0, 0, 0);
+  sqlite3_free(zSql);
+  if( rc==SQLITE_OK ){
+    sqlite3_close_v2(*pdbSrc);
+    *pdbSrc = 0;
+    rc = sqlite3_open_v2(zResized, pdbSrc, SQLITE_OPEN_READONLY|SQLITE_OPEN_EXRESCODE, pVfs->zName);
+  }
+  if( rc ){
+    char *zMsg = sqlite3_mprintf("cannot bring the image's %d-byte pages to the database's %d "
+                                 "(%s)", szSrc, szDst, *pdbSrc ? sqlite3_errmsg(*pdbSrc)
+                                                                : sqlite3_errstr(rc));
+    reqFailOwned(r, (rc & 0xff)==SQLITE_INTERRUPT ? SQLITE_INTERRUPT : rc, zMsg);
+  }
+  return rc;
 }
 
 /*
@@ -1110,6 +1205,63 @@ static int engineImportBegin(Req *r, sqlw_db *pDb){
   return 1;
 }
 
+static int engineStageOpen(sqlite3_vfs*, const char*, int, sqlite3_file**, sqlite3_filename*);
+static void engineStageClose(sqlite3_file*, sqlite3_filename);
+
+/*
+** sqlw_import's path for an image (checked, loaded in *pdbSrc) whose page size is not
+** that of pDb's database on storage: VACUUM cannot change a memdb image's page size, so
+** the image is written to a file beside the database ("<db>.import-whole"), copied from
+** there at the database's page size (engineMatchPageSize), and copied in. Both files
+** are removed after. Failures are recorded in r.
+*/
+static void engineImportResized(Req *r, sqlw_db *pDb, const unsigned char *a, size_t n,
+                                sqlite3 **pdbSrc){
+  sqlite3_vfs *pVfs = 0;
+  sqlite3_file *pFile = 0;
+  sqlite3_filename zName = 0;
+  const char *zDb = sqlite3_db_filename(pDb->db, "main");
+  char *zWhole = sqlite3_mprintf("%s.import-whole", zDb ? zDb : "");
+  char *zResized = zWhole ? engineResizedPath(zWhole) : 0;
+  int rc = zResized ? SQLITE_OK : SQLITE_NOMEM;
+  sqlite3_file_control(pDb->db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
+  if( rc==SQLITE_OK && pVfs==0 ) rc = SQLITE_MISUSE;
+  if( rc==SQLITE_OK ) rc = engineStageOpen(pVfs, zWhole, 1, &pFile, &zName);
+  if( rc==SQLITE_OK ) rc = pFile->pMethods->xTruncate(pFile, 0);
+  if( rc==SQLITE_OK ){
+    /* In pieces (xWrite takes an int); a standalone file: no WAL-mode header. */
+    static const unsigned char aOne[2] = { 1, 1 };
+    size_t i;
+    for(i=0; rc==SQLITE_OK && i<n; i+=0x10000000){
+      size_t m = n-i<0x10000000 ? n-i : 0x10000000;
+      rc = pFile->pMethods->xWrite(pFile, a+i, (int)m, (sqlite3_int64)i);
+    }
+    if( rc==SQLITE_OK ) rc = pFile->pMethods->xWrite(pFile, aOne, 2, 18);
+  }
+  engineStageClose(pFile, zName);
+  if( rc ){
+    reqFailOwned(r, rc, sqlite3_mprintf("cannot write the image beside the database to bring "
+                                        "it to the database's page size: %s", sqlite3_errstr(rc)));
+  }else{
+    sqlite3_close_v2(*pdbSrc);
+    *pdbSrc = 0;
+    rc = sqlite3_open_v2(zWhole, pdbSrc, SQLITE_OPEN_READONLY|SQLITE_OPEN_EXRESCODE
+                         |SQLITE_OPEN_URI, pVfs->zName);
+    if( rc ){
+      reqFailOwned(r, rc, sqlite3_mprintf("cannot open the image written beside the database: "
+                                          "%s", *pdbSrc ? sqlite3_errmsg(*pdbSrc) : sqlite3_errstr(rc)));
+    }else if( engineMatchPageSize(r, pDb, pdbSrc, pVfs, zResized)==SQLITE_OK ){
+      engineReplace(r, pDb, *pdbSrc);
+    }
+    sqlite3_close_v2(*pdbSrc);
+    *pdbSrc = 0;
+  }
+  if( pVfs && zWhole ) engineDeleteIfAny(pVfs, zWhole);
+  if( pVfs && zResized ) engineDeleteIfAny(pVfs, zResized);
+  sqlite3_free(zWhole);
+  sqlite3_free(zResized);
+}
+
 int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n){
   Req r;
   sqlite3 *dbSrc = 0;
@@ -1123,7 +1275,11 @@ int sqlw_import(sqlw_db *pDb, const unsigned char *a, size_t n){
     return reqFinish(&r);
   }
   if( engineLoadChecked(&r, a, n, &dbSrc) ) return reqFinish(&r);
-  engineReplace(&r, pDb, dbSrc);
+  if( !engineIsMemdb(pDb->db) && enginePageSize(dbSrc)!=enginePageSize(pDb->db) ){
+    engineImportResized(&r, pDb, a, n, &dbSrc);
+  }else{
+    engineReplace(&r, pDb, dbSrc);
+  }
   sqlite3_close_v2(dbSrc);
   return reqFinish(&r);
 }
@@ -1221,16 +1377,19 @@ int sqlw_stage_write(sqlw_db *pDb, const char *zPath, int64_t iOff,
 int sqlw_stage_delete(sqlw_db *pDb, const char *zPath){
   Req r;
   sqlite3_vfs *pVfs = 0;
-  int bExists = 0;
   int rc;
   if( pDb==0 ) return SQLITE_MISUSE;
   reqBegin(&r, pDb);
   if( !engineUsable(&r) ) return reqFinish(&r);
   sqlite3_file_control(pDb->db, "main", SQLITE_FCNTL_VFS_POINTER, &pVfs);
   if( pVfs==0 || engineIsMemdb(pDb->db) ) return reqFinish(&r);
-  rc = pVfs->xAccess(pVfs, zPath, SQLITE_ACCESS_EXISTS, &bExists);
-  if( rc==SQLITE_OK && bExists ) rc = pVfs->xDelete(pVfs, zPath, 0);
-  if( rc && rc!=SQLITE_IOERR_DELETE_NOENT ) engineStageFail(&r, rc, "delete");
+  rc = engineDeleteIfAny(pVfs, zPath);
+  if( rc==SQLITE_OK ){
+    char *zResized = engineResizedPath(zPath);      /* a crash may have left it */
+    rc = zResized ? engineDeleteIfAny(pVfs, zResized) : SQLITE_NOMEM;
+    sqlite3_free(zResized);
+  }
+  if( rc ) engineStageFail(&r, rc, "delete");
   return reqFinish(&r);
 }
 
@@ -1276,8 +1435,20 @@ int sqlw_import_file(sqlw_db *pDb, const char *zPath, int64_t nExpected){
                                   : sqlite3_mprintf("%s", zWhy));
     return reqFinish(&r);
   }
-  rc = sqlite3_open_v2(zPath, &dbSrc, SQLITE_OPEN_READONLY|SQLITE_OPEN_EXRESCODE, pVfs->zName);
-  if( engineCheckImage(&r, dbSrc, rc)==SQLITE_OK ) engineReplace(&r, pDb, dbSrc);
+  rc = sqlite3_open_v2(zPath, &dbSrc, SQLITE_OPEN_READONLY|SQLITE_OPEN_EXRESCODE|SQLITE_OPEN_URI,
+                       pVfs->zName);
+  if( engineCheckImage(&r, dbSrc, rc)==SQLITE_OK ){
+    char *zResized = engineResizedPath(zPath);
+    if( zResized==0 ){
+      reqFail(&r, SQLITE_NOMEM, 0, -1);
+    }else if( engineMatchPageSize(&r, pDb, &dbSrc, pVfs, zResized)==SQLITE_OK ){
+      engineReplace(&r, pDb, dbSrc);
+    }
+    sqlite3_close_v2(dbSrc);
+    dbSrc = 0;
+    if( zResized ) engineDeleteIfAny(pVfs, zResized);
+    sqlite3_free(zResized);
+  }
   sqlite3_close_v2(dbSrc);
   return reqFinish(&r);
 }

@@ -141,3 +141,42 @@ test('130 the bookkeeping and the durability PRAGMAs are refused with a reason; 
   assert.equal(r['PRAGMA synchronous = FULL'], 'ok');
   assert.deepEqual(r.mode, { journal_mode: 'wal' });
 });
+
+test('140 images of 1024-, 8192- and 65536-byte pages, rollback and WAL headers, import into OPFS (whole and streamed) with text intact', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const fill = "CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT); WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 500) INSERT INTO t(s) SELECT 'héllo ' || n || ' 😀 ' || printf('%.*c', n % 40, 'ß') FROM c; INSERT INTO t(s) VALUES (printf('%.*c', 9000, 'ü'))";
+    const sum = 'SELECT count(*) AS n, sum(length(s)) AS chars, sum(unicode(substr(s, 2))) AS mark FROM t';
+    const dst = await openDatabase('guard-import-pages');
+    const out = [];
+    for (const ps of [1024, 8192, 65536]) {
+      const src = await openDatabase(`guard-src-${ps}`, { persistence: 'memory' });
+      await src.exec(`PRAGMA page_size = ${ps}; ${fill}`);
+      const want = await src.get(sum);
+      const image = await src.export();
+      await src.close();
+      for (const wal of [false, true]) {
+        const img = image.slice();
+        if (wal) img[18] = img[19] = 2;        // the header of a database in WAL mode
+        for (const how of ['whole', 'stream']) {
+          await dst.import(how === 'whole' ? img : new Blob([img]).stream());
+          const got = await dst.get(sum);
+          const pageSize = (await dst.get('PRAGMA page_size')).page_size;
+          const check = (await dst.get('PRAGMA integrity_check')).integrity_check;
+          out.push({ what: `${ps} ${wal ? 'wal' : 'rollback'} ${how}`, same: JSON.stringify(got) === JSON.stringify(want), pageSize, check });
+        }
+      }
+    }
+    // The last one, back out and into memory: the same text.
+    const back = await openDatabase('guard-back', { persistence: 'memory' });
+    await back.import(await dst.export());
+    const again = await back.get(sum);
+    const here = await dst.get(sum);
+    await back.close();
+    await dst.close();
+    return { out, roundTrip: JSON.stringify(again) === JSON.stringify(here) };
+  });
+  assert.ok(!r.thrown, JSON.stringify(r.thrown));
+  assert.equal(r.out.length, 12);
+  for (const o of r.out) assert.deepEqual(o, { what: o.what, same: true, pageSize: 4096, check: 'ok' });
+  assert.equal(r.roundTrip, true);
+});

@@ -6,10 +6,12 @@
 // The browser tests (tests/browser/limits.test.mjs) stream through the public API.
 
 import { test } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { setup, rows, seededBytes, leadAlone, concat, WASM_PATH } from './helpers.mjs';
 import { loadCore } from '../../dist/core.js';
-import { OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD, NO_BUDGET, OP_BEGIN, OP_COMMIT, OP_EXEC, sqlBody } from '../../dist/protocol.js';
+import { OP_IMPORT_PART, OP_IMPORT_END, OP_IMPORT, IMPORT_DISCARD, NO_BUDGET, OP_BEGIN, OP_COMMIT, OP_EXEC, sqlBody } from '../../dist/protocol.js';
 import { createNodeHost } from '../../dist/host-node.js';
 
 const { core, root } = await setup();
@@ -209,6 +211,102 @@ test('150 reads inside a transaction write no bookkeeping: the pages a streamed 
     assert.notDeepEqual(state(), before);
     assert.equal(l.send(OP_COMMIT, new Uint8Array(0), lease).rc, 0);
     assert.deepEqual(rows(l.db, 'SELECT group_concat(x) AS xs FROM t'), [{ xs: '1,2,3' }]);
+  } finally {
+    l.close();
+  }
+});
+
+/* The file of a database SQLite made with page size `ps` in journal mode `mode`, holding
+ * text that UTF-8 must keep: 300 rows, one 20 KiB value over overflow pages. */
+function nativeImage(ps, mode) {
+  const file = `/made-${ps}-${mode}`;
+  const db = core.open(file, { vfs: 'host' });
+  try {
+    db.exec(`PRAGMA page_size = ${ps}; ${mode === 'wal' ? 'PRAGMA locking_mode = EXCLUSIVE; ' : ''}PRAGMA journal_mode = ${mode}`);
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT); CREATE INDEX ts ON t(s)");
+    db.runMany('INSERT INTO t(s) VALUES (?)', Array.from({ length: 300 }, (_, i) => [`héllo ${i} 😀 ${'ß'.repeat(i % 50)}`]));
+    db.exec(`INSERT INTO t(s) VALUES ('${'ü'.repeat(10_000)}')`);
+  } finally {
+    db.close();
+  }
+  const img = new Uint8Array(fs.readFileSync(path.join(root, file)));
+  assert.equal(img[18], mode === 'wal' ? 2 : 1);
+  const field = img[16] << 8 | img[17];
+  assert.equal(field === 1 ? 65536 : field, ps);     // 65536 is written as 1
+  return img;
+}
+
+const TEXT_SUM = "SELECT count(*) AS n, sum(length(s)) AS chars, sum(unicode(substr(s, 2))) AS mark FROM t";
+
+test('160 images of 1024-, 8192- and 65536-byte pages, rollback and WAL, land in a WAL database (streamed and whole) and in memory, text intact', async () => {
+  const want = (() => {
+    const db = core.open(':memory:', { vfs: 'memdb' });
+    db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT)");
+    db.runMany('INSERT INTO t(s) VALUES (?)', Array.from({ length: 300 }, (_, i) => [`héllo ${i} 😀 ${'ß'.repeat(i % 50)}`]));
+    db.exec(`INSERT INTO t(s) VALUES ('${'ü'.repeat(10_000)}')`);
+    const r = rows(db, TEXT_SUM);
+    db.close();
+    return r;
+  })();
+  const l = await leader('st160');
+  l.db.setDurability('durable');
+  l.db.exec('CREATE TABLE warm(x)');          // the WAL file exists from the first write on
+  try {
+    for (const ps of [1024, 8192, 65536]) {
+      for (const mode of ['delete', 'wal']) {
+        const img = nativeImage(ps, mode);
+        const what = `${ps}-byte pages, ${mode}`;
+        const before = l.used();
+        // Streamed: staged on storage, brought to the database's page size, copied in.
+        await stage(l, img, 256 * 1024);
+        const r = l.send(OP_IMPORT_END, u64(img.length));
+        assert.equal(r.rc, 0, `${what}: ${r.message}`);
+        assert.deepEqual(rows(l.db, TEXT_SUM), want, what);
+        assert.deepEqual(rows(l.db, 'PRAGMA page_size'), [{ page_size: 4096 }], what);
+        assert.deepEqual(rows(l.db, 'PRAGMA journal_mode'), [{ journal_mode: 'wal' }], what);
+        assert.deepEqual(rows(l.db, 'PRAGMA integrity_check'), [{ integrity_check: 'ok' }], what);
+        assert.equal(l.used(), before, `${what}: no staging or resized file stays`);
+        l.db.exec('DROP TABLE t');
+        // Whole (a small image from a tab): the same, through a file beside the database.
+        const w = l.send(OP_IMPORT, img);
+        assert.equal(w.rc, 0, `${what} whole: ${w.message}`);
+        assert.deepEqual(rows(l.db, TEXT_SUM), want, `${what} whole`);
+        assert.deepEqual(rows(l.db, 'PRAGMA page_size'), [{ page_size: 4096 }]);
+        assert.equal(l.used(), before, `${what} whole: no file stays`);
+        await l.grow();
+        // Into memory: the image keeps its own page size.
+        const m = core.open(':memory:', { vfs: 'memdb' });
+        m.import(img);
+        assert.deepEqual(rows(m, TEXT_SUM), want, `${what} memory`);
+        assert.deepEqual(rows(m, 'PRAGMA page_size'), [{ page_size: ps }]);
+        m.close();
+      }
+    }
+  } finally {
+    l.close();
+  }
+});
+
+test('170 a UTF-16 image is refused clearly, never read as garbled text; an encrypted or unknown one too', async () => {
+  const img = nativeImage(4096, 'delete');
+  const l = await leader('st170');
+  l.db.setDurability('durable');
+  try {
+    l.db.exec("CREATE TABLE keep(x); INSERT INTO keep VALUES ('ünchanged')");
+    const utf16 = img.slice();
+    utf16[59] = 2;                                   // text encoding: UTF-16le
+    const junk = img.slice();
+    junk.set(seededBytes(4096, 3).subarray(0, 100));  // an encrypted file's first page
+    for (const [bad, code, re] of [[utf16, 26, /UTF-16 databases are not supported/], [junk, 26, /SQLite file header/]]) {
+      await stage(l, bad, 1 << 20);
+      const r = l.send(OP_IMPORT_END, u64(bad.length));
+      assert.equal(r.rc, code, r.message);
+      assert.match(r.message, re);
+      const w = l.send(OP_IMPORT, bad);
+      assert.equal(w.rc, code, w.message);
+    }
+    assert.deepEqual(rows(l.db, 'SELECT x FROM keep'), [{ x: 'ünchanged' }]);
+    assert.deepEqual(rows(l.db, 'PRAGMA integrity_check'), [{ integrity_check: 'ok' }]);
   } finally {
     l.close();
   }
