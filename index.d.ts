@@ -114,6 +114,10 @@ export interface DatabaseEvents {
   /** The worker died (terminated, crashed). With an OPFS database a new one starts and the pending requests are
    *  sent again (answered once); with a memory database they were rejected with SQLITE_WORKER_DIED. */
   workerdied: { reason: string };
+  /** A tab of this origin runs a newer version of the library, which speaks another protocol between tabs: reload
+   *  this page to get it (as with IndexedDB's versionchange). Until then this tab does not take the lead by force,
+   *  so the two versions do not fight over the files; its requests wait for a leader of its own version. */
+  versionchange: { version: number; current: number };
   /** close() finished. */
   close: Record<string, never>;
 }
@@ -148,6 +152,9 @@ export interface Database extends Queries {
   /** The size of this tab's worker's WebAssembly memory in bytes: it never shrinks, so it is the worker's high-water
    *  mark (0 when no worker runs). */
   memoryUsage(): Promise<{ wasmBytes: number }>;
+  /** The database's size (page_count × page_size) and the origin's storage figures from navigator.storage
+   *  (usage and quota: null where the browser gives none; persisted: persistStorage() was granted). */
+  storageEstimate(): Promise<{ databaseBytes: number; usage: number | null; quota: number | null; persisted: boolean }>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof DatabaseEvents>(event: K, listener: (detail: DatabaseEvents[K]) => void): () => void;
   /** Closes the database and ends its worker, after the calls made before it; bounded: past their timeoutMs plus
@@ -157,6 +164,9 @@ export interface Database extends Queries {
 
 /** Opens (creating if needed) the database `name` in a worker of its own. */
 export function openDatabase(name: string, options?: OpenOptions): Promise<Database>;
+
+/** Asks the browser not to evict this origin's storage (navigator.storage.persist()); resolves with its answer. */
+export function persistStorage(): Promise<boolean>;
 
 /** The names of this origin's databases in OPFS, sorted. */
 export function listDatabases(): Promise<string[]>;

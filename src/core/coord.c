@@ -186,6 +186,9 @@ struct CoordPending {
   int64_t iDeadline;          /* when the page stops waiting for it; -1: never */
   uint64_t iLedBy;            /* the epoch of the leader it last went to (0: none yet) */
   int nLeaders;               /* leaders it went to (this tab's own turns included) */
+  int nTo;                    /* leaders in aTo */
+  unsigned char aTo[2][COORD_ID_BYTES]; /* the last two leaders it went to, newest first:
+                              ** only they (or the leader now known) may answer it */
   CoordPending *pNext;
 };
 
@@ -341,6 +344,11 @@ static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
     r->iLedBy = p->iEpoch;
     r->nLeaders++;
   }
+  if( p->bLeaderKnown && (r->nTo==0 || memcmp(r->aTo[0], p->aLeader, COORD_ID_BYTES)!=0) ){
+    memcpy(r->aTo[1], r->aTo[0], COORD_ID_BYTES);
+    memcpy(r->aTo[0], p->aLeader, COORD_ID_BYTES);
+    if( r->nTo<2 ) r->nTo++;
+  }
   m.aBody = r->aBody;
   m.nBody = (uint32_t)r->nBody;
   coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
@@ -356,6 +364,16 @@ static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
 */
 static int coordGivenUp(const Coord *p, const CoordPending *r){
   return r->nLeaders>=COORD_MAX_LEADERS && r->iLedBy!=p->iEpoch;
+}
+
+/* True if aSender may answer pending request r: a leader r was sent to, or the one
+** known now (a REPLY from anyone else, forged or stray, settles nothing). */
+static int coordMayAnswer(const Coord *p, const CoordPending *r, const unsigned char *aSender){
+  int i;
+  for(i=0; i<r->nTo; i++){
+    if( memcmp(r->aTo[i], aSender, COORD_ID_BYTES)==0 ) return 1;
+  }
+  return p->bLeaderKnown && memcmp(p->aLeader, aSender, COORD_ID_BYTES)==0;
 }
 
 /* Rejects this tab's request iSeq with the error text z ("<code name>: <message>"). */
@@ -830,7 +848,10 @@ int coordStorageOpened(Coord *p, int rc, int64_t iNow){
   uint64_t iEpoch = 0;
   coordBegin(p);
   if( p->eState!=COORD_OPENING ) return coordEnd(p);
-  if( rc==SQLITE_OK ) rc = p->eng.xEpoch(p->eng.pCtx, p->iEpoch+1, &iEpoch);
+  /* The epoch is the stored one's successor: every leader stores its own before it
+  ** announces, so it exceeds every real leader's; an epoch read from a message is
+  ** never proposed (a forged one near 2^64 would be kept, and wrap). */
+  if( rc==SQLITE_OK ) rc = p->eng.xEpoch(p->eng.pCtx, 0, &iEpoch);
   if( rc!=SQLITE_OK ){
     /* Storage is held elsewhere (a frozen leader) or broken: try again later. */
     p->iRetryAt = iNow+COORD_RETRY_MS;
@@ -896,13 +917,8 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
   coordBegin(p);
   if( coordMsgDecode(a, n, &m, &zWhy)!=SQLITE_OK ) return coordEnd(p);
   if( memcmp(m.aSender, p->aId, COORD_ID_BYTES)==0 ) return coordEnd(p);
-  if( m.iEpoch>p->iEpoch && p->eState==COORD_LEADER ){
-    /* Another client leads at a higher epoch: this one was replaced (frozen, thawed). */
-    coordStepDown(p);
-  }else if( m.iEpoch>p->iEpoch && p->eState==COORD_OPENING ){
-    /* A previous leader's epoch, seen while taking over: the new one must exceed it. */
-    p->iEpoch = m.iEpoch;
-  }
+  /* A leader steps down only when its lock is taken (coordLeaderLockLost), never for a
+  ** message: any script of the origin can post one with any epoch. */
   switch( m.eType ){
     case COORD_HELLO:
       if( p->eState==COORD_LEADER ) coordAnnounce(p);
@@ -990,6 +1006,8 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
     case COORD_LEASE_END: {
       CoordAction *pAct;
       if( memcmp(m.aTarget, p->aId, COORD_ID_BYTES)!=0 ) break;
+      /* Only the leader that holds this tab's lease can end it. */
+      if( !p->bLeaderKnown || memcmp(m.aSender, p->aLeader, COORD_ID_BYTES)!=0 ) break;
       pAct = coordAct(p, COORD_ACT_LEASE_LOST, 0, 0);
       if( pAct ){
         pAct->iSeq = m.iLease;
@@ -1003,6 +1021,7 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
       if( memcmp(m.aTarget, p->aId, COORD_ID_BYTES)!=0 ) break;
       for(q=p->pFirst; q && q->iSeq!=m.iSeq; q=q->pNext){}
       if( q==0 ) break;                               /* a duplicate: answered already */
+      if( !coordMayAnswer(p, q, m.aSender) ) break;   /* not from a leader it went to */
       if( m.eStatus==COORD_NOT_LEADER || m.nBody==0 ) break;
       /* Any leader's answer is final, even an older one's: storage lets one leader
       ** run at a time, so what it answered is what happened. */

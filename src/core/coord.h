@@ -245,7 +245,8 @@ int sqlwDurability(sqlw_db *pDb);
 ** a PRAGMA (foreign_keys and others are no-ops inside a transaction) or VACUUM (refused
 ** inside one); never transaction control. A read inside a transaction (a lease) runs
 ** bare too, so it writes no bookkeeping: a streamed export reads the file's pages in
-** one, and a page written meanwhile would make the copy inconsistent. */
+** one, and a page written meanwhile would make the copy inconsistent. Returns -1 when
+** out of memory. */
 int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql);
 
 /*

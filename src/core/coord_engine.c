@@ -236,6 +236,12 @@ static int ceUser(sqlw_db *pDb, int eKind, const char *zSql, size_t nSql,
 /* Gone clients remembered (their late duplicates refused), the most recent ones. */
 #define CE_GONE_KEEP 1000
 
+/* The code of db's last failure (out of memory, say), SQLITE_ERROR when it has none. */
+static int ceErrcode(sqlite3 *db){
+  int rc = sqlite3_extended_errcode(db);
+  return rc==SQLITE_OK ? SQLITE_ERROR : rc;
+}
+
 /* Appends the text z to pOut. */
 static void ceText(SqlwBuf *pOut, const char *z){
   size_t n = strlen(z);
@@ -752,17 +758,25 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     return rc;
   }
   if( ceImportRun(pDb, a, n, zStaged, nStaged)==SQLITE_OK ){
-    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
-    if( rc==SQLITE_OK ) rc = ceDropReserved(db);
-    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zSchema, 0, 0, 0);
-    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zRefill, 0, 0, 0);
-    if( rc==SQLITE_OK ){
-      size_t nAns;
-      const unsigned char *aAns = sqlw_result(pDb, &nAns);
-      rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, aAns, nAns);
+    int nTry;
+    /* The image landed: the bookkeeping must follow it. Out of memory, once more after
+    ** SQLite gives back what it can (a database without its records would run re-sent
+    ** requests twice). */
+    for(nTry=0; nTry<2; nTry++){
+      if( nTry ) sqlite3_db_release_memory(db);
+      rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
+      if( rc==SQLITE_OK ) rc = ceDropReserved(db);
+      if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zSchema, 0, 0, 0);
+      if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zRefill, 0, 0, 0);
+      if( rc==SQLITE_OK ){
+        size_t nAns;
+        const unsigned char *aAns = sqlw_result(pDb, &nAns);
+        rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, aAns, nAns);
+      }
+      if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+      if( rc!=SQLITE_OK && !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+      if( (rc & 0xff)!=SQLITE_NOMEM ) break;
     }
-    if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
-    if( rc!=SQLITE_OK && !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
     /* The image landed whatever happened to the bookkeeping: the answer says so. */
     if( rc==SQLITE_NOMEM ){
       sqlite3_exec(db, zDrop, 0, 0, 0);
@@ -811,8 +825,9 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
     int bStale = iSeq ? ceBelowFloor(pDb, aClient, iSeq) : 0;
     if( bStale>0 ) return SQLITE_DONE;
     if( bStale<0 ){
-      ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
-      return SQLITE_ERROR;
+      int rcErr = ceErrcode(db);
+      ceFail(pOut, rcErr, 0, sqlite3_errmsg(db));
+      return rcErr;
     }
     /* A transaction runs under its client's settings (foreign_keys cannot change in one). */
     if( eKind==COORD_KIND_BEGIN ) ceSettingsFor(pDb, aClient);
@@ -823,8 +838,9 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
     int bStale = ceBelowFloor(pDb, aClient, iSeq);
     if( bStale>0 ) return SQLITE_DONE;
     if( bStale<0 ){
-      ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));
-      return SQLITE_ERROR;
+      int rcErr = ceErrcode(db);
+      ceFail(pOut, rcErr, 0, sqlite3_errmsg(db));
+      return rcErr;
     }
     if( eKind==REQ_IMPORT ) return ceImport(pDb, aClient, iSeq, aBody, nBody, 0, 0, peKind, pOut);
     return ceStaged(pDb, aClient, iSeq, eKind, aBody, nBody, peKind, pOut);
@@ -855,8 +871,12 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
                   | (uint32_t)aBody[3]<<24;
     int bBare;
     ceUserSql = 1;           /* it prepares the user's statement (and caches it) */
-    bBare = nSql<=nBody-4 && sqlwBareStatement(pDb, (const char*)aBody+4, nSql);
+    bBare = nSql<=nBody-4 ? sqlwBareStatement(pDb, (const char*)aBody+4, nSql) : 0;
     ceUserSql = 0;
+    if( bBare<0 ){
+      ceFail(pOut, SQLITE_NOMEM, 0, "out of memory");
+      return SQLITE_NOMEM;
+    }
     if( bBare ){
       /* A read, a PRAGMA or VACUUM: run as it is, not recorded (see sqlwBareStatement). */
       ceUser(pDb, REQ_EXEC, (const char*)aBody+4, nSql, aBody+4+nSql, nBody-4-nSql);
@@ -868,9 +888,10 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   if( rc==SQLITE_OK ){
     int bStale = ceFloor(pDb, aClient, iSeq, &iFloor);
     if( bStale ){
-      if( bStale<0 ) ceFail(pOut, SQLITE_ERROR, 0, sqlite3_errmsg(db));  /* before RELEASE resets it */
+      int rcErr = bStale<0 ? ceErrcode(db) : SQLITE_DONE;
+      if( bStale<0 ) ceFail(pOut, rcErr, 0, sqlite3_errmsg(db));  /* before RELEASE resets it */
       sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
-      return bStale>0 ? SQLITE_DONE : SQLITE_ERROR;   /* DONE: a late copy, answered already */
+      return rcErr;                                 /* DONE: a late copy, answered already */
     }
     rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
     if( rc==SQLITE_ROW ){
@@ -949,7 +970,11 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
     rc = sqlite3_finalize(pStmt);
   }
   if( rc==SQLITE_OK ){
-    uint64_t iNew = (uint64_t)iStored+1>iProposed ? (uint64_t)iStored+1 : iProposed;
+    /* Saturates: an epoch never wraps (a stored one is at most 2^63-1). */
+    const sqlite3_int64 iMax = (sqlite3_int64)(((uint64_t)1<<63)-1);
+    uint64_t iNext = iStored<0 ? 1 : iStored==iMax ? (uint64_t)iStored : (uint64_t)iStored+1;
+    uint64_t iNew = iNext>iProposed ? iNext : iProposed;
+    if( iNew>(uint64_t)iMax ) iNew = (uint64_t)iMax;
     char *zSql = sqlite3_mprintf("INSERT OR REPLACE INTO main._sqlw_meta(k, v) VALUES('epoch', %lld)",
                                  (sqlite3_int64)iNew);
     rc = zSql ? sqlite3_exec(db, zSql, 0, 0, 0) : SQLITE_NOMEM;

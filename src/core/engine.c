@@ -1597,11 +1597,14 @@ int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql){
   sqlite3_stmt *pStmt = 0;
   const char *zTail = 0;
   int bCached = 0, bBare = 0;
-  int bTxn;
+  int bTxn, rc;
   if( pDb==0 || pDb->db==0 ) return 0;
   bTxn = !sqlite3_get_autocommit(pDb->db);
-  if( enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached)!=SQLITE_OK || pStmt==0 ){
-    return 0;
+  rc = enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached);
+  if( rc!=SQLITE_OK || pStmt==0 ){
+    /* Out of memory: say so (run in a savepoint instead, VACUUM would fail with a
+    ** misleading "within a transaction"); any other error is the statement's own. */
+    return (rc & 0xff)==SQLITE_NOMEM ? -1 : 0;
   }
   if( bCached || engineIsBlank(zTail, nSql-(size_t)(zTail-zSql)) ){
     const char *z = sqlite3_sql(pStmt);

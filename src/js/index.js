@@ -30,7 +30,7 @@ import {
   OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
   encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET, MAX_BODY_BYTES,
-  MAX_IMPORT_BYTES,
+  MAX_IMPORT_BYTES, WIRE_VERSION, clientLockName,
   allChannelName, isHello,
 } from './protocol.js';
 
@@ -224,8 +224,9 @@ function abortError(signal, sql) {
 /* Checks a database name. Throws SQLiteError SQLITE_MISUSE. */
 function checkName(name) {
   if (typeof name !== 'string' || name.length === 0) throw misuse('the database name must be a non-empty string');
-  if (name.length > 200 || /[\0/\\]/.test(name)) {
-    throw misuse('the database name must be at most 200 characters, without "/", "\\" or U+0000');
+  // The storage's limit (POOL_NAME_MAX of src/core/vfs_pool.c): 64 bytes of UTF-8.
+  if (new TextEncoder().encode(name).length > 64 || /[\0/\\]|\p{Cs}/u.test(name)) {
+    throw misuse('the database name must be at most 64 bytes of UTF-8, without "/", "\\", U+0000 or a lone surrogate');
   }
 }
 
@@ -513,7 +514,7 @@ class Channel {
     const abort = new AbortController();
     this.#busy = { client, abort };
     this.#db.trace(`the worker runs a request of tab ${client.slice(0, 8)}… for over a second; watching that tab`);
-    navigator.locks.request(`sqlw:${this.#db.name}:client:${client}`, { signal: abort.signal }, () => {
+    navigator.locks.request(clientLockName(this.#db.name, client), { signal: abort.signal }, () => {
       if (this.#worker !== worker || this.#busy?.client !== client) return;
       this.#busy = null;
       console.warn(PREFIX, `the database worker runs a request of a tab that is gone (${client.slice(0, 8)}…): ending it`);
@@ -565,9 +566,14 @@ class Channel {
         + `(${max} bytes)${kind === OP_IMPORT ? '' : '; split it (runMany in chunks, one value at a time)'}`,
       { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG, sql }));
     }
+    if (this.#nextId > 0xffffffff) {
+      // Ids are u32 and the leader refuses one below this tab's floor as a late copy:
+      // they cannot wrap. A new open gets a new client id, and ids start again.
+      return Promise.reject(new SQLiteError('this tab has made 4,294,967,295 requests to the database, all one '
+        + 'connection can number: close it and open it again', { code: 'SQLITE_MISUSE', errno: 21, sql }));
+    }
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
-      if (this.#nextId > 0xffffffff) this.#nextId = 1;
       onId?.(id);
       const timeoutMs = this.#db.options.timeoutMs;
       if (signal) {
@@ -656,6 +662,7 @@ class Channel {
       this.#answerForLeader(msg.announce);
     }
     else if (msg?.type === 'lease') this.#db._leaseEnded(msg.lease, msg.reason);
+    else if (msg?.type === 'versionchange') this.#db._versionChange(msg.version);
   }
 
   /* Settles the requests answered by one SQWA frame. */
@@ -946,7 +953,8 @@ export class Database extends Queries {
 
   /**
    * Subscribes fn to `event`: 'leaderchange' ({ isLeader, epoch }), 'workerdied'
-   * ({ reason }), 'close'. Returns a function that unsubscribes.
+   * ({ reason }), 'versionchange' ({ version, current }), 'close'. Returns a function
+   * that unsubscribes.
    */
   on(event, fn) {
     if (typeof event !== 'string') throw misuse('event must be a string');
@@ -999,7 +1007,7 @@ export class Database extends Queries {
   #holdClientLock() {
     if (!globalThis.navigator?.locks) return Promise.resolve();
     return new Promise((held, failed) => {
-      navigator.locks.request(`sqlw:${this.name}:client:${this.clientId}`, () => {
+      navigator.locks.request(clientLockName(this.name, this.clientId), () => {
         held();
         return new Promise((release) => {
           this.#releaseClient = release;
@@ -1015,6 +1023,12 @@ export class Database extends Queries {
     this.epoch = epoch;
     this.trace(isLeader ? `this tab leads (epoch ${epoch})` : `another tab leads (epoch ${epoch})`);
     this.emit('leaderchange', { isLeader, epoch });
+  }
+
+  /* A tab of a newer wire version runs: this one should reload (see 'versionchange'). */
+  _versionChange(version) {
+    this.trace(`a tab of a newer version runs (wire ${version}, this tab ${WIRE_VERSION}): reload to get it`);
+    this.emit('versionchange', { version, current: WIRE_VERSION });
   }
 
   /* The leader ended this tab's transaction `lease` without its word. */
@@ -1209,6 +1223,29 @@ export class Database extends Queries {
     return { wasmBytes: await this.#channel.memoryBytes() };
   }
 
+  /**
+   * How much storage this database and its origin use: { databaseBytes } (the database's
+   * pages: page_count × page_size), and the browser's navigator.storage figures for the
+   * whole origin, { usage, quota } (null where the browser gives none) and { persisted }
+   * (true once the browser agreed not to evict the origin's storage: persistStorage()).
+   * An app can warn before the quota is reached.
+   */
+  async storageEstimate() {
+    if (this.#closed) throw misuse('the database is closed');
+    const s = globalThis.navigator?.storage;
+    const [estimate, persisted, size] = await Promise.all([
+      s?.estimate ? s.estimate().catch(() => ({})) : {},
+      s?.persisted ? s.persisted().catch(() => false) : false,
+      this.get('SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size) AS bytes'),
+    ]);
+    return {
+      databaseBytes: size.bytes,
+      usage: Number.isFinite(estimate.usage) ? estimate.usage : null,
+      quota: Number.isFinite(estimate.quota) ? estimate.quota : null,
+      persisted: persisted === true,
+    };
+  }
+
   /*
   ** import() of a ReadableStream (or of an image over a piece) into a persistent
   ** database: the image goes to the leader in pieces of IMPORT_PIECE_BYTES, each answered
@@ -1371,6 +1408,23 @@ async function storage() {
 }
 
 /**
+ * Asks the browser to keep this origin's storage (OPFS databases included) under storage
+ * pressure instead of evicting it: navigator.storage.persist(). Resolves with its answer
+ * (true: persisted; false: refused, or no such API). Chromium decides by the site's
+ * engagement without asking; Firefox asks the user; Safari may grant it to a web app on
+ * the home screen.
+ */
+export async function persistStorage() {
+  const s = globalThis.navigator?.storage;
+  if (!s?.persist) return false;
+  try {
+    return (await s.persist()) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The names of this origin's databases in OPFS, sorted. Resolves with [] when there are
  * none. Rejects with SQLITE_WORKER_PERSISTENCE_UNAVAILABLE where there is no OPFS.
  */
@@ -1385,7 +1439,31 @@ export async function listDatabases() {
  */
 export async function deleteDatabase(name) {
   checkName(name);
-  return (await storage()).deleteDatabase(name);
+  const store = await storage();
+  return whileUnused(name, () => store.deleteDatabase(name));
+}
+
+/*
+** Runs fn (the deletion of database `name`, or of every database when name is null)
+** only while no tab has it open: no client life lock of it is held or asked for, and
+** this call holds its leader lock meanwhile, so no tab can take the lead and open the
+** files during a hand-over (when no worker holds them). Rejects with SQLITE_BUSY else.
+*/
+async function whileUnused(name, fn) {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return fn();
+  const prefix = name === null ? 'sqlw:' : clientLockName(name, '');
+  const inUse = (l) => typeof l.name === 'string' && l.name.startsWith(prefix) && l.name.includes(':client:');
+  const what = name === null ? 'a database' : `database ${JSON.stringify(name)}`;
+  const busy = () => new SQLiteError(`${what} is open in a tab: close it (in every tab) before deleting it`,
+    { code: 'SQLITE_BUSY', errno: 5 });
+  const { held = [], pending = [] } = await locks.query();
+  if (held.some(inUse) || pending.some(inUse)) throw busy();
+  if (name === null) return fn();
+  return locks.request(`sqlw:${name}:leader`, { ifAvailable: true }, (lock) => {
+    if (!lock) throw busy();
+    return fn();
+  });
 }
 
 /**
@@ -1393,7 +1471,8 @@ export async function deleteDatabase(name) {
  * open.
  */
 export async function deleteAllDatabases() {
-  return (await storage()).wipeAll();
+  const store = await storage();
+  return whileUnused(null, () => store.wipeAll());
 }
 
 /**

@@ -229,9 +229,84 @@ export function decodeAnswers(buf) {
   return parseFrame('SQWA', buf).entries;
 }
 
+/*
+** The multi-tab messages (src/core/coord.h, docs/coord.md "Messages"): 32 bytes of
+** header ("SQWC", u16 version, u16 type, u64 epoch, sender id), then the type's fields.
+** WIRE_VERSION is COORD_VERSION: the channels' names carry it, so tabs of two library
+** versions that speak differently never hear each other; they learn of each other on the
+** versions channel (versionChannelName), whose name has no version.
+*/
+export const WIRE_VERSION = 2;
+export const COORD_HELLO = 1;
+export const COORD_ANNOUNCE = 2;
+export const COORD_REQUEST = 3;
+export const COORD_REPLY = 4;
+export const COORD_LEASE_END = 5;
+const COORD_HEADER = 32;
+/* Bytes after the header, without the body, by type; the body length's offset there. */
+const COORD_FIXED = [-1, 0, 0, 24, 28, 24];
+const COORD_BODY_AT = [-1, -1, -1, 20, 24, -1];
+
 /** The BroadcastChannel every client of database `name` hears (HELLO, ANNOUNCE). */
 export function allChannelName(name) {
-  return `sqlw:${name}:all`;
+  return `sqlw:${name}:v${WIRE_VERSION}:all`;
+}
+
+/** The BroadcastChannel the leader of database `name` hears requests on. */
+export function leaderChannelName(name) {
+  return `sqlw:${name}:v${WIRE_VERSION}:leader`;
+}
+
+/** The BroadcastChannel client `hex` of database `name` hears its answers on. */
+export function clientChannelName(name, hex) {
+  return `sqlw:${name}:v${WIRE_VERSION}:client:${hex}`;
+}
+
+/** The BroadcastChannel where tabs of any library version say which wire version they speak. */
+export function versionChannelName(name) {
+  return `sqlw:${name}:versions`;
+}
+
+/** The life lock of client `hex` of database `name`: held while its tab lives. */
+export function clientLockName(name, hex) {
+  return `sqlw:${name}:client:${hex}`;
+}
+
+/*
+** Checks a channel message before any byte of it is copied into the core: bytes, a whole
+** message of this wire version (header, the type's fields, a body no larger than a
+** request or an answer can be and exactly as long as it says), not from this client, and
+** for an answer or a lease's end, addressed to it. ownId: this client's 16-byte id.
+** Returns { type, sender, bytes } (sender: the sender's id in hex), or a string saying why
+** the message is dropped.
+*/
+export function checkChannelMessage(data, ownId) {
+  let u8;
+  if (data instanceof ArrayBuffer) u8 = new Uint8Array(data);
+  else if (data instanceof Uint8Array) u8 = data;
+  else return 'not bytes';
+  if (u8.length < COORD_HEADER) return `${u8.length} bytes: shorter than a header`;
+  if (u8[0] !== 0x53 || u8[1] !== 0x51 || u8[2] !== 0x57 || u8[3] !== 0x43) return 'bad magic';
+  const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  if (dv.getUint16(4, true) !== WIRE_VERSION) return `wire version ${dv.getUint16(4, true)}`;
+  const type = dv.getUint16(6, true);
+  const fixed = COORD_FIXED[type] ?? -1;
+  if (type === 0 || fixed < 0) return `unknown type ${type}`;
+  const rest = u8.length - COORD_HEADER - fixed;
+  if (rest < 0) return 'truncated';
+  const bodyAt = COORD_BODY_AT[type];
+  const nBody = bodyAt < 0 ? 0 : dv.getUint32(COORD_HEADER + bodyAt, true);
+  if (nBody > MAX_BODY_BYTES + 64) return `a ${nBody}-byte body: larger than any request or answer`;
+  if (rest !== nBody) return 'length does not match';
+  let same = true;
+  for (let i = 0; i < 16; i++) if (u8[16 + i] !== ownId[i]) same = false;
+  if (same) return 'from this client';
+  if (type === COORD_REPLY || type === COORD_LEASE_END) {
+    for (let i = 0; i < 16; i++) if (u8[COORD_HEADER + i] !== ownId[i]) return 'addressed to another client';
+  }
+  let sender = '';
+  for (let i = 16; i < 32; i++) sender += u8[i].toString(16).padStart(2, '0');
+  return { type, sender, bytes: u8 };
 }
 
 /*

@@ -17,8 +17,9 @@
 //     a shared leader's ANNOUNCE, which its page posts when a tab asks who leads), and
 //     { type: 'lease', lease, reason } when the leader ended this tab's transaction,
 //     { type: 'recycle' } before it ends itself to give its memory back (see
-//     maybeRecycle), and { type: 'busy', client } while a request of tab `client` (hex)
-//     has run over a second (client null: it ended).
+//     maybeRecycle), { type: 'busy', client } while a request of tab `client` (hex)
+//     has run over a second (client null: it ended), and { type: 'versionchange',
+//     version } when a tab of a newer wire version runs (see openVersions).
 // The worker holds the Web Lock named `lock` for its whole life, so the page learns of
 // its death (terminate, crash) when that lock becomes free.
 //
@@ -35,7 +36,9 @@ import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
 import { SQLiteError } from './errors.js';
 import { CoordMachine, ACT, DONE, LEASE_IDLE, idHex } from './coord.js';
 import {
-  OP_CLOSE, ANS_DONE, ANS_ERROR, MAX_IMPORT_BYTES, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
+  OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
+  leaderChannelName, clientChannelName, clientLockName, versionChannelName, checkChannelMessage, WIRE_VERSION,
+  COORD_ANNOUNCE, COORD_REQUEST,
 } from './protocol.js';
 
 const PREFIX = '[sqlite-worker]';
@@ -61,7 +64,11 @@ let answers = [];        // answers of the current event, posted as one frame
 let role = { isLeader: false, epoch: 0 };
 let onRole = null;       // resolves the wait for a first role (see open)
 let timer = null;
-const chan = { all: null, leaderIn: null, clients: new Map() };
+const chan = { all: null, leaderIn: null, versions: null, clients: new Map() };
+let ownId = null;          // this client's id (16 bytes)
+let newerWire = 0;         // the highest newer wire version another tab speaks (0: none seen)
+const alive = new Set();   // senders of an ANNOUNCE whose life lock was seen held (hex)
+let channelOrder = Promise.resolve(); // channel messages reach the machine in arrival order
 const lock = { name: '', held: false, release: null, abort: null };
 const watches = new Map(); // client hex → AbortController of its life-lock request
 
@@ -196,6 +203,11 @@ function perform(actions, batch = false) {
         timer = setTimeout(() => enqueue(() => machine && perform(machine.tick())), Math.max(0, a.at - performance.now()));
         break;
       case ACT.STEAL_LEADER:
+        if (newerWire) {
+          // The silent leader may be a newer version's: wait in line instead of fighting.
+          trace('the leader does not answer, but a newer version runs: not taking its lock');
+          break;
+        }
         trace('the leader does not answer: taking its lock');
         requestLeadership(true);
         break;
@@ -248,7 +260,7 @@ function setRole(isLeader, epoch) {
   role = { isLeader, epoch };
   if (was && !isLeader) stepDown();
   if (isLeader && shared && !chan.leaderIn) {
-    chan.leaderIn = new BroadcastChannel(`sqlw:${opts.name}:leader`);
+    chan.leaderIn = new BroadcastChannel(leaderChannelName(opts.name));
     chan.leaderIn.onmessage = (e) => onChannel(e.data);
   }
   trace(isLeader ? `leading at epoch ${epoch}` : `following at epoch ${epoch}`);
@@ -290,7 +302,7 @@ function closeStorage() {
 let leaderOut = null;
 function postToLeader(buffer) {
   if (!leaderOut) {
-    leaderOut = new BroadcastChannel(`sqlw:${opts.name}:leader`);
+    leaderOut = new BroadcastChannel(leaderChannelName(opts.name));
     // Closed once this task's requests are posted, so this tab does not receive the
     // other tabs' requests (no per-message work in every tab).
     setTimeout(() => {
@@ -306,7 +318,7 @@ function clientChannel(hex) {
   if (!shared) return null;
   let ch = chan.clients.get(hex);
   if (!ch) {
-    ch = new BroadcastChannel(`sqlw:${opts.name}:client:${hex}`);
+    ch = new BroadcastChannel(clientChannelName(opts.name, hex));
     chan.clients.set(hex, ch);
   }
   return ch;
@@ -317,7 +329,7 @@ function watchClient(hex) {
   if (!shared || watches.has(hex)) return;
   const ctl = new AbortController();
   watches.set(hex, ctl);
-  navigator.locks.request(`sqlw:${opts.name}:client:${hex}`, { signal: ctl.signal }, () => {
+  navigator.locks.request(clientLockName(opts.name, hex), { signal: ctl.signal }, () => {
     watches.delete(hex);
     chan.clients.get(hex)?.close();
     chan.clients.delete(hex);
@@ -463,35 +475,77 @@ function growPool() {
   return undefined;
 }
 
-/* A message on a channel: bytes go to the machine, anything else is dropped. */
+/*
+** A message on a channel (docs/threat-model.md): checked in JavaScript before a byte of it
+** is copied into the core (checkChannelMessage: size, shape, sender, addressee); a
+** request reaches only a leader; an ANNOUNCE is believed only from a tab that lives (its
+** life lock is held), so a forged one from a made-up id cannot lead the followers away.
+** Messages reach the machine in the order they came.
+*/
 function onChannel(data) {
-  let bytes;
-  if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
-  else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  else {
-    trace('dropped a message that is not bytes on a channel');
+  const m = checkChannelMessage(data, ownId);
+  if (typeof m === 'string') {
+    trace(`dropped a channel message: ${m}`);
     return;
   }
-  // No message of the protocol is larger than a request's body (an import's, the
-  // largest) and its header; a larger one is junk (or hostile) and is not copied into
-  // the core.
-  if (bytes.length > MAX_IMPORT_BYTES + 4096) {
-    trace(`dropped a ${bytes.length}-byte message on a channel: larger than any request`);
-    return;
-  }
-  enqueue(() => {
-    if (!machine || closed) return undefined;
-    let actions;
-    try {
-      actions = machine.message(bytes);
-    } catch (e) {
-      if (!(e instanceof SQLiteError)) throw e;
-      console.warn(PREFIX, 'dropped a message the core could not take:', e.message);
-      return undefined;
+  if (m.type === COORD_REQUEST && !role.isLeader) return; // the leader gets it again
+  const verified = m.type === COORD_ANNOUNCE ? senderLives(m.sender) : true;
+  channelOrder = channelOrder.then(() => verified).then((ok) => {
+    if (!ok) {
+      trace(`dropped an ANNOUNCE from ${m.sender.slice(0, 8)}: no tab of that id lives`);
+      return;
     }
-    perform(actions);
-    return growPool();
+    enqueue(() => {
+      if (!machine || closed) return undefined;
+      let actions;
+      try {
+        actions = machine.message(m.bytes);
+      } catch (e) {
+        if (!(e instanceof SQLiteError)) throw e;
+        console.warn(PREFIX, 'dropped a message the core could not take:', e.message);
+        return undefined;
+      }
+      perform(actions);
+      return growPool();
+    });
   });
+}
+
+/* True (or a Promise of it) when client `hex` of this database lives: its life lock is held. */
+function senderLives(hex) {
+  if (alive.has(hex)) return true;
+  return navigator.locks.query().then(({ held = [] }) => {
+    const name = clientLockName(opts.name, hex);
+    const lives = held.some((l) => l.name === name);
+    if (lives) {
+      if (alive.size >= 1000) alive.clear();
+      alive.add(hex);
+    }
+    return lives;
+  }, () => false);
+}
+
+/*
+** The versions channel: every tab says which wire version it speaks when it opens, and
+** answers a tab that speaks an older one. A tab that hears of a newer version tells its
+** page ('versionchange': reload to get it) and stops taking the leader lock by force
+** (steal), so old and new tabs do not fight over the files: the newer tabs lead.
+*/
+function openVersions(name) {
+  chan.versions = new BroadcastChannel(versionChannelName(name));
+  const say = () => chan.versions?.postMessage({ sqlw: 'wire', version: WIRE_VERSION });
+  chan.versions.onmessage = (e) => {
+    const v = e.data?.sqlw === 'wire' ? e.data.version : undefined;
+    if (!Number.isSafeInteger(v) || v < 1 || v === WIRE_VERSION) return;
+    if (v < WIRE_VERSION) {
+      say();
+    } else if (v > newerWire) {
+      newerWire = v;
+      trace(`a tab speaks wire version ${v} (this one ${WIRE_VERSION}): asking the page to reload`);
+      self.postMessage({ type: 'versionchange', version: v });
+    }
+  };
+  say();
 }
 
 /* Ends everything: the machine, the channels, the locks, the storage. */
@@ -504,6 +558,8 @@ function close() {
   machine = null;
   chan.all?.close();
   chan.leaderIn?.close();
+  chan.versions?.close();
+  chan.versions = null;
   for (const ch of chan.clients.values()) ch.close();
   chan.clients.clear();
   for (const ctl of watches.values()) ctl.abort();
@@ -597,14 +653,16 @@ async function open(msg) {
       onOpenFailed = reject;
     });
     const clientId = new Uint8Array(msg.clientId.match(/../g).map((h) => parseInt(h, 16)));
+    ownId = clientId;
     machine = new CoordMachine(core, clientId, { freezeMs: msg.freezeMs, idleMs: msg.idleMs });
     if (shared) {
+      openVersions(msg.name);
       // Listeners first, then HELLO: the leader's ANNOUNCE cannot be missed.
       chan.all = new BroadcastChannel(allChannelName(msg.name));
       chan.all.onmessage = (e) => onChannel(e.data);
       const mine = clientChannel(msg.clientId);
       mine.onmessage = (e) => onChannel(e.data);
-      lock.name = `sqlw:${msg.name}:leader`;
+      lock.name = `sqlw:${msg.name}:leader`;   // no version: one owner of the files, whatever the version
       perform(machine.initial);
       requestLeadership();
     } else {

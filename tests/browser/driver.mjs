@@ -221,7 +221,9 @@ export class Session {
 export async function launchBrowser(profile, { insecureHost, privateBrowsing, downloads, protocolTimeout } = {}) {
   const b = BROWSERS[BROWSER];
   const args = [...b.args];
-  const prefs = {};
+  // persist() asks the user in Firefox; a headless browser has nobody to answer.
+  const prefs = BROWSER === 'firefox'
+    ? { 'dom.storageManager.prompt.testing': true, 'dom.storageManager.prompt.testing.allow': true } : {};
   if (insecureHost) {
     if (BROWSER === 'chromium') args.push(`--host-resolver-rules=MAP ${insecureHost} 127.0.0.1`);
     else prefs['network.dns.localDomains'] = insecureHost;

@@ -180,3 +180,53 @@ test('140 images of 1024-, 8192- and 65536-byte pages, rollback and WAL headers,
   for (const o of r.out) assert.deepEqual(o, { what: o.what, same: true, pageSize: 4096, check: 'ok' });
   assert.equal(r.roundTrip, true);
 });
+
+test('150 storageEstimate() gives the database\'s size and the origin\'s figures; persistStorage() gives the browser\'s answer', T, async () => {
+  const r = await inPage(async ({ openDatabase, persistStorage }) => {
+    const db = await openDatabase('guard-estimate');
+    await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(b BLOB)');
+    const before = await db.storageEstimate();
+    await db.run('INSERT INTO t VALUES (randomblob(4000000))');
+    const after = await db.storageEstimate();
+    const answer = await persistStorage();
+    const persisted = await navigator.storage.persisted();
+    const again = await db.storageEstimate();
+    await db.exec('DROP TABLE t');
+    await db.close();
+    const closed = await db.storageEstimate().catch((e) => e.code);
+    return { before, after, answer, persisted, again, closed };
+  });
+  assert.ok(!r.thrown, JSON.stringify(r.thrown));
+  assert.ok(r.after.databaseBytes - r.before.databaseBytes >= 4_000_000, JSON.stringify(r));
+  assert.ok(r.after.databaseBytes % 4096 === 0);
+  for (const e of [r.before, r.after]) {
+    assert.ok(e.usage === null || Number.isFinite(e.usage), JSON.stringify(e));
+    assert.ok(e.quota === null || e.quota > 0, JSON.stringify(e));
+  }
+  assert.equal(typeof r.answer, 'boolean');
+  assert.equal(r.again.persisted, r.persisted);
+  assert.equal(r.closed, 'SQLITE_MISUSE');
+});
+
+test('160 deleteDatabase() refuses while a tab has the database open, even when no worker holds its files (a hand-over)', T, async () => {
+  const r = await inPage(async ({ openDatabase, deleteDatabase, listDatabases }) => {
+    const name = 'guard-delete';
+    const db = await openDatabase(name);
+    await db.exec('CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1)');
+    await db.close();
+    // A tab that has it open between two leaders: its life lock is held, no file is.
+    let release;
+    await new Promise((held) => {
+      navigator.locks.request(`sqlw:${name}:client:${'ab'.repeat(16)}`, () => {
+        held();
+        return new Promise((r) => { release = r; });
+      });
+    });
+    const during = await deleteDatabase(name).then((v) => `deleted: ${v}`, (e) => e.code);
+    const listed = (await listDatabases()).includes(name);
+    release();
+    const after = await deleteDatabase(name);
+    return { during, listed, after, gone: !(await listDatabases()).includes(name) };
+  });
+  assert.deepEqual(r, { during: 'SQLITE_BUSY', listed: true, after: true, gone: true });
+});

@@ -13,6 +13,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, bounded, port } from './driver.mjs';
+import { allChannelName, leaderChannelName, clientChannelName, versionChannelName, WIRE_VERSION } from '../../dist/protocol.js';
 
 const PORT = port(8723);
 const T = { timeout: 120_000 };
@@ -817,7 +818,7 @@ test('110 transactionIdleMs: a transaction idle too long is rolled back, its nex
   }
 });
 
-test('111 junk on every channel of the database is dropped: the leader stays, every tab reads and writes, nothing throws', T, async (t) => {
+test('111 junk, forged and oversized messages on every channel of the database are dropped: the leader stays, every tab reads and writes, no worker grows, nothing throws', T, async (t) => {
   const name = 'mt-junk';
   const pages = [await newTab(), await newTab(), await newTab()];
   try {
@@ -842,7 +843,10 @@ test('111 junk on every channel of the database is dropped: the leader stays, ev
         window.writes = Promise.allSettled(Array.from({ length: 100 }, (_, j) => db.run('INSERT INTO t(x) VALUES (?)', [`w${tab}-${j}`])));
       }, i);
     }
-    const posted = await inTab(pages[0], name, (db, dbName, clientIds, seed) => {
+    const grown = [];
+    for (const p of pages) grown.push((await inTab(p, name, (db) => db.memoryUsage())).wasmBytes);
+    const channels = [leaderChannelName(name), allChannelName(name), ...ids.map((id) => clientChannelName(name, id))];
+    const posted = await inTab(pages[0], name, (db, dbName, clientIds, seed, names, wire) => {
       let x = seed >>> 0 || 1;
       const random = (n) => {
         const b = new Uint8Array(n);
@@ -863,10 +867,55 @@ test('111 junk on every channel of the database is dropped: the leader stays, ev
       for (const n of [1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 24, 31, 32, 33, 40, 48, 63, 64, 100, 1000, 4096]) {
         junk.push(random(n), random(n).buffer, magic(n), magic(n).buffer);
       }
-      const names = ['leader', 'all', ...clientIds.map((id) => `client:${id}`)];
+      // Well-formed messages from a made-up sender: ANNOUNCEs at epochs up to 2^64-1, and
+      // REPLYs and LEASE_ENDs to every tab for their first requests, and frames that say
+      // they carry 300 MB, and one that does.
+      const forged = (type, epoch, fields = [], body = new Uint8Array(0)) => {
+        const u8 = new Uint8Array(32 + fields.length + body.length);
+        const dv = new DataView(u8.buffer);
+        u8.set([0x53, 0x51, 0x57, 0x43]);
+        dv.setUint16(4, wire, true);
+        dv.setUint16(6, type, true);
+        dv.setBigUint64(8, epoch, true);
+        u8.fill(0xee, 16, 32);
+        u8.set(fields, 32);
+        u8.set(body, 32 + fields.length);
+        return u8;
+      };
+      const hexBytes = (hex) => hex.match(/../g).map((h) => parseInt(h, 16));
+      for (const epoch of [2n, 3n, 1000n, 2n ** 63n, 2n ** 64n - 1n]) junk.push(forged(2, epoch));
+      for (const id of clientIds) {
+        for (let seq = 1; seq <= 120; seq++) {
+          const body = new Uint8Array([1, 0x53, 0x51, 0x57, 0x52, 0, 0, 0, 0]);
+          const f = new Uint8Array(28);
+          f.set(hexBytes(id));
+          new DataView(f.buffer).setUint32(16, seq, true);
+          f[20] = 1;
+          new DataView(f.buffer).setUint32(24, body.length, true);
+          junk.push(forged(4, 2n ** 64n - 1n, f, body));
+          const l = new Uint8Array(24);
+          l.set(hexBytes(id));
+          new DataView(l.buffer).setUint32(16, seq, true);
+          l[20] = 3;
+          junk.push(forged(5, 1n, l));
+        }
+        const big = new Uint8Array(28);
+        big.set(hexBytes(id));
+        new DataView(big.buffer).setUint32(24, 300e6, true);
+        junk.push(forged(4, 1n, big));
+      }
       let count = 0;
+      {
+        // A REQUEST frame of 300 MB whose fields say it has no body: to the leader only.
+        const huge = new Uint8Array(300e6);
+        huge.set(forged(3, 1n, new Uint8Array(24)));
+        const ch = new BroadcastChannel(names[0]);
+        ch.postMessage(huge);
+        ch.close();
+        count++;
+      }
       for (const n of names) {
-        const ch = new BroadcastChannel(`sqlw:${dbName}:${n}`);
+        const ch = new BroadcastChannel(n);
         for (const m of junk) {
           ch.postMessage(m);
           count++;
@@ -874,7 +923,7 @@ test('111 junk on every channel of the database is dropped: the leader stays, ev
         ch.close();
       }
       return count;
-    }, name, ids, SEED);
+    }, name, ids, SEED, channels, WIRE_VERSION);
     t.diagnostic(`${posted} junk messages posted`);
 
     for (const p of pages.slice(1)) assert.deepEqual(await inTab(p, name, async () => window.rejections(await window.writes)), {});
@@ -892,12 +941,55 @@ test('111 junk on every channel of the database is dropped: the leader stays, ev
     assert.equal(afterwards.page, before.page, 'junk must not move the leadership');
     assert.equal(afterwards.epoch, before.epoch);
     for (const [i, p] of pages.entries()) {
+      // The 300 MB frame reached only the leader's worker, whole in JavaScript; no worker
+      // copied it into its core.
+      const now = (await inTab(p, name, (db) => db.memoryUsage())).wasmBytes;
+      assert.ok(now - grown[i] < 64 * 1024 * 1024, `tab ${i}'s worker grew from ${grown[i]} to ${now} bytes`);
+    }
+    for (const [i, p] of pages.entries()) {
       assert.deepEqual(await p.evaluate(() => ({ errors: window.workerErrors, workers: window.workers.length })),
         { errors: [], workers: workers[i] }, 'no worker failed or was replaced');
     }
     assertNoPageErrors(pages);
   } finally {
     await closeTabs(pages);
+  }
+});
+
+test('111b a tab of a newer library version: the older tab gets \'versionchange\' and loses nothing; an older one is answered with this version', T, async () => {
+  const name = 'mt-versions';
+  const [a, b] = [await newTab(), await newTab()];
+  try {
+    await inTab(a, name, async (db) => {
+      window.versionEvents = [];
+      db.on('versionchange', (e) => window.versionEvents.push(e));
+      await db.exec('CREATE TABLE IF NOT EXISTS t(x)');
+      await db.run('INSERT INTO t VALUES (1)');
+    });
+    // Tab b plays a tab of an older version, then of a newer one, on the channel every
+    // version hears (tabs of another wire version cannot hear each other's requests).
+    const heard = await b.evaluate(async (channel, wire) => {
+      const ch = new BroadcastChannel(channel);
+      const got = [];
+      ch.onmessage = (e) => got.push(e.data);
+      ch.postMessage({ sqlw: 'wire', version: wire - 1 });
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      ch.postMessage({ sqlw: 'wire', version: wire + 1 });
+      ch.postMessage({ sqlw: 'wire', version: 'junk' });
+      ch.postMessage({ version: 1e300 });
+      ch.close();
+      return got;
+    }, versionChannelName(name), WIRE_VERSION);
+    assert.deepEqual(heard[0], { sqlw: 'wire', version: WIRE_VERSION });
+    await waitIn(a, () => window.versionEvents?.length > 0, 'the versionchange event');
+    const r = await inTab(a, name, async (db) => {
+      await db.run('INSERT INTO t VALUES (2)');
+      return { events: window.versionEvents, rows: await db.all('SELECT x FROM t ORDER BY x') };
+    });
+    assert.deepEqual(r.events, [{ version: WIRE_VERSION + 1, current: WIRE_VERSION }]);
+    assert.deepEqual(r.rows, [{ x: 1 }, { x: 2 }]);
+  } finally {
+    await closeTabs([a, b]);
   }
 });
 

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup } from './helpers.mjs';
 import { decodeResult } from '../../dist/codec.js';
+import { checkChannelMessage, WIRE_VERSION, COORD_ANNOUNCE, COORD_REPLY, COORD_LEASE_END } from '../../dist/protocol.js';
 
 const { core } = await setup();
 const x = core.exports;
@@ -381,4 +382,125 @@ test('170 a withdrawn request (CANCEL) is dropped by the leader, held or not yet
   a.close();
   b.close();
   x.close(keep);
+});
+
+/* A multi-tab message (src/core/coord.h) with any header values: what a forger can post. */
+function forge(type, epoch, sender, fields = new Uint8Array(0), body = new Uint8Array(0)) {
+  const u8 = new Uint8Array(32 + fields.length + body.length);
+  const dv = new DataView(u8.buffer);
+  u8.set([0x53, 0x51, 0x57, 0x43]);
+  dv.setUint16(4, WIRE_VERSION, true);
+  dv.setUint16(6, type, true);
+  dv.setBigUint64(8, BigInt(epoch), true);
+  u8.set(sender, 16);
+  u8.set(fields, 32);
+  u8.set(body, 32 + fields.length);
+  return u8;
+}
+
+/* REPLY fields: target, u32 seq, u8 status, 3 zero bytes, u32 body length. */
+function replyFields(target, seq, status, nBody) {
+  const f = new Uint8Array(28);
+  const dv = new DataView(f.buffer);
+  f.set(target);
+  dv.setUint32(16, seq, true);
+  f[20] = status;
+  dv.setUint32(24, nBody, true);
+  return f;
+}
+
+test('180 forged messages without live ids change nothing: no step-down, no wrapped epoch, no settled request, no ended lease', () => {
+  const keep = openShared();
+  const a = new Client(51);
+  const b = new Client(52);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  deliver([a, b]);
+  assert.equal(a.leader, true);
+  const stranger = new Uint8Array(16).fill(0xee);
+  const max = 0xffffffffffffffffn;
+  // An ANNOUNCE at epoch 2^64-1 from nobody: the leader keeps leading at its epoch.
+  const announce = forge(COORD_ANNOUNCE, max, stranger);
+  x.coord_message(a.c, put(announce), announce.length, 0);
+  a.drain();
+  assert.equal(x.coord_is_leader(a.c), 1);
+  assert.equal(a.epoch, 1);
+  // b's write is pending; a forged REPLY (from nobody) and LEASE_END do not settle it.
+  const w = execBody('CREATE TABLE t(x)');
+  x.coord_local(b.c, 1, 0, EXEC, put(w), w.length, NO_BUDGET, 0);
+  b.drain();
+  const fake = new Uint8Array([1, 0x53, 0x51, 0x57, 0x52]);
+  const reply = forge(COORD_REPLY, max, stranger, replyFields(b.id, 1, 1, fake.length), fake);
+  x.coord_message(b.c, put(reply), reply.length, 0);
+  b.drain();
+  assert.equal(b.replies.get(1), undefined, 'a REPLY from a stranger settled the request');
+  const leaseEnd = forge(COORD_LEASE_END, 1, stranger, (() => {
+    const f = new Uint8Array(24);
+    f.set(b.id);
+    new DataView(f.buffer).setUint32(16, 7, true);
+    f[20] = 3;
+    return f;
+  })());
+  x.coord_message(b.c, put(leaseEnd), leaseEnd.length, 0);
+  b.drain();
+  deliver([a, b]);
+  assert.equal(answer(b.replies.get(1)).rc, 0);
+  // The leader's tab closes; b takes over at the stored epoch's successor, not the forged one's.
+  a.close();
+  x.coord_leader_granted(b.c, 0);
+  b.drain();
+  assert.equal(b.leader, true);
+  assert.equal(b.epoch, 2);
+  b.close();
+  x.close(keep);
+});
+
+test('190 a stored epoch at the top saturates: the next leader does not wrap to 0', () => {
+  const keep = openShared();
+  const body = execBody("CREATE TABLE IF NOT EXISTS _sqlw_meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID; INSERT OR REPLACE INTO _sqlw_meta VALUES ('epoch', 9223372036854775807)");
+  x.exec(keep, put(body.subarray(4)), body.length - 4, 0, 0);
+  const a = new Client(61);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  assert.equal(a.leader, true);
+  assert.ok(a.epoch > 9.2e18, String(a.epoch));    // 2^63-1 (a double here)
+  a.close();
+  const b = new Client(62);
+  x.coord_leader_granted(b.c, 0);
+  b.drain();
+  assert.equal(b.leader, true);
+  assert.ok(b.epoch > 9.2e18, `wrapped: ${b.epoch}`);
+  b.close();
+  const read = execBody("SELECT v FROM _sqlw_meta WHERE k = 'epoch'");
+  x.exec(keep, put(read.subarray(4)), read.length - 4, 0, 0);
+  const stored = decodeResult(new Uint8Array(x.memory.buffer, x.result_ptr(keep), x.result_len(keep)).slice(), { bigint: 'always' });
+  assert.deepEqual(stored.resultSets[0].rows, [{ v: 9223372036854775807n }]);
+  x.close(keep);
+});
+
+test('200 checkChannelMessage: junk, oversized, foreign and self-sent messages are refused before any copy', () => {
+  const me = new Uint8Array(16).fill(1);
+  const other = new Uint8Array(16).fill(2);
+  assert.equal(typeof checkChannelMessage('SQWC', me), 'string');
+  assert.equal(typeof checkChannelMessage(new Uint8Array(31), me), 'string');
+  assert.equal(typeof checkChannelMessage({ length: 100 }, me), 'string');
+  assert.deepEqual(Object.keys(checkChannelMessage(forge(COORD_ANNOUNCE, 1, other), me)).sort(), ['bytes', 'sender', 'type']);
+  assert.equal(checkChannelMessage(forge(COORD_ANNOUNCE, 1, other), me).sender, '02'.repeat(16));
+  assert.match(checkChannelMessage(forge(COORD_ANNOUNCE, 1, me), me), /from this client/);
+  assert.match(checkChannelMessage(forge(9, 1, other), me), /unknown type/);
+  const wrongVersion = forge(COORD_ANNOUNCE, 1, other);
+  wrongVersion[4] = WIRE_VERSION + 1;
+  assert.match(checkChannelMessage(wrongVersion, me), /wire version/);
+  // A body length that is not the message's, or larger than any request: refused.
+  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, 1, 10), new Uint8Array(9)), me), /length/);
+  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, 1, 300 * 1024 * 1024)), me), /larger than any/);
+  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(other, 1, 1, 0)), me), /another client/);
+  assert.equal(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, 1, 3), new Uint8Array(3)), me).type, COORD_REPLY);
+  // What the machine itself posts passes.
+  const a = new Client(71);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  const [, , announce] = a.outbox.find(([channel, , bytes]) => channel === ACT.POST_ALL && bytes[6] === COORD_ANNOUNCE);
+  assert.equal(checkChannelMessage(announce, me).type, COORD_ANNOUNCE);
+  a.close();
 });

@@ -152,6 +152,42 @@ async function opfsRoot(needSync = true) {
 let rootHandle = null;
 
 /*
+** Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE unless OPFS files can be opened for
+** synchronous access here: where createSyncAccessHandle exists but the backend refuses
+** it (NotSupportedError, as in WebKitGTK), a database could never open. Opens a handle
+** on a probe file in the library's folder once per worker; a probe held by another
+** worker (NoModificationAllowedError, or WebKit's InvalidStateError) proves it works. On
+** refusal, nothing is left behind: the probe and a library folder it made are removed.
+*/
+async function probeSyncAccess() {
+  if (syncProbed) return;
+  const root = await opfsRoot(true);
+  let lib;
+  let made = false;
+  try {
+    lib = await root.getDirectoryHandle(ROOT_FOLDER);
+  } catch {
+    lib = await root.getDirectoryHandle(ROOT_FOLDER, { create: true });
+    made = true;
+  }
+  try {
+    const access = await (await lib.getFileHandle(PROBE_FILE, { create: true })).createSyncAccessHandle();
+    access.close();
+    syncProbed = true;
+  } catch (e) {
+    if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidStateError') {
+      syncProbed = true;
+      return;
+    }
+    await lib.removeEntry(PROBE_FILE).catch(() => {});
+    if (made) await root.removeEntry(ROOT_FOLDER).catch(() => {});
+    throw unavailable(`the browser does not open OPFS files for synchronous access here (${e?.name}: ${e?.message})`, e);
+  }
+}
+let syncProbed = false;
+const PROBE_FILE = '.probe';
+
+/*
 ** The folder of this library in OPFS (created when `create`), or null when it does not
 ** exist. Throws like opfsRoot.
 */
@@ -416,7 +452,12 @@ export function createBrowserHost({ log, onBusy } = {}) {
       try {
         return await fh.createSyncAccessHandle();
       } catch (e) {
-        if (e?.name !== 'NoModificationAllowedError') {
+        // Held by another handle: NoModificationAllowedError, or InvalidStateError in
+        // WebKit; both are waited out, up to the deadline.
+        if (e?.name === 'NotSupportedError') {
+          throw unavailable(`the browser does not open OPFS files for synchronous access here (${e.name}: ${e.message})`, e);
+        }
+        if (e?.name !== 'NoModificationAllowedError' && e?.name !== 'InvalidStateError') {
           throw ioError(`cannot open ${fh.name} of database ${JSON.stringify(dbName)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
         }
         const left = deadline - Date.now();
@@ -445,7 +486,13 @@ export function createBrowserHost({ log, onBusy } = {}) {
       throw ioError(`cannot create ${file} of database ${JSON.stringify(dbName)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
     }
     // A file just created has no other holder; a short deadline still covers a race.
-    return { access: await acquire(fh, dbName, Date.now() + 1000), file };
+    // A file that cannot be opened is not left behind (an empty slot file is nothing).
+    try {
+      return { access: await acquire(fh, dbName, Date.now() + 1000), file };
+    } catch (e) {
+      await dir.removeEntry(file).catch(() => {});
+      throw e;
+    }
   }
 
   /*
@@ -493,32 +540,46 @@ export function createBrowserHost({ log, onBusy } = {}) {
     pools.set(name, null); // reserved while the handles are being opened
 
     const opened = [];   // access handles opened and not yet given to the pool
+    let dir = null;      // the database's folder
+    let made = null;     // the library folder, when this call made the database's folder
     let x = null;        // the core's exports, once it is loaded
     let id = 0;
     let pool = null;
     try {
       const lib = await libraryFolder(true);
-      let dir;
       try {
-        dir = await lib.getDirectoryHandle(folderName(name), { create: true });
+        dir = await lib.getDirectoryHandle(folderName(name)).catch(async (e) => {
+          if (e?.name !== 'NotFoundError') throw e;
+          made = lib;
+          return lib.getDirectoryHandle(folderName(name), { create: true });
+        });
       } catch (e) {
         throw ioError(`cannot open the folder of database ${JSON.stringify(name)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
       }
+      // Every slot's handle is requested at once: each is a round trip to the browser's
+      // storage process, and a database's start-up waits for all of them. Then the folder
+      // is listed again: a previous holder may have added a slot after the first listing
+      // (it held its files until our handles were granted), and a slot missed could hold
+      // the WAL. Until a listing finds nothing new.
+      const deadline = Date.now() + busyTimeout;
       const files = [];
-      for await (const [file, fh] of dir.entries()) {
-        const m = SLOT_RE.exec(file);
-        if (m && fh.kind === 'file') files.push({ index: Number(m[1]), fh });
+      for (;;) {
+        const fresh = [];
+        for await (const [file, fh] of dir.entries()) {
+          const m = SLOT_RE.exec(file);
+          if (m && fh.kind === 'file' && !files.some((f) => f.fh.name === file)) fresh.push({ index: Number(m[1]), fh });
+        }
+        if (fresh.length === 0) break;
+        files.push(...fresh);
+        const got = await Promise.allSettled(fresh.map(({ fh }) => acquire(fh, name, deadline)));
+        got.forEach((g, i) => {
+          if (g.status === 'fulfilled') opened.push({ access: g.value, file: fresh[i].fh.name });
+        });
+        const failed = got.find((g) => g.status === 'rejected');
+        if (failed) throw failed.reason;
       }
       files.sort((a, b) => a.index - b.index);
-      // Every slot's handle is requested at once: each is a round trip to the browser's
-      // storage process, and a database's start-up waits for all of them.
-      const deadline = Date.now() + busyTimeout;
-      const got = await Promise.allSettled(files.map(({ fh }) => acquire(fh, name, deadline)));
-      got.forEach((g, i) => {
-        if (g.status === 'fulfilled') opened.push({ access: g.value, file: files[i].fh.name });
-      });
-      const failed = got.find((g) => g.status === 'rejected');
-      if (failed) throw failed.reason;
+      opened.sort((a, b) => Number(SLOT_RE.exec(a.file)[1]) - Number(SLOT_RE.exec(b.file)[1]));
       const nextIndex = files.length ? files[files.length - 1].index + 1 : 0;
 
       // The core is needed only from here: a caller may pass it still loading, so the
@@ -562,6 +623,11 @@ export function createBrowserHost({ log, onBusy } = {}) {
         } catch {
           // A handle that cannot be closed is already unusable: ignored.
         }
+      }
+      if (made) {
+        // A folder this call made for a database that never opened: not left behind
+        // (removed only while empty; a slot file in it means another tab is using it).
+        await made.removeEntry(folderName(name)).catch(() => {});
       }
       pools.delete(name);
       throw e;
@@ -652,7 +718,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
       pools.clear();
     },
     /* Resolves when databases can be opened on OPFS here; throws like openPool. */
-    checkOpfs: () => opfsRoot(true).then(() => undefined),
+    checkOpfs: () => probeSyncAccess(),
     listDatabases,
     deleteDatabase,
     wipeAll,
