@@ -1,5 +1,5 @@
 # SQLite Worker — the one entry point.
-#   make test    install what is missing, build, run every test (native, Node)
+#   make test    install what is missing, build, run every test (native, Node, Chromium, Firefox, WebKit)
 #   make build   the wasm module and the JS loader in dist/
 #   make bench   benchmarks (native vs wasm), printed as a table
 #   make fuzz    the fuzzers, for longer than the quick runs of make test
@@ -75,7 +75,7 @@ build/%.flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
 
-.PHONY: FORCE build setup test test-native test-sim test-node test-browser fuzz fuzz-quick bench size clean check-imports demo \
+.PHONY: FORCE build setup test test-native test-sim test-node test-browser test-webkit fuzz fuzz-quick bench size clean check-imports demo \
   conformance test-conformance
 
 setup:
@@ -197,7 +197,7 @@ test: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm $(DIST_JS) \
 	  build/asan/test-native build/native/coord-sim $(FUZZ_TARGETS)
 	@$(MAKE) --no-print-directory check-imports test-native test-sim fuzz-quick test-node \
-	  test-conformance test-browser
+	  test-conformance test-browser test-webkit
 
 test-native: setup build/asan/test-native
 	@d=$$(mktemp -d) && cd $$d && \
@@ -230,6 +230,11 @@ test-node: build
 BROWSERS := $(or $(SQLW_BROWSER),chromium firefox)
 test-browser: build
 	node scripts/test-browsers.mjs $(BROWSERS)
+
+# The WebKit leg: WebKitGTK's MiniBrowser under Xvfb over classic WebDriver (no OPFS sync
+# handles on Linux: the API in memory, the fallback, the one-file build, the demo).
+test-webkit: build
+	node --test tests/webkit/
 
 # The protocol simulator at full speed (gcc -O2, no sanitizers; the sanitizer build runs
 # fewer seeds in test-native): 10,000 seeded runs and 10 systematic leader-crash sweeps.

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEB_PACKAGES=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libclang-rt-14-dev
-              binaryen wabt chromium firefox-esr)
+              binaryen wabt chromium firefox-esr webkit2gtk-driver xvfb)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -155,9 +155,10 @@ let rootHandle = null;
 ** Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE unless OPFS files can be opened for
 ** synchronous access here: where createSyncAccessHandle exists but the backend refuses
 ** it (NotSupportedError, as in WebKitGTK), a database could never open. Opens a handle
-** on a probe file in the library's folder once per worker; a probe held by another
-** worker (NoModificationAllowedError, or WebKit's InvalidStateError) proves it works. On
-** refusal, nothing is left behind: the probe and a library folder it made are removed.
+** on a probe file of its own in the library's folder, once per worker (a new name each
+** time: WebKitGTK answers a second try on a refused file with InvalidStateError), and
+** removes it. On refusal nothing is left behind: the probe and a library folder it made
+** are removed.
 */
 async function probeSyncAccess() {
   if (syncProbed) return;
@@ -170,22 +171,19 @@ async function probeSyncAccess() {
     lib = await root.getDirectoryHandle(ROOT_FOLDER, { create: true });
     made = true;
   }
+  const probe = `.probe-${Math.random().toString(36).slice(2)}`;
   try {
-    const access = await (await lib.getFileHandle(PROBE_FILE, { create: true })).createSyncAccessHandle();
+    const access = await (await lib.getFileHandle(probe, { create: true })).createSyncAccessHandle();
     access.close();
     syncProbed = true;
+    lib.removeEntry(probe).catch(() => {});
   } catch (e) {
-    if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidStateError') {
-      syncProbed = true;
-      return;
-    }
-    await lib.removeEntry(PROBE_FILE).catch(() => {});
+    await lib.removeEntry(probe).catch(() => {});
     if (made) await root.removeEntry(ROOT_FOLDER).catch(() => {});
     throw unavailable(`the browser does not open OPFS files for synchronous access here (${e?.name}: ${e?.message})`, e);
   }
 }
 let syncProbed = false;
-const PROBE_FILE = '.probe';
 
 /*
 ** The folder of this library in OPFS (created when `create`), or null when it does not
