@@ -18,6 +18,7 @@
 #include "codec.h"
 #include "codes.h"
 #include "stackguard.h"
+#include "engine_int.h"
 #include "host.h"
 
 #define ENGINE_CACHE_SIZE     64   /* prepared statements kept per connection */
@@ -1603,8 +1604,10 @@ int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql){
   rc = enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached);
   if( rc!=SQLITE_OK || pStmt==0 ){
     /* Out of memory: say so (run in a savepoint instead, VACUUM would fail with a
-    ** misleading "within a transaction"); any other error is the statement's own. */
-    return (rc & 0xff)==SQLITE_NOMEM ? -1 : 0;
+    ** misleading "within a transaction"); any other error is the statement's own, and
+    ** so is an allocation the stack guard refused (SQL nested too deeply, or past the
+    ** deadline): the request's own prepare fails the same way and says which. */
+    return (rc & 0xff)==SQLITE_NOMEM && !sqlwStackTripped(0) ? -1 : 0;
   }
   if( bCached || engineIsBlank(zTail, nSql-(size_t)(zTail-zSql)) ){
     const char *z = sqlite3_sql(pStmt);
