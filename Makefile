@@ -31,7 +31,7 @@ CORE_SRC  := src/core/engine.c src/core/codec.c src/core/coord.c src/core/coord_
              src/core/memfile.c src/core/os.c src/core/stackguard.c
 CORE_HDR  := $(wildcard src/core/*.h) $(CODES_H)
 INCLUDES  := -Isrc/core -I$(SQLITE_DIR) -Ibuild/gen
-WARN      := -Wall -Wextra -Werror
+WARN      := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Werror
 
 # ---- wasm ---------------------------------------------------------------------------
 WASI_LIB  := /usr/lib/wasm32-wasi

@@ -30,6 +30,7 @@
 #include "sqlite3.h"
 #include "sqlw.h"
 #include "coord.h"
+#include "engine_int.h"
 
 
 static const char zSchema[] =

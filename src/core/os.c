@@ -25,6 +25,7 @@ int sqlite3_os_end(void){
 ** user's zone and its daylight-saving rules at the given instant. The SQLite build
 ** maps localtime_r to this function (-Dlocaltime_r=sqlwLocaltimeR).
 */
+struct tm *sqlwLocaltimeR(const time_t *pT, struct tm *pTm);   /* called by SQLite only */
 struct tm *sqlwLocaltimeR(const time_t *pT, struct tm *pTm){
   time_t tLocal = *pT + (time_t)host_tzoffset((double)*pT*1000.0)*60;
   return gmtime_r(&tLocal, pTm);

@@ -15,6 +15,9 @@
 #include "sqlite3.h"
 #include "../../src/core/coord.h"
 
+/* libFuzzer calls it; declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n);
+
 int LLVMFuzzerTestOneInput(const uint8_t *a, size_t n){
   CoordMsg m;
   const char *zWhy = 0;

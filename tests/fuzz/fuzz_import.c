@@ -165,6 +165,9 @@ static unsigned char *fuzzImage(const uint8_t *aData, size_t nData, size_t *pn){
   return a;
 }
 
+/* libFuzzer calls it; declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
+
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
   unsigned char *a;
   size_t n;

@@ -148,6 +148,9 @@ static void fuzzCheckEcho(const unsigned char *aParam, const WrResult *pRes){
   }
 }
 
+/* libFuzzer calls it; declared for -Wmissing-prototypes. */
+int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData);
+
 int LLVMFuzzerTestOneInput(const uint8_t *aData, size_t nData){
   const FuzzCase *pCase;
   unsigned char *aParam = 0;

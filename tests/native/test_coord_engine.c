@@ -16,6 +16,7 @@
 #include "sqlite3.h"
 #include "support.h"
 #include "../../src/core/coord.h"
+#include "../../src/core/engine_int.h"
 
 /* Request and answer kinds (docs/format.md, SQWQ and SQWA). */
 #define K_EXEC    1

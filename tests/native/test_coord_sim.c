@@ -29,6 +29,7 @@
 #include "sqlite3.h"
 #include "support.h"
 #include "../../src/core/coord.h"
+#include "../../src/core/engine_int.h"
 
 #define SIM_CLIENTS    8
 #define SIM_REQUESTS  12       /* writes per client and run */
