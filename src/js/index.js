@@ -30,7 +30,7 @@ import {
   OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD,
   ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
   encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET, MAX_BODY_BYTES,
-  MAX_IMPORT_BYTES, WIRE_VERSION, clientLockName,
+  MAX_IMPORT_BYTES, WIRE_VERSION, clientLockName, leaderLockName,
   allChannelName, isHello,
 } from './protocol.js';
 
@@ -1460,7 +1460,7 @@ async function whileUnused(name, fn) {
   const { held = [], pending = [] } = await locks.query();
   if (held.some(inUse) || pending.some(inUse)) throw busy();
   if (name === null) return fn();
-  return locks.request(`sqlw:${name}:leader`, { ifAvailable: true }, (lock) => {
+  return locks.request(leaderLockName(name), { ifAvailable: true }, (lock) => {
     if (!lock) throw busy();
     return fn();
   });

@@ -267,6 +267,12 @@ export function versionChannelName(name) {
   return `sqlw:${name}:versions`;
 }
 
+/** The lock whose holder leads database `name` and owns its files (no version in it:
+ *  one owner of the files, whatever the library's version). */
+export function leaderLockName(name) {
+  return `sqlw:${name}:leader`;
+}
+
 /** The life lock of client `hex` of database `name`: held while its tab lives. */
 export function clientLockName(name, hex) {
   return `sqlw:${name}:client:${hex}`;

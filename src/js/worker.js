@@ -37,7 +37,7 @@ import { SQLiteError } from './errors.js';
 import { CoordMachine, ACT, DONE, LEASE_IDLE, idHex } from './coord.js';
 import {
   OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
-  leaderChannelName, clientChannelName, clientLockName, versionChannelName, checkChannelMessage, WIRE_VERSION,
+  leaderChannelName, clientChannelName, clientLockName, leaderLockName, versionChannelName, checkChannelMessage, WIRE_VERSION,
   COORD_ANNOUNCE, COORD_REQUEST,
 } from './protocol.js';
 
@@ -662,7 +662,7 @@ async function open(msg) {
       chan.all.onmessage = (e) => onChannel(e.data);
       const mine = clientChannel(msg.clientId);
       mine.onmessage = (e) => onChannel(e.data);
-      lock.name = `sqlw:${msg.name}:leader`;   // no version: one owner of the files, whatever the version
+      lock.name = leaderLockName(msg.name);
       perform(machine.initial);
       requestLeadership();
     } else {
