@@ -914,6 +914,7 @@ export class Database extends Queries {
   #ready = null;
   #tx = null;             // the running transaction's handle
   #releaseClient = null;  // ends the hold of the client's life lock
+  #clientLockFreed = null; // settles once that lock is free again
   #onPageHide = null;
   #onPageShow = null;
 
@@ -1007,7 +1008,7 @@ export class Database extends Queries {
   #holdClientLock() {
     if (!globalThis.navigator?.locks) return Promise.resolve();
     return new Promise((held, failed) => {
-      navigator.locks.request(clientLockName(this.name, this.clientId), () => {
+      this.#clientLockFreed = navigator.locks.request(clientLockName(this.name, this.clientId), () => {
         held();
         return new Promise((release) => {
           this.#releaseClient = release;
@@ -1370,6 +1371,9 @@ export class Database extends Queries {
       this.closedForGood = true;
       this.#channel.end();
       this.#releaseClient?.();
+      // Closed means closed for every tab too: deleteDatabase() right after sees no
+      // life lock of this tab (the lock manager frees it a task later).
+      await this.#clientLockFreed;
       if (this.#onPageHide) {
         globalThis.removeEventListener('pagehide', this.#onPageHide);
         globalThis.removeEventListener('pageshow', this.#onPageShow);
@@ -1443,27 +1447,31 @@ export async function deleteDatabase(name) {
   return whileUnused(name, () => store.deleteDatabase(name));
 }
 
+/* How long deleteDatabase() waits for the leader lock of a database being closed. */
+const DELETE_WAIT_MS = 1000;
+
 /*
-** Runs fn (the deletion of database `name`, or of every database when name is null)
-** only while no tab has it open: no client life lock of it is held or asked for, and
-** this call holds its leader lock meanwhile, so no tab can take the lead and open the
-** files during a hand-over (when no worker holds them). Rejects with SQLITE_BUSY else.
+** Runs fn (the deletion of database `name`) only while no tab has it open: it takes the
+** database's leader lock if it is free with no request waiting for it (every tab with
+** the database open holds it or waits for it, also between two leaders, when no worker
+** holds the files), and holds it while fn runs, so no tab can take the lead and open
+** the files meanwhile. A lock freed by a tab that has just closed can take a moment to
+** show as free (Firefox's lock manager learns of it after the page does): tried again
+** for up to DELETE_WAIT_MS. Rejects with SQLITE_BUSY else.
 */
 async function whileUnused(name, fn) {
   const locks = globalThis.navigator?.locks;
   if (!locks) return fn();
-  const prefix = name === null ? 'sqlw:' : clientLockName(name, '');
-  const inUse = (l) => typeof l.name === 'string' && l.name.startsWith(prefix) && l.name.includes(':client:');
-  const what = name === null ? 'a database' : `database ${JSON.stringify(name)}`;
-  const busy = () => new SQLiteError(`${what} is open in a tab: close it (in every tab) before deleting it`,
-    { code: 'SQLITE_BUSY', errno: 5 });
-  const { held = [], pending = [] } = await locks.query();
-  if (held.some(inUse) || pending.some(inUse)) throw busy();
-  if (name === null) return fn();
-  return locks.request(leaderLockName(name), { ifAvailable: true }, (lock) => {
-    if (!lock) throw busy();
-    return fn();
-  });
+  const NONE = Symbol('busy');
+  for (const end = Date.now() + DELETE_WAIT_MS; ;) {
+    const out = await locks.request(leaderLockName(name), { ifAvailable: true }, (lock) => (lock ? fn() : NONE));
+    if (out !== NONE) return out;
+    if (Date.now() >= end) {
+      throw new SQLiteError(`database ${JSON.stringify(name)} is open in a tab: close it (in every tab) before deleting it`,
+        { code: 'SQLITE_BUSY', errno: 5 });
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
@@ -1472,7 +1480,7 @@ async function whileUnused(name, fn) {
  */
 export async function deleteAllDatabases() {
   const store = await storage();
-  return whileUnused(null, () => store.wipeAll());
+  return store.wipeAll();
 }
 
 /**

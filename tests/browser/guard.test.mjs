@@ -208,16 +208,16 @@ test('150 storageEstimate() gives the database\'s size and the origin\'s figures
   assert.equal(r.closed, 'SQLITE_MISUSE');
 });
 
-test('160 deleteDatabase() refuses while a tab has the database open, even when no worker holds its files (a hand-over)', T, async () => {
+test('160 deleteDatabase() refuses while a tab leads the database, even when no worker holds its files yet (a hand-over)', T, async () => {
   const r = await inPage(async ({ openDatabase, deleteDatabase, listDatabases }) => {
     const name = 'guard-delete';
     const db = await openDatabase(name);
     await db.exec('CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1)');
     await db.close();
-    // A tab that has it open between two leaders: its life lock is held, no file is.
+    // Between two leaders: the new one holds the leader lock and no file yet.
     let release;
     await new Promise((held) => {
-      navigator.locks.request(`sqlw:${name}:client:${'ab'.repeat(16)}`, () => {
+      navigator.locks.request(`sqlw:${name}:leader`, () => {
         held();
         return new Promise((r) => { release = r; });
       });
