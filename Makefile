@@ -13,6 +13,7 @@ SHELL := /bin/bash
 SQLITE_DIR := build/sqlite
 SQLITE_C   := $(SQLITE_DIR)/sqlite3.c
 CODES_H    := build/gen/codes.h
+PROTO_JS   := src/js/proto.js
 
 # SQLite's compile-time options, the same in every build (wasm, native, sanitizers),
 # so native numbers and tests describe the SQLite that ships.
@@ -47,7 +48,7 @@ WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_ap
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
-DIST_JS := dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
+DIST_JS := dist/proto.js dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
   dist/host-node.js dist/host-browser.js
 # Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
 DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js
@@ -75,7 +76,7 @@ build/%.flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
 
-.PHONY: FORCE build setup test test-native test-sim test-node test-browser test-webkit fuzz fuzz-quick bench size clean check-imports demo \
+.PHONY: FORCE build node-dist setup test test-native test-sim test-node test-browser test-webkit fuzz fuzz-quick bench size clean check-imports demo \
   conformance test-conformance
 
 setup:
@@ -86,9 +87,12 @@ build: setup dist/sqlite-worker.wasm $(DIST_JS) $(DIST_BUNDLES) check-imports
 $(SQLITE_C):
 	bash scripts/fetch-sqlite.sh
 
-$(CODES_H): $(SQLITE_C) scripts/gen-codes.sh
-	@mkdir -p $(@D)
-	bash scripts/gen-codes.sh $(SQLITE_DIR)/sqlite3.h > $@
+# Every number C and JavaScript share is written once, in src/core/proto.h; this writes
+# its JavaScript mirror and the result-code name table of both (scripts/gen-proto.mjs).
+$(CODES_H) $(PROTO_JS) &: src/core/proto.h scripts/gen-proto.mjs $(SQLITE_C)
+	@mkdir -p $(dir $(CODES_H))
+	node scripts/gen-proto.mjs --sqlite $(SQLITE_DIR)/sqlite3.h --js $(PROTO_JS) --c $(CODES_H)
+	@touch $(CODES_H) $(PROTO_JS)
 
 build/wasm/sqlite3.o: $(SQLITE_C) build/wasm.flags
 	@mkdir -p $(@D)
@@ -123,6 +127,9 @@ $(DIST_BUNDLES) &: dist/sqlite-worker.wasm $(wildcard src/js/*.js) src/host/brow
   scripts/build-js.mjs | setup
 	@mkdir -p dist
 	node scripts/build-js.mjs
+
+# What the Node suite loads (tests/node/proto-shift.test.mjs builds this in a copy).
+node-dist: dist/sqlite-worker.wasm $(DIST_JS)
 
 # The module must import only the host interface: no WASI, nothing else.
 check-imports: dist/sqlite-worker.wasm

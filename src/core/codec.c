@@ -198,7 +198,7 @@ void sqlwResultFinish(SqlwBuf *p, int rc, int iErrOff, int64_t nChange,
     return;
   }
   a = p->a;
-  memcpy(a, "SQWR", 4);
+  memcpy(a, SQLW_MAGIC_RESULT, 4);
   a[4] = SQLW_FORMAT_VERSION; a[5] = 0;
   a[6] = 0; a[7] = 0;
   codecPut32(a+8, (uint32_t)rc);
@@ -255,7 +255,7 @@ int sqlwParamsOpen(SqlwParams *p, const unsigned char *a, size_t n, char **pzErr
     p->nSet = 1;
     return SQLITE_OK;
   }
-  if( n<20 || memcmp(a, "SQWP", 4)!=0 ){
+  if( n<SQLW_PARAMS_HEADER || memcmp(a, SQLW_MAGIC_PARAMS, 4)!=0 ){
     *pzErr = "parameter buffer: bad magic (not a SQWP buffer)";
     return SQLITE_MISUSE;
   }

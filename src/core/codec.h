@@ -9,16 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sqlite3.h"
-
-#define SQLW_FORMAT_VERSION 1
-#define SQLW_RESULT_HEADER  40   /* bytes before the first result set */
+#include "proto.h"
 
 /* The largest answer (a result buffer, a batch's result list): 256 MiB. A page's
 ** request and its answer are copied several times between threads and into wasm memory
 ** (2 GiB at most), and a follower's answer crosses a BroadcastChannel whole. SQLite's
 ** length limits (SQLITE_LIMIT_LENGTH, SQLITE_LIMIT_SQL_LENGTH) sit a little below it, so
 ** any single value fits in an answer. */
-#define SQLW_MAX_ANSWER (256u<<20)
 #define SQLW_TOOBIG_MSG "the result is larger than an answer can carry (256 MiB): select " \
   "fewer rows or columns at a time (LIMIT, or a WHERE on the key)"
 

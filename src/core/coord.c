@@ -57,7 +57,7 @@ int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **p
   memset(p, 0, sizeof(*p));
   *pzWhy = 0;
   if( a==0 || n<COORD_HEADER ) return coordRefuse(p, pzWhy, "shorter than a header");
-  if( memcmp(a, "SQWC", 4)!=0 ) return coordRefuse(p, pzWhy, "bad magic");
+  if( memcmp(a, SQLW_MAGIC_COORD, 4)!=0 ) return coordRefuse(p, pzWhy, "bad magic");
   if( (a[4] | a[5]<<8)!=COORD_VERSION ) return coordRefuse(p, pzWhy, "unknown version");
   p->eType = a[6] | a[7]<<8;
   nFixed = coordFixed(p->eType);
@@ -129,7 +129,7 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
   if( sqlwBufReserve(pOut, COORD_HEADER+(size_t)nFixed+nBody) ) return SQLITE_NOMEM;
   a = pOut->a+pOut->n;
   memset(a, 0, COORD_HEADER+(size_t)nFixed);
-  memcpy(a, "SQWC", 4);
+  memcpy(a, SQLW_MAGIC_COORD, 4);
   a[4] = COORD_VERSION;
   a[6] = (unsigned char)p->eType;
   a[7] = (unsigned char)(p->eType>>8);
@@ -459,7 +459,7 @@ static void coordExpiredAnswer(Coord *p){
 /* True when the SQWR in p->scratch reports success. */
 static int coordAnswerOk(const Coord *p){
   const unsigned char *a = p->scratch.a;
-  return p->scratch.n>=12 && memcmp(a, "SQWR", 4)==0 && (a[8] | a[9] | a[10] | a[11])==0;
+  return p->scratch.n>=12 && memcmp(a, SQLW_MAGIC_RESULT, 4)==0 && (a[8] | a[9] | a[10] | a[11])==0;
 }
 
 /* The slot of aBegun for client aId, or NULL when it is not watched (its own tab). */
@@ -484,7 +484,7 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
   int bMine = p->bLease && iLease==p->iLease && iLease!=0
            && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0;
   int eAnswer;
-  if( eKind==COORD_KIND_BEGIN && p->bLease && iSeq==p->iLease
+  if( eKind==REQ_BEGIN && p->bLease && iSeq==p->iLease
    && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0 ){
     /* The BEGIN of the live lease again: its client lost the answer (a restarted
     ** worker re-sends); answered again from its record, nothing begins. */
@@ -500,12 +500,12 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
     *peAnswer = 0;
     return SERVE_DONE;
   }
-  if( !p->bLease && iLease!=0 && eKind!=COORD_KIND_COMMIT ){
+  if( !p->bLease && iLease!=0 && eKind!=REQ_COMMIT ){
     coordLostAnswer(p);
     *peAnswer = 0;
     return SERVE_DONE;
   }
-  if( eKind==COORD_KIND_BEGIN ){
+  if( eKind==REQ_BEGIN ){
     /* A client begins its transactions in sequence order: a BEGIN not above the last
     ** one served is a late copy (and must not open a second transaction). */
     uint32_t *pBegun = coordBegunOf(p, aClient);
@@ -518,7 +518,7 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
     }
     if( pBegun ) *pBegun = iSeq;
   }
-  if( iDeadline>=0 && iDeadline<=iNow && eKind!=COORD_KIND_COMMIT && eKind!=COORD_KIND_ROLLBACK ){
+  if( iDeadline>=0 && iDeadline<=iNow && eKind!=REQ_COMMIT && eKind!=REQ_ROLLBACK ){
     /* Its asker stopped waiting before it could run: running it now would only hold
     ** the database (a BEGIN would hold a lease nobody uses). */
     coordExpiredAnswer(p);
@@ -526,13 +526,13 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
     return SERVE_DONE;
   }
   eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody,
-                     (eKind==COORD_KIND_COMMIT || eKind==COORD_KIND_ROLLBACK) ? -1 : iDeadline, iNow);
+                     (eKind==REQ_COMMIT || eKind==REQ_ROLLBACK) ? -1 : iDeadline, iNow);
   if( eAnswer<0 ) return SERVE_LATE;
-  if( eKind==COORD_KIND_BEGIN && eAnswer && coordAnswerOk(p) ){
+  if( eKind==REQ_BEGIN && eAnswer && coordAnswerOk(p) ){
     p->bLease = 1;
     memcpy(p->aLeaseClient, aClient, COORD_ID_BYTES);
     p->iLease = iSeq;
-  }else if( bMine && (eKind==COORD_KIND_COMMIT || eKind==COORD_KIND_ROLLBACK) ){
+  }else if( bMine && (eKind==REQ_COMMIT || eKind==REQ_ROLLBACK) ){
     p->bLease = 0;
   }
   if( p->bLease ) p->iLeaseIdleAt = iNow+p->idleMs;
@@ -660,7 +660,7 @@ static void coordEndLease(Coord *p, int eReason, int bTell, int bDrain, int64_t 
   p->bLease = 0;
   p->scratch.n = 0;
   if( p->eng.xDeadline ) p->eng.xDeadline(p->eng.pCtx, -1);
-  p->eng.xExec(p->eng.pCtx, aClient, 0, 0, COORD_KIND_ROLLBACK, 0, 0, &eAnswer, &p->scratch);
+  p->eng.xExec(p->eng.pCtx, aClient, 0, 0, REQ_ROLLBACK, 0, 0, &eAnswer, &p->scratch);
   if( bTell ){
     if( memcmp(aClient, p->aId, COORD_ID_BYTES)==0 ){
       CoordAction *pAct = coordAct(p, COORD_ACT_LEASE_LOST, 0, 0);
@@ -942,7 +942,7 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
         coordAnnounce(p);
         break;
       }
-      if( m.eKind==COORD_KIND_CANCEL ){
+      if( m.eKind==REQ_CANCEL ){
         /* The sender withdraws a request it sent: dropped if still held, unanswered;
         ** else remembered, in case the request itself is still on its way. */
         CoordHeld **pp = &p->pHeld, *pPrev = 0;
@@ -1084,7 +1084,7 @@ int coordCancel(Coord *p, uint32_t iSeq, int64_t iNow){
       m.eType = COORD_REQUEST;
       m.iSeq = iSeq;
       m.iAckedBelow = coordAckedBelow(p);
-      m.eKind = COORD_KIND_CANCEL;
+      m.eKind = REQ_CANCEL;
       m.iBudget = 0;
       coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
     }

@@ -10,56 +10,7 @@
 #include <stdint.h>
 #include "codec.h"
 #include "sqlw.h"
-
-#define COORD_VERSION   2     /* 2: REQUEST carries the asker's budget */
-#define COORD_ID_BYTES 16      /* a client id: 16 random bytes */
-#define COORD_HEADER   32      /* magic, u16 version, u16 type, u64 epoch, sender id */
-
-/* Message types (u16 at offset 6). */
-#define COORD_HELLO      1     /* new client → all: who leads? */
-#define COORD_ANNOUNCE   2     /* leader → all: I lead, at this epoch */
-#define COORD_REQUEST    3     /* follower → leader: run this */
-#define COORD_REPLY      4     /* leader → one client: the answer */
-#define COORD_LEASE_END  5     /* leader → one client: your transaction ended */
-
-/* REQUEST budget: the asker waits for its answer without limit. */
-#define COORD_NO_BUDGET 0xffffffffu
-
-/* REPLY statuses. */
-#define COORD_DONE       1     /* body: the answer (an SQWA entry's kind and body) */
-#define COORD_REJECTED   2     /* body: an error text, "<code name>: <message>" */
-#define COORD_NOT_LEADER 3     /* the receiver is not (or no longer) the leader */
-
-/* Request kinds (a page's SQWQ op, a REQUEST's kind; src/js/protocol.js mirrors them)
-** and answer kinds (SQWA). */
-#define REQ_EXEC          1    /* SQL text and parameters */
-#define REQ_RUN_MANY      2    /* one statement, many parameter sets */
-#define REQ_BATCH         3    /* an SQWB batch */
-#define REQ_EXPORT        4    /* empty; the answer is the file (ANS_BYTES) */
-#define REQ_IMPORT        5    /* a whole database image; recorded like a write */
-#define REQ_IMPORT_PART  12    /* u64 offset, then bytes of an image, staged (not recorded) */
-#define REQ_IMPORT_END   13    /* u64 the staged image's size: import it (recorded), or
-                               ** REQ_IMPORT_DISCARD: drop the staged bytes */
-#define REQ_IMPORT_DISCARD 0xffffffffffffffffull
-#define ANS_RESULT        1    /* an SQWR */
-#define ANS_LIST          2    /* an SQWL */
-#define ANS_BYTES         3    /* raw bytes */
-
-/* Request kinds of transactions from any tab (besides 1 exec, 2 run many, 3 batch):
-** BEGIN asks for a lease (its sequence becomes the lease id); the lease's requests
-** carry that id; COMMIT or ROLLBACK end it. */
-#define COORD_KIND_BEGIN    8
-#define COORD_KIND_COMMIT   9
-#define COORD_KIND_ROLLBACK 10
-/* A REQUEST of this kind (empty body) withdraws the sender's request iSeq: a leader
-** holding it drops it unanswered (one already running or answered is not affected). */
-#define COORD_KIND_CANCEL   11
-
-/* LEASE_END reasons. */
-#define COORD_LEASE_COMMITTED   1
-#define COORD_LEASE_ROLLED_BACK 2
-#define COORD_LEASE_IDLE        3
-#define COORD_LEASE_LEADER_GONE 4
+#include "proto.h"
 
 /*
 ** One message. Which fields mean something depends on eType (docs/coord.md); the others
@@ -105,18 +56,6 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut);
 ** in an action stay valid until the next event call on the machine. An event raised
 ** while actions are still being drained queues its own after them.
 */
-#define COORD_ACT_POST_LEADER   1  /* post aData on the leader channel */
-#define COORD_ACT_POST_CLIENT   2  /* post aData on client aId's channel */
-#define COORD_ACT_POST_ALL      3  /* post aData on the channel every client hears */
-#define COORD_ACT_ROLE          4  /* this client's role changed: bLeader, iEpoch */
-#define COORD_ACT_OPEN_STORAGE  5  /* leader: open the database, then coordStorageOpened() */
-#define COORD_ACT_LOCAL_REPLY   6  /* answer this tab's request iSeq: eStatus, eKind, aData */
-#define COORD_ACT_WATCH_CLIENT  7  /* ask for client aId's life lock; coordClientGone() when granted */
-#define COORD_ACT_TIMER         8  /* call coordTick() at iAt (ms) or later */
-#define COORD_ACT_STEAL_LEADER  9  /* the leader seems frozen: ask for the leader lock with steal */
-#define COORD_ACT_LEASE_LOST   10  /* this tab's transaction iSeq (its lease) was ended: eStatus
-                                   ** is the reason (COORD_LEASE_IDLE…) */
-
 typedef struct CoordAction {
   int eAct;                              /* COORD_ACT_* */
   unsigned char aId[COORD_ID_BYTES];     /* POST_CLIENT, WATCH_CLIENT: the client */
@@ -140,10 +79,10 @@ typedef struct CoordAction {
 ** acknowledged floor: not run, not answered); or an error code for a request that could
 ** not be run at all (the answer is then an error text, "<code name>: <message>", which
 ** the asking tab reports with that code). Kinds 4 (export: the answer is the file) and
-** 5 (import: recorded like a write) run too. Transactions: COORD_KIND_BEGIN
-** begins one; COORD_KIND_COMMIT records (client, seq) and commits (a re-sent COMMIT is
+** 5 (import: recorded like a write) run too. Transactions: REQ_BEGIN
+** begins one; REQ_COMMIT records (client, seq) and commits (a re-sent COMMIT is
 ** answered from its record; with no transaction open and no record it returns
-** SQLITE_ABORT: the transaction was lost); COORD_KIND_ROLLBACK rolls back.
+** SQLITE_ABORT: the transaction was lost); REQ_ROLLBACK rolls back.
 ** xEpoch(pCtx, iProposed, piEpoch) stores the epoch max(stored + 1, iProposed) in the
 ** database and returns it in *piEpoch.
 ** xForget(pCtx, aClient) drops every record of a client that is gone.

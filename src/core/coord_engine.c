@@ -547,7 +547,7 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
   sqlite3 *db = sqlwHandle(pDb);
   int rc;
   *peKind = ANS_RESULT;
-  if( eKind==COORD_KIND_BEGIN ){
+  if( eKind==REQ_BEGIN ){
     /* A BEGIN is recorded in its own transaction: a late copy of the BEGIN of a
     ** transaction that committed finds the record and opens nothing. */
     rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
@@ -570,7 +570,7 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
     }
     return ceAnswer(pDb, pOut);
   }
-  if( eKind==COORD_KIND_ROLLBACK ){
+  if( eKind==REQ_ROLLBACK ){
     sqlw_exec(pDb, "ROLLBACK", 8, 0, 0);
     return ceAnswer(pDb, pOut);
   }
@@ -821,7 +821,7 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
     ceFail(pOut, SQLITE_MISUSE, 0, "the database is not open");
     return SQLITE_MISUSE;
   }
-  if( eKind==COORD_KIND_BEGIN || eKind==COORD_KIND_COMMIT || eKind==COORD_KIND_ROLLBACK ){
+  if( eKind==REQ_BEGIN || eKind==REQ_COMMIT || eKind==REQ_ROLLBACK ){
     /* A late copy of an answered BEGIN must not open a second transaction. */
     int bStale = iSeq ? ceBelowFloor(pDb, aClient, iSeq) : 0;
     if( bStale>0 ) return SQLITE_DONE;
@@ -831,7 +831,7 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
       return rcErr;
     }
     /* A transaction runs under its client's settings (foreign_keys cannot change in one). */
-    if( eKind==COORD_KIND_BEGIN ) ceSettingsFor(pDb, aClient);
+    if( eKind==REQ_BEGIN ) ceSettingsFor(pDb, aClient);
     return ceTransaction(pDb, aClient, iSeq, eKind, peKind, pOut);
   }
   if( eKind==REQ_EXPORT ) return ceExport(pDb, peKind, pOut);

@@ -633,8 +633,6 @@ static void enginePut32(unsigned char *a, uint32_t v){
   a[3] = (unsigned char)(v>>24);
 }
 
-#define BATCH_HEADER 12          /* SQWB: magic, u16 version, u16 flags, u32 nItem */
-#define LIST_HEADER  20          /* SQWL: magic, version, flags, rc, iFail, nItem */
 
 /*
 ** Checks a batch buffer's layout: every item's two lengths lie inside the buffer, and
@@ -644,8 +642,8 @@ static void enginePut32(unsigned char *a, uint32_t v){
 static int batchParse(const unsigned char *a, size_t n, uint32_t *pnItem,
                       const char **pzWhy){
   uint32_t nItem, i;
-  size_t off = BATCH_HEADER;
-  if( a==0 || n<BATCH_HEADER || memcmp(a, "SQWB", 4)!=0 ){
+  size_t off = SQLW_BATCH_HEADER;
+  if( a==0 || n<SQLW_BATCH_HEADER || memcmp(a, SQLW_MAGIC_BATCH, 4)!=0 ){
     *pzWhy = "malformed batch buffer: bad magic or too short";
     return SQLITE_MISUSE;
   }
@@ -704,13 +702,13 @@ int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n){
   uint32_t nItem = 0, i;
   int64_t iFail = -1;
   int rc, bAutocommit;
-  size_t off = BATCH_HEADER;
+  size_t off = SQLW_BATCH_HEADER;
 
   if( pDb==0 ) return SQLITE_MISUSE;
   memset(&list, 0, sizeof(list));
   list.nMax = SQLW_MAX_ANSWER;
-  if( sqlwBufReserve(&list, LIST_HEADER) ) return SQLITE_NOMEM;
-  list.n = LIST_HEADER;
+  if( sqlwBufReserve(&list, SQLW_LIST_HEADER) ) return SQLITE_NOMEM;
+  list.n = SQLW_LIST_HEADER;
   if( pDb->db==0 ){
     rc = batchFail(pDb, &list, SQLITE_MISUSE, "the database is not open");
     iFail = 0;
@@ -751,7 +749,7 @@ int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n){
     iFail = 0;
     goto batch_out;
   }
-  off = BATCH_HEADER;
+  off = SQLW_BATCH_HEADER;
   for(i=0; i<nItem; i++){
     uint32_t nSql = engineGet32(a+off);
     const char *zSql = (const char*)a+off+4;
@@ -803,7 +801,7 @@ batch_out:
     sqlwResultFinish(&pDb->out, rcList, -1, 0, 0, 0, 0, zList);
     return rcList;
   }
-  memcpy(list.a, "SQWL", 4);
+  memcpy(list.a, SQLW_MAGIC_LIST, 4);
   list.a[4] = SQLW_FORMAT_VERSION; list.a[5] = 0;
   list.a[6] = 0; list.a[7] = 0;
   enginePut32(list.a+8, (uint32_t)rc);
@@ -811,7 +809,7 @@ batch_out:
   {
     /* Count the items in the list (failures of the batch itself add one). */
     uint32_t nList = 0;
-    size_t p = LIST_HEADER;
+    size_t p = SQLW_LIST_HEADER;
     while( p<list.n ){
       p += 4+engineGet32(list.a+p);
       nList++;

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "proto.h"   /* the numbers shared with JavaScript */
 
 #ifdef __cplusplus
 extern "C" {
@@ -120,13 +121,9 @@ int sqlw_stage_delete(sqlw_db *pDb, const char *zPath);
 ** Storage modes for a persistent database (chosen by measurement: docs/decisions.md).
 ** Both use WAL under exclusive locking (the pool VFS has no shared memory, and one
 ** connection owns the database), which turns each commit into one appended, flushed
-** write instead of a journal's several.
-*/
-#define SQLW_DURABLE  0   /* synchronous=FULL: a commit is flushed before it returns */
-#define SQLW_RELAXED  1   /* synchronous=NORMAL: a crash may lose the latest commits,
-                          ** never half of one; several times faster for small writes */
-
-/*
+** write instead of a journal's several. The modes, SQLW_DURABLE (synchronous=FULL) and
+** SQLW_RELAXED (synchronous=NORMAL), are in proto.h.
+**
 ** Puts the main database in storage mode eMode (SQLW_DURABLE or SQLW_RELAXED). Call it
 ** right after sqlw_open, before the first statement. Returns SQLITE_OK, SQLITE_MISUSE
 ** for an unknown mode, or the error that kept SQLite from entering WAL mode (then
@@ -157,7 +154,6 @@ void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs);
 ** busy; sqlw_end_busy_notice ends the notice, calling host_busy(0, 0) if host_busy
 ** was called. A negative rAfterMs sets no notice. nTag is at most SQLW_BUSY_TAG_MAX.
 */
-#define SQLW_BUSY_TAG_MAX 16
 void sqlw_set_busy_notice(sqlw_db *pDb, double rAfterMs, const unsigned char *aTag, int nTag);
 void sqlw_end_busy_notice(sqlw_db *pDb);
 
@@ -166,14 +162,7 @@ int sqlw_errcode(sqlw_db *pDb);
 const char *sqlw_errmsg(sqlw_db *pDb);
 int sqlw_error_offset(sqlw_db *pDb);
 
-/* Counters of a connection, read with sqlw_stat(). */
-#define SQLW_STAT_CACHE_HITS    1   /* statements served from the statement cache */
-#define SQLW_STAT_CACHE_MISSES  2   /* statements prepared because not cached */
-#define SQLW_STAT_CACHE_SIZE    3   /* statements in the cache now */
-#define SQLW_STAT_AUTOCOMMIT    4   /* 1 when no transaction is open */
-#define SQLW_STAT_STACK_HIGH    5   /* most bytes of stack SQLite was seen using (wasm) */
-
-/* Returns the counter op of pDb, or -1 for an unknown op. */
+/* Returns the counter op (SQLW_STAT_* of proto.h) of pDb, or -1 for an unknown op. */
 int64_t sqlw_stat(sqlw_db *pDb, int op);
 
 /*
@@ -218,12 +207,7 @@ int sqlw_pool_add_slot(sqlw_pool *pPool, int h);
 ** the caller closes and deletes; -1 when no slot is free. */
 int sqlw_pool_take_free(sqlw_pool *pPool);
 
-/* Counters of a pool. */
-#define SQLW_POOL_SLOTS    1   /* slots in the pool */
-#define SQLW_POOL_FREE     2   /* slots holding no file */
-#define SQLW_POOL_CORRUPT  3   /* slots whose header failed its checks */
-#define SQLW_POOL_OPEN     4   /* files SQLite has open now */
-#define SQLW_POOL_WANTED   5   /* free slots the pool asks the host to add */
+/* The counter op (SQLW_POOL_* of proto.h) of a pool. */
 int sqlw_pool_stat(sqlw_pool *pPool, int op);
 
 /* Frees every slot of the pool (files and corrupt slots alike): the database is gone.

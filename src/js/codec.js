@@ -20,25 +20,19 @@
 // surrogates are sent with U+FFFD in their place (TextEncoder's rule), as every UTF-8
 // API does.
 
-import { SQLiteError, SQLITE_MISMATCH, SQLITE_MISUSE, SQLITE_RANGE, misuse } from './errors.js';
+import { SQLiteError, misuse } from './errors.js';
+import {
+  SQLITE_BLOB, SQLITE_FLOAT, SQLITE_INTEGER, SQLITE_MISMATCH, SQLITE_NULL, SQLITE_RANGE,
+  SQLITE_TEXT, SQLITE_TOOBIG, SQLW_FORMAT_VERSION, SQLW_LIST_HEADER, SQLW_MAGIC_LIST,
+  SQLW_MAGIC_PARAMS, SQLW_MAGIC_RESULT, SQLW_MAX_ANSWER, SQLW_PARAMS_HEADER,
+  SQLW_RESULT_HEADER,
+} from './proto.js';
 
-/** The wire-format version this file reads and writes; the core must report the same. */
-export const FORMAT_VERSION = 1;
-
-// Tags of docs/format.md "Values" (SQLite's fundamental type numbers).
-const TAG_INTEGER = 1;
-const TAG_FLOAT = 2;
-const TAG_TEXT = 3;
-const TAG_BLOB = 4;
-const TAG_NULL = 5;
+// The tags of docs/format.md "Values" are SQLite's fundamental type numbers (SQLITE_INTEGER…).
 
 const TWO_POW_32 = 4294967296;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-// The SQWP header: magic, u16 version, u16 flags, u32 nName, u32 nValue, u32 nSet.
-const SQWP_HEADER = 20;
-// The fixed part of SQWR, up to and including nResultSet.
-const SQWR_HEADER = 40;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -53,9 +47,8 @@ const textDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 ** number of bytes written. The encoder owns the buffer until it hands out a view of it.
 */
 // The most bytes of parameters one request carries: a request's body is at most 256 MiB
-// (MAX_BODY_BYTES of protocol.js; SQLW_MAX_ANSWER of src/core/codec.h), and its SQL
-// comes with them.
-const MAX_PARAMS_BYTES = 256 * 1024 * 1024 - 64 * 1024;
+// (SQLW_MAX_ANSWER), and its SQL comes with them.
+const MAX_PARAMS_BYTES = SQLW_MAX_ANSWER - 64 * 1024;
 
 class Writer {
   constructor(capacity) {
@@ -71,7 +64,7 @@ class Writer {
     if (need > MAX_PARAMS_BYTES) {
       // Refused before the copy: a request carries at most MAX_PARAMS_BYTES.
       throw new SQLiteError(`the parameters come to more than a request can carry (${MAX_PARAMS_BYTES} bytes): `
-        + 'split them (runMany in chunks, one large value per request)', { code: 'SQLITE_TOOBIG', errno: 18 });
+        + 'split them (runMany in chunks, one large value per request)', { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG });
     }
     let cap = this.u8.length * 2;
     while (cap < need) cap *= 2;
@@ -139,11 +132,11 @@ function writeValue(w, v, index, name, setIndex) {
         // Two 32-bit halves instead of setBigInt64: no BigInt allocation per value.
         // ToUint32 is the value modulo 2^32 (two's complement low word for negatives),
         // and floor(v / 2^32) is the signed high word; both are exact for safe integers.
-        w.u8[p] = TAG_INTEGER;
+        w.u8[p] = SQLITE_INTEGER;
         w.dv.setUint32(p + 1, v >>> 0, true);
         w.dv.setInt32(p + 5, Math.floor(v / TWO_POW_32), true);
       } else {
-        w.u8[p] = TAG_FLOAT;
+        w.u8[p] = SQLITE_FLOAT;
         w.dv.setFloat64(p + 1, v, true);
       }
       w.pos = p + 9;
@@ -156,7 +149,7 @@ function writeValue(w, v, index, name, setIndex) {
       w.reserve(5 + 3 * n);
       const u8 = w.u8;
       const p = w.pos;
-      u8[p] = TAG_TEXT;
+      u8[p] = SQLITE_TEXT;
       let nByte = 0;
       let i = 0;
       if (n <= 32) {
@@ -177,7 +170,7 @@ function writeValue(w, v, index, name, setIndex) {
     case 'object': {
       if (v === null) {
         w.reserve(1);
-        w.u8[w.pos++] = TAG_NULL;
+        w.u8[w.pos++] = SQLITE_NULL;
         return;
       }
       let bytes;
@@ -191,7 +184,7 @@ function writeValue(w, v, index, name, setIndex) {
       w.reserve(5 + n);
       const u8 = w.u8;
       const p = w.pos;
-      u8[p] = TAG_BLOB;
+      u8[p] = SQLITE_BLOB;
       w.dv.setUint32(p + 1, n, true);
       // TypedArray#set has a fixed cost that a byte loop beats for small blobs (ids,
       // hashes); large blobs take the bulk copy.
@@ -208,7 +201,7 @@ function writeValue(w, v, index, name, setIndex) {
       }
       w.reserve(9);
       const p = w.pos;
-      w.u8[p] = TAG_INTEGER;
+      w.u8[p] = SQLITE_INTEGER;
       w.dv.setBigInt64(p + 1, v, true);
       w.pos = p + 9;
       return;
@@ -216,7 +209,7 @@ function writeValue(w, v, index, name, setIndex) {
     case 'boolean': {
       w.reserve(9);
       const p = w.pos;
-      w.u8[p] = TAG_INTEGER;
+      w.u8[p] = SQLITE_INTEGER;
       w.dv.setUint32(p + 1, v ? 1 : 0, true);
       w.dv.setUint32(p + 5, 0, true);
       w.pos = p + 9;
@@ -230,15 +223,15 @@ function writeValue(w, v, index, name, setIndex) {
 /* Writes the SQWP header and the names. Returns nothing; w.pos ends after the names. */
 function writeHeader(w, names, nValue, nSet) {
   const nName = names === null ? 0 : names.length;
-  w.reserve(SQWP_HEADER);
+  w.reserve(SQLW_PARAMS_HEADER);
   const u8 = w.u8;
-  u8[0] = 0x53; u8[1] = 0x51; u8[2] = 0x57; u8[3] = 0x50; // 'SQWP'
-  w.dv.setUint16(4, FORMAT_VERSION, true);
+  for (let i = 0; i < 4; i++) u8[i] = SQLW_MAGIC_PARAMS.charCodeAt(i);
+  w.dv.setUint16(4, SQLW_FORMAT_VERSION, true);
   w.dv.setUint16(6, 0, true);
   w.dv.setUint32(8, nName, true);
   w.dv.setUint32(12, nValue, true);
   w.dv.setUint32(16, nSet, true);
-  w.pos = SQWP_HEADER;
+  w.pos = SQLW_PARAMS_HEADER;
   for (let i = 0; i < nName; i++) {
     const name = names[i];
     w.reserve(4 + 3 * name.length);
@@ -290,7 +283,7 @@ export function encodeParams(params) {
   if (params === undefined || params === null) return null;
   if (Array.isArray(params)) {
     const n = params.length;
-    const w = oneSetWriter(SQWP_HEADER + 16 * n + 16);
+    const w = oneSetWriter(SQLW_PARAMS_HEADER + 16 * n + 16);
     writeHeader(w, null, n, 1);
     for (let i = 0; i < n; i++) writeValue(w, params[i], i, undefined, -1);
     return w.u8.subarray(0, w.pos);
@@ -298,7 +291,7 @@ export function encodeParams(params) {
   if (isNamedSet(params)) {
     const names = Object.keys(params);
     const n = names.length;
-    const w = oneSetWriter(SQWP_HEADER + 32 * n + 16);
+    const w = oneSetWriter(SQLW_PARAMS_HEADER + 32 * n + 16);
     writeHeader(w, names, n, 1);
     for (let i = 0; i < n; i++) writeValue(w, params[names[i]], i, names[i], -1);
     return w.u8.subarray(0, w.pos);
@@ -323,14 +316,14 @@ export function encodeParamSets(sets) {
   }
   const nSet = sets.length;
   if (nSet === 0) {
-    const w = new Writer(SQWP_HEADER);
+    const w = new Writer(SQLW_PARAMS_HEADER);
     writeHeader(w, null, 0, 0);
     return w.u8;
   }
   const first = sets[0];
   if (Array.isArray(first)) {
     const nValue = first.length;
-    const w = new Writer(SQWP_HEADER + (16 * nValue + 1) * nSet);
+    const w = new Writer(SQLW_PARAMS_HEADER + (16 * nValue + 1) * nSet);
     writeHeader(w, null, nValue, nSet);
     for (let s = 0; s < nSet; s++) {
       const set = sets[s];
@@ -350,7 +343,7 @@ export function encodeParamSets(sets) {
   }
   const names = Object.keys(first);
   const nValue = names.length;
-  const w = new Writer(SQWP_HEADER + 32 * nValue + (16 * nValue + 1) * nSet);
+  const w = new Writer(SQLW_PARAMS_HEADER + 32 * nValue + (16 * nValue + 1) * nSet);
   writeHeader(w, names, nValue, nSet);
   for (let s = 0; s < nSet; s++) {
     const set = sets[s];
@@ -552,13 +545,13 @@ export function decodeResult(u8, options) {
 */
 export function decodeResultAt(u8, dv, start, len, asArray, always) {
   const end = start + len;
-  if (len < SQWR_HEADER + 4 || end > u8.length) throw badResult(`${len} bytes is shorter than the header`);
-  if (u8[start] !== 0x53 || u8[start + 1] !== 0x51 || u8[start + 2] !== 0x57 || u8[start + 3] !== 0x52) {
+  if (len < SQLW_RESULT_HEADER + 4 || end > u8.length) throw badResult(`${len} bytes is shorter than the header`);
+  if (!hasMagic(u8, start, SQLW_MAGIC_RESULT)) {
     throw badResult('bad magic (expected "SQWR")');
   }
   const version = dv.getUint16(start + 4, true);
-  if (version !== FORMAT_VERSION) {
-    throw badResult(`format version ${version}, this reader speaks ${FORMAT_VERSION}`);
+  if (version !== SQLW_FORMAT_VERSION) {
+    throw badResult(`format version ${version}, this reader speaks ${SQLW_FORMAT_VERSION}`);
   }
   const flags = dv.getUint16(start + 6, true);
   if (flags !== 0) throw badResult(`unknown flags 0x${flags.toString(16)}`);
@@ -569,7 +562,7 @@ export function decodeResultAt(u8, dv, start, len, asArray, always) {
   const lastInsertRowid = readInt64(dv, start + 24, always);
   const statements = dv.getUint32(start + 32, true);
   const nResultSet = dv.getUint32(start + 36, true);
-  let p = start + SQWR_HEADER;
+  let p = start + SQLW_RESULT_HEADER;
 
   // Every length is checked against the end before it is used, so a truncated buffer
   // is an error rather than a silent misread (u8[i] past the end reads undefined).
@@ -592,17 +585,17 @@ export function decodeResultAt(u8, dv, start, len, asArray, always) {
         const tag = u8[p];
         let v;
         switch (tag) {
-          case TAG_INTEGER:
+          case SQLITE_INTEGER:
             if (p + 9 > end) throw badResult('truncated INTEGER');
             v = readInt64(dv, p + 1, always);
             p += 9;
             break;
-          case TAG_FLOAT:
+          case SQLITE_FLOAT:
             if (p + 9 > end) throw badResult('truncated FLOAT');
             v = dv.getFloat64(p + 1, true);
             p += 9;
             break;
-          case TAG_TEXT: {
+          case SQLITE_TEXT: {
             if (p + 5 > end) throw badResult('truncated TEXT');
             const n = dv.getUint32(p + 1, true);
             p += 5;
@@ -611,7 +604,7 @@ export function decodeResultAt(u8, dv, start, len, asArray, always) {
             p += n;
             break;
           }
-          case TAG_BLOB: {
+          case SQLITE_BLOB: {
             if (p + 5 > end) throw badResult('truncated BLOB');
             const n = dv.getUint32(p + 1, true);
             p += 5;
@@ -620,7 +613,7 @@ export function decodeResultAt(u8, dv, start, len, asArray, always) {
             p += n;
             break;
           }
-          case TAG_NULL:
+          case SQLITE_NULL:
             v = null;
             p += 1;
             break;
@@ -655,14 +648,14 @@ export function decodeResultList(u8, options) {
   const { asArray, always } = checkDecodeOptions(options);
   if (!(u8 instanceof Uint8Array)) throw new TypeError('decodeResultList expects a Uint8Array');
   const len = u8.length;
-  if (len < 20 || u8[0] !== 0x53 || u8[1] !== 0x51 || u8[2] !== 0x57 || u8[3] !== 0x4c) {
+  if (len < SQLW_LIST_HEADER || !hasMagic(u8, 0, SQLW_MAGIC_LIST)) {
     throw new Error('malformed SQWL result list: bad magic or too short');
   }
   const whole = new Uint8Array(u8.buffer, 0, u8.byteOffset + len);
   const dv = new DataView(u8.buffer, 0, u8.byteOffset + len);
   const base = u8.byteOffset;
   const version = dv.getUint16(base + 4, true);
-  if (version !== FORMAT_VERSION || dv.getUint16(base + 6, true) !== 0) {
+  if (version !== SQLW_FORMAT_VERSION || dv.getUint16(base + 6, true) !== 0) {
     throw new Error(`malformed SQWL result list: version ${version} or flags unknown`);
   }
   const rc = dv.getInt32(base + 8, true);
@@ -679,4 +672,10 @@ export function decodeResultList(u8, options) {
   }
   if (p !== base + len) throw new Error('malformed SQWL result list: bytes after the last result');
   return { rc, failIndex, results };
+}
+
+/* True when u8 holds the 4-letter magic at byte `at`. */
+function hasMagic(u8, at, magic) {
+  for (let i = 0; i < 4; i++) if (u8[at + i] !== magic.charCodeAt(i)) return false;
+  return true;
 }

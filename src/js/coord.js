@@ -5,31 +5,25 @@
 // locks and timers.
 
 import { SQLiteError } from './errors.js';
+import {
+  COORD_ACT_LEASE_LOST, COORD_ACT_LOCAL_REPLY, COORD_ACT_OPEN_STORAGE, COORD_ACT_POST_ALL,
+  COORD_ACT_POST_CLIENT, COORD_ACT_POST_LEADER, COORD_ACT_ROLE, COORD_ACT_STEAL_LEADER,
+  COORD_ACT_TIMER, COORD_ACT_WATCH_CLIENT, COORD_ID_BYTES, SQLITE_NOMEM,
+} from './proto.js';
 
 /** What the machine asks for (COORD_ACT_* of coord.h). */
 export const ACT = {
-  POST_LEADER: 1,   // post data on the leader's channel
-  POST_CLIENT: 2,   // post data on client id's channel
-  POST_ALL: 3,      // post data on the channel every client hears
-  ROLE: 4,          // this client's role changed: leader, epoch
-  OPEN_STORAGE: 5,  // open the database, then storageOpened()
-  LOCAL_REPLY: 6,   // this tab's request seq is answered: status, kind, data
-  WATCH_CLIENT: 7,  // ask for client id's life lock; clientGone() when granted
-  TIMER: 8,         // call tick() at `at` (ms) or later
-  STEAL_LEADER: 9,  // the leader seems frozen: take its lock with steal
-  LEASE_LOST: 10,   // this tab's transaction `seq` ended: status is the reason
+  POST_LEADER: COORD_ACT_POST_LEADER,     // post data on the leader's channel
+  POST_CLIENT: COORD_ACT_POST_CLIENT,     // post data on client id's channel
+  POST_ALL: COORD_ACT_POST_ALL,           // post data on the channel every client hears
+  ROLE: COORD_ACT_ROLE,                   // this client's role changed: leader, epoch
+  OPEN_STORAGE: COORD_ACT_OPEN_STORAGE,   // open the database, then storageOpened()
+  LOCAL_REPLY: COORD_ACT_LOCAL_REPLY,     // this tab's request seq is answered: status, kind, data
+  WATCH_CLIENT: COORD_ACT_WATCH_CLIENT,   // ask for client id's life lock; clientGone() when granted
+  TIMER: COORD_ACT_TIMER,                 // call tick() at `at` (ms) or later
+  STEAL_LEADER: COORD_ACT_STEAL_LEADER,   // the leader seems frozen: take its lock with steal
+  LEASE_LOST: COORD_ACT_LEASE_LOST,       // this tab's transaction `seq` ended: status is the reason
 };
-
-/** LOCAL_REPLY statuses. */
-export const DONE = 1;
-export const REJECTED = 2;
-
-/** LEASE_LOST reasons. */
-export const LEASE_IDLE = 3;
-export const LEASE_LEADER_GONE = 4;
-
-const ID_BYTES = 16;
-const SQLITE_NOMEM = 7;
 // The scratch buffer is shrunk back after a message larger than this.
 const SCRATCH_KEEP = 1 << 20;
 
@@ -43,8 +37,8 @@ export function idHex(bytes) {
 /** The bytes of a client id from its hex text (32 hex digits). Throws on anything else. */
 export function idBytes(hex) {
   if (typeof hex !== 'string' || !/^[0-9a-f]{32}$/.test(hex)) throw new TypeError('a client id is 32 lowercase hex digits');
-  const out = new Uint8Array(ID_BYTES);
-  for (let i = 0; i < ID_BYTES; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const out = new Uint8Array(COORD_ID_BYTES);
+  for (let i = 0; i < COORD_ID_BYTES; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 
@@ -86,7 +80,7 @@ export class CoordMachine {
         case ACT.POST_ALL:
         case ACT.POST_CLIENT:
           a.data = this.#bytes(x.coord_act_data(), x.coord_act_len());
-          if (act === ACT.POST_CLIENT) a.id = idHex(this.#bytes(x.coord_act_id(), ID_BYTES));
+          if (act === ACT.POST_CLIENT) a.id = idHex(this.#bytes(x.coord_act_id(), COORD_ID_BYTES));
           break;
         case ACT.ROLE:
           a.leader = x.coord_act_leader() === 1;
@@ -99,7 +93,7 @@ export class CoordMachine {
           a.data = this.#bytes(x.coord_act_data(), x.coord_act_len());
           break;
         case ACT.WATCH_CLIENT:
-          a.id = idHex(this.#bytes(x.coord_act_id(), ID_BYTES));
+          a.id = idHex(this.#bytes(x.coord_act_id(), COORD_ID_BYTES));
           break;
         case ACT.TIMER:
           a.at = x.coord_act_at();

@@ -15,22 +15,20 @@
 // imported dynamically, and only when given a path in Node. Which host (file system)
 // backs the 'host' VFS is the caller's choice, passed in as `host`.
 
-import { SQLiteError, SQLITE_NOMEM, misuse } from './errors.js';
-import { FORMAT_VERSION, encodeParams, encodeParamSets, decodeResultAt, decodeResultList, checkDecodeOptions } from './codec.js';
-import { OP_BATCH, OP_RUN_MANY, batchBody } from './protocol.js';
+import { SQLiteError, misuse } from './errors.js';
+import {
+  encodeParams, encodeParamSets, decodeResultAt, decodeResultList, checkDecodeOptions,
+} from './codec.js';
+import { batchBody } from './protocol.js';
+import {
+  REQ_BATCH, REQ_RUN_MANY, SQLITE_NOMEM, SQLW_DURABLE, SQLW_FORMAT_VERSION, SQLW_RELAXED,
+  SQLW_STAT_AUTOCOMMIT, SQLW_STAT_CACHE_HITS, SQLW_STAT_CACHE_MISSES, SQLW_STAT_CACHE_SIZE,
+  SQLW_STAT_STACK_HIGH,
+} from './proto.js';
 
 // Inputs larger than this are released from the scratch buffer after the call, so one
 // big request does not pin its size of wasm memory in the allocator's hands forever.
 const SCRATCH_KEEP = 1 << 20;
-// Counters of sqlw_stat (SQLW_STAT_* in src/core/sqlw.h).
-const STAT_CACHE_HITS = 1;
-const STAT_CACHE_MISSES = 2;
-const STAT_CACHE_SIZE = 3;
-const STAT_AUTOCOMMIT = 4;
-const STAT_STACK_HIGH = 5;
-// Modes of sqlw_set_durability (SQLW_DURABLE, SQLW_RELAXED in src/core/sqlw.h).
-const DURABLE = 0;
-const RELAXED = 1;
 // The UTF-8 bytes of recently run SQL texts, so a statement run again (the common case:
 // the core's statement cache is keyed by the same text) is copied, not re-encoded.
 // SQL longer than SQL_CACHE_TEXT characters is encoded every time.
@@ -317,7 +315,7 @@ class Connection {
       const params = encodeParams(it.params);
       return { sql: it.sql, params: params && params.length ? params.slice() : null };
     }));
-    const { rc, bytes } = this.raw(OP_BATCH, body);
+    const { rc, bytes } = this.raw(REQ_BATCH, body);
     const list = decodeResultList(bytes, options);
     if (rc !== 0) {
       const last = list.results[list.results.length - 1];
@@ -331,8 +329,8 @@ class Connection {
   }
 
   /**
-   * Runs one request on bytes already encoded: op OP_EXEC or OP_RUN_MANY with body =
-   * { sql: UTF-8 bytes, params: SQWP bytes or null }, or OP_BATCH with body = an SQWB
+   * Runs one request on bytes already encoded: op REQ_EXEC or REQ_RUN_MANY with body =
+   * { sql: UTF-8 bytes, params: SQWP bytes or null }, or REQ_BATCH with body = an SQWB
    * buffer. For runtimes that pass the core's buffers through undecoded.
    * Returns { rc, bytes }: bytes is a view of the result buffer (SQWR, or SQWL for a
    * batch) in wasm memory, valid until the next call into the core: copy it first.
@@ -342,8 +340,8 @@ class Connection {
     const db = this.#handle();
     const rt = this.#rt;
     let rc;
-    if (op === OP_BATCH) rc = this.#call(db, (d, p, n) => rt.x.batch(d, p, n), body, null);
-    else rc = this.#call(db, op === OP_RUN_MANY ? rt.x.run_many : rt.x.exec, body.sql, body.params);
+    if (op === REQ_BATCH) rc = this.#call(db, (d, p, n) => rt.x.batch(d, p, n), body, null);
+    else rc = this.#call(db, op === REQ_RUN_MANY ? rt.x.run_many : rt.x.exec, body.sql, body.params);
     const ptr = rt.x.result_ptr(db);
     const len = rt.x.result_len(db);
     if (!ptr || !len) throw rt.lastError(db);
@@ -357,7 +355,7 @@ class Connection {
    */
   setDurability(mode) {
     const db = this.#handle();
-    const eMode = mode === 'durable' ? DURABLE : mode === 'relaxed' ? RELAXED : -1;
+    const eMode = mode === 'durable' ? SQLW_DURABLE : mode === 'relaxed' ? SQLW_RELAXED : -1;
     if (eMode < 0) throw misuse(`durability must be 'durable' or 'relaxed', not ${String(mode)}`);
     const rc = this.#rt.x.set_durability(db, eMode);
     if (rc !== 0) throw this.#rt.lastError(db);
@@ -435,11 +433,11 @@ class Connection {
     const db = this.#handle();
     const stat = this.#rt.x.stat;
     return {
-      cacheHits: stat(db, STAT_CACHE_HITS),
-      cacheMisses: stat(db, STAT_CACHE_MISSES),
-      cacheSize: stat(db, STAT_CACHE_SIZE),
-      autocommit: stat(db, STAT_AUTOCOMMIT) === 1,
-      stackHigh: stat(db, STAT_STACK_HIGH),
+      cacheHits: stat(db, SQLW_STAT_CACHE_HITS),
+      cacheMisses: stat(db, SQLW_STAT_CACHE_MISSES),
+      cacheSize: stat(db, SQLW_STAT_CACHE_SIZE),
+      autocommit: stat(db, SQLW_STAT_AUTOCOMMIT) === 1,
+      stackHigh: stat(db, SQLW_STAT_STACK_HIGH),
     };
   }
 
@@ -539,8 +537,8 @@ export async function loadCore({ wasm, host } = {}) {
   host.attach(rt.memory);
   if (typeof rt.x._initialize === 'function') rt.x._initialize();
   const version = rt.x.format_version();
-  if (version !== FORMAT_VERSION) {
-    throw new Error(`the wasm core speaks wire format ${version}, this JavaScript speaks ${FORMAT_VERSION}`);
+  if (version !== SQLW_FORMAT_VERSION) {
+    throw new Error(`the wasm core speaks wire format ${version}, this JavaScript speaks ${SQLW_FORMAT_VERSION}`);
   }
   if (!firstRuntime) firstRuntime = rt;
   return new Core(rt);

@@ -7,12 +7,7 @@
 // connection) use the SQLite code that describes them (SQLITE_MISMATCH, SQLITE_MISUSE…)
 // so callers can branch on `code` alone.
 
-/** Extended result codes used by the JavaScript side itself (values from sqlite3.h). */
-export const SQLITE_ERROR = 1;
-export const SQLITE_NOMEM = 7;
-export const SQLITE_MISMATCH = 20;
-export const SQLITE_MISUSE = 21;
-export const SQLITE_RANGE = 25;
+import { SQLITE_ERROR, SQLITE_MISUSE } from './proto.js';
 
 /**
  * An error carrying a SQLite result code.

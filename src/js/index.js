@@ -26,13 +26,16 @@ import { SQLiteError, misuse } from './errors.js';
 import { spawnWorker } from './spawn.js';
 import { encodeParams, encodeParamSets, decodeResult, decodeResultList, checkDecodeOptions } from './codec.js';
 import {
-  OP_EXEC, OP_RUN_MANY, OP_BATCH, OP_EXPORT, OP_IMPORT, OP_CLOSE, OP_BEGIN, OP_COMMIT, OP_ROLLBACK,
-  OP_IMPORT_PART, OP_IMPORT_END, IMPORT_DISCARD,
-  ANS_RESULT, ANS_LIST, ANS_BYTES, ANS_DONE, ANS_ERROR, FRAME_MAX,
-  encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame, NO_BUDGET, MAX_BODY_BYTES,
-  MAX_IMPORT_BYTES, WIRE_VERSION, clientLockName, leaderLockName,
-  allChannelName, isHello,
+  FRAME_MAX, encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame,
+  MAX_BODY_BYTES, MAX_IMPORT_BYTES, clientLockName, leaderLockName, allChannelName,
+  isHello,
 } from './protocol.js';
+import {
+  ANS_BYTES, ANS_ERROR, ANS_LIST, ANS_RESULT, COORD_NO_BUDGET, COORD_VERSION, REQ_BATCH,
+  REQ_BEGIN, REQ_CLOSE, REQ_COMMIT, REQ_EXEC, REQ_EXPORT, REQ_IMPORT, REQ_IMPORT_DISCARD,
+  REQ_IMPORT_END, REQ_IMPORT_PART, REQ_ROLLBACK, REQ_RUN_MANY, SQLITE_ABORT, SQLITE_ERROR,
+  SQLITE_MISUSE, SQLITE_TOOBIG,
+} from './proto.js';
 
 export { SQLiteError } from './errors.js';
 
@@ -58,11 +61,6 @@ const MAX_RESENDS = 3;
 // Channel#enqueue): measured on 10,000 point reads issued together, pipelining the
 // page's encoding with the worker's execution.
 const FRAME_EAGER = 256;
-// SQLite result codes used here (sqlite3.h).
-const SQLITE_MISUSE = 21;
-const SQLITE_ERROR = 1;
-const SQLITE_TOOBIG = 18;
-const SQLITE_ABORT = 4;
 const EXPORT_CHUNK_BYTES = 2 * 1024 * 1024;   // a streamed export's chunks (whole pages)
 // A streamed import() sends the image to the leader in pieces of this size, one at a time.
 const IMPORT_PIECE_BYTES = 4 * 1024 * 1024;
@@ -560,10 +558,10 @@ class Channel {
     if (signal?.aborted) return Promise.reject(abortError(signal, sql));
     let size = 0;
     for (const part of parts) size += part.length;
-    const max = kind === OP_IMPORT ? MAX_IMPORT_BYTES : MAX_BODY_BYTES;
+    const max = kind === REQ_IMPORT ? MAX_IMPORT_BYTES : MAX_BODY_BYTES;
     if (size > max) {
       return Promise.reject(new SQLiteError(`the request is ${size} bytes: more than a request can carry `
-        + `(${max} bytes)${kind === OP_IMPORT ? '' : '; split it (runMany in chunks, one value at a time)'}`,
+        + `(${max} bytes)${kind === REQ_IMPORT ? '' : '; split it (runMany in chunks, one value at a time)'}`,
       { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG, sql }));
     }
     if (this.#nextId > 0xffffffff) {
@@ -645,7 +643,7 @@ class Channel {
     // Each request tells the leader how long this page still waits for it: past that the
     // leader interrupts it (SQLITE_INTERRUPT), or does not run it at all.
     const now = performance.now();
-    for (const r of out) r.budget = r.deadline === Infinity ? NO_BUDGET : Math.max(0, Math.floor(r.deadline - now));
+    for (const r of out) r.budget = r.deadline === Infinity ? COORD_NO_BUDGET : Math.max(0, Math.floor(r.deadline - now));
     for (let i = 0; i < out.length; i += FRAME_MAX) {
       postFrame(this.#worker, encodeRequests(out.length <= FRAME_MAX ? out : out.slice(i, i + FRAME_MAX), acked));
     }
@@ -792,24 +790,24 @@ class Queries {
    * resultSets } (rows/columns: of the last statement that returns rows).
    */
   async exec(sql, params, options) {
-    const r = await this._statement(OP_EXEC, sql, params, options, false);
+    const r = await this._statement(REQ_EXEC, sql, params, options, false);
     return { ...shapeResult(r), resultSets: r.resultSets };
   }
 
   /** Returns the rows of the query (objects by default); `rows.columns` names the columns. */
   async all(sql, params, options) {
-    return shapeResult(await this._statement(OP_EXEC, sql, params, options, false)).rows;
+    return shapeResult(await this._statement(REQ_EXEC, sql, params, options, false)).rows;
   }
 
   /** Returns the first row of the query, or undefined when it returns none. */
   async get(sql, params, options) {
-    const sets = (await this._statement(OP_EXEC, sql, params, options, false)).resultSets;
+    const sets = (await this._statement(REQ_EXEC, sql, params, options, false)).resultSets;
     return sets.length ? sets[sets.length - 1].rows[0] : undefined;
   }
 
   /** Runs a statement. Returns { changes, lastInsertRowid }. */
   async run(sql, params, options) {
-    const { changes, lastInsertRowid } = await this._statement(OP_EXEC, sql, params, options, false);
+    const { changes, lastInsertRowid } = await this._statement(REQ_EXEC, sql, params, options, false);
     return { changes, lastInsertRowid };
   }
 
@@ -819,7 +817,7 @@ class Queries {
    */
   async runMany(sql, paramSets, options) {
     if (!Array.isArray(paramSets)) throw misuse('runMany expects an array of parameter sets', typeof sql === 'string' ? sql : undefined);
-    const { changes, lastInsertRowid, rows } = shapeResult(await this._statement(OP_RUN_MANY, sql, paramSets, options, true));
+    const { changes, lastInsertRowid, rows } = shapeResult(await this._statement(REQ_RUN_MANY, sql, paramSets, options, true));
     return { changes, lastInsertRowid, rows };
   }
 
@@ -840,7 +838,7 @@ class Queries {
       });
       const signal = checkSignal(options?.signal);
       const body = batchBody(list);
-      return this._send(OP_BATCH, [body], undefined, signal, (ans, bytes) => {
+      return this._send(REQ_BATCH, [body], undefined, signal, (ans, bytes) => {
         if (ans === ANS_ERROR) throw answerError(bytes);
         if (ans !== ANS_LIST) throw new Error(`unexpected answer kind ${ans}`);
         const { rc, failIndex, results } = decodeResultList(bytes, decodeOptions);
@@ -1028,8 +1026,8 @@ export class Database extends Queries {
 
   /* A tab of a newer wire version runs: this one should reload (see 'versionchange'). */
   _versionChange(version) {
-    this.trace(`a tab of a newer version runs (wire ${version}, this tab ${WIRE_VERSION}): reload to get it`);
-    this.emit('versionchange', { version, current: WIRE_VERSION });
+    this.trace(`a tab of a newer version runs (wire ${version}, this tab ${COORD_VERSION}): reload to get it`);
+    this.emit('versionchange', { version, current: COORD_VERSION });
   }
 
   /* The leader ended this tab's transaction `lease` without its word. */
@@ -1103,25 +1101,25 @@ export class Database extends Queries {
         throw resultError(r, sql);
       }
       return r;
-    }, tx.lease, kind === OP_BEGIN ? (id) => { tx.lease = id; } : null);
+    }, tx.lease, kind === REQ_BEGIN ? (id) => { tx.lease = id; } : null);
     this.#tx = tx;
     try {
-      await control(OP_BEGIN, 'BEGIN');
+      await control(REQ_BEGIN, 'BEGIN');
       let value;
       try {
         value = await fn(tx);
       } catch (e) {
         tx._end();
-        if (!tx._lostError) await control(OP_ROLLBACK, 'ROLLBACK').catch((re) => this.trace('rollback after a failed transaction:', re.message));
+        if (!tx._lostError) await control(REQ_ROLLBACK, 'ROLLBACK').catch((re) => this.trace('rollback after a failed transaction:', re.message));
         throw e;
       }
       tx._end();
       const lost = tx._lostError;
       if (lost) throw new SQLiteError(lost.message, { code: lost.code, errno: SQLITE_ERROR, sql: 'COMMIT' });
       try {
-        await control(OP_COMMIT, 'COMMIT');
+        await control(REQ_COMMIT, 'COMMIT');
       } catch (e) {
-        await control(OP_ROLLBACK, 'ROLLBACK').catch(() => {});
+        await control(REQ_ROLLBACK, 'ROLLBACK').catch(() => {});
         throw e;
       }
       return value;
@@ -1140,7 +1138,7 @@ export class Database extends Queries {
       return Promise.reject(e);
     }
     if (stream) return Promise.resolve(this.#exportStream());
-    return this._send(OP_EXPORT, [], undefined, null, (ans, bytes) => {
+    return this._send(REQ_EXPORT, [], undefined, null, (ans, bytes) => {
       if (ans === ANS_ERROR) throw answerError(bytes);
       if (ans !== ANS_BYTES) throw new Error(`unexpected answer kind ${ans}`);
       return bytes.slice();
@@ -1275,7 +1273,7 @@ export class Database extends Queries {
     };
     const flush = async () => {
       sent = true;
-      await this._send(OP_IMPORT_PART, [u64(offset), piece.subarray(0, fill)], undefined, null, check);
+      await this._send(REQ_IMPORT_PART, [u64(offset), piece.subarray(0, fill)], undefined, null, check);
       offset += fill;
       fill = 0;
     };
@@ -1293,10 +1291,10 @@ export class Database extends Queries {
         }
       }
       if (fill > 0 || offset === 0) await flush();
-      return await this._send(OP_IMPORT_END, [u64(offset)], undefined, null, check);
+      return await this._send(REQ_IMPORT_END, [u64(offset)], undefined, null, check);
     } catch (e) {
       reader.cancel(e).catch(() => {});
-      if (sent) this._send(OP_IMPORT_END, [u64(IMPORT_DISCARD)], undefined, null, () => {}).catch(() => {});
+      if (sent) this._send(REQ_IMPORT_END, [u64(REQ_IMPORT_DISCARD)], undefined, null, () => {}).catch(() => {});
       throw e;
     }
   }
@@ -1328,7 +1326,7 @@ export class Database extends Queries {
         cancel: async () => {},
       });
     }
-    return this._send(OP_IMPORT, [src], undefined, null, (ans, body) => {
+    return this._send(REQ_IMPORT, [src], undefined, null, (ans, body) => {
       if (ans === ANS_ERROR) throw answerError(body);
       if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
       const r = decodeResult(body);
@@ -1345,7 +1343,7 @@ export class Database extends Queries {
     // Behind the transactions and calls queued before it, and after their answers.
     const done = new Promise((resolve, reject) => {
       const run = () => this.#channel.whenIdle()
-        .then(() => this._direct(OP_CLOSE, [], undefined, (ans, body) => {
+        .then(() => this._direct(REQ_CLOSE, [], undefined, (ans, body) => {
           if (ans === ANS_ERROR) throw answerError(body);
         }))
         .then(resolve, reject);
@@ -1382,7 +1380,6 @@ export class Database extends Queries {
     }
   }
 }
-
 
 /**
  * Opens (creating if needed) the database `name`, in a worker of its own.

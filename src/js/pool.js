@@ -14,16 +14,10 @@
 //   backend.onClose()           the pool is closed: the host forgets it
 
 import { SQLiteError, misuse } from './errors.js';
-
-// Counters of sqlw_pool_stat (SQLW_POOL_* in src/core/sqlw.h).
-const POOL_SLOTS = 1;
-const POOL_FREE = 2;
-const POOL_CORRUPT = 3;
-const POOL_OPEN = 4;
-const POOL_WANTED = 5;
-
-// SQLITE_CORRUPT (sqlite3.h): a slot whose header fails its checks.
-const SQLITE_CORRUPT = 11;
+import {
+  SQLITE_CORRUPT, SQLW_POOL_CORRUPT, SQLW_POOL_FREE, SQLW_POOL_OPEN, SQLW_POOL_SLOTS,
+  SQLW_POOL_WANTED,
+} from './proto.js';
 
 // Most slot files one grow() call creates: a bound, not a limit anyone should reach.
 const GROW_MAX = 64;
@@ -63,7 +57,7 @@ export class SlotPool {
   stat() {
     this.#check();
     const s = (op) => this.#x.pool_stat(this.id, op);
-    return { slots: s(POOL_SLOTS), free: s(POOL_FREE), corrupt: s(POOL_CORRUPT), open: s(POOL_OPEN), wanted: s(POOL_WANTED) };
+    return { slots: s(SQLW_POOL_SLOTS), free: s(SQLW_POOL_FREE), corrupt: s(SQLW_POOL_CORRUPT), open: s(SQLW_POOL_OPEN), wanted: s(SQLW_POOL_WANTED) };
   }
 
   /**

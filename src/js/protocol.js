@@ -7,43 +7,23 @@
 // Both sides import this file; neither trusts the other's bytes: a frame that does not
 // parse is reported as malformed and dropped, never half-applied.
 
-/** Version of the core's buffers (SQWB); bumped with the core's wire format. */
-export const PROTOCOL_VERSION = 1;
-/** Version of the SQWQ/SQWA frames between a page and its worker. */
+import {
+  COORD_ANNOUNCE, COORD_HEADER, COORD_HELLO, COORD_ID_BYTES, COORD_LEASE_END,
+  COORD_NO_BUDGET, COORD_REPLY, COORD_REQUEST, COORD_VERSION, SQLW_BATCH_HEADER,
+  SQLW_FORMAT_VERSION, SQLW_MAGIC_BATCH, SQLW_MAGIC_COORD, SQLW_MAX_ANSWER,
+} from './proto.js';
+
+/** Version of the SQWQ/SQWA frames between a page and its worker (JavaScript's only). */
 export const FRAME_VERSION = 3;   // 3: a request carries its budget
-
-/** Request kinds (SQWQ op byte). */
-export const OP_EXEC = 1;
-export const OP_RUN_MANY = 2;
-export const OP_BATCH = 3;
-export const OP_EXPORT = 4;
-export const OP_IMPORT = 5;
-export const OP_CLOSE = 6;
-export const OP_BEGIN = 8;     // a transaction's lease (docs/coord.md); its id is the lease
-export const OP_COMMIT = 9;
-export const OP_ROLLBACK = 10;
-export const OP_IMPORT_PART = 12; // u64 offset, then bytes of an image being staged
-export const OP_IMPORT_END = 13;  // u64 the staged image's size (IMPORT_DISCARD: drop it)
-/** OP_IMPORT_END's size that drops the staged bytes instead of importing them. */
-export const IMPORT_DISCARD = 0xffffffffffffffffn;
-
-/** Answer kinds (SQWA kind byte). */
-export const ANS_RESULT = 1;   // body: one SQWR
-export const ANS_LIST = 2;     // body: one SQWL
-export const ANS_BYTES = 3;    // body: raw bytes (an exported database)
-export const ANS_DONE = 4;     // body: empty
-export const ANS_ERROR = 5;    // body: UTF-8 JSON { code, errno, message }
 
 const HEADER = 12;       // magic, u16 version, u16 count, u32 acked below
 const ENTRY = 20;        // u32 id, u8 op/kind, u8 0, u16 0, u32 lease, u32 budget, u32 n
 /** The largest request body the page sends, and the largest answer the core makes
- *  (SQLW_MAX_ANSWER of src/core/codec.h): 256 MiB. Larger is SQLITE_TOOBIG. */
-export const MAX_BODY_BYTES = 256 * 1024 * 1024;
+ *  (SQLW_MAX_ANSWER): 256 MiB. Larger is SQLITE_TOOBIG. */
+export const MAX_BODY_BYTES = SQLW_MAX_ANSWER;
 /** The largest database image import() sends in one request (it is validated whole in
  *  the worker's memory, next to the database's copy): 1 GiB. */
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
-/** A request's budget when its page waits for the answer without limit. */
-export const NO_BUDGET = 0xffffffff;
 const MAX_COUNT = 0xffff;
 
 const textEncoder = new TextEncoder();
@@ -52,7 +32,7 @@ const textDecoder = new TextDecoder();
 /*
 ** Builds one frame with magic `magic` from entries [{ id, kind, lease?, budget?, parts }],
 ** where parts are Uint8Arrays written one after the other as the entry's body (budget:
-** ms the page still waits for the answer, NO_BUDGET by default); acked: the header's
+** ms the page still waits for the answer, COORD_NO_BUDGET by default); acked: the header's
 ** acked-below field. Returns the frame's
 ** ArrayBuffer (exactly sized, ready to transfer).
 */
@@ -76,7 +56,7 @@ function buildFrame(magic, entries, acked = 0) {
     dv.setUint32(p, e.id, true);
     u8[p + 4] = e.kind;
     dv.setUint32(p + 8, e.lease ?? 0, true);
-    dv.setUint32(p + 12, e.budget ?? NO_BUDGET, true);
+    dv.setUint32(p + 12, e.budget ?? COORD_NO_BUDGET, true);
     dv.setUint32(p + 16, n, true);
     p += ENTRY;
     for (const part of e.parts) {
@@ -181,14 +161,14 @@ export function parseSqlBody(body) {
  */
 export function batchBody(items) {
   const texts = items.map((it) => textEncoder.encode(it.sql));
-  let size = 12;
+  let size = SQLW_BATCH_HEADER;
   for (let i = 0; i < items.length; i++) size += 8 + texts[i].length + (items[i].params ? items[i].params.length : 0);
   const u8 = new Uint8Array(size);
   const dv = new DataView(u8.buffer);
-  u8.set([0x53, 0x51, 0x57, 0x42]); // "SQWB"
-  dv.setUint16(4, PROTOCOL_VERSION, true);
+  for (let i = 0; i < 4; i++) u8[i] = SQLW_MAGIC_BATCH.charCodeAt(i);
+  dv.setUint16(4, SQLW_FORMAT_VERSION, true);
   dv.setUint32(8, items.length, true);
-  let p = 12;
+  let p = SQLW_BATCH_HEADER;
   for (let i = 0; i < items.length; i++) {
     const params = items[i].params;
     dv.setUint32(p, texts[i].length, true);
@@ -202,7 +182,7 @@ export function batchBody(items) {
 }
 
 /**
- * Builds an SQWQ frame from requests [{ id, kind: OP_*, lease, parts }] (lease: the id of
+ * Builds an SQWQ frame from requests [{ id, kind: REQ_*, lease, parts }] (lease: the id of
  * the BEGIN of the transaction a request belongs to, 0 for none); acked: the page has the
  * answers of every request with a lower id. Returns an ArrayBuffer.
  */
@@ -232,34 +212,33 @@ export function decodeAnswers(buf) {
 /*
 ** The multi-tab messages (src/core/coord.h, docs/coord.md "Messages"): 32 bytes of
 ** header ("SQWC", u16 version, u16 type, u64 epoch, sender id), then the type's fields.
-** WIRE_VERSION is COORD_VERSION: the channels' names carry it, so tabs of two library
-** versions that speak differently never hear each other; they learn of each other on the
-** versions channel (versionChannelName), whose name has no version.
+** COORD_VERSION is in the channels' names, so tabs of two library versions that speak
+** differently never hear each other; they learn of each other on the versions channel
+** (versionChannelName), whose name has no version.
 */
-export const WIRE_VERSION = 2;
-export const COORD_HELLO = 1;
-export const COORD_ANNOUNCE = 2;
-export const COORD_REQUEST = 3;
-export const COORD_REPLY = 4;
-export const COORD_LEASE_END = 5;
-const COORD_HEADER = 32;
-/* Bytes after the header, without the body, by type; the body length's offset there. */
-const COORD_FIXED = [-1, 0, 0, 24, 28, 24];
-const COORD_BODY_AT = [-1, -1, -1, 20, 24, -1];
+/* Bytes after the header, without the body, and the body length's offset there (-1: no
+** body), by type. */
+const COORD_LAYOUT = new Map([
+  [COORD_HELLO, [0, -1]],
+  [COORD_ANNOUNCE, [0, -1]],
+  [COORD_REQUEST, [24, 20]],
+  [COORD_REPLY, [28, 24]],
+  [COORD_LEASE_END, [24, -1]],
+]);
 
 /** The BroadcastChannel every client of database `name` hears (HELLO, ANNOUNCE). */
 export function allChannelName(name) {
-  return `sqlw:${name}:v${WIRE_VERSION}:all`;
+  return `sqlw:${name}:v${COORD_VERSION}:all`;
 }
 
 /** The BroadcastChannel the leader of database `name` hears requests on. */
 export function leaderChannelName(name) {
-  return `sqlw:${name}:v${WIRE_VERSION}:leader`;
+  return `sqlw:${name}:v${COORD_VERSION}:leader`;
 }
 
 /** The BroadcastChannel client `hex` of database `name` hears its answers on. */
 export function clientChannelName(name, hex) {
-  return `sqlw:${name}:v${WIRE_VERSION}:client:${hex}`;
+  return `sqlw:${name}:v${COORD_VERSION}:client:${hex}`;
 }
 
 /** The BroadcastChannel where tabs of any library version say which wire version they speak. */
@@ -292,39 +271,45 @@ export function checkChannelMessage(data, ownId) {
   else if (data instanceof Uint8Array) u8 = data;
   else return 'not bytes';
   if (u8.length < COORD_HEADER) return `${u8.length} bytes: shorter than a header`;
-  if (u8[0] !== 0x53 || u8[1] !== 0x51 || u8[2] !== 0x57 || u8[3] !== 0x43) return 'bad magic';
+  if (!hasMagic(u8, SQLW_MAGIC_COORD)) return 'bad magic';
   const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-  if (dv.getUint16(4, true) !== WIRE_VERSION) return `wire version ${dv.getUint16(4, true)}`;
+  if (dv.getUint16(4, true) !== COORD_VERSION) return `wire version ${dv.getUint16(4, true)}`;
   const type = dv.getUint16(6, true);
-  const fixed = COORD_FIXED[type] ?? -1;
-  if (type === 0 || fixed < 0) return `unknown type ${type}`;
+  const layout = COORD_LAYOUT.get(type);
+  if (layout === undefined) return `unknown type ${type}`;
+  const [fixed, bodyAt] = layout;
   const rest = u8.length - COORD_HEADER - fixed;
   if (rest < 0) return 'truncated';
-  const bodyAt = COORD_BODY_AT[type];
   const nBody = bodyAt < 0 ? 0 : dv.getUint32(COORD_HEADER + bodyAt, true);
   if (nBody > MAX_BODY_BYTES + 64) return `a ${nBody}-byte body: larger than any request or answer`;
   if (rest !== nBody) return 'length does not match';
   let same = true;
-  for (let i = 0; i < 16; i++) if (u8[16 + i] !== ownId[i]) same = false;
+  for (let i = 0; i < COORD_ID_BYTES; i++) if (u8[16 + i] !== ownId[i]) same = false;
   if (same) return 'from this client';
   if (type === COORD_REPLY || type === COORD_LEASE_END) {
-    for (let i = 0; i < 16; i++) if (u8[COORD_HEADER + i] !== ownId[i]) return 'addressed to another client';
+    for (let i = 0; i < COORD_ID_BYTES; i++) if (u8[COORD_HEADER + i] !== ownId[i]) return 'addressed to another client';
   }
   let sender = '';
-  for (let i = 16; i < 32; i++) sender += u8[i].toString(16).padStart(2, '0');
+  for (let i = 16; i < 16 + COORD_ID_BYTES; i++) sender += u8[i].toString(16).padStart(2, '0');
   return { type, sender, bytes: u8 };
 }
 
 /*
-** True when `data` (a channel message) is a HELLO of the multi-tab protocol (docs/coord.md,
-** src/core/coord.h: magic "SQWC", then u16 version, u16 type 1). The page of a leader
-** reads no more of the protocol than this: it answers with bytes its worker made.
+** True when `data` (a channel message) is a HELLO of the multi-tab protocol (docs/coord.md:
+** magic "SQWC", then u16 version, u16 type). The page of a leader reads no more of the
+** protocol than this: it answers with bytes its worker made.
 */
 export function isHello(data) {
   const u8 = data instanceof ArrayBuffer ? new Uint8Array(data)
     : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
-  return u8 !== null && u8.length >= 8 && u8[0] === 0x53 && u8[1] === 0x51 && u8[2] === 0x57
-    && u8[3] === 0x43 && u8[6] === 1 && u8[7] === 0;
+  return u8 !== null && u8.length >= 8 && hasMagic(u8, SQLW_MAGIC_COORD)
+    && (u8[6] | u8[7] << 8) === COORD_HELLO;
+}
+
+/* True when the bytes u8 begin with the 4-letter magic. */
+function hasMagic(u8, magic) {
+  for (let i = 0; i < 4; i++) if (u8[i] !== magic.charCodeAt(i)) return false;
+  return true;
 }
 
 /** The body of an ANS_ERROR answer for { code, errno, message }. */

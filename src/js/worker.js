@@ -34,12 +34,16 @@
 import { loadCore } from './core.js';
 import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
 import { SQLiteError } from './errors.js';
-import { CoordMachine, ACT, DONE, LEASE_IDLE, idHex } from './coord.js';
+import { CoordMachine, ACT, idHex } from './coord.js';
 import {
-  OP_CLOSE, ANS_DONE, ANS_ERROR, decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName,
-  leaderChannelName, clientChannelName, clientLockName, leaderLockName, versionChannelName, checkChannelMessage, WIRE_VERSION,
-  COORD_ANNOUNCE, COORD_REQUEST,
+  decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName, leaderChannelName,
+  clientChannelName, clientLockName, leaderLockName, versionChannelName,
+  checkChannelMessage,
 } from './protocol.js';
+import {
+  ANS_DONE, ANS_ERROR, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_IDLE, COORD_REQUEST,
+  COORD_VERSION, REQ_CLOSE,
+} from './proto.js';
 
 const PREFIX = '[sqlite-worker]';
 
@@ -191,7 +195,7 @@ function perform(actions, batch = false) {
         openLeaderStorage();
         break;
       case ACT.LOCAL_REPLY:
-        answers.push(a.status === DONE
+        answers.push(a.status === COORD_DONE
           ? { id: a.seq, kind: a.kind, parts: [a.data] }
           : { id: a.seq, kind: ANS_ERROR, parts: [errorBody(rejection(a.data))] });
         break;
@@ -212,7 +216,7 @@ function perform(actions, batch = false) {
         requestLeadership(true);
         break;
       case ACT.LEASE_LOST:
-        self.postMessage({ type: 'lease', lease: a.seq, reason: a.status === LEASE_IDLE ? 'idle' : 'lost' });
+        self.postMessage({ type: 'lease', lease: a.seq, reason: a.status === COORD_LEASE_IDLE ? 'idle' : 'lost' });
         break;
       default:
         if (a.nomem) console.error(PREFIX, 'out of memory in the multi-tab protocol');
@@ -443,7 +447,7 @@ function handleFrame(buf) {
   const t0 = debug ? performance.now() : 0;
   machine?.pageAcked(acked);
   for (const r of requests) {
-    if (r.kind === OP_CLOSE) {
+    if (r.kind === REQ_CLOSE) {
       close();
       answers.push({ id: r.id, kind: ANS_DONE, parts: [] });
       continue;
@@ -533,15 +537,15 @@ function senderLives(hex) {
 */
 function openVersions(name) {
   chan.versions = new BroadcastChannel(versionChannelName(name));
-  const say = () => chan.versions?.postMessage({ sqlw: 'wire', version: WIRE_VERSION });
+  const say = () => chan.versions?.postMessage({ sqlw: 'wire', version: COORD_VERSION });
   chan.versions.onmessage = (e) => {
     const v = e.data?.sqlw === 'wire' ? e.data.version : undefined;
-    if (!Number.isSafeInteger(v) || v < 1 || v === WIRE_VERSION) return;
-    if (v < WIRE_VERSION) {
+    if (!Number.isSafeInteger(v) || v < 1 || v === COORD_VERSION) return;
+    if (v < COORD_VERSION) {
       say();
     } else if (v > newerWire) {
       newerWire = v;
-      trace(`a tab speaks wire version ${v} (this one ${WIRE_VERSION}): asking the page to reload`);
+      trace(`a tab speaks wire version ${v} (this one ${COORD_VERSION}): asking the page to reload`);
       self.postMessage({ type: 'versionchange', version: v });
     }
   };

@@ -13,7 +13,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, bounded, port } from './driver.mjs';
-import { allChannelName, leaderChannelName, clientChannelName, versionChannelName, WIRE_VERSION } from '../../dist/protocol.js';
+import { allChannelName, leaderChannelName, clientChannelName, versionChannelName } from '../../dist/protocol.js';
+import { COORD_VERSION } from '../../dist/proto.js';
 
 const PORT = port(8723);
 const T = { timeout: 120_000 };
@@ -917,7 +918,7 @@ test('111 junk, forged and oversized messages on every channel of the database a
         ch.close();
       }
       return count;
-    }, name, ids, SEED, channels, WIRE_VERSION);
+    }, name, ids, SEED, channels, COORD_VERSION);
     t.diagnostic(`${posted} junk messages posted`);
 
     for (const p of pages.slice(1)) assert.deepEqual(await inTab(p, name, async () => window.rejections(await window.writes)), {});
@@ -972,14 +973,14 @@ test('111b a tab of a newer library version: the older tab gets \'versionchange\
       ch.postMessage({ version: 1e300 });
       ch.close();
       return got;
-    }, versionChannelName(name), WIRE_VERSION);
-    assert.deepEqual(heard[0], { sqlw: 'wire', version: WIRE_VERSION });
+    }, versionChannelName(name), COORD_VERSION);
+    assert.deepEqual(heard[0], { sqlw: 'wire', version: COORD_VERSION });
     await waitIn(a, () => window.versionEvents?.length > 0, 'the versionchange event');
     const r = await inTab(a, name, async (db) => {
       await db.run('INSERT INTO t VALUES (2)');
       return { events: window.versionEvents, rows: await db.all('SELECT x FROM t ORDER BY x') };
     });
-    assert.deepEqual(r.events, [{ version: WIRE_VERSION + 1, current: WIRE_VERSION }]);
+    assert.deepEqual(r.events, [{ version: COORD_VERSION + 1, current: COORD_VERSION }]);
     assert.deepEqual(r.rows, [{ x: 1 }, { x: 2 }]);
   } finally {
     await closeTabs([a, b]);

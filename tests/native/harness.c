@@ -26,12 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define HARNESS_MAX_TEST   1000   /* tests in the binary */
 #define HARNESS_MAX_DEFER  64     /* cleanups registered by one test */
+#define HARNESS_WALL_FACTOR 10    /* a test may wait this many times its CPU bound */
 #define HARNESS_EXIT_FAIL  3      /* a child's exit code after failed checks (ASan uses 1,
                                   ** LeakSanitizer 23) */
 
@@ -60,7 +62,7 @@ static const char *zCurrent = 0;   /* name of the running test, 0 outside tests 
 static int nFailCheck = 0;         /* failed checks in the running test */
 static int nPass = 0;              /* tests passed so far */
 static int nFail = 0;              /* tests failed so far */
-static unsigned nTimeout = 60;     /* seconds a test may run */
+static unsigned nTimeout = 60;     /* seconds of CPU a test may use */
 
 /*
 ** harnessAdd: appends a test to the registry. zName must be static storage.
@@ -264,8 +266,15 @@ static int harnessRunChild(int i){
   pid = fork();
   if( pid<0 ) return harnessRunHere(i);
   if( pid==0 ){
+    /* The bound is on CPU time, so a test's outcome does not depend on how busy the
+    ** machine is; a test blocked without using CPU is stopped by the far wall clock. */
+    struct rlimit lim;
+    lim.rlim_cur = nTimeout;
+    lim.rlim_max = nTimeout + 10;
+    setrlimit(RLIMIT_CPU, &lim);
+    signal(SIGXCPU, SIG_DFL);
     signal(SIGALRM, SIG_DFL);
-    alarm(nTimeout);
+    alarm(nTimeout*HARNESS_WALL_FACTOR);
     /* exit(), not _exit(): LeakSanitizer checks this test's leaks at exit */
     exit(harnessRunHere(i) ? 0 : HARNESS_EXIT_FAIL);
   }
@@ -285,8 +294,10 @@ static int harnessRunChild(int i){
     }
     return 0;
   }
-  if( WIFSIGNALED(status) && WTERMSIG(status)==SIGALRM ){
-    printf("FAIL %s (timed out after %u s)\n", aTest[i].zName, nTimeout);
+  if( WIFSIGNALED(status) && (WTERMSIG(status)==SIGXCPU || WTERMSIG(status)==SIGKILL) ){
+    printf("FAIL %s (used more than %u s of CPU)\n", aTest[i].zName, nTimeout);
+  }else if( WIFSIGNALED(status) && WTERMSIG(status)==SIGALRM ){
+    printf("FAIL %s (blocked for %u s)\n", aTest[i].zName, nTimeout*HARNESS_WALL_FACTOR);
   }else{
     printf("FAIL %s (killed by signal %d)\n", aTest[i].zName,
            WIFSIGNALED(status) ? WTERMSIG(status) : -1);

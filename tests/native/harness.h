@@ -14,7 +14,8 @@
 ** harnessDefer(); the harness releases them after the test, latest first.
 **
 ** Each test runs in a child process (see harness.c), so a crash, a hang or a leak fails
-** that test alone. Environment: SQLW_TEST_TIMEOUT=<seconds> per test (default 60),
+** that test alone. Environment: SQLW_TEST_TIMEOUT=<seconds> of CPU per test (default 60;
+** a test that waits without using CPU is stopped after ten times as many seconds),
 ** SQLW_TEST_NOFORK=1 to run in one process under a debugger. Example:
 **   make test-native                        (all tests, in a fresh temporary directory)
 **   cd $(mktemp -d) && <repo>/build/asan/test-native params-4   (the params-4xx cases)

@@ -525,7 +525,7 @@ TEST(coordeng180, "coordeng-180 import while the client's transaction is open: S
   aImg = IMAGE_MAKE(IMAGE_SQL, &nImg);
   REQUIRE(aImg);
 
-  CHECK_RC(engSend(p, aCliA, 10, 1, COORD_KIND_BEGIN, 0, 0), SQLITE_OK);
+  CHECK_RC(engSend(p, aCliA, 10, 1, REQ_BEGIN, 0, 0), SQLITE_OK);
   REQUIRE(CHECK_SQWR(p, SQLITE_OK, 0));
   REQUIRE(!sqlite3_get_autocommit(sqlwHandle(p->pDb)));
   CHECK_RC(engExec(p, aCliA, 11, 1, "INSERT INTO t VALUES(7)"), SQLITE_OK);
@@ -542,7 +542,7 @@ TEST(coordeng180, "coordeng-180 import while the client's transaction is open: S
                     " AND seq=12"), 0);
   CHECK_INT(testInt(p->pDb, SQL_KEEP_LEFT), 0);
 
-  CHECK_RC(engSend(p, aCliA, 13, 1, COORD_KIND_ROLLBACK, 0, 0), SQLITE_OK);
+  CHECK_RC(engSend(p, aCliA, 13, 1, REQ_ROLLBACK, 0, 0), SQLITE_OK);
   CHECK_SQWR(p, SQLITE_OK, 0);
   CHECK(sqlite3_get_autocommit(sqlwHandle(p->pDb)));
   CHECK_INT(testInt(p->pDb, "SELECT count(*)*1000 + sum(x) FROM t"), 1*1000 + 42);

@@ -42,7 +42,7 @@
 typedef struct SimReq {
   uint32_t iSeq;
   uint32_t iLease;             /* the transaction it belongs to, 0 for none */
-  int eKind;                   /* 1 exec, or COORD_KIND_BEGIN / COMMIT */
+  int eKind;                   /* 1 exec, or REQ_BEGIN / COMMIT */
   char zSql[48];               /* exec: the INSERT */
 } SimReq;
 
@@ -186,7 +186,7 @@ static void simIssue(Sim *s, int i){
       if( c->nIssued+3<=SIM_REQUESTS && simRand(s)%4==0 ){
         c->eTxn = TXN_BEGIN;
         c->iTxn = r->iSeq;
-        r->eKind = COORD_KIND_BEGIN;
+        r->eKind = REQ_BEGIN;
       }else{
         snprintf(r->zSql, sizeof(r->zSql), "INSERT INTO t(k) VALUES('c%d-%u')", i, r->iSeq);
       }
@@ -201,7 +201,7 @@ static void simIssue(Sim *s, int i){
     default:
       c->eTxn = TXN_COMMIT;
       r->iLease = c->iTxn;
-      r->eKind = COORD_KIND_COMMIT;
+      r->eKind = REQ_COMMIT;
       break;
   }
   c->nPending++;
@@ -323,7 +323,7 @@ static void simPageAnswer(Sim *s, int i, const SimAnswer *f){
     if( f->rc!=SQLITE_OK ){
       c->aTxn[c->iTxn] = 2;               /* lost with a leader, or rolled back */
       c->eTxn = TXN_NONE;
-    }else if( r.eKind==COORD_KIND_COMMIT ){
+    }else if( r.eKind==REQ_COMMIT ){
       c->aTxn[c->iTxn] = 1;
       s->nAcked += 2;
       c->eTxn = TXN_NONE;

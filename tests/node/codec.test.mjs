@@ -3,9 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeParams, encodeParamSets, decodeResult, FORMAT_VERSION } from '../../dist/codec.js';
+import { encodeParams, encodeParamSets, decodeResult } from '../../dist/codec.js';
 import { SQLiteError } from '../../dist/errors.js';
 import { thrown } from './helpers.mjs';
+import { SQLW_FORMAT_VERSION } from '../../dist/proto.js';
 
 /* Little-endian byte helpers for building expected buffers. */
 const u16 = (n) => [n & 0xff, n >> 8];
@@ -16,8 +17,8 @@ const str = (s) => { const b = new TextEncoder().encode(s); return [...u32(b.len
 const SQWP = [0x53, 0x51, 0x57, 0x50];
 const SQWR = [0x53, 0x51, 0x57, 0x52];
 
-test('100 FORMAT_VERSION is 1', () => {
-  assert.equal(FORMAT_VERSION, 1);
+test('100 SQLW_FORMAT_VERSION is 1', () => {
+  assert.equal(SQLW_FORMAT_VERSION, 1);
 });
 
 test('110 no parameters encode to null', () => {

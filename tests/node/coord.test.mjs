@@ -10,15 +10,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup } from './helpers.mjs';
 import { decodeResult } from '../../dist/codec.js';
-import { checkChannelMessage, WIRE_VERSION, COORD_ANNOUNCE, COORD_REPLY, COORD_LEASE_END } from '../../dist/protocol.js';
+import { checkChannelMessage } from '../../dist/protocol.js';
+import { ACT } from '../../dist/coord.js';
+import {
+  ANS_RESULT, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_END, COORD_LEASE_IDLE,
+  COORD_NO_BUDGET, COORD_REJECTED, COORD_REPLY, COORD_VERSION, REQ_BEGIN, REQ_COMMIT,
+  REQ_EXEC, SQLW_MAGIC_RESULT,
+} from '../../dist/proto.js';
 
 const { core } = await setup();
 const x = core.exports;
-
-// COORD_ACT_* and kinds of src/core/coord.h.
-const ACT = { POST_LEADER: 1, POST_CLIENT: 2, POST_ALL: 3, ROLE: 4, OPEN_STORAGE: 5, LOCAL_REPLY: 6, WATCH: 7, TIMER: 8 };
-const EXEC = 1;
-const NO_BUDGET = 0xffffffff;   // COORD_NO_BUDGET
 
 /* Copies bytes into wasm memory (scratch). Returns the pointer. */
 function put(bytes) {
@@ -116,7 +117,7 @@ function deliver(clients) {
 /* The SQWR of a reply, decoded; fails the test when the reply is not a success. */
 function answer(reply) {
   assert.ok(reply, 'no reply');
-  assert.equal(reply.status, 1, new TextDecoder().decode(reply.body));
+  assert.equal(reply.status, COORD_DONE, new TextDecoder().decode(reply.body));
   const r = decodeResult(reply.body);
   assert.equal(r.rc, 0, r.message);
   return r;
@@ -139,14 +140,14 @@ test('100 a follower writes through the leader; a new leader answers a re-send f
 
   // b's write goes to a and comes back answered.
   const w1 = execBody("INSERT INTO t VALUES ('b-1')");
-  x.coord_local(b.c, 1, 0, EXEC, put(w1), w1.length, NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w1), w1.length, COORD_NO_BUDGET, 0);
   b.drain();
   deliver([a, b]);
   assert.equal(answer(b.replies.get(1)).changes, 1);
 
   // b's second write reaches a, which runs it, but a's tab closes before b hears back.
   const w2 = execBody("INSERT INTO t VALUES ('b-2')");
-  x.coord_local(b.c, 2, 0, EXEC, put(w2), w2.length, NO_BUDGET, 0);
+  x.coord_local(b.c, 2, 0, REQ_EXEC, put(w2), w2.length, COORD_NO_BUDGET, 0);
   b.drain();
   const [, , request] = b.outbox.shift();
   x.coord_message(a.c, put(request), request.length, 0);
@@ -200,7 +201,7 @@ test("120 connection settings belong to the tab that set them, and follow it to 
   assert.equal(a.leader, true);
   const send = (client, seq, sql) => {
     const body = execBody(sql);
-    x.coord_local(client.c, seq, 0, EXEC, put(body), body.length, NO_BUDGET, 0);
+    x.coord_local(client.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0);
     client.drain();
     deliver(all.filter((k) => k.c));
     return decodeResult(client.replies.get(seq).body);
@@ -242,7 +243,7 @@ test('130 a request whose leaders all stop before answering is given up after 3,
   const keep = openShared();
   const b = new Client(21);
   const body = execBody('SELECT 1');
-  x.coord_local(b.c, 1, 0, EXEC, put(body), body.length, NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0);
   b.drain();
   let received = 0;
   for (let i = 0; i < 4; i++) {
@@ -259,7 +260,7 @@ test('130 a request whose leaders all stop before answering is given up after 3,
   }
   assert.equal(received, 3, 'sent to three leaders, not to the fourth');
   const reply = b.replies.get(1);
-  assert.equal(reply.status, 2);
+  assert.equal(reply.status, COORD_REJECTED);
   assert.match(new TextDecoder().decode(reply.body), /^SQLITE_WORKER_DIED: 3 tabs serving the database stopped/);
   b.close();
   x.close(keep);
@@ -273,11 +274,11 @@ test('140 a write whose answer is over 64 KiB is recorded without it: a re-send 
   a.drain();
   deliver([a, b]);
   const setup = execBody('CREATE TABLE big(v TEXT)');
-  x.coord_local(a.c, 1, 0, EXEC, put(setup), setup.length, NO_BUDGET, 0);
+  x.coord_local(a.c, 1, 0, REQ_EXEC, put(setup), setup.length, COORD_NO_BUDGET, 0);
   a.drain();
   // b's write returns 100 KB; a runs it, and its tab closes before b hears back.
   const w = execBody("INSERT INTO big VALUES (printf('%.100000c', 'x')) RETURNING v");
-  x.coord_local(b.c, 1, 0, EXEC, put(w), w.length, NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0);
   b.drain();
   const [, , request] = b.outbox.shift();
   x.coord_message(a.c, put(request), request.length, 0);
@@ -289,10 +290,10 @@ test('140 a write whose answer is over 64 KiB is recorded without it: a re-send 
   deliver([b]);
   b.tick();
   const reply = b.replies.get(1);
-  assert.equal(reply.status, 2);
+  assert.equal(reply.status, COORD_REJECTED);
   assert.match(new TextDecoder().decode(reply.body), /^SQLITE_WORKER_RESULT_NOT_KEPT: the request was applied/);
   const count = execBody('SELECT count(*) AS n FROM big');
-  x.coord_local(b.c, 2, 0, EXEC, put(count), count.length, NO_BUDGET, 0);
+  x.coord_local(b.c, 2, 0, REQ_EXEC, put(count), count.length, COORD_NO_BUDGET, 0);
   b.drain();
   assert.deepEqual(answer(b.replies.get(2)).resultSets[0].rows, [{ n: 1 }]);
   b.close();
@@ -322,7 +323,7 @@ test('160 the user\'s SQL may read the pages of the file (sqlite_dbpage) but not
   a.drain();
   const send = (seq, sql) => {
     const body = execBody(sql);
-    x.coord_local(a.c, seq, 0, EXEC, put(body), body.length, NO_BUDGET, 0);
+    x.coord_local(a.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0);
     a.drain();
     return a.replies.get(seq);
   };
@@ -346,23 +347,21 @@ test('170 a withdrawn request (CANCEL) is dropped by the leader, held or not yet
   x.coord_leader_granted(a.c, 0);
   a.drain();
   deliver([a, b]);
-  const BEGIN = 8;
-  const COMMIT = 9;
   const local = (client, seq, lease, kind, sql) => {
     const body = sql ? execBody(sql) : new Uint8Array(0);
-    x.coord_local(client.c, seq, lease, kind, put(body), body.length, NO_BUDGET, 0);
+    x.coord_local(client.c, seq, lease, kind, put(body), body.length, COORD_NO_BUDGET, 0);
     client.drain();
   };
-  local(a, 1, 0, EXEC, 'CREATE TABLE w(x TEXT)');
-  local(a, 2, 0, BEGIN, null);                     // a's transaction holds the others
+  local(a, 1, 0, REQ_EXEC, 'CREATE TABLE w(x TEXT)');
+  local(a, 2, 0, REQ_BEGIN, null);                     // a's transaction holds the others
   // b's request 1 is held by the leader, then withdrawn.
-  local(b, 1, 0, EXEC, "INSERT INTO w VALUES ('held, withdrawn')");
+  local(b, 1, 0, REQ_EXEC, "INSERT INTO w VALUES ('held, withdrawn')");
   deliver([a, b]);
   x.coord_cancel(b.c, 1, 0);
   b.drain();
   deliver([a, b]);
   // b's request 2 is withdrawn before it reaches the leader: the withdrawal overtakes it.
-  local(b, 2, 0, EXEC, "INSERT INTO w VALUES ('overtaken')");
+  local(b, 2, 0, REQ_EXEC, "INSERT INTO w VALUES ('overtaken')");
   const [request] = b.outbox.splice(0);
   x.coord_cancel(b.c, 2, 0);
   b.drain();
@@ -370,14 +369,14 @@ test('170 a withdrawn request (CANCEL) is dropped by the leader, held or not yet
   x.coord_message(a.c, put(request[2]), request[2].length, 0);
   a.drain();
   // b's request 3 goes through when the transaction ends.
-  local(b, 3, 0, EXEC, "INSERT INTO w VALUES ('kept')");
+  local(b, 3, 0, REQ_EXEC, "INSERT INTO w VALUES ('kept')");
   deliver([a, b]);
-  local(a, 3, 2, COMMIT, null);
+  local(a, 3, 2, REQ_COMMIT, null);
   deliver([a, b]);
   assert.equal(answer(b.replies.get(3)).changes, 1);
   assert.equal(b.replies.get(1), undefined);
   assert.equal(b.replies.get(2), undefined);
-  local(a, 4, 0, EXEC, 'SELECT x FROM w ORDER BY x');
+  local(a, 4, 0, REQ_EXEC, 'SELECT x FROM w ORDER BY x');
   assert.deepEqual(answer(a.replies.get(4)).resultSets[0].rows, [{ x: 'kept' }]);
   a.close();
   b.close();
@@ -389,7 +388,7 @@ function forge(type, epoch, sender, fields = new Uint8Array(0), body = new Uint8
   const u8 = new Uint8Array(32 + fields.length + body.length);
   const dv = new DataView(u8.buffer);
   u8.set([0x53, 0x51, 0x57, 0x43]);
-  dv.setUint16(4, WIRE_VERSION, true);
+  dv.setUint16(4, COORD_VERSION, true);
   dv.setUint16(6, type, true);
   dv.setBigUint64(8, BigInt(epoch), true);
   u8.set(sender, 16);
@@ -427,10 +426,10 @@ test('180 forged messages without live ids change nothing: no step-down, no wrap
   assert.equal(a.epoch, 1);
   // b's write is pending; a forged REPLY (from nobody) and LEASE_END do not settle it.
   const w = execBody('CREATE TABLE t(x)');
-  x.coord_local(b.c, 1, 0, EXEC, put(w), w.length, NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0);
   b.drain();
-  const fake = new Uint8Array([1, 0x53, 0x51, 0x57, 0x52]);
-  const reply = forge(COORD_REPLY, max, stranger, replyFields(b.id, 1, 1, fake.length), fake);
+  const fake = new Uint8Array([ANS_RESULT, ...new TextEncoder().encode(SQLW_MAGIC_RESULT)]);
+  const reply = forge(COORD_REPLY, max, stranger, replyFields(b.id, 1, COORD_DONE, fake.length), fake);
   x.coord_message(b.c, put(reply), reply.length, 0);
   b.drain();
   assert.equal(b.replies.get(1), undefined, 'a REPLY from a stranger settled the request');
@@ -438,7 +437,7 @@ test('180 forged messages without live ids change nothing: no step-down, no wrap
     const f = new Uint8Array(24);
     f.set(b.id);
     new DataView(f.buffer).setUint32(16, 7, true);
-    f[20] = 3;
+    f[20] = COORD_LEASE_IDLE;
     return f;
   })());
   x.coord_message(b.c, put(leaseEnd), leaseEnd.length, 0);
@@ -487,15 +486,15 @@ test('200 checkChannelMessage: junk, oversized, foreign and self-sent messages a
   assert.deepEqual(Object.keys(checkChannelMessage(forge(COORD_ANNOUNCE, 1, other), me)).sort(), ['bytes', 'sender', 'type']);
   assert.equal(checkChannelMessage(forge(COORD_ANNOUNCE, 1, other), me).sender, '02'.repeat(16));
   assert.match(checkChannelMessage(forge(COORD_ANNOUNCE, 1, me), me), /from this client/);
-  assert.match(checkChannelMessage(forge(9, 1, other), me), /unknown type/);
+  assert.match(checkChannelMessage(forge(0xfff, 1, other), me), /unknown type/);
   const wrongVersion = forge(COORD_ANNOUNCE, 1, other);
-  wrongVersion[4] = WIRE_VERSION + 1;
+  wrongVersion[4] = COORD_VERSION + 1;
   assert.match(checkChannelMessage(wrongVersion, me), /wire version/);
   // A body length that is not the message's, or larger than any request: refused.
-  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, 1, 10), new Uint8Array(9)), me), /length/);
-  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, 1, 300 * 1024 * 1024)), me), /larger than any/);
-  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(other, 1, 1, 0)), me), /another client/);
-  assert.equal(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, 1, 3), new Uint8Array(3)), me).type, COORD_REPLY);
+  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, COORD_DONE, 10), new Uint8Array(9)), me), /length/);
+  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, COORD_DONE, 300 * 1024 * 1024)), me), /larger than any/);
+  assert.match(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(other, 1, COORD_DONE, 0)), me), /another client/);
+  assert.equal(checkChannelMessage(forge(COORD_REPLY, 1, other, replyFields(me, 1, COORD_DONE, 3), new Uint8Array(3)), me).type, COORD_REPLY);
   // What the machine itself posts passes.
   const a = new Client(71);
   x.coord_leader_granted(a.c, 0);

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { setup, rows, thrown, leadAlone, concat, WASM_PATH } from './helpers.mjs';
 import { loadCore } from '../../dist/core.js';
 import { createNodeHost } from '../../dist/host-node.js';
-import { sqlBody, NO_BUDGET, OP_EXEC } from '../../dist/protocol.js';
+import { sqlBody } from '../../dist/protocol.js';
+import { COORD_NO_BUDGET, REQ_EXEC, SQLITE_INTERRUPT } from '../../dist/proto.js';
 
 const { core } = await setup();
 
@@ -68,7 +69,7 @@ function leaderAlone() {
   const { machine: m, replies, perform } = leadAlone(core, db);
   return {
     db, replies,
-    local: (seq, sql, budget) => perform(m.local(seq, 0, OP_EXEC, concat(sqlBody(sql)), budget)),
+    local: (seq, sql, budget) => perform(m.local(seq, 0, REQ_EXEC, concat(sqlBody(sql)), budget)),
     close: () => { m.destroy(); db.close(); },
   };
 }
@@ -76,7 +77,7 @@ function leaderAlone() {
 test('200 through the machine: a request runs within its budget, ends at it, and is not run once it has none', () => {
   const l = leaderAlone();
   try {
-    l.local(1, 'CREATE TABLE t(x); INSERT INTO t VALUES (1)', NO_BUDGET);
+    l.local(1, 'CREATE TABLE t(x); INSERT INTO t VALUES (1)', COORD_NO_BUDGET);
     l.local(2, RUNAWAY, 100);
     l.local(3, 'INSERT INTO t VALUES (3)', 0);            // its page has stopped waiting
     l.local(4, 'SELECT count(*) AS n FROM t', 1000);
@@ -115,7 +116,7 @@ test('210 a request that runs a while is reported to the host with its client, a
   const { machine, replies, perform } = leadAlone(busyCore, db, 5);
   try {
     // Ended at its 1,500 ms budget: the notice (1,000 ms) comes first, whatever the load.
-    perform(machine.local(1, 0, OP_EXEC, concat(sqlBody(RUNAWAY)), 1500));
+    perform(machine.local(1, 0, REQ_EXEC, concat(sqlBody(RUNAWAY)), 1500));
     assert.equal(replies.get(1).rc, 9);
     assert.deepEqual(notices, ['05'.repeat(16), null]);
   } finally {

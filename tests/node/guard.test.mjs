@@ -10,7 +10,8 @@ import { setup, rows, seededBytes, leadAlone, concat, WASM_PATH } from './helper
 import { loadCore } from '../../dist/core.js';
 import { createNodeHost } from '../../dist/host-node.js';
 import { encodeParams } from '../../dist/codec.js';
-import { NO_BUDGET, OP_EXEC, sqlBody } from '../../dist/protocol.js';
+import { sqlBody } from '../../dist/protocol.js';
+import { COORD_NO_BUDGET, REQ_EXEC } from '../../dist/proto.js';
 
 const { root } = await setup();
 
@@ -40,7 +41,7 @@ function lead(core, db, closePool, extra) {
   const send = (n, sql, params) => {
     replies.delete(n);
     const body = concat(sqlBody(sql).concat(params ? [encodeParams(params)] : []));
-    perform(m.local(n, 0, OP_EXEC, body, NO_BUDGET));
+    perform(m.local(n, 0, REQ_EXEC, body, COORD_NO_BUDGET));
     const r = replies.get(n);
     if (typeof r === 'string') return { rc: -1, message: r };
     return { rc: r.rc, message: r.message, rows: r.resultSets?.[0]?.rows ?? [] };

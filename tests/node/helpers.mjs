@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 import { loadCore } from '../../dist/core.js';
 import { createNodeHost } from '../../dist/host-node.js';
-import { CoordMachine, ACT, DONE } from '../../dist/coord.js';
+import { CoordMachine, ACT } from '../../dist/coord.js';
 import { decodeResult } from '../../dist/codec.js';
+import { COORD_DONE } from '../../dist/proto.js';
 
 /** The built wasm module, as a file path. */
 export const WASM_PATH = fileURLToPath(new URL('../../dist/sqlite-worker.wasm', import.meta.url));
@@ -73,7 +74,7 @@ export function leadAlone(core, db, idByte = 9) {
         machine.attach(db.handle);
         perform(machine.storageOpened(0));
       } else if (a.act === ACT.LOCAL_REPLY) {
-        replies.set(a.seq, a.status === DONE ? decodeResult(a.data) : new TextDecoder().decode(a.data));
+        replies.set(a.seq, a.status === COORD_DONE ? decodeResult(a.data) : new TextDecoder().decode(a.data));
       }
     }
   };

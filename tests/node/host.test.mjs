@@ -8,6 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { createNodeHost } from '../../dist/host-node.js';
+import {
+  SQLITE_CANTOPEN, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_READONLY,
+  SQLITE_OPEN_READWRITE,
+} from '../../dist/proto.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-worker-host-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -22,10 +26,10 @@ const h = host.imports.host;
 const u8 = () => new Uint8Array(memory.buffer);
 
 // SQLite open flags and result codes (sqlite3.h).
-const RW_CREATE = 0x2 | 0x4;
-const RO = 0x1;
-const EXCLUSIVE = 0x10;
-const CANTOPEN = 14;
+const RW_CREATE = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+const RO = SQLITE_OPEN_READONLY;
+const EXCLUSIVE = SQLITE_OPEN_EXCLUSIVE;
+const CANTOPEN = SQLITE_CANTOPEN;
 
 /* Writes a string at a fixed place in memory; returns [ptr, byte length]. */
 function str(s, ptr = 0) {

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { WASM_PATH, setup } from './helpers.mjs';
 import { loadCore } from '../../dist/core.js';
 import { createNodeHost } from '../../dist/host-node.js';
-import { FORMAT_VERSION } from '../../dist/codec.js';
+import { SQLW_FORMAT_VERSION } from '../../dist/proto.js';
 
 const { root } = await setup();
 const bytes = fs.readFileSync(WASM_PATH);
@@ -47,13 +47,96 @@ test('120 the exports are those of docs/wasm-abi.md', () => {
   assert.deepEqual(names, [...documented].sort());
 });
 
+/* The exported functions' signatures, read from the module's binary: name → { params, results }. */
+function exportSignatures(wasm) {
+  let p = 8;
+  const leb = () => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = wasm[p++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return v;
+    }
+  };
+  const name = () => {
+    const n = leb();
+    const s = new TextDecoder().decode(wasm.subarray(p, p + n));
+    p += n;
+    return s;
+  };
+  const types = [];
+  const funcs = [];   // type index per function index, imports first
+  const out = new Map();
+  while (p < wasm.length) {
+    const id = wasm[p++];
+    const size = leb();
+    const end = p + size;
+    if (id === 1) {
+      for (let i = leb(); i > 0; i--) {
+        assert.equal(wasm[p++], 0x60);
+        const params = leb();
+        p += params;
+        const results = leb();
+        p += results;
+        types.push({ params, results });
+      }
+    } else if (id === 2) {
+      for (let i = leb(); i > 0; i--) {
+        name();
+        name();
+        const kind = wasm[p++];
+        if (kind === 0) funcs.push(leb());
+        else if (kind === 1) { p++; const f = wasm[p++]; leb(); if (f & 1) leb(); }
+        else if (kind === 2) { const f = wasm[p++]; leb(); if (f & 1) leb(); }
+        else p += 2;
+      }
+    } else if (id === 3) {
+      for (let i = leb(); i > 0; i--) funcs.push(leb());
+    } else if (id === 7) {
+      for (let i = leb(); i > 0; i--) {
+        const n = name();
+        const kind = wasm[p++];
+        const index = leb();
+        if (kind === 0) out.set(n, types[funcs[index]]);
+      }
+    }
+    p = end;
+  }
+  return out;
+}
+
+test('125 every export has the number of parameters and results docs/wasm-abi.md gives it', () => {
+  const doc = fs.readFileSync(new URL('../../docs/wasm-abi.md', import.meta.url), 'utf8');
+  const sigs = exportSignatures(bytes);
+  let checked = 0;
+  for (const line of doc.split('\n')) {
+    const row = /^\| ([^|]+) \| ([^|]+) \|/.exec(line);
+    if (!row) continue;
+    // One signature for every name of the row, or one each (`(c) → ptr` / `() → u32`).
+    const forms = [...row[2].matchAll(/`\(([^)]*)\) → ([^`]+)`/g)].map((m) => ({
+      params: m[1].split(',').map((x) => x.trim()).filter(Boolean).length,
+      results: m[2].trim() === 'void' ? 0 : 1,
+    }));
+    const names = [...row[1].matchAll(/`([a-z_]+)`/g)].map((m) => m[1]);
+    if (forms.length === 0) continue;
+    assert.ok(forms.length === 1 || forms.length === names.length, `a row of ${names.length} names has ${forms.length} signatures`);
+    names.forEach((n, i) => {
+      const sig = sigs.get(n);
+      assert.ok(sig, `${n} is documented but not exported`);
+      assert.deepEqual(sig, forms.length === 1 ? forms[0] : forms[i], `${n}: the module's signature against the document's`);
+      checked++;
+    });
+  }
+  assert.equal(checked, sigs.size, 'every exported function has a documented signature');
+});
+
 test('130 the core loads from a path, a file URL, bytes, an ArrayBuffer and a Module', async () => {
   const sources = [WASM_PATH, pathToFileURL(WASM_PATH), bytes, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length), module,
     Promise.resolve(new Response(bytes, { headers: { 'Content-Type': 'application/wasm' } })),
     new Response(bytes)];
   for (const wasm of sources) {
     const core = await loadCore({ wasm, host: createNodeHost({ root }) });
-    assert.equal(core.exports.format_version(), FORMAT_VERSION);
+    assert.equal(core.exports.format_version(), SQLW_FORMAT_VERSION);
     const db = core.open(':memory:', { vfs: 'memdb' });
     assert.deepEqual(db.exec('SELECT 1 + 1 AS two').resultSets[0].rows, [{ two: 2 }]);
     db.close();

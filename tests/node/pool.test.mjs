@@ -13,14 +13,13 @@ import { setup, rows, thrown, seededBytes, WASM_PATH } from './helpers.mjs';
 import { loadCore } from '../../dist/core.js';
 import { createNodeHost } from '../../dist/host-node.js';
 import { SQLiteError } from '../../dist/errors.js';
+import { SQLITE_CORRUPT, SQLITE_OPEN_MAIN_DB } from '../../dist/proto.js';
 
 const { root, logs } = await setup();
 
 // docs/pool-format.md
 const SLOT_HEADER = 4096;
 const HDR_USED = 532;
-const SQLITE_OPEN_MAIN_DB = 0x100;
-const SQLITE_CORRUPT = 11;
 
 /* A new core over a new host rooted in the test directory: a restarted tab. */
 async function restart() {

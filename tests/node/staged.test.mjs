@@ -11,8 +11,12 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { setup, rows, seededBytes, leadAlone, concat, WASM_PATH } from './helpers.mjs';
 import { loadCore } from '../../dist/core.js';
-import { OP_IMPORT_PART, OP_IMPORT_END, OP_IMPORT, IMPORT_DISCARD, NO_BUDGET, OP_BEGIN, OP_COMMIT, OP_EXEC, sqlBody } from '../../dist/protocol.js';
+import { sqlBody } from '../../dist/protocol.js';
 import { createNodeHost } from '../../dist/host-node.js';
+import {
+  COORD_NO_BUDGET, REQ_BEGIN, REQ_COMMIT, REQ_EXEC, REQ_IMPORT, REQ_IMPORT_DISCARD,
+  REQ_IMPORT_END, REQ_IMPORT_PART, SQLITE_MISUSE,
+} from '../../dist/proto.js';
 
 const { core, root } = await setup();
 
@@ -46,7 +50,7 @@ async function leader(name, idByte = 7) {
   let seq = 0;
   const resend = (n, kind, body, lease = 0) => {
     replies.delete(n);
-    perform(m.local(n, lease, kind, body, NO_BUDGET));
+    perform(m.local(n, lease, kind, body, COORD_NO_BUDGET));
     return replies.get(n);
   };
   const send = (kind, body, lease = 0) => resend(++seq, kind, body, lease);
@@ -70,7 +74,7 @@ async function leader(name, idByte = 7) {
 async function stage(l, img, size, from = 0) {
   let r;
   for (let at = from; at < img.length; at += size) {
-    r = l.send(OP_IMPORT_PART, concat([u64(at), img.subarray(at, at + size)]));
+    r = l.send(REQ_IMPORT_PART, concat([u64(at), img.subarray(at, at + size)]));
     assert.equal(r.rc, 0, r.message);
     await l.grow();   // the host adds slot files between events, as the worker does
   }
@@ -85,7 +89,7 @@ test('100 an image streamed in pieces replaces the database; the staging file is
     const before = l.used();
     await stage(l, img, 64 * 1024);
     assert.equal(l.used(), before + 1, 'the staging file holds a slot');
-    const r = l.send(OP_IMPORT_END, u64(img.length));
+    const r = l.send(REQ_IMPORT_END, u64(img.length));
     assert.equal(r.rc, 0, r.message);
     assert.equal(l.used(), before, 'the staging file is removed');
     assert.deepEqual(rows(l.db, 'SELECT count(*) AS n, sum(length(data)) AS b FROM t'), [{ n: 300, b: 300 * 1024 }]);
@@ -105,7 +109,7 @@ test('110 a staged image that is not a sound database is refused and the databas
     l.db.exec('CREATE TABLE keep(x); INSERT INTO keep VALUES (42)');
     const before = l.used();
     await stage(l, bad, 100_000);
-    const r = l.send(OP_IMPORT_END, u64(bad.length));
+    const r = l.send(REQ_IMPORT_END, u64(bad.length));
     assert.equal(r.rc, 11, r.message);                  // SQLITE_CORRUPT
     assert.match(r.message, /not a sound SQLite database/);
     assert.equal(l.used(), before);
@@ -113,10 +117,10 @@ test('110 a staged image that is not a sound database is refused and the databas
 
     // Not a database at all; and a size that is not the stream's (a piece lost).
     await stage(l, new TextEncoder().encode('hello, this is not a database'.repeat(40)), 4096);
-    const r2 = l.send(OP_IMPORT_END, u64(29 * 40));
+    const r2 = l.send(REQ_IMPORT_END, u64(29 * 40));
     assert.equal(r2.rc, 26, r2.message);                // SQLITE_NOTADB
     await stage(l, img, 1 << 20);
-    const r3 = l.send(OP_IMPORT_END, u64(img.length + 4096));
+    const r3 = l.send(REQ_IMPORT_END, u64(img.length + 4096));
     assert.equal(r3.rc, 4, r3.message);                 // SQLITE_ABORT
     assert.match(r3.message, /pieces are missing/);
     assert.deepEqual(rows(l.db, 'SELECT x FROM keep'), [{ x: 42 }]);
@@ -131,18 +135,18 @@ test('120 a piece with no staging begun is refused; a discard drops the staged b
   const l = await leader('st120');
   try {
     const before = l.used();
-    const r = l.send(OP_IMPORT_PART, concat([u64(4096), img.subarray(4096, 8192)]));
+    const r = l.send(REQ_IMPORT_PART, concat([u64(4096), img.subarray(4096, 8192)]));
     assert.equal(r.rc, 4, r.message);                   // SQLITE_ABORT: nothing was begun
     assert.match(r.message, /staged bytes are gone/);
     assert.equal(l.used(), before);
     await stage(l, img.subarray(0, 8192), 4096);
     assert.equal(l.used(), before + 1);
-    const d = l.send(OP_IMPORT_END, u64(IMPORT_DISCARD));
+    const d = l.send(REQ_IMPORT_END, u64(REQ_IMPORT_DISCARD));
     assert.equal(d.rc, 0, d.message);
     assert.equal(l.used(), before);
-    const e = l.send(OP_IMPORT_END, u64(img.length));   // nothing staged any more
+    const e = l.send(REQ_IMPORT_END, u64(img.length));   // nothing staged any more
     assert.equal(e.rc, 4, e.message);
-    const m = l.send(OP_IMPORT_PART, new Uint8Array(3));  // malformed: no offset
+    const m = l.send(REQ_IMPORT_PART, new Uint8Array(3));  // malformed: no offset
     assert.match(m, /^SQLITE_MISUSE: malformed import piece/);
   } finally {
     l.close();
@@ -158,15 +162,15 @@ test('130 a new leader goes on with the pieces the old one staged; a re-sent end
   const b = await leader('st130', 3);       // the same tab's requests, now led here
   try {
     await stage(b, img, 32 * 1024, half);
-    const r = b.send(OP_IMPORT_END, u64(img.length));
+    const r = b.send(REQ_IMPORT_END, u64(img.length));
     assert.equal(r.rc, 0, r.message);
     assert.deepEqual(rows(b.db, 'SELECT count(*) AS n FROM t'), [{ n: 200 }]);
     // The same END again (a re-send after a leader change): its record, not a second import.
     b.db.exec("INSERT INTO t VALUES (1000, x'00')");
-    const again = b.resend(b.seq, OP_IMPORT_END, u64(img.length));
+    const again = b.resend(b.seq, REQ_IMPORT_END, u64(img.length));
     assert.equal(again.rc, 0, again.message);
     assert.deepEqual(rows(b.db, 'SELECT count(*) AS n FROM t'), [{ n: 201 }]);
-    const fresh = b.send(OP_IMPORT_END, u64(img.length));
+    const fresh = b.send(REQ_IMPORT_END, u64(img.length));
     assert.equal(fresh.rc, 4, 'a new END finds nothing staged');
   } finally {
     b.close();
@@ -195,21 +199,21 @@ test('150 reads inside a transaction write no bookkeeping: the pages a streamed 
   try {
     l.db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
     const state = () => rows(l.db, 'SELECT (SELECT count(*) FROM _sqlw_requests) AS r, (SELECT group_concat(floor) FROM _sqlw_clients) AS f, (SELECT total_changes()) AS c');
-    assert.equal(l.send(OP_EXEC, concat(sqlBody('INSERT INTO t VALUES (2)'))).rc, 0);
-    const begin = l.send(OP_BEGIN, new Uint8Array(0));
+    assert.equal(l.send(REQ_EXEC, concat(sqlBody('INSERT INTO t VALUES (2)'))).rc, 0);
+    const begin = l.send(REQ_BEGIN, new Uint8Array(0));
     assert.equal(begin.rc, 0, begin.message);
     const lease = l.seq;
     const before = state();
     // What a streamed export sends in its transaction, the small last chunk included.
     for (const sql of ['PRAGMA page_count', 'PRAGMA page_size', 'SELECT (SELECT data FROM sqlite_dbpage WHERE pgno = 1) AS d', 'SELECT x FROM t']) {
-      const r = l.send(OP_EXEC, concat(sqlBody(sql)), lease);
+      const r = l.send(REQ_EXEC, concat(sqlBody(sql)), lease);
       assert.equal(r.rc, 0, `${sql}: ${r.message}`);
     }
     assert.deepEqual(state(), before);
     // A write in the transaction is still recorded with its answer.
-    assert.equal(l.send(OP_EXEC, concat(sqlBody('INSERT INTO t VALUES (3)')), lease).rc, 0);
+    assert.equal(l.send(REQ_EXEC, concat(sqlBody('INSERT INTO t VALUES (3)')), lease).rc, 0);
     assert.notDeepEqual(state(), before);
-    assert.equal(l.send(OP_COMMIT, new Uint8Array(0), lease).rc, 0);
+    assert.equal(l.send(REQ_COMMIT, new Uint8Array(0), lease).rc, 0);
     assert.deepEqual(rows(l.db, 'SELECT group_concat(x) AS xs FROM t'), [{ xs: '1,2,3' }]);
   } finally {
     l.close();
@@ -259,7 +263,7 @@ test('160 images of 1024-, 8192- and 65536-byte pages, rollback and WAL, land in
         const before = l.used();
         // Streamed: staged on storage, brought to the database's page size, copied in.
         await stage(l, img, 256 * 1024);
-        const r = l.send(OP_IMPORT_END, u64(img.length));
+        const r = l.send(REQ_IMPORT_END, u64(img.length));
         assert.equal(r.rc, 0, `${what}: ${r.message}`);
         assert.deepEqual(rows(l.db, TEXT_SUM), want, what);
         assert.deepEqual(rows(l.db, 'PRAGMA page_size'), [{ page_size: 4096 }], what);
@@ -268,7 +272,7 @@ test('160 images of 1024-, 8192- and 65536-byte pages, rollback and WAL, land in
         assert.equal(l.used(), before, `${what}: no staging or resized file stays`);
         l.db.exec('DROP TABLE t');
         // Whole (a small image from a tab): the same, through a file beside the database.
-        const w = l.send(OP_IMPORT, img);
+        const w = l.send(REQ_IMPORT, img);
         assert.equal(w.rc, 0, `${what} whole: ${w.message}`);
         assert.deepEqual(rows(l.db, TEXT_SUM), want, `${what} whole`);
         assert.deepEqual(rows(l.db, 'PRAGMA page_size'), [{ page_size: 4096 }]);
@@ -299,10 +303,10 @@ test('170 a UTF-16 image is refused clearly, never read as garbled text; an encr
     junk.set(seededBytes(4096, 3).subarray(0, 100));  // an encrypted file's first page
     for (const [bad, code, re] of [[utf16, 26, /UTF-16 databases are not supported/], [junk, 26, /SQLite file header/]]) {
       await stage(l, bad, 1 << 20);
-      const r = l.send(OP_IMPORT_END, u64(bad.length));
+      const r = l.send(REQ_IMPORT_END, u64(bad.length));
       assert.equal(r.rc, code, r.message);
       assert.match(r.message, re);
-      const w = l.send(OP_IMPORT, bad);
+      const w = l.send(REQ_IMPORT, bad);
       assert.equal(w.rc, code, w.message);
     }
     assert.deepEqual(rows(l.db, 'SELECT x FROM keep'), [{ x: 'ünchanged' }]);

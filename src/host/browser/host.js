@@ -41,21 +41,13 @@
 
 import { SQLiteError } from './errors.js';
 import { SlotPool } from './pool.js';
+import {
+  SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
+  SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC, SQLITE_IOERR_READ,
+  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_MISUSE,
+} from './proto.js';
 
-// Result codes (sqlite3.h); the imports return them negated.
-const SQLITE_MISUSE = 21;
-const SQLITE_BUSY = 5;
-const SQLITE_FULL = 13;
-const SQLITE_CANTOPEN = 14;
-const SQLITE_IOERR_READ = 266;
-const SQLITE_IOERR_WRITE = 778;
-const SQLITE_IOERR_FSYNC = 1034;
-const SQLITE_IOERR_TRUNCATE = 1546;
-const SQLITE_IOERR_FSTAT = 1802;
-const SQLITE_IOERR_DELETE = 2570;
-const SQLITE_IOERR_CLOSE = 4106;
-const SQLITE_IOERR_DELETE_NOENT = 5898;
-
+// Result codes come from proto.js (generated from sqlite3.h); the imports return them negated.
 
 /** The code of the error thrown when the browser cannot persist anything. */
 export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';

@@ -28,34 +28,21 @@ import path from 'node:path';
 import { randomFillSync } from 'node:crypto';
 import { SQLiteError } from './errors.js';
 import { SlotPool } from './pool.js';
+import {
+  SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_ACCESS, SQLITE_IOERR_CLOSE,
+  SQLITE_IOERR_DELETE, SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC,
+  SQLITE_IOERR_READ, SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_MISUSE,
+  SQLITE_NOMEM, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_READWRITE,
+  SQLITE_READONLY,
+} from './proto.js';
 
-// SQLite open flags (sqlite3.h) that a host file open honours. SQLITE_OPEN_READONLY
-// (0x1) needs no test of its own: without READWRITE a file opens read-only.
-const SQLITE_OPEN_READWRITE = 0x2;
-const SQLITE_OPEN_CREATE = 0x4;
-const SQLITE_OPEN_EXCLUSIVE = 0x10;
-
-// Result codes (sqlite3.h; SQLITE_IOERR_x = 10 | (n << 8)): the imports return them
-// negated, openPool's errors carry them.
-const SQLITE_NOMEM = 7;
-const SQLITE_READONLY = 8;
-const SQLITE_FULL = 13;
-const SQLITE_CANTOPEN = 14;
-const SQLITE_MISUSE = 21;
-const SQLITE_IOERR_READ = 266;
-const SQLITE_IOERR_WRITE = 778;
-const SQLITE_IOERR_FSYNC = 1034;
-const SQLITE_IOERR_TRUNCATE = 1546;
-const SQLITE_IOERR_FSTAT = 1802;
-const SQLITE_IOERR_DELETE = 2570;
-const SQLITE_IOERR_ACCESS = 3338;
-const SQLITE_IOERR_CLOSE = 4106;
-const SQLITE_IOERR_DELETE_NOENT = 5898;
+// SQLite's open flags and result codes come from proto.js (generated from sqlite3.h): the
+// imports return result codes negated, openPool's errors carry them. SQLITE_OPEN_READONLY
+// needs no test of its own: without READWRITE a file opens read-only.
 
 // crypto fills are done in chunks of this size, the Web Crypto limit, so the code reads
 // the same as the browser host's.
 const RANDOM_CHUNK = 65536;
-
 
 // Slot files of a pool folder, as the browser host names them.
 const SLOT_PREFIX = 'slot-';

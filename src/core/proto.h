@@ -1,0 +1,162 @@
+/*
+** proto.h — every number C and JavaScript share: the kinds of requests, answers and
+** multi-tab messages, what the core's machines ask their runtime to do, the counters a
+** runtime reads, and the library's own result codes.
+**
+** This file is the only place these numbers are written. scripts/gen-proto.mjs turns it
+** (and SQLite's result and type codes, from the sqlite3.h the build uses) into
+** src/js/proto.js, which every JavaScript file and test imports; `make build` rewrites
+** it when this file changes, and tests/node/proto.test.mjs fails when it is stale.
+**
+** Form, read by the generator: one `#define NAME value` per line, value a decimal or
+** hex integer (u/ull suffixes allowed), `(a<<b)`, `(a|(b<<c))`, or a string literal;
+** a comment on the line or the lines above says what it means. Sections begin with a
+** line `** @fixed` or `** @enum`: an @enum value is a name only, and any distinct values
+** would do (tests/node/proto-shift.test.mjs rebuilds everything with each of them moved
+** and runs the Node suite); an @fixed value is a fact of a format or a bound (a version,
+** a header's size, a sentinel), and changing it changes the format.
+*/
+#ifndef SQLW_PROTO_H
+#define SQLW_PROTO_H
+
+/* ---- versions ---------------------------------------------------------------------
+** @fixed
+*/
+/* The core's buffers of docs/format.md (SQWP, SQWR, SQWB, SQWL). */
+#define SQLW_FORMAT_VERSION 1
+/* The multi-tab messages (SQWC) of docs/coord.md; the channels' names carry it. */
+#define COORD_VERSION 2        /* 2: REQUEST carries the asker's budget */
+
+/* ---- layouts ------------------------------------------------------------------------
+** @fixed
+*/
+#define SQLW_MAGIC_PARAMS  "SQWP"   /* a parameter buffer */
+#define SQLW_MAGIC_RESULT  "SQWR"   /* a result buffer */
+#define SQLW_MAGIC_BATCH   "SQWB"   /* a batch */
+#define SQLW_MAGIC_LIST    "SQWL"   /* a batch's result list */
+#define SQLW_MAGIC_COORD   "SQWC"   /* a multi-tab message */
+#define SQLW_PARAMS_HEADER 20       /* bytes of an SQWP before its names */
+#define SQLW_RESULT_HEADER 40       /* bytes of an SQWR before its first result set */
+#define SQLW_BATCH_HEADER  12       /* SQWB: magic, u16 version, u16 flags, u32 items */
+#define SQLW_LIST_HEADER   20       /* SQWL: magic, version, flags, rc, failing item, items */
+#define COORD_ID_BYTES     16       /* a client id: 16 random bytes */
+#define COORD_HEADER       32       /* magic, u16 version, u16 type, u64 epoch, sender id */
+
+/* ---- bounds and sentinels -----------------------------------------------------------
+** @fixed
+*/
+/* The largest answer (a result buffer, a batch's result list) and the largest request
+** body a page sends: 256 MiB (why: codec.h). */
+#define SQLW_MAX_ANSWER (256u<<20)
+/* A request's budget when its asker waits for the answer without limit. */
+#define COORD_NO_BUDGET 0xffffffffu
+/* REQ_IMPORT_END's size that drops the staged bytes instead of importing them. */
+#define REQ_IMPORT_DISCARD 0xffffffffffffffffull
+/* The longest tag of a busy notice (sqlw_set_busy_notice). */
+#define SQLW_BUSY_TAG_MAX 16
+
+/* ---- request kinds ------------------------------------------------------------------
+** A page's SQWQ op and a REQUEST's kind.
+** @enum
+*/
+#define REQ_EXEC          1    /* SQL text and parameters */
+#define REQ_RUN_MANY      2    /* one statement, many parameter sets */
+#define REQ_BATCH         3    /* an SQWB batch */
+#define REQ_EXPORT        4    /* empty; the answer is the file (ANS_BYTES) */
+#define REQ_IMPORT        5    /* a whole database image; recorded like a write */
+#define REQ_CLOSE         6    /* page → its worker only: close the database */
+#define REQ_BEGIN         8    /* a transaction's lease; its sequence becomes the lease id */
+#define REQ_COMMIT        9    /* ends the lease, keeping its writes */
+#define REQ_ROLLBACK     10    /* ends the lease, undoing its writes */
+#define REQ_CANCEL       11    /* empty: withdraws the sender's request iSeq, where it waits */
+#define REQ_IMPORT_PART  12    /* u64 offset, then bytes of an image, staged (not recorded) */
+#define REQ_IMPORT_END   13    /* u64 the staged image's size: import it (recorded), or
+                               ** REQ_IMPORT_DISCARD: drop the staged bytes */
+
+/* ---- answer kinds (SQWA kind byte, a REPLY's answer kind) ---------------------------
+** @enum
+*/
+#define ANS_RESULT        1    /* an SQWR */
+#define ANS_LIST          2    /* an SQWL */
+#define ANS_BYTES         3    /* raw bytes (an exported database) */
+#define ANS_DONE          4    /* empty (a close) */
+#define ANS_ERROR         5    /* an error the core did not encode: UTF-8 JSON */
+
+/* ---- multi-tab message types (u16 at offset 6 of an SQWC) ---------------------------
+** @enum
+*/
+#define COORD_HELLO       1    /* new client → all: who leads? */
+#define COORD_ANNOUNCE    2    /* leader → all: I lead, at this epoch */
+#define COORD_REQUEST     3    /* follower → leader: run this */
+#define COORD_REPLY       4    /* leader → one client: the answer */
+#define COORD_LEASE_END   5    /* leader → one client: your transaction ended */
+
+/* ---- REPLY statuses (and a local reply's) -------------------------------------------
+** @enum
+*/
+#define COORD_DONE        1    /* body: the answer (an SQWA entry's kind and body) */
+#define COORD_REJECTED    2    /* body: an error (docs/format.md, "Errors") */
+#define COORD_NOT_LEADER  3    /* the receiver is not (or no longer) the leader */
+
+/* ---- why a transaction's lease ended (LEASE_END, COORD_ACT_LEASE_LOST) --------------
+** @enum
+*/
+#define COORD_LEASE_COMMITTED   1
+#define COORD_LEASE_ROLLED_BACK 2
+#define COORD_LEASE_IDLE        3  /* no request for transactionIdleMs: rolled back */
+#define COORD_LEASE_LEADER_GONE 4  /* the leader holding it went away: rolled back */
+
+/* ---- what the multi-tab machine asks of its runtime (coordNextAction) ---------------
+** @enum
+*/
+#define COORD_ACT_POST_LEADER   1  /* post aData on the leader channel */
+#define COORD_ACT_POST_CLIENT   2  /* post aData on client aId's channel */
+#define COORD_ACT_POST_ALL      3  /* post aData on the channel every client hears */
+#define COORD_ACT_ROLE          4  /* this client's role changed: bLeader, iEpoch */
+#define COORD_ACT_OPEN_STORAGE  5  /* leader: open the database, then coordStorageOpened() */
+#define COORD_ACT_LOCAL_REPLY   6  /* answer this tab's request iSeq: eStatus, eKind, aData */
+#define COORD_ACT_WATCH_CLIENT  7  /* ask for client aId's life lock; coordClientGone() when granted */
+#define COORD_ACT_TIMER         8  /* call coordTick() at iAt (ms) or later */
+#define COORD_ACT_STEAL_LEADER  9  /* the leader seems frozen: ask for the leader lock with steal */
+#define COORD_ACT_LEASE_LOST   10  /* this tab's transaction iSeq (its lease) was ended: eStatus
+                                   ** is the reason (COORD_LEASE_IDLE…) */
+
+/* ---- storage modes (sqlw_set_durability) --------------------------------------------
+** @enum
+*/
+#define SQLW_DURABLE  0   /* synchronous=FULL: a commit is flushed before it returns */
+#define SQLW_RELAXED  1   /* synchronous=NORMAL: a crash may lose the latest commits,
+                          ** never half of one; several times faster for small writes */
+
+/* ---- a connection's counters (sqlw_stat) --------------------------------------------
+** @enum
+*/
+#define SQLW_STAT_CACHE_HITS    1   /* statements served from the statement cache */
+#define SQLW_STAT_CACHE_MISSES  2   /* statements prepared because not cached */
+#define SQLW_STAT_CACHE_SIZE    3   /* statements in the cache now */
+#define SQLW_STAT_AUTOCOMMIT    4   /* 1 when no transaction is open */
+#define SQLW_STAT_STACK_HIGH    5   /* most bytes of stack SQLite was seen using (wasm) */
+
+/* ---- a pool's counters (sqlw_pool_stat) ---------------------------------------------
+** @enum
+*/
+#define SQLW_POOL_SLOTS    1   /* slots in the pool */
+#define SQLW_POOL_FREE     2   /* slots holding no file */
+#define SQLW_POOL_CORRUPT  3   /* slots whose header failed its checks */
+#define SQLW_POOL_OPEN     4   /* files SQLite has open now */
+#define SQLW_POOL_WANTED   5   /* free slots the pool asks the host to add */
+
+/* ---- the library's own result codes --------------------------------------------------
+** Extended codes of SQLITE_ERROR (1), as SQLite's own extended codes are of their
+** primary code: (code & 0xff) is 1. sqlw_code_name() and the page name them.
+** @enum
+*/
+#define SQLITE_WORKER_TIMEOUT                 (1|(64<<8))  /* no answer within timeoutMs */
+#define SQLITE_WORKER_DIED                    (1|(65<<8))  /* the request's worker or leaders stopped */
+#define SQLITE_WORKER_PERSISTENCE_UNAVAILABLE (1|(66<<8))  /* 'opfs' where OPFS cannot serve */
+#define SQLITE_WORKER_UNAVAILABLE             (1|(67<<8))  /* no worker can start */
+#define SQLITE_WORKER_LEADER_CHANGED          (1|(68<<8))  /* a transaction's leader went away */
+#define SQLITE_WORKER_TRANSACTION_TIMEOUT     (1|(69<<8))  /* a transaction idle past its bound */
+#define SQLITE_WORKER_RESULT_NOT_KEPT         (1|(70<<8))  /* a re-sent write's large answer */
+
+#endif /* SQLW_PROTO_H */
