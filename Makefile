@@ -76,7 +76,7 @@ build/%.flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
 
-.PHONY: FORCE build node-dist setup test test-native test-sim test-node test-browser test-webkit fuzz fuzz-quick bench size clean check-imports demo \
+.PHONY: FORCE build node-dist lint setup test test-native test-sim test-node test-browser test-webkit fuzz fuzz-quick bench size clean check-imports demo \
   conformance test-conformance
 
 setup:
@@ -113,17 +113,9 @@ dist/%.js: src/js/%.js
 	@mkdir -p $(@D)
 	cp $< $@
 
-dist/host-node.js: src/host/node/host.js
-	@mkdir -p $(@D)
-	cp $< $@
-
-dist/host-browser.js: src/host/browser/host.js
-	@mkdir -p $(@D)
-	cp $< $@
-
 # The browser entry points, bundled and minified (scripts/build-js.mjs). esbuild comes
 # from npm (setup), hence the order-only setup.
-$(DIST_BUNDLES) &: dist/sqlite-worker.wasm $(wildcard src/js/*.js) src/host/browser/host.js \
+$(DIST_BUNDLES) &: dist/sqlite-worker.wasm $(wildcard src/js/*.js) \
   scripts/build-js.mjs | setup
 	@mkdir -p dist
 	node scripts/build-js.mjs
@@ -203,7 +195,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm $(DIST_JS) \
 	  build/asan/test-native build/native/coord-sim $(FUZZ_TARGETS)
-	@$(MAKE) --no-print-directory check-imports test-native test-sim fuzz-quick test-node \
+	@$(MAKE) --no-print-directory check-imports lint test-native test-sim fuzz-quick test-node \
 	  test-conformance test-browser test-webkit
 
 test-native: setup build/asan/test-native
@@ -229,6 +221,11 @@ fuzz: setup $(FUZZ_TARGETS)
 
 test-node: build
 	node --test tests/node/
+
+# The JavaScript linter (eslint.config.js): names used but never defined, or defined and
+# never used, code that cannot run.
+lint: setup
+	node_modules/.bin/eslint .
 
 # Browser tests: headless Debian chromium and firefox-esr through puppeteer-core.
 # Every browser test runs in each browser of the matrix (driver.mjs launches the one

@@ -194,7 +194,8 @@ export class DatabaseConnection {
 export class SQLiteError extends Error {
   /** 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_BUSY', … or one of this library's codes (SQLITE_WORKER_*). */
   readonly code: string;
-  /** SQLite's extended result code (0 for SQLITE_WORKER_PERSISTENCE_UNAVAILABLE). */
+  /** The extended result code: SQLite's, or this library's (SQLITE_WORKER_*: extended codes of SQLITE_ERROR,
+   *  16385 and up); `code` is its name. */
   readonly errno: number;
   /** The SQL of the failed request, when there is one. */
   readonly sql?: string;

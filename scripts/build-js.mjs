@@ -19,8 +19,8 @@
 //      inflated from gzip inlined as base64 (worker.js takes its wasm from there);
 //   2. the API (src/js/index.js) with spawn.js replaced by spawn-inline.js, which starts
 //      the worker from a Blob URL of pass 1's code, supplied to it as `./worker-code.js`.
-// The sources import one another by their names in dist/ (worker.js imports
-// './host-browser.js'), so every pass resolves those names as the Makefile copies them.
+// The sources import one another as `./name.js`, their names in src/js/ and in dist/
+// alike (the Makefile copies them under the same names).
 //
 // Exits non-zero with esbuild's messages when a pass fails; each output file is replaced
 // only by a complete build (written beside it, then renamed).
@@ -34,16 +34,10 @@ import * as esbuild from 'esbuild';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const WASM = path.join(ROOT, 'dist/sqlite-worker.wasm');
 const SINGLE = path.join(ROOT, 'dist/sqlite-worker.single.js');
-// The sources of the dist/ files whose names differ from their source's (see the
-// Makefile's dist/host-*.js rules); every other `./name.js` is src/js/name.js.
-const DIST_SOURCES = {
-  'host-browser.js': 'src/host/browser/host.js',
-  'host-node.js': 'src/host/node/host.js',
-};
 const WORKER_CODE_NS = 'sqlite-worker-code';
 
 /*
-** The esbuild plugin that resolves `./name.js` imports by the dist/ layout, and, when
+** The esbuild plugin that resolves `./name.js` imports to src/js/name.js, and, when
 ** `workerCode` is given, spawn.js to spawn-inline.js and spawn-inline.js's
 ** `./worker-code.js` to a module exporting WORKER_CODE = workerCode. Returns the plugin.
 */
@@ -55,7 +49,7 @@ function distLayout(workerCode) {
         const name = args.path.slice(2);
         if (workerCode !== undefined && name === 'worker-code.js') return { path: name, namespace: WORKER_CODE_NS };
         const inlined = workerCode !== undefined && name === 'spawn.js' ? 'spawn-inline.js' : name;
-        return { path: path.join(ROOT, DIST_SOURCES[inlined] ?? `src/js/${inlined}`) };
+        return { path: path.join(ROOT, 'src/js', inlined) };
       });
       build.onLoad({ filter: /.*/, namespace: WORKER_CODE_NS }, () => ({
         contents: `export const WORKER_CODE = ${JSON.stringify(workerCode)};`,

@@ -219,6 +219,13 @@ void sqlwResultFinish(SqlwBuf *p, int rc, int iErrOff, int64_t nChange,
   }
 }
 
+void sqlwResultError(SqlwBuf *p, int rc, int iErrOff, const char *zMsg){
+  sqlwResultBegin(p);
+  if( p->bOom ) return;
+  sqlwResultFinish(p, rc, iErrOff, 0, 0, 0, 0, zMsg);
+  if( p->n==0 ) p->bOom = 1;
+}
+
 /*
 ** Returns the offset just after the value at i in a[0..n), or 0 when the value is
 ** malformed or runs past n (0 is never a valid end, the header comes first).

@@ -40,6 +40,9 @@ void sqlwResultRow(SqlwBuf *p, sqlite3_stmt *pStmt, int nCol);
 void sqlwResultSetEnd(SqlwBuf *p, size_t iSet, uint32_t nRow);
 void sqlwResultFinish(SqlwBuf *p, int rc, int iErrOff, int64_t nChange,
                       int64_t iRowid, uint32_t nStmt, uint32_t nSet, const char *zMsg);
+/* Makes p an error result: code rc, SQL offset iErrOff (-1: none), message zMsg. After
+** an allocation failure p holds what fitted and p->bOom is set. */
+void sqlwResultError(SqlwBuf *p, int rc, int iErrOff, const char *zMsg);
 
 /* A validated parameter buffer (SQWP). Offsets index a[]. */
 typedef struct SqlwParams {

@@ -376,18 +376,26 @@ static int coordMayAnswer(const Coord *p, const CoordPending *r, const unsigned 
   return p->bLeaderKnown && memcmp(p->aLeader, aSender, COORD_ID_BYTES)==0;
 }
 
-/* Rejects this tab's request iSeq with the error text z ("<code name>: <message>"). */
-static void coordRejectLocal(Coord *p, uint32_t iSeq, const char *z){
-  CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, (const unsigned char*)z, strlen(z));
+/* Rejects this tab's request iSeq with an error result: code rc, message zMsg. */
+static void coordRejectLocal(Coord *p, uint32_t iSeq, int rc, const char *zMsg){
+  SqlwBuf err = {0};
+  CoordAction *pAct = 0;
+  sqlwResultError(&err, rc, -1, zMsg);
+  if( err.bOom ){
+    p->bOom = 1;
+  }else{
+    pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, err.a, err.n);
+  }
   if( pAct ){
     pAct->iSeq = iSeq;
     pAct->eStatus = COORD_REJECTED;
   }
+  sqlwBufFree(&err);
 }
 
 /* Answers pending request r as given up (see coordGivenUp). The caller drops it. */
 static void coordGiveUp(Coord *p, const CoordPending *r){
-  coordRejectLocal(p, r->iSeq, "SQLITE_WORKER_DIED: 3 tabs serving the database stopped while "
+  coordRejectLocal(p, r->iSeq, SQLITE_WORKER_DIED, "3 tabs serving the database stopped while "
     "this request was with them (it may be what stops them), so it is not sent again; it may "
     "or may not have run");
 }
@@ -432,19 +440,20 @@ static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq,
 #define SERVE_DONE 1      /* answered: the body is in p->scratch */
 #define SERVE_LATE 2      /* a late copy of an answered request: no answer at all */
 
-/* Fills p->scratch with the error text z ("<code name>: <message>"): an error answer. */
-static void coordErrorAnswer(Coord *p, const char *z){
-  size_t n = strlen(z);
-  p->scratch.n = 0;
-  if( sqlwBufReserve(&p->scratch, n) ){ p->bOom = 1; return; }
-  memcpy(p->scratch.a, z, n);
-  p->scratch.n = n;
+/* Fills p->scratch with an error answer: an error result of code rc, message zMsg. */
+static void coordErrorAnswer(Coord *p, int rc, const char *zMsg){
+  sqlwResultError(&p->scratch, rc, -1, zMsg);
+  if( p->scratch.bOom ){
+    p->scratch.bOom = 0;
+    p->scratch.n = 0;
+    p->bOom = 1;
+  }
 }
 
 /* The error answer of a request that belonged to a transaction the leader does not
 ** have (it was lost with a previous leader, or rolled back). Fills p->scratch. */
 static void coordLostAnswer(Coord *p){
-  coordErrorAnswer(p, "SQLITE_WORKER_LEADER_CHANGED: the transaction was lost "
+  coordErrorAnswer(p, SQLITE_WORKER_LEADER_CHANGED, "the transaction was lost "
     "when the tab serving the database changed (or it was rolled back after being idle); "
     "nothing of it was saved: run it again");
 }
@@ -452,7 +461,7 @@ static void coordLostAnswer(Coord *p){
 /* The error answer of a request whose asker stopped waiting before it could run.
 ** Fills p->scratch. */
 static void coordExpiredAnswer(Coord *p){
-  coordErrorAnswer(p, "SQLITE_INTERRUPT: the request was not run: its time "
+  coordErrorAnswer(p, SQLITE_INTERRUPT, "the request was not run: its time "
     "(timeoutMs) ran out while it waited for the database");
 }
 
@@ -475,7 +484,7 @@ static uint32_t *coordBegunOf(Coord *p, const unsigned char *aId){
 ** The leader serves one request of client aClient: runs it, holds it behind another
 ** client's lease, or answers it as lost (a lease request with no such lease). Starts
 ** and ends leases. Returns SERVE_*; for SERVE_DONE the answer's kind is in *peAnswer
-** (0: the body is an error text) and the body in p->scratch.
+** (0: the body is an error result) and the body in p->scratch.
 */
 static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
                       uint32_t iAckedBelow, uint32_t iLease, int eKind,
@@ -591,7 +600,7 @@ static void coordRunLocal(Coord *p, int64_t iNow){
     if( e==SERVE_LATE ){
       /* This tab re-sent a request it had the answer of: only a restarted worker does,
       ** for a reply it lost on the way; it cannot be answered again. */
-      coordRejectLocal(p, r->iSeq, "SQLITE_WORKER_DIED: the answer to this request was lost "
+      coordRejectLocal(p, r->iSeq, SQLITE_WORKER_DIED, "the answer to this request was lost "
         "with the worker that ran it");
     }else{
       coordReplyLocal(p, r->iSeq, eAnswer);

@@ -77,7 +77,7 @@ typedef struct CoordAction {
 ** answer's body to pOut with its SQWA kind in *peKind. Returns SQLITE_OK;
 ** SQLITE_DONE for a late copy of a request the client has the answer of (below its
 ** acknowledged floor: not run, not answered); or an error code for a request that could
-** not be run at all (the answer is then an error text, "<code name>: <message>", which
+** not be run at all (the answer is then an error result, an SQWR with the code, which
 ** the asking tab reports with that code). Kinds 4 (export: the answer is the file) and
 ** 5 (import: recorded like a write) run too. Transactions: REQ_BEGIN
 ** begins one; REQ_COMMIT records (client, seq) and commits (a re-sent COMMIT is

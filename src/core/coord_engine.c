@@ -243,23 +243,19 @@ static int ceErrcode(sqlite3 *db){
   return rc==SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
-/* Appends the text z to pOut. */
-static void ceText(SqlwBuf *pOut, const char *z){
-  size_t n = strlen(z);
-  if( sqlwBufReserve(pOut, n) ) return;
-  memcpy(pOut->a+pOut->n, z, n);
-  pOut->n += n;
+/*
+** Makes pOut a rejection's body: an error result (SQWR: code, message, no offset), the
+** one form every error takes between threads and tabs (docs/format.md, "Errors").
+*/
+static void ceFail(SqlwBuf *pOut, int rc, const char *zMsg){
+  sqlwResultError(pOut, rc, -1, zMsg);
 }
 
-/*
-** Makes pOut a rejection's body: "<code name>: <message>" (coord.h, xExec), so the tab
-** that asked reports the code. zCode: the code's name, or NULL for rc's.
-*/
-static void ceFail(SqlwBuf *pOut, int rc, const char *zCode, const char *zMsg){
-  pOut->n = 0;
-  ceText(pOut, zCode ? zCode : sqlw_code_name(rc));
-  ceText(pOut, ": ");
-  ceText(pOut, zMsg);
+/* Makes pOut the answer recorded for a write whose answer was too big to keep. */
+static void ceNotKept(SqlwBuf *pOut){
+  ceFail(pOut, SQLITE_WORKER_RESULT_NOT_KEPT, "the request was applied, but its result "
+         "(over 64 KiB) was not kept to be sent again after the answer was lost (a tab or "
+         "worker stopped): read what it wrote");
 }
 
 /*
@@ -278,11 +274,17 @@ static int ceLookup(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, i
   rc = sqlite3_step(pStmt);
   if( rc==SQLITE_ROW ){
     int n = sqlite3_column_bytes(pStmt, 1);
+    const unsigned char *a = sqlite3_column_blob(pStmt, 1);
     *peKind = sqlite3_column_int(pStmt, 0);
-    if( sqlwBufReserve(pOut, (size_t)n) ){
+    if( *peKind==0 && (n<4 || memcmp(a, SQLW_MAGIC_RESULT, 4)!=0) ){
+      /* A note of an earlier version, as text: the only one it wrote was that a big
+      ** answer was not kept. */
+      ceNotKept(pOut);
+      rc = pOut->bOom ? SQLITE_NOMEM : SQLITE_ROW;
+    }else if( sqlwBufReserve(pOut, (size_t)n) ){
       rc = SQLITE_NOMEM;
     }else{
-      if( n ) memcpy(pOut->a+pOut->n, sqlite3_column_blob(pStmt, 1), (size_t)n);
+      if( n ) memcpy(pOut->a+pOut->n, a, (size_t)n);
       pOut->n += (size_t)n;
     }
   }
@@ -564,7 +566,7 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
       ceBookkeeping(pDb, 0);
       if( rc!=SQLITE_OK ){
         sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
-        ceFail(pOut, rc, 0, sqlite3_errstr(rc));
+        ceFail(pOut, rc, sqlite3_errstr(rc));
       }
       return rc;
     }
@@ -578,7 +580,7 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
   if( rc==SQLITE_ROW ) return SQLITE_OK;          /* a re-sent COMMIT: it committed */
   if( rc!=SQLITE_DONE ) return rc;
   if( sqlite3_get_autocommit(db) ){
-    ceFail(pOut, 0, "SQLITE_WORKER_LEADER_CHANGED", "the transaction was lost: the tab "
+    ceFail(pOut, SQLITE_WORKER_LEADER_CHANGED, "the transaction was lost: the tab "
            "that ran it as leader closed or stopped before it committed (or it was rolled "
            "back after being idle); nothing of it was saved");
     return SQLITE_ABORT;
@@ -593,7 +595,7 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
   if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
   if( rc!=SQLITE_OK ){
     if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
-    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
+    ceFail(pOut, rc, sqlite3_errstr(rc));
   }
   return rc;
 }
@@ -603,7 +605,7 @@ static int ceExport(sqlw_db *pDb, int *peKind, SqlwBuf *pOut){
   int64_t n = 0;
   unsigned char *a = sqlw_export(pDb, &n);
   if( a==0 ){
-    ceFail(pOut, sqlw_errcode(pDb), 0, sqlw_errmsg(pDb));
+    ceFail(pOut, sqlw_errcode(pDb), sqlw_errmsg(pDb));
     return sqlw_errcode(pDb) ? sqlw_errcode(pDb) : SQLITE_NOMEM;
   }
   if( sqlwBufReserve(pOut, (size_t)n) ){
@@ -689,13 +691,13 @@ static int ceStaged(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, i
   uint64_t iArg;
   int rc;
   if( nBody<8 || (eKind==REQ_IMPORT_END && nBody!=8) ){
-    ceFail(pOut, SQLITE_MISUSE, 0, "malformed import piece");
+    ceFail(pOut, SQLITE_MISUSE, "malformed import piece");
     return SQLITE_MISUSE;
   }
   iArg = ceU64(aBody);
   zPath = ceStagePath(pDb, aClient);
   if( zPath==0 ){
-    ceFail(pOut, SQLITE_NOMEM, 0, "out of memory");
+    ceFail(pOut, SQLITE_NOMEM, "out of memory");
     return SQLITE_NOMEM;
   }
   *peKind = ANS_RESULT;
@@ -745,7 +747,7 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   int rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
   if( rc==SQLITE_ROW ) return SQLITE_OK;        /* a re-sent import: it landed */
   if( rc!=SQLITE_DONE ){
-    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
+    ceFail(pOut, rc, sqlite3_errstr(rc));
     return rc;
   }
   *peKind = ANS_RESULT;
@@ -755,7 +757,7 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   }
   rc = sqlite3_exec(db, zKeep, 0, 0, 0);
   if( rc ){
-    ceFail(pOut, rc, 0, sqlite3_errmsg(db));
+    ceFail(pOut, rc, sqlite3_errmsg(db));
     return rc;
   }
   if( ceImportRun(pDb, a, n, zStaged, nStaged)==SQLITE_OK ){
@@ -818,7 +820,7 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
   sqlite3 *db = sqlwHandle(pDb);
   int rc;
   if( db==0 ){
-    ceFail(pOut, SQLITE_MISUSE, 0, "the database is not open");
+    ceFail(pOut, SQLITE_MISUSE, "the database is not open");
     return SQLITE_MISUSE;
   }
   if( eKind==REQ_BEGIN || eKind==REQ_COMMIT || eKind==REQ_ROLLBACK ){
@@ -827,7 +829,7 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
     if( bStale>0 ) return SQLITE_DONE;
     if( bStale<0 ){
       int rcErr = ceErrcode(db);
-      ceFail(pOut, rcErr, 0, sqlite3_errmsg(db));
+      ceFail(pOut, rcErr, sqlite3_errmsg(db));
       return rcErr;
     }
     /* A transaction runs under its client's settings (foreign_keys cannot change in one). */
@@ -840,14 +842,14 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
     if( bStale>0 ) return SQLITE_DONE;
     if( bStale<0 ){
       int rcErr = ceErrcode(db);
-      ceFail(pOut, rcErr, 0, sqlite3_errmsg(db));
+      ceFail(pOut, rcErr, sqlite3_errmsg(db));
       return rcErr;
     }
     if( eKind==REQ_IMPORT ) return ceImport(pDb, aClient, iSeq, aBody, nBody, 0, 0, peKind, pOut);
     return ceStaged(pDb, aClient, iSeq, eKind, aBody, nBody, peKind, pOut);
   }
   if( eKind<REQ_EXEC || eKind>REQ_BATCH ){
-    ceFail(pOut, SQLITE_MISUSE, 0, "this request kind cannot be sent to another tab");
+    ceFail(pOut, SQLITE_MISUSE, "this request kind cannot be sent to another tab");
     return SQLITE_MISUSE;
   }
   rc = ceExecUser(pDb, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, peKind, pOut);
@@ -875,7 +877,7 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     bBare = nSql<=nBody-4 ? sqlwBareStatement(pDb, (const char*)aBody+4, nSql) : 0;
     ceUserSql = 0;
     if( bBare<0 ){
-      ceFail(pOut, SQLITE_NOMEM, 0, "out of memory");
+      ceFail(pOut, SQLITE_NOMEM, "out of memory");
       return SQLITE_NOMEM;
     }
     if( bBare ){
@@ -890,7 +892,7 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     int bStale = ceFloor(pDb, aClient, iSeq, &iFloor);
     if( bStale ){
       int rcErr = bStale<0 ? ceErrcode(db) : SQLITE_DONE;
-      if( bStale<0 ) ceFail(pOut, rcErr, 0, sqlite3_errmsg(db));  /* before RELEASE resets it */
+      if( bStale<0 ) ceFail(pOut, rcErr, sqlite3_errmsg(db));  /* before RELEASE resets it */
       sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
       return rcErr;                                 /* DONE: a late copy, answered already */
     }
@@ -902,13 +904,13 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   }
   if( rc!=SQLITE_DONE ){
     if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
-    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
+    ceFail(pOut, rc, sqlite3_errstr(rc));
     return rc;
   }
   rcRun = ceRun(pDb, eKind, aBody, nBody, &zWhy);
   if( zWhy ){
     sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
-    ceFail(pOut, SQLITE_MISUSE, 0, zWhy);
+    ceFail(pOut, SQLITE_MISUSE, zWhy);
     return SQLITE_MISUSE;
   }
   aAns = sqlw_result(pDb, &nAns);
@@ -923,11 +925,11 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     }
     if( rc==SQLITE_OK && nAns>CE_KEEP_ANSWER ){
       /* A big answer (RETURNING rows) is not stored whole: the write is recorded with a
-      ** note, and a re-sent copy is answered that it was applied (kind 0: an error text). */
-      static const char zNotKept[] = "SQLITE_WORKER_RESULT_NOT_KEPT: the request was "
-        "applied, but its result (over 64 KiB) was not kept to be sent again after the "
-        "answer was lost (a tab or worker stopped): read what it wrote";
-      rc = ceRecord(pDb, aClient, iSeq, 0, (const unsigned char*)zNotKept, sizeof(zNotKept)-1);
+      ** note, and a re-sent copy is answered that it was applied (kind 0: an error). */
+      SqlwBuf note = {0};
+      ceNotKept(&note);
+      rc = note.bOom ? SQLITE_NOMEM : ceRecord(pDb, aClient, iSeq, 0, note.a, note.n);
+      sqlwBufFree(&note);
     }else if( rc==SQLITE_OK ){
       rc = ceRecord(pDb, aClient, iSeq, eAnswer, aAns, nAns);
     }
@@ -941,7 +943,7 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     if( rc ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
   }
   if( rc!=SQLITE_OK ){
-    ceFail(pOut, rc, 0, sqlite3_errstr(rc));
+    ceFail(pOut, rc, sqlite3_errstr(rc));
     return rc;
   }
   /* The answer: the result (or failure) as the core encoded it. */

@@ -25,7 +25,7 @@
 /* The core's buffers of docs/format.md (SQWP, SQWR, SQWB, SQWL). */
 #define SQLW_FORMAT_VERSION 1
 /* The multi-tab messages (SQWC) of docs/coord.md; the channels' names carry it. */
-#define COORD_VERSION 2        /* 2: REQUEST carries the asker's budget */
+#define COORD_VERSION 3        /* 2: REQUEST carries the asker's budget; 3: errors are SQWR */
 
 /* ---- layouts ------------------------------------------------------------------------
 ** @fixed

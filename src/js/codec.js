@@ -64,7 +64,7 @@ class Writer {
     if (need > MAX_PARAMS_BYTES) {
       // Refused before the copy: a request carries at most MAX_PARAMS_BYTES.
       throw new SQLiteError(`the parameters come to more than a request can carry (${MAX_PARAMS_BYTES} bytes): `
-        + 'split them (runMany in chunks, one large value per request)', { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG });
+        + 'split them (runMany in chunks, one large value per request)', { errno: SQLITE_TOOBIG });
     }
     let cap = this.u8.length * 2;
     while (cap < need) cap *= 2;
@@ -114,7 +114,7 @@ function mismatch(v, index, name, setIndex) {
   else if (v instanceof Date) hint = ' (convert it first, e.g. with getTime() or toISOString())';
   else if (typeof v === 'object') hint = ' (only null, numbers, bigints, strings, booleans and byte arrays bind)';
   return new SQLiteError(`cannot bind ${describeType(v)} to ${paramLabel(index, name, setIndex)}${hint}`,
-    { code: 'SQLITE_MISMATCH', errno: SQLITE_MISMATCH });
+    { errno: SQLITE_MISMATCH });
 }
 
 /*
@@ -197,7 +197,7 @@ function writeValue(w, v, index, name, setIndex) {
       if (v < INT64_MIN || v > INT64_MAX) {
         throw new SQLiteError(
           `cannot bind bigint ${v} to ${paramLabel(index, name, setIndex)}: outside the 64-bit integer range`,
-          { code: 'SQLITE_MISMATCH', errno: SQLITE_MISMATCH });
+          { errno: SQLITE_MISMATCH });
       }
       w.reserve(9);
       const p = w.pos;
@@ -332,7 +332,7 @@ export function encodeParamSets(sets) {
       }
       if (set.length !== nValue) {
         throw new SQLiteError(`paramSets[${s}] has ${set.length} values but paramSets[0] has ${nValue}`,
-          { code: 'SQLITE_RANGE', errno: SQLITE_RANGE });
+          { errno: SQLITE_RANGE });
       }
       for (let i = 0; i < nValue; i++) writeValue(w, set[i], i, undefined, s);
     }
@@ -356,7 +356,7 @@ export function encodeParamSets(sets) {
       // Absent and undefined read the same; only an absent key is a shape error.
       if (v === undefined && !Object.prototype.hasOwnProperty.call(set, name)) {
         throw new SQLiteError(`paramSets[${s}] has no key "${name}" (every set must have the keys of paramSets[0])`,
-          { code: 'SQLITE_RANGE', errno: SQLITE_RANGE });
+          { errno: SQLITE_RANGE });
       }
       writeValue(w, v, i, name, s);
     }
@@ -366,7 +366,7 @@ export function encodeParamSets(sets) {
     if (nKey !== nValue) {
       const extra = Object.keys(set).find((k) => !names.includes(k));
       throw new SQLiteError(`paramSets[${s}] has key "${extra}" that paramSets[0] does not have`,
-        { code: 'SQLITE_RANGE', errno: SQLITE_RANGE });
+        { errno: SQLITE_RANGE });
     }
   }
   return w.u8.subarray(0, w.pos);
@@ -535,6 +535,24 @@ export function decodeResult(u8, options) {
   const whole = u8.byteOffset === 0 ? u8 : new Uint8Array(u8.buffer, 0, u8.byteOffset + u8.length);
   const wdv = u8.byteOffset === 0 ? dv : new DataView(u8.buffer, 0, u8.byteOffset + u8.length);
   return decodeResultAt(whole, wdv, u8.byteOffset, u8.length, asArray, always);
+}
+
+/**
+ * Encodes an error result (an SQWR with code errno, SQL offset `offset` and `message`,
+ * no result sets): the form an error made in JavaScript travels in, as the core's do
+ * (docs/format.md, "Errors"). Returns a Uint8Array that owns its bytes.
+ */
+export function encodeError({ errno, message, offset = -1 }) {
+  const text = textEncoder.encode(String(message));
+  const u8 = new Uint8Array(SQLW_RESULT_HEADER + 4 + text.length);
+  const dv = new DataView(u8.buffer);
+  for (let i = 0; i < 4; i++) u8[i] = SQLW_MAGIC_RESULT.charCodeAt(i);
+  dv.setUint16(4, SQLW_FORMAT_VERSION, true);
+  dv.setInt32(8, errno, true);
+  dv.setInt32(12, offset, true);
+  dv.setUint32(SQLW_RESULT_HEADER, text.length, true);
+  u8.set(text, SQLW_RESULT_HEADER + 4);
+  return u8;
 }
 
 /*

@@ -56,14 +56,14 @@ export class CoordMachine {
     this.#x = core.exports;
     this.#memory = core.memory;
     this.#c = this.#x.coord_create(this.#put(id), freezeMs, idleMs, performance.now());
-    if (!this.#c) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+    if (!this.#c) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
     this.initial = this.#actions(0);
   }
 
   /* Copies bytes into the core's scratch buffer. Returns their pointer. */
   #put(bytes) {
     const p = this.#x.scratch(bytes.length || 1);
-    if (!p) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+    if (!p) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
     new Uint8Array(this.#memory.buffer, p, bytes.length).set(bytes);
     return p;
   }

@@ -189,7 +189,7 @@ class Runtime {
     const rc = this.x.errcode(db);
     const errno = rc || 1; // a failure reported without a code is still a failure
     return new SQLiteError(this.cString(this.x.errmsg(db)) || this.codeName(errno),
-      { code: this.codeName(errno), errno, sql, offset: this.x.error_offset(db) });
+      { errno, sql, offset: this.x.error_offset(db) });
   }
 
   /*
@@ -209,7 +209,7 @@ class Runtime {
 
 /* The SQLiteError for memory the module could not allocate. */
 function nomem() {
-  return new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+  return new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
 }
 
 /*
@@ -269,7 +269,7 @@ class Connection {
     if (rc !== 0) {
       if (!result) throw rt.lastError(db, sql);
       throw new SQLiteError(result.message || rt.codeName(rc),
-        { code: rt.codeName(rc), errno: rc, sql, offset: result.errorOffset });
+        { errno: rc, sql, offset: result.errorOffset });
     }
     if (!result) throw rt.lastError(db, sql);
     return result;
@@ -321,7 +321,7 @@ class Connection {
       const last = list.results[list.results.length - 1];
       const sql = list.failIndex >= 0 && list.failIndex < items.length ? items[list.failIndex].sql : undefined;
       const err = new SQLiteError(last?.message || this.#rt.codeName(rc),
-        { code: this.#rt.codeName(rc), errno: rc, sql, offset: last?.errorOffset ?? -1 });
+        { errno: rc, sql, offset: last?.errorOffset ?? -1 });
       err.batchIndex = list.failIndex;
       throw err;
     }
@@ -421,7 +421,7 @@ class Connection {
     if (rc !== 0) {
       if (!result) throw rt.lastError(db);
       throw new SQLiteError(result.message || rt.codeName(rc),
-        { code: rt.codeName(rc), errno: rc, offset: result.errorOffset });
+        { errno: rc, offset: result.errorOffset });
     }
   }
 
@@ -464,7 +464,7 @@ class Connection {
     const rc = this.#rt.x.close(db);
     if (rc !== 0) {
       const code = this.#rt.codeName(rc);
-      throw new SQLiteError(`close failed: ${code}`, { code, errno: rc });
+      throw new SQLiteError(`close failed: ${code}`, { errno: rc });
     }
   }
 }

@@ -22,19 +22,22 @@
 // whole life: with a shared database it is restarted and its requests re-sent; with a
 // memory database (gone with it) they reject with SQLITE_WORKER_DIED.
 
-import { SQLiteError, misuse } from './errors.js';
+import { SQLiteError, codeName, fromFields, misuse } from './errors.js';
 import { spawnWorker } from './spawn.js';
 import { encodeParams, encodeParamSets, decodeResult, decodeResultList, checkDecodeOptions } from './codec.js';
 import {
-  FRAME_MAX, encodeRequests, decodeAnswers, sqlBody, batchBody, parseErrorBody, postFrame,
+  FRAME_MAX, encodeRequests, decodeAnswers, sqlBody, batchBody, postFrame,
   MAX_BODY_BYTES, MAX_IMPORT_BYTES, clientLockName, leaderLockName, allChannelName,
   isHello,
 } from './protocol.js';
 import {
   ANS_BYTES, ANS_ERROR, ANS_LIST, ANS_RESULT, COORD_NO_BUDGET, COORD_VERSION, REQ_BATCH,
   REQ_BEGIN, REQ_CLOSE, REQ_COMMIT, REQ_EXEC, REQ_EXPORT, REQ_IMPORT, REQ_IMPORT_DISCARD,
-  REQ_IMPORT_END, REQ_IMPORT_PART, REQ_ROLLBACK, REQ_RUN_MANY, SQLITE_ABORT, SQLITE_ERROR,
-  SQLITE_MISUSE, SQLITE_TOOBIG,
+  REQ_IMPORT_END, REQ_IMPORT_PART, REQ_ROLLBACK, REQ_RUN_MANY, SQLITE_ABORT, SQLITE_BUSY,
+  SQLITE_ERROR, SQLITE_INTERRUPT, SQLITE_MISUSE, SQLITE_TOOBIG, SQLITE_WORKER_DIED,
+  SQLITE_WORKER_LEADER_CHANGED, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
+  SQLITE_WORKER_RESULT_NOT_KEPT, SQLITE_WORKER_TIMEOUT, SQLITE_WORKER_TRANSACTION_TIMEOUT,
+  SQLITE_WORKER_UNAVAILABLE,
 } from './proto.js';
 
 export { SQLiteError } from './errors.js';
@@ -71,13 +74,13 @@ const CLOSE_WAIT_MS = 10_000;
 const CLOSE_LATE = Symbol('late');
 
 /** Error codes of this library (beyond SQLite's own), on SQLiteError#code. */
-export const WORKER_TIMEOUT = 'SQLITE_WORKER_TIMEOUT';
-export const WORKER_DIED = 'SQLITE_WORKER_DIED';
-export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
-export const WORKER_UNAVAILABLE = 'SQLITE_WORKER_UNAVAILABLE';
-export const WORKER_LEADER_CHANGED = 'SQLITE_WORKER_LEADER_CHANGED';
-export const WORKER_TRANSACTION_TIMEOUT = 'SQLITE_WORKER_TRANSACTION_TIMEOUT';
-export const WORKER_RESULT_NOT_KEPT = 'SQLITE_WORKER_RESULT_NOT_KEPT';
+export const WORKER_TIMEOUT = codeName(SQLITE_WORKER_TIMEOUT);
+export const WORKER_DIED = codeName(SQLITE_WORKER_DIED);
+export const PERSISTENCE_UNAVAILABLE = codeName(SQLITE_WORKER_PERSISTENCE_UNAVAILABLE);
+export const WORKER_UNAVAILABLE = codeName(SQLITE_WORKER_UNAVAILABLE);
+export const WORKER_LEADER_CHANGED = codeName(SQLITE_WORKER_LEADER_CHANGED);
+export const WORKER_TRANSACTION_TIMEOUT = codeName(SQLITE_WORKER_TRANSACTION_TIMEOUT);
+export const WORKER_RESULT_NOT_KEPT = codeName(SQLITE_WORKER_RESULT_NOT_KEPT);
 
 let instances = 0;
 
@@ -187,7 +190,7 @@ async function readWhole(stream, max) {
       const bytes = streamBytes(value);
       size += bytes.length;
       if (size > max) {
-        throw new SQLiteError(`import: the image is larger than ${max} bytes`, { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG });
+        throw new SQLiteError(`import: the image is larger than ${max} bytes`, { errno: SQLITE_TOOBIG });
       }
       chunks.push(bytes);
     }
@@ -216,7 +219,7 @@ function checkSignal(signal) {
 /* The rejection of a call whose AbortSignal fired: SQLITE_ABORT, the signal's reason as cause. */
 function abortError(signal, sql) {
   return new SQLiteError('aborted (the call\'s AbortSignal): not run if it had not started; a statement '
-    + 'already running goes on until its deadline', { code: 'SQLITE_ABORT', errno: SQLITE_ABORT, sql, cause: signal.reason });
+    + 'already running goes on until its deadline', { errno: SQLITE_ABORT, sql, cause: signal.reason });
 }
 
 /* Checks a database name. Throws SQLiteError SQLITE_MISUSE. */
@@ -298,7 +301,7 @@ class Channel {
       worker = spawnWorker(db.name, o.workerUrl);
     } catch (e) {
       return Promise.reject(new SQLiteError(`cannot start the database worker: ${e.message}`,
-        { code: WORKER_UNAVAILABLE, errno: SQLITE_ERROR, cause: e }));
+        { errno: SQLITE_WORKER_UNAVAILABLE, cause: e }));
     }
     this.#worker = worker;
     this.#starting = new Promise((resolve, reject) => {
@@ -316,8 +319,7 @@ class Channel {
           resolve(msg);
         } else if (msg?.type === 'failed') {
           this.#stop(worker);
-          const { code, errno, message } = msg.error;
-          const err = new SQLiteError(message, { code, errno });
+          const err = fromFields(msg.error);
           this.#rejectAll(() => err);
           reject(err);
         }
@@ -327,7 +329,7 @@ class Channel {
         const message = e.message || 'the worker script failed to load (check its URL and the server\'s JavaScript MIME type)';
         if (this.#worker === worker && !this.#ready) {
           this.#stop(worker);
-          const err = new SQLiteError(`the database worker failed: ${message}`, { code: WORKER_UNAVAILABLE, errno: SQLITE_ERROR });
+          const err = new SQLiteError(`the database worker failed: ${message}`, { errno: SQLITE_WORKER_UNAVAILABLE });
           this.#rejectAll(() => err);
           reject(err);
         }
@@ -460,7 +462,7 @@ class Channel {
     this.#db.trace(`worker died: ${why}`);
     this.#db.emit('workerdied', { reason: why });
     const dead = (p) => new SQLiteError(`${why}; the request may or may not have run. The next request starts a new worker.`,
-      { code: WORKER_DIED, errno: SQLITE_ERROR, sql: p.sql });
+      { errno: SQLITE_WORKER_DIED, sql: p.sql });
     if (!this.#shared) {
       this.#rejectAll(dead);
       return;
@@ -471,7 +473,7 @@ class Channel {
         this.#pending.delete(id);
         p.reject(new SQLiteError(`${why}; ${MAX_RESENDS} workers stopped while this request was with them `
           + '(it may be what stops them), so it is not sent again; it may or may not have run',
-        { code: WORKER_DIED, errno: SQLITE_ERROR, sql: p.sql }));
+        { errno: SQLITE_WORKER_DIED, sql: p.sql }));
       }
     }
     this.#settled();
@@ -562,13 +564,13 @@ class Channel {
     if (size > max) {
       return Promise.reject(new SQLiteError(`the request is ${size} bytes: more than a request can carry `
         + `(${max} bytes)${kind === REQ_IMPORT ? '' : '; split it (runMany in chunks, one value at a time)'}`,
-      { code: 'SQLITE_TOOBIG', errno: SQLITE_TOOBIG, sql }));
+      { errno: SQLITE_TOOBIG, sql }));
     }
     if (this.#nextId > 0xffffffff) {
       // Ids are u32 and the leader refuses one below this tab's floor as a late copy:
       // they cannot wrap. A new open gets a new client id, and ids start again.
       return Promise.reject(new SQLiteError('this tab has made 4,294,967,295 requests to the database, all one '
-        + 'connection can number: close it and open it again', { code: 'SQLITE_MISUSE', errno: 21, sql }));
+        + 'connection can number: close it and open it again', { errno: SQLITE_MISUSE, sql }));
     }
     return new Promise((resolve, reject) => {
       const id = this.#nextId++;
@@ -627,7 +629,7 @@ class Channel {
       }
       this.#pending.delete(id);
       p.reject(new SQLiteError(`no answer within ${timeoutMs} ms (the request may still run)`,
-        { code: WORKER_TIMEOUT, errno: SQLITE_ERROR, sql: p.sql }));
+        { errno: SQLITE_WORKER_TIMEOUT, sql: p.sql }));
     }
     this.#settled();
   }
@@ -692,9 +694,9 @@ class Channel {
   ** e is another error (maxStatementMs's interrupt comes earlier than the deadline).
   */
   #timedOut(e, p) {
-    if (e?.code !== 'SQLITE_INTERRUPT' || performance.now() < p.deadline - INTERRUPT_SLACK_MS) return null;
+    if (e?.errno !== SQLITE_INTERRUPT || performance.now() < p.deadline - INTERRUPT_SLACK_MS) return null;
     return new SQLiteError(`no answer within ${this.#db.options.timeoutMs} ms (the statement was interrupted)`,
-      { code: WORKER_TIMEOUT, errno: SQLITE_ERROR, sql: p.sql });
+      { errno: SQLITE_WORKER_TIMEOUT, sql: p.sql });
   }
 
   /* Resolves the whenIdle() waits once nothing is pending. */
@@ -727,19 +729,24 @@ class Channel {
   abort(why) {
     if (this.#worker) this.#stop(this.#worker);
     this.#rejectAll((p) => new SQLiteError(`the database was closed before this request was answered (${why})`,
-      { code: 'SQLITE_ABORT', errno: SQLITE_ABORT, sql: p.sql }));
+      { errno: SQLITE_ABORT, sql: p.sql }));
   }
 }
 
-/* Builds the SQLiteError of an ANS_ERROR body. */
+/* Builds the SQLiteError of an ANS_ERROR body (an error result, SQWR). */
 function answerError(body, sql) {
-  const { code, errno, message } = parseErrorBody(body);
-  return new SQLiteError(message, { code, errno, sql });
+  let r;
+  try {
+    r = decodeResult(body);
+  } catch (e) {
+    return new SQLiteError(`a malformed error answer from the worker: ${e.message}`, { errno: SQLITE_ERROR, sql });
+  }
+  return resultError(r.rc === 0 ? { ...r, rc: SQLITE_ERROR } : r, sql);
 }
 
 /* Builds the SQLiteError of a failed SQWR result. */
 function resultError(r, sql) {
-  return new SQLiteError(r.message || 'SQLite error', { code: r.code, errno: r.rc, sql, offset: r.errorOffset });
+  return new SQLiteError(r.message || codeName(r.rc), { errno: r.rc, sql, offset: r.errorOffset });
 }
 
 /**
@@ -774,10 +781,7 @@ class Queries {
         if (ans === ANS_ERROR) throw answerError(bytes, sql);
         if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
         const r = decodeResult(bytes, decodeOptions);
-        if (r.rc !== 0) {
-          r.code = this._database().codeName(r.rc);
-          throw resultError(r, sql);
-        }
+        if (r.rc !== 0) throw resultError(r, sql);
         return r;
       });
     } catch (e) {
@@ -846,7 +850,7 @@ class Queries {
           const last = results[results.length - 1] ?? { message: '', errorOffset: -1 };
           const sql = list[failIndex]?.sql;
           const err = new SQLiteError(last.message || 'batch failed',
-            { code: this._database().codeName(rc), errno: rc, sql, offset: last.errorOffset });
+            { errno: rc, sql, offset: last.errorOffset });
           err.batchIndex = failIndex;
           throw err;
         }
@@ -876,15 +880,15 @@ class Transaction extends Queries {
 
   _send(kind, parts, sql, signal, decode) {
     if (!this.#open) return Promise.reject(misuse('this transaction is over: use the db outside transaction(fn)', sql));
-    if (this.#lost) return Promise.reject(new SQLiteError(this.#lost.message, { code: this.#lost.code, errno: SQLITE_ERROR, sql }));
+    if (this.#lost) return Promise.reject(new SQLiteError(this.#lost.message, { errno: this.#lost.errno, sql }));
     return this.#db._direct(kind, parts, sql, decode, this.lease, null, signal);
   }
 
   /* The leader ended the transaction (reason 'idle' or 'lost'): later calls reject. */
   _lose(reason) {
     this.#lost = reason === 'idle'
-      ? { code: WORKER_TRANSACTION_TIMEOUT, message: `the transaction was rolled back after ${this.#db.options.transactionIdleMs} ms without a request (transactionIdleMs)` }
-      : { code: WORKER_LEADER_CHANGED, message: 'the transaction was lost when the tab serving the database changed; nothing of it was saved: run it again' };
+      ? { errno: SQLITE_WORKER_TRANSACTION_TIMEOUT, message: `the transaction was rolled back after ${this.#db.options.transactionIdleMs} ms without a request (transactionIdleMs)` }
+      : { errno: SQLITE_WORKER_LEADER_CHANGED, message: 'the transaction was lost when the tab serving the database changed; nothing of it was saved: run it again' };
   }
 
   /* The error of a lost transaction, or null. */
@@ -908,7 +912,6 @@ export class Database extends Queries {
   #importing = Promise.resolve();   // the streamed import in progress (one at a time)
   #closed = false;
   #listeners = new Map();
-  #codeNames = new Map();
   #ready = null;
   #tx = null;             // the running transaction's handle
   #releaseClient = null;  // ends the hold of the client's life lock
@@ -963,11 +966,6 @@ export class Database extends Queries {
     return () => this.#listeners.get(event)?.delete(fn);
   }
 
-  /* The symbolic name of a result code, e.g. 'SQLITE_CONSTRAINT_UNIQUE'. */
-  codeName(rc) {
-    return this.#codeNames.get(rc) ?? this.#codeNames.get(rc & 0xff) ?? 'SQLITE_UNKNOWN';
-  }
-
   /*
   ** Holds the client's life lock (the leader learns of this client's death when it is
   ** free), starts the worker and records what storage it got. Resolves with this.
@@ -982,7 +980,6 @@ export class Database extends Queries {
       this.#releaseClient?.();
       throw e;
     }
-    this.#codeNames = new Map(info.codes);
     this.persistent = info.persistent;
     this.persistenceError = info.persistenceError;
     if (!info.persistent && this.options.persistence === 'auto') {
@@ -1096,10 +1093,7 @@ export class Database extends Queries {
     const control = (kind, sql) => this._direct(kind, [], sql, (ans, bytes) => {
       if (ans === ANS_ERROR) throw answerError(bytes, sql);
       const r = decodeResult(bytes);
-      if (r.rc !== 0) {
-        r.code = this.codeName(r.rc);
-        throw resultError(r, sql);
-      }
+      if (r.rc !== 0) throw resultError(r, sql);
       return r;
     }, tx.lease, kind === REQ_BEGIN ? (id) => { tx.lease = id; } : null);
     this.#tx = tx;
@@ -1115,7 +1109,7 @@ export class Database extends Queries {
       }
       tx._end();
       const lost = tx._lostError;
-      if (lost) throw new SQLiteError(lost.message, { code: lost.code, errno: SQLITE_ERROR, sql: 'COMMIT' });
+      if (lost) throw new SQLiteError(lost.message, { errno: lost.errno, sql: 'COMMIT' });
       try {
         await control(REQ_COMMIT, 'COMMIT');
       } catch (e) {
@@ -1269,7 +1263,7 @@ export class Database extends Queries {
       if (ans === ANS_ERROR) throw answerError(body);
       if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
       const r = decodeResult(body);
-      if (r.rc !== 0) throw new SQLiteError(r.message || this.codeName(r.rc), { code: this.codeName(r.rc), errno: r.rc });
+      if (r.rc !== 0) throw new SQLiteError(r.message || codeName(r.rc), { errno: r.rc });
     };
     const flush = async () => {
       sent = true;
@@ -1330,7 +1324,7 @@ export class Database extends Queries {
       if (ans === ANS_ERROR) throw answerError(body);
       if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
       const r = decodeResult(body);
-      if (r.rc !== 0) throw new SQLiteError(r.message || this.codeName(r.rc), { code: this.codeName(r.rc), errno: r.rc });
+      if (r.rc !== 0) throw new SQLiteError(r.message || codeName(r.rc), { errno: r.rc });
     });
   }
 
@@ -1395,7 +1389,7 @@ export async function openDatabase(name, options) {
   checkName(name);
   const o = normalizeOptions(options);
   if (typeof Worker === 'undefined') {
-    throw new SQLiteError('openDatabase needs Web Workers (a browser page or worker)', { code: WORKER_UNAVAILABLE, errno: SQLITE_MISUSE });
+    throw new SQLiteError('openDatabase needs Web Workers (a browser page or worker)', { errno: SQLITE_WORKER_UNAVAILABLE });
   }
   const db = new Database(name, o);
   db.trace('opening', o);
@@ -1465,7 +1459,7 @@ async function whileUnused(name, fn) {
     if (out !== NONE) return out;
     if (Date.now() >= end) {
       throw new SQLiteError(`database ${JSON.stringify(name)} is open in a tab: close it (in every tab) before deleting it`,
-        { code: 'SQLITE_BUSY', errno: 5 });
+        { errno: SQLITE_BUSY });
     }
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,5 +1,5 @@
 // pool.js — the JavaScript side of one database name's pool of slot files, shared by
-// every host that has pools (src/host/browser/host.js, src/host/node/host.js).
+// every host that has pools (src/js/host-browser.js, src/js/host-node.js).
 //
 // The core's pool (src/core/vfs_pool.c) decides everything about slots; this class only
 // supplies slot files when the core wants them (grow), hands free ones back (shrink),
@@ -152,7 +152,7 @@ export class SlotPool {
   /* The SQLiteError of a failed pool call with result code rc. */
   #error(rc) {
     const code = this.#cString(this.#x.code_name(rc)) || 'SQLITE_ERROR';
-    return new SQLiteError(this.#cString(this.#x.pool_errmsg(this.id)) || code, { code, errno: rc });
+    return new SQLiteError(this.#cString(this.#x.pool_errmsg(this.id)) || code, { errno: rc });
   }
 
   /* Throws SQLITE_MISUSE once the pool is closed. */

@@ -3,7 +3,7 @@
 // is said in proto.h.
 
 export const SQLW_FORMAT_VERSION = 1;
-export const COORD_VERSION = 2;
+export const COORD_VERSION = 3;
 export const SQLW_MAGIC_PARAMS = 'SQWP';
 export const SQLW_MAGIC_RESULT = 'SQWR';
 export const SQLW_MAGIC_BATCH = 'SQWB';

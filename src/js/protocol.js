@@ -27,7 +27,6 @@ export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
 const MAX_COUNT = 0xffff;
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
 
 /*
 ** Builds one frame with magic `magic` from entries [{ id, kind, lease?, budget?, parts }],
@@ -310,19 +309,4 @@ export function isHello(data) {
 function hasMagic(u8, magic) {
   for (let i = 0; i < 4; i++) if (u8[i] !== magic.charCodeAt(i)) return false;
   return true;
-}
-
-/** The body of an ANS_ERROR answer for { code, errno, message }. */
-export function errorBody({ code, errno, message }) {
-  return textEncoder.encode(JSON.stringify({ code, errno, message }));
-}
-
-/** Reads an ANS_ERROR body back. Returns { code, errno, message }. */
-export function parseErrorBody(body) {
-  try {
-    const { code, errno, message } = JSON.parse(textDecoder.decode(body));
-    return { code: String(code), errno: Number(errno) || 1, message: String(message) };
-  } catch {
-    return { code: 'SQLITE_ERROR', errno: 1, message: 'malformed error answer from the worker' };
-  }
 }

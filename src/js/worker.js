@@ -32,17 +32,18 @@
 // the storage pool gets the files it asked for (OPFS creates them only asynchronously).
 
 import { loadCore } from './core.js';
-import { createBrowserHost, PERSISTENCE_UNAVAILABLE } from './host-browser.js';
-import { SQLiteError } from './errors.js';
+import { createBrowserHost } from './host-browser.js';
+import { SQLiteError, errorFields } from './errors.js';
+import { encodeError } from './codec.js';
 import { CoordMachine, ACT, idHex } from './coord.js';
 import {
-  decodeRequests, encodeAnswers, errorBody, postFrame, allChannelName, leaderChannelName,
+  decodeRequests, encodeAnswers, postFrame, allChannelName, leaderChannelName,
   clientChannelName, clientLockName, leaderLockName, versionChannelName,
   checkChannelMessage,
 } from './protocol.js';
 import {
   ANS_DONE, ANS_ERROR, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_IDLE, COORD_REQUEST,
-  COORD_VERSION, REQ_CLOSE,
+  COORD_VERSION, REQ_CLOSE, SQLITE_MISUSE, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
 } from './proto.js';
 
 const PREFIX = '[sqlite-worker]';
@@ -79,12 +80,6 @@ const watches = new Map(); // client hex → AbortController of its life-lock re
 /* Logs a debug line (debug mode only). */
 function trace(...args) {
   if (debug) console.debug(PREFIX, ...args);
-}
-
-/* The flat form of an error for the page: { code, errno, message }. */
-function flatten(e) {
-  if (e instanceof SQLiteError) return { code: e.code, errno: e.errno, message: e.message };
-  return { code: 'SQLITE_ERROR', errno: 1, message: `${e?.name ?? 'Error'}: ${e?.message ?? String(e)}` };
 }
 
 /* Runs fn after everything queued before it (fn may be async). An exception out of it is
@@ -197,7 +192,7 @@ function perform(actions, batch = false) {
       case ACT.LOCAL_REPLY:
         answers.push(a.status === COORD_DONE
           ? { id: a.seq, kind: a.kind, parts: [a.data] }
-          : { id: a.seq, kind: ANS_ERROR, parts: [errorBody(rejection(a.data))] });
+          : { id: a.seq, kind: ANS_ERROR, parts: [a.data] });
         break;
       case ACT.WATCH_CLIENT:
         watchClient(a.id);
@@ -240,22 +235,6 @@ function flushAnswers() {
   const out = answers;
   answers = [];
   postFrame(self, encodeAnswers(out));
-}
-
-/* The { code, errno, message } of a rejection's text ("<code name>: <message>"). */
-function rejection(bytes) {
-  const text = new TextDecoder().decode(bytes);
-  const m = /^(SQLITE_[A-Z0-9_]+): ([\s\S]*)$/.exec(text);
-  const code = m ? m[1] : 'SQLITE_ERROR';
-  const errno = code.startsWith('SQLITE_WORKER_') ? 1 : (codeNumber(code) ?? 1);
-  return { code, errno, message: m ? m[2] : text || 'the request was refused' };
-}
-
-/* The number of the code named `name`, from the core's table. */
-let codeNumbers = null;
-function codeNumber(name) {
-  if (!codeNumbers) codeNumbers = new Map(codeTable().map(([rc, n]) => [n, rc]));
-  return codeNumbers.get(name);
 }
 
 /* Records a role change and tells the page; a leader that stepped down closes its files. */
@@ -453,7 +432,7 @@ function handleFrame(buf) {
       continue;
     }
     if (!machine || closed) {
-      answers.push({ id: r.id, kind: ANS_ERROR, parts: [errorBody({ code: 'SQLITE_MISUSE', errno: 21, message: 'the database is closed' })] });
+      answers.push({ id: r.id, kind: ANS_ERROR, parts: [encodeError({ errno: SQLITE_MISUSE, message: 'the database is closed' })] });
       continue;
     }
     let actions;
@@ -463,7 +442,7 @@ function handleFrame(buf) {
       // The core could not take the request (its copy did not fit in memory): answered
       // with the error, and the worker goes on. Anything else is fatal (see enqueue).
       if (!(e instanceof SQLiteError)) throw e;
-      answers.push({ id: r.id, kind: ANS_ERROR, parts: [errorBody(flatten(e))] });
+      answers.push({ id: r.id, kind: ANS_ERROR, parts: [encodeError(errorFields(e))] });
       continue;
     }
     perform(actions, true);
@@ -594,16 +573,6 @@ function warmUp() {
 /* ---- opening ----------------------------------------------------------------------- */
 
 /*
-** The core's names of every result code it knows (primary and extended), so the page
-** names codes as the core does: one pass over the core's table. Returns [[rc, name]].
-*/
-function codeTable() {
-  const out = [];
-  for (let i = 0, rc; (rc = core.exports.code_at(i)) >= 0; i++) out.push([rc, core.codeName(rc)]);
-  return out;
-}
-
-/*
 ** Where the wasm comes from: the page's wasmUrl, else the bytes a self-contained build
 ** inlined (globalThis.sqliteWorkerWasm: bytes or a promise of them), else the module
 ** beside this file.
@@ -641,10 +610,10 @@ async function open(msg) {
         await host.checkOpfs();
         if (!globalThis.navigator?.locks || typeof BroadcastChannel !== 'function') {
           throw new SQLiteError('persistence unavailable: this context has no Web Locks or BroadcastChannel, '
-            + 'which sharing the database between tabs needs', { code: PERSISTENCE_UNAVAILABLE, errno: 0 });
+            + 'which sharing the database between tabs needs', { errno: SQLITE_WORKER_PERSISTENCE_UNAVAILABLE });
         }
       } catch (e) {
-        if (msg.persistence === 'opfs' || e?.code !== PERSISTENCE_UNAVAILABLE) throw e;
+        if (msg.persistence === 'opfs' || e?.errno !== SQLITE_WORKER_PERSISTENCE_UNAVAILABLE) throw e;
         persistenceError = e.message;
         trace('OPFS is not available, using memory:', e.message);
       }
@@ -685,7 +654,7 @@ async function open(msg) {
     if (shared && !role.isLeader) setTimeout(warmUp, WARM_UP_DELAY_MS);
     self.postMessage({
       type: 'ready', persistent: shared, persistenceError, vfs: shared ? 'opfs' : 'memdb',
-      codes: codeTable(), isLeader: role.isLeader, epoch: role.epoch,
+      isLeader: role.isLeader, epoch: role.epoch,
       announce: role.isLeader && shared ? machine.announcement()?.buffer ?? null : null,
     });
   } catch (e) {
@@ -693,7 +662,7 @@ async function open(msg) {
     onRole = null;
     onOpenFailed = null;
     close();
-    self.postMessage({ type: 'failed', error: flatten(e) });
+    self.postMessage({ type: 'failed', error: errorFields(e) });
   }
 }
 

@@ -6,6 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, port } from './driver.mjs';
+import { SQLITE_WORKER_PERSISTENCE_UNAVAILABLE } from '../../src/js/proto.js';
 
 const PORT = port(8716);
 const T = { timeout: 60_000 };
@@ -80,7 +81,7 @@ test('150 OPFS refused (private browsing: SecurityError) → SQLITE_WORKER_PERSI
     const e = await s.call(op, args, 'c').then(() => null, (err) => err);
     assert.ok(e, `${op} must fail`);
     assert.equal(e.code, 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE', op);
-    assert.equal(e.errno, 0);
+    assert.equal(e.errno, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE);
     assert.match(e.message, /persistence unavailable: .*SecurityError/);
   }
 });

@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, port } from './driver.mjs';
+import { SQLITE_WORKER_PERSISTENCE_UNAVAILABLE } from '../../src/js/proto.js';
 
 const PORT = port(8718);
 const T = { timeout: 60_000 };
@@ -50,7 +51,7 @@ test("120 'opfs' refuses with SQLITE_WORKER_PERSISTENCE_UNAVAILABLE", T, async (
     }
   });
   assert.equal(r.code, 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE');
-  assert.equal(r.errno, 0);
+  assert.equal(r.errno, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE);
   assert.equal(r.isSQLiteError, true);
   assert.match(r.message, /persistence unavailable/);
 });

@@ -13,8 +13,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, bounded, port } from './driver.mjs';
-import { allChannelName, leaderChannelName, clientChannelName, versionChannelName } from '../../dist/protocol.js';
-import { COORD_VERSION } from '../../dist/proto.js';
+import { allChannelName, leaderChannelName, clientChannelName, versionChannelName } from '../../src/js/protocol.js';
+import { COORD_VERSION } from '../../src/js/proto.js';
 
 const PORT = port(8723);
 const T = { timeout: 120_000 };

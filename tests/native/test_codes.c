@@ -32,6 +32,9 @@ TEST(codes110, "codes-110 extended codes have their own names"){
   CHECK_STR(sqlw_code_name(SQLITE_IOERR_DELETE_NOENT), "SQLITE_IOERR_DELETE_NOENT");
   CHECK_STR(sqlw_code_name(SQLITE_READONLY_DBMOVED), "SQLITE_READONLY_DBMOVED");
   CHECK_STR(sqlw_code_name(SQLITE_CORRUPT_INDEX), "SQLITE_CORRUPT_INDEX");
+  /* The library's own codes (proto.h) are named by the same table. */
+  CHECK_STR(sqlw_code_name(SQLITE_WORKER_DIED), "SQLITE_WORKER_DIED");
+  CHECK_STR(sqlw_code_name(SQLITE_WORKER_RESULT_NOT_KEPT), "SQLITE_WORKER_RESULT_NOT_KEPT");
 }
 
 TEST(codes120, "codes-120 unknown extended codes fall back to the primary"){

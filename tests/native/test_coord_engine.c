@@ -103,7 +103,7 @@ static int engCheckSqwr(Eng *p, int rc, int64_t *pnChange, const char *zFile, in
     return harnessFail(zFile, iLine, "answer kind %d, expected %d (an SQWR)", p->eKind,
                        A_RESULT);
   }
-  if( p->out.n<12 || memcmp(p->out.a, "SQWR", 4)!=0 ){
+  if( p->out.n<12 || memcmp(p->out.a, SQLW_MAGIC_RESULT, 4)!=0 ){
     return harnessFail(zFile, iLine, "the answer (%zu bytes) is not an SQWR", p->out.n);
   }
   if( (int)get32(p->out.a+8)!=rc ){
@@ -123,7 +123,26 @@ static int engCheckSqwr(Eng *p, int rc, int64_t *pnChange, const char *zFile, in
 #define CHECK_SQWR(p, rc, pn) engCheckSqwr((p), (rc), (pn), __FILE__, __LINE__)
 
 /* Checks that the last answer's body is exactly the text z. */
-#define CHECK_BODY_TEXT(p, z) CHECK_MEM((p)->out.a, (p)->out.n, (z), strlen(z))
+
+/* Checks that the last answer's body is an error result of code rc with the message
+** zMsg (NULL: any message). Returns 1 if so. */
+static int engCheckError(Eng *p, int rc, const char *zMsg, const char *zFile, int iLine){
+  WrResult r;
+  const char *zWhy = wrParse(p->out.a, p->out.n, &r);
+  int ok = 1;
+  if( zWhy ){
+    ok = harnessFail(zFile, iLine, "the error answer is not an SQWR: %s", zWhy);
+  }else if( r.rc!=rc ){
+    ok = harnessFail(zFile, iLine, "error %s (%d), expected %s (%d)", sqlw_code_name(r.rc),
+                     r.rc, sqlw_code_name(rc), rc);
+  }else if( zMsg && (r.err.n!=strlen(zMsg) || memcmp(r.err.z, zMsg, r.err.n)!=0) ){
+    ok = harnessFail(zFile, iLine, "message \"%.*s\", expected \"%s\"", (int)r.err.n,
+                     r.err.z, zMsg);
+  }
+  wrFree(&r);
+  return ok;
+}
+#define CHECK_ERROR(p, rc, z) engCheckError((p), (rc), (z), __FILE__, __LINE__)
 
 /* A copy of the last answer, freed when the test ends. */
 static void engFreeCopy(void *p){
@@ -501,16 +520,13 @@ TEST(coordeng170, "coordeng-170 an unknown kind is refused with SQLITE_MISUSE"){
   REQUIRE(ENG_SETUP(p, &aAns1, &nAns1));
   for(i=0; i<(int)(sizeof(aKind)/sizeof(aKind[0])); i++){
     CHECK_RC(engSend(p, aCliA, 2, 1, aKind[i], "abcd", 4), SQLITE_MISUSE);
-    if( CHECK(p->out.n>=15) ) CHECK_MEM(p->out.a, 15, "SQLITE_MISUSE: ", 15);
-    if( aKind[i]==7 ){
-      CHECK_BODY_TEXT(p, "SQLITE_MISUSE: this request kind cannot be sent to another tab");
-    }
+    CHECK_ERROR(p, SQLITE_MISUSE, aKind[i]==7 ? "this request kind cannot be sent to another tab" : 0);
   }
   /* A malformed exec body is a MISUSE too, and leaves nothing behind. */
   CHECK_RC(engSend(p, aCliA, 2, 1, K_EXEC, "ab", 2), SQLITE_MISUSE);
-  CHECK_BODY_TEXT(p, "SQLITE_MISUSE: malformed request: no SQL length");
+  CHECK_ERROR(p, SQLITE_MISUSE, "malformed request: no SQL length");
   CHECK_RC(engSend(p, aCliA, 2, 1, K_EXEC, "\x09\0\0\0" "abc", 7), SQLITE_MISUSE);
-  CHECK_BODY_TEXT(p, "SQLITE_MISUSE: malformed request: SQL longer than the request");
+  CHECK_ERROR(p, SQLITE_MISUSE, "malformed request: SQL longer than the request");
   CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM _sqlw_requests"), 1);
   CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM t"), 1);
   CHECK(sqlite3_get_autocommit(sqlwHandle(p->pDb)));

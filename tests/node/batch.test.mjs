@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, rows, thrown } from './helpers.mjs';
-import { SQLiteError } from '../../dist/errors.js';
-import { decodeResultList } from '../../dist/codec.js';
+import { SQLiteError } from '../../src/js/errors.js';
+import { decodeResultList } from '../../src/js/codec.js';
 
 const { core } = await setup();
 

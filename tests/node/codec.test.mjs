@@ -3,10 +3,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeParams, encodeParamSets, decodeResult } from '../../dist/codec.js';
-import { SQLiteError } from '../../dist/errors.js';
+import { encodeParams, encodeParamSets, decodeResult } from '../../src/js/codec.js';
+import { SQLiteError } from '../../src/js/errors.js';
 import { thrown } from './helpers.mjs';
-import { SQLW_FORMAT_VERSION } from '../../dist/proto.js';
+import { SQLW_FORMAT_VERSION } from '../../src/js/proto.js';
 
 /* Little-endian byte helpers for building expected buffers. */
 const u16 = (n) => [n & 0xff, n >> 8];

@@ -9,14 +9,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup } from './helpers.mjs';
-import { decodeResult } from '../../dist/codec.js';
-import { checkChannelMessage } from '../../dist/protocol.js';
-import { ACT } from '../../dist/coord.js';
+import { decodeResult } from '../../src/js/codec.js';
+import { checkChannelMessage } from '../../src/js/protocol.js';
+import { ACT } from '../../src/js/coord.js';
 import {
   ANS_RESULT, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_END, COORD_LEASE_IDLE,
   COORD_NO_BUDGET, COORD_REJECTED, COORD_REPLY, COORD_VERSION, REQ_BEGIN, REQ_COMMIT,
-  REQ_EXEC, SQLW_MAGIC_RESULT,
-} from '../../dist/proto.js';
+  REQ_EXEC, SQLITE_WORKER_DIED, SQLITE_WORKER_RESULT_NOT_KEPT, SQLW_MAGIC_RESULT,
+} from '../../src/js/proto.js';
 
 const { core } = await setup();
 const x = core.exports;
@@ -117,7 +117,7 @@ function deliver(clients) {
 /* The SQWR of a reply, decoded; fails the test when the reply is not a success. */
 function answer(reply) {
   assert.ok(reply, 'no reply');
-  assert.equal(reply.status, COORD_DONE, new TextDecoder().decode(reply.body));
+  assert.equal(reply.status, COORD_DONE, decodeResult(reply.body).message);
   const r = decodeResult(reply.body);
   assert.equal(r.rc, 0, r.message);
   return r;
@@ -261,7 +261,8 @@ test('130 a request whose leaders all stop before answering is given up after 3,
   assert.equal(received, 3, 'sent to three leaders, not to the fourth');
   const reply = b.replies.get(1);
   assert.equal(reply.status, COORD_REJECTED);
-  assert.match(new TextDecoder().decode(reply.body), /^SQLITE_WORKER_DIED: 3 tabs serving the database stopped/);
+  assert.equal(decodeResult(reply.body).rc, SQLITE_WORKER_DIED);
+  assert.match(decodeResult(reply.body).message, /^3 tabs serving the database stopped/);
   b.close();
   x.close(keep);
 });
@@ -291,7 +292,8 @@ test('140 a write whose answer is over 64 KiB is recorded without it: a re-send 
   b.tick();
   const reply = b.replies.get(1);
   assert.equal(reply.status, COORD_REJECTED);
-  assert.match(new TextDecoder().decode(reply.body), /^SQLITE_WORKER_RESULT_NOT_KEPT: the request was applied/);
+  assert.equal(decodeResult(reply.body).rc, SQLITE_WORKER_RESULT_NOT_KEPT);
+  assert.match(decodeResult(reply.body).message, /^the request was applied/);
   const count = execBody('SELECT count(*) AS n FROM big');
   x.coord_local(b.c, 2, 0, REQ_EXEC, put(count), count.length, COORD_NO_BUDGET, 0);
   b.drain();

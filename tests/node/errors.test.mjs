@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, rows, thrown } from './helpers.mjs';
-import { SQLiteError } from '../../dist/errors.js';
-import { codeName } from '../../dist/core.js';
+import { SQLiteError } from '../../src/js/errors.js';
+import { codeName } from '../../src/js/core.js';
 
 const { core } = await setup();
 

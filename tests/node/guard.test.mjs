@@ -6,12 +6,12 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup, rows, seededBytes, leadAlone, concat, WASM_PATH } from './helpers.mjs';
-import { loadCore } from '../../dist/core.js';
-import { createNodeHost } from '../../dist/host-node.js';
-import { encodeParams } from '../../dist/codec.js';
-import { sqlBody } from '../../dist/protocol.js';
-import { COORD_NO_BUDGET, REQ_EXEC } from '../../dist/proto.js';
+import { setup, seededBytes, leadAlone, concat, WASM_PATH } from './helpers.mjs';
+import { loadCore } from '../../src/js/core.js';
+import { createNodeHost } from '../../src/js/host-node.js';
+import { encodeParams } from '../../src/js/codec.js';
+import { sqlBody } from '../../src/js/protocol.js';
+import { COORD_NO_BUDGET, REQ_EXEC } from '../../src/js/proto.js';
 
 const { root } = await setup();
 
@@ -34,7 +34,7 @@ async function memoryLeader() {
 }
 
 /* The machine over db; q(sql, params) sends a request and returns its decoded answer
- * (rc 0 and rows on success), or, for a rejection, { rc, message } from its text. */
+ * (rc 0 and rows on success), or, for a rejection, its error's { rc, message }. */
 function lead(core, db, closePool, extra) {
   const { machine: m, replies, perform } = leadAlone(core, db);
   let seq = 0;
@@ -43,7 +43,6 @@ function lead(core, db, closePool, extra) {
     const body = concat(sqlBody(sql).concat(params ? [encodeParams(params)] : []));
     perform(m.local(n, 0, REQ_EXEC, body, COORD_NO_BUDGET));
     const r = replies.get(n);
-    if (typeof r === 'string') return { rc: -1, message: r };
     return { rc: r.rc, message: r.message, rows: r.resultSets?.[0]?.rows ?? [] };
   };
   return {

@@ -1,4 +1,4 @@
-// helpers.mjs — shared set-up of the Node tests: a core loaded from dist/ over a Node
+// helpers.mjs — shared set-up of the Node tests: a core (src/js, the wasm of dist/) over a Node
 // host rooted in a fresh temporary directory, removed when the test file ends.
 
 import fs from 'node:fs';
@@ -6,11 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
-import { loadCore } from '../../dist/core.js';
-import { createNodeHost } from '../../dist/host-node.js';
-import { CoordMachine, ACT } from '../../dist/coord.js';
-import { decodeResult } from '../../dist/codec.js';
-import { COORD_DONE } from '../../dist/proto.js';
+import { loadCore } from '../../src/js/core.js';
+import { createNodeHost } from '../../src/js/host-node.js';
+import { CoordMachine, ACT } from '../../src/js/coord.js';
+import { decodeResult } from '../../src/js/codec.js';
+import {
+  COORD_DONE,
+} from '../../src/js/proto.js';
 
 /** The built wasm module, as a file path. */
 export const WASM_PATH = fileURLToPath(new URL('../../dist/sqlite-worker.wasm', import.meta.url));
@@ -74,7 +76,7 @@ export function leadAlone(core, db, idByte = 9) {
         machine.attach(db.handle);
         perform(machine.storageOpened(0));
       } else if (a.act === ACT.LOCAL_REPLY) {
-        replies.set(a.seq, a.status === COORD_DONE ? decodeResult(a.data) : new TextDecoder().decode(a.data));
+        replies.set(a.seq, { ...decodeResult(a.data), rejected: a.status !== COORD_DONE });
       }
     }
   };

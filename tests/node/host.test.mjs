@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
-import { createNodeHost } from '../../dist/host-node.js';
+import { createNodeHost } from '../../src/js/host-node.js';
 import {
   SQLITE_CANTOPEN, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_READONLY,
   SQLITE_OPEN_READWRITE,
-} from '../../dist/proto.js';
+} from '../../src/js/proto.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-worker-host-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));

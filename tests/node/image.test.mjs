@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, rows, thrown, seededBytes } from './helpers.mjs';
-import { SQLiteError } from '../../dist/errors.js';
+import { SQLiteError } from '../../src/js/errors.js';
 
 const { core } = await setup();
 const HEADER = new TextEncoder().encode('SQLite format 3\0');

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { WASM_PATH, setup } from './helpers.mjs';
-import { loadCore } from '../../dist/core.js';
-import { createNodeHost } from '../../dist/host-node.js';
-import { SQLW_FORMAT_VERSION } from '../../dist/proto.js';
+import { loadCore } from '../../src/js/core.js';
+import { createNodeHost } from '../../src/js/host-node.js';
+import { SQLW_FORMAT_VERSION } from '../../src/js/proto.js';
 
 const { root } = await setup();
 const bytes = fs.readFileSync(WASM_PATH);

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, rows, thrown } from './helpers.mjs';
-import { SQLiteError } from '../../dist/errors.js';
+import { SQLiteError } from '../../src/js/errors.js';
 
 const { core } = await setup();
 let db;

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setup, rows } from './helpers.mjs';
-import { loadCore } from '../../dist/core.js';
-import { createNodeHost } from '../../dist/host-node.js';
+import { loadCore } from '../../src/js/core.js';
+import { createNodeHost } from '../../src/js/host-node.js';
 import { WASM_PATH } from './helpers.mjs';
 
 const { core, root } = await setup();

@@ -1,5 +1,5 @@
 // pool.test.mjs — the pool VFS (src/core/vfs_pool.c) on the wasm build, over slot files
-// of the Node host (openPool in src/host/node/host.js): the contract the native tests
+// of the Node host (openPool in src/js/host-node.js): the contract the native tests
 // (tests/native/test_pool.c) check in C and the browser tests check over OPFS.
 //
 // A "restart" is what a reloaded tab does: close the database and the pool, then load a
@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setup, rows, thrown, seededBytes, WASM_PATH } from './helpers.mjs';
-import { loadCore } from '../../dist/core.js';
-import { createNodeHost } from '../../dist/host-node.js';
-import { SQLiteError } from '../../dist/errors.js';
-import { SQLITE_CORRUPT, SQLITE_OPEN_MAIN_DB } from '../../dist/proto.js';
+import { loadCore } from '../../src/js/core.js';
+import { createNodeHost } from '../../src/js/host-node.js';
+import { SQLiteError } from '../../src/js/errors.js';
+import { SQLITE_CORRUPT, SQLITE_OPEN_MAIN_DB } from '../../src/js/proto.js';
 
 const { root, logs } = await setup();
 

@@ -10,13 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { setup, rows, seededBytes, leadAlone, concat, WASM_PATH } from './helpers.mjs';
-import { loadCore } from '../../dist/core.js';
-import { sqlBody } from '../../dist/protocol.js';
-import { createNodeHost } from '../../dist/host-node.js';
+import { loadCore } from '../../src/js/core.js';
+import { sqlBody } from '../../src/js/protocol.js';
+import { createNodeHost } from '../../src/js/host-node.js';
 import {
   COORD_NO_BUDGET, REQ_BEGIN, REQ_COMMIT, REQ_EXEC, REQ_IMPORT, REQ_IMPORT_DISCARD,
-  REQ_IMPORT_END, REQ_IMPORT_PART, SQLITE_MISUSE,
-} from '../../dist/proto.js';
+  REQ_IMPORT_END, REQ_IMPORT_PART, SQLITE_ABORT, SQLITE_MISUSE,
+} from '../../src/js/proto.js';
 
 const { core, root } = await setup();
 
@@ -136,7 +136,7 @@ test('120 a piece with no staging begun is refused; a discard drops the staged b
   try {
     const before = l.used();
     const r = l.send(REQ_IMPORT_PART, concat([u64(4096), img.subarray(4096, 8192)]));
-    assert.equal(r.rc, 4, r.message);                   // SQLITE_ABORT: nothing was begun
+    assert.equal(r.rc, SQLITE_ABORT, r.message);      // nothing was begun
     assert.match(r.message, /staged bytes are gone/);
     assert.equal(l.used(), before);
     await stage(l, img.subarray(0, 8192), 4096);
@@ -145,9 +145,10 @@ test('120 a piece with no staging begun is refused; a discard drops the staged b
     assert.equal(d.rc, 0, d.message);
     assert.equal(l.used(), before);
     const e = l.send(REQ_IMPORT_END, u64(img.length));   // nothing staged any more
-    assert.equal(e.rc, 4, e.message);
+    assert.equal(e.rc, SQLITE_ABORT, e.message);
     const m = l.send(REQ_IMPORT_PART, new Uint8Array(3));  // malformed: no offset
-    assert.match(m, /^SQLITE_MISUSE: malformed import piece/);
+    assert.equal(m.rc, SQLITE_MISUSE);
+    assert.match(m.message, /^malformed import piece/);
   } finally {
     l.close();
   }

@@ -13,15 +13,12 @@
 //
 // Pools: openPool() gives the core's pool VFS (src/core/vfs_pool.c) a folder of slot
 // files under the root, laid out and driven as the browser host does over OPFS
-// (src/host/browser/host.js): the same pool object (stat, grow, shrink, wipe, close), so
+// (src/js/host-browser.js): the same pool object (stat, grow, shrink, wipe, close), so
 // one contract suite runs against both.
 //   <root>/<encoded database name>/slot-0000, slot-0001, …
 //
 // Not done: no locking (the core runs one connection per file per process in tests,
 // and a pool belongs to one connection), no directory sync after create/delete.
-//
-// This file is served from dist/ as host-node.js, beside errors.js: its import path is
-// that layout's.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -69,7 +66,7 @@ function slotName(i) {
 
 /* The SQLITE_MISUSE error of a call made the wrong way. */
 function misuse(message) {
-  return new SQLiteError(message, { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+  return new SQLiteError(message, { errno: SQLITE_MISUSE });
 }
 
 /* The error of a file system call that failed, with the SQLite code that describes it. */
@@ -375,7 +372,7 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
           fs.unlinkSync(path.join(dir, label));
         } catch (e) {
           throw new SQLiteError(`cannot delete ${label} of database ${JSON.stringify(name)}: ${e?.message}`,
-            { code: 'SQLITE_IOERR_DELETE', errno: SQLITE_IOERR_DELETE, cause: e });
+            { errno: SQLITE_IOERR_DELETE, cause: e });
         }
       },
       release,
@@ -427,12 +424,12 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
 
       const zName = textEncoder.encode(name);
       const p = x.scratch(zName.length + 1);
-      if (!p) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: SQLITE_NOMEM });
+      if (!p) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
       const u8 = new Uint8Array(memory.buffer);
       u8.set(zName, p);
       u8[p + zName.length] = 0;
       id = x.pool_create(p);
-      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { errno: SQLITE_MISUSE });
       pool = new SlotPool(x, id, name, poolBackend(name, dir, nextIndex), { minFree, initial });
       while (opened.length) {
         const { h, index } = opened.shift();

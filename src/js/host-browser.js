@@ -28,13 +28,10 @@
 //   SQLITE_BUSY (errno 5)  the pool's files are held by another worker or tab (or a
 //     reloading tab's handles were not released within `busyTimeout`), or the pool is
 //     open here and cannot be deleted.
-//   SQLITE_WORKER_PERSISTENCE_UNAVAILABLE (errno 0: no SQLite code describes it; branch
-//     on `code`)  no OPFS, OPFS refused (private browsing: SecurityError), or no sync
-//     access handles (not a dedicated worker); the message says which.
+//   SQLITE_WORKER_PERSISTENCE_UNAVAILABLE (the library's own code, src/core/proto.h)  no
+//     OPFS, OPFS refused (private browsing: SecurityError), or no sync access handles
+//     (not a dedicated worker); the message says which.
 //   SQLITE_MISUSE  a bad database name, or a pool opened twice in one worker.
-//
-// This file is served from dist/ as host-browser.js, beside errors.js: its import path
-// is that layout's.
 //
 // Not done here: deciding when to grow (the caller calls pool.grow() between requests),
 // and any coordination between tabs (a later layer's Web Locks).
@@ -44,13 +41,11 @@ import { SlotPool } from './pool.js';
 import {
   SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
   SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC, SQLITE_IOERR_READ,
-  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_MISUSE,
+  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_MISUSE, SQLITE_NOMEM,
+  SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
 } from './proto.js';
 
 // Result codes come from proto.js (generated from sqlite3.h); the imports return them negated.
-
-/** The code of the error thrown when the browser cannot persist anything. */
-export const PERSISTENCE_UNAVAILABLE = 'SQLITE_WORKER_PERSISTENCE_UNAVAILABLE';
 
 // The folder of this library in the origin's OPFS, and the names of slot files in it.
 const ROOT_FOLDER = 'sqlite-worker';
@@ -89,22 +84,22 @@ function sleep(ms) {
 
 /* The SQLITE_BUSY error of a pool held elsewhere. */
 function busy(message, cause) {
-  return new SQLiteError(message, { code: 'SQLITE_BUSY', errno: SQLITE_BUSY, cause });
+  return new SQLiteError(message, { errno: SQLITE_BUSY, cause });
 }
 
 /* The error of a browser that cannot persist (see the file header). */
 function unavailable(reason, cause) {
-  return new SQLiteError(`persistence unavailable: ${reason}`, { code: PERSISTENCE_UNAVAILABLE, errno: 0, cause });
+  return new SQLiteError(`persistence unavailable: ${reason}`, { errno: SQLITE_WORKER_PERSISTENCE_UNAVAILABLE, cause });
 }
 
 /* The SQLITE_MISUSE error of a call made the wrong way. */
 function misuse(message) {
-  return new SQLiteError(message, { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+  return new SQLiteError(message, { errno: SQLITE_MISUSE });
 }
 
 /* The error of an OPFS call that failed for a reason of its own, with its code. */
-function ioError(message, code, errno, cause) {
-  return new SQLiteError(`${message}: ${cause?.name ?? 'Error'}: ${cause?.message ?? cause}`, { code, errno, cause });
+function ioError(message, errno, cause) {
+  return new SQLiteError(`${message}: ${cause?.name ?? 'Error'}: ${cause?.message ?? cause}`, { errno, cause });
 }
 
 /* Throws SQLITE_MISUSE unless name is a valid pool name: 1..64 bytes of UTF-8 (so no
@@ -187,8 +182,8 @@ async function libraryFolder(create, needSync = true) {
     return await root.getDirectoryHandle(ROOT_FOLDER, { create });
   } catch (e) {
     if (e?.name === 'NotFoundError') return null;
-    if (e?.name === 'QuotaExceededError') throw ioError('cannot create the storage folder', 'SQLITE_FULL', SQLITE_FULL, e);
-    throw ioError('cannot open the storage folder', 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+    if (e?.name === 'QuotaExceededError') throw ioError('cannot create the storage folder', SQLITE_FULL, e);
+    throw ioError('cannot open the storage folder', SQLITE_CANTOPEN, e);
   }
 }
 
@@ -448,7 +443,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
           throw unavailable(`the browser does not open OPFS files for synchronous access here (${e.name}: ${e.message})`, e);
         }
         if (e?.name !== 'NoModificationAllowedError' && e?.name !== 'InvalidStateError') {
-          throw ioError(`cannot open ${fh.name} of database ${JSON.stringify(dbName)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+          throw ioError(`cannot open ${fh.name} of database ${JSON.stringify(dbName)}`, SQLITE_CANTOPEN, e);
         }
         const left = deadline - Date.now();
         if (left <= 0) {
@@ -472,8 +467,8 @@ export function createBrowserHost({ log, onBusy } = {}) {
     try {
       fh = await dir.getFileHandle(file, { create: true });
     } catch (e) {
-      if (e?.name === 'QuotaExceededError') throw ioError(`cannot create ${file} of database ${JSON.stringify(dbName)}`, 'SQLITE_FULL', SQLITE_FULL, e);
-      throw ioError(`cannot create ${file} of database ${JSON.stringify(dbName)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+      if (e?.name === 'QuotaExceededError') throw ioError(`cannot create ${file} of database ${JSON.stringify(dbName)}`, SQLITE_FULL, e);
+      throw ioError(`cannot create ${file} of database ${JSON.stringify(dbName)}`, SQLITE_CANTOPEN, e);
     }
     // A file just created has no other holder; a short deadline still covers a race.
     // A file that cannot be opened is not left behind (an empty slot file is nothing).
@@ -501,7 +496,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
         try {
           await dir.removeEntry(label);
         } catch (e) {
-          throw ioError(`cannot delete ${label} of database ${JSON.stringify(name)}`, 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
+          throw ioError(`cannot delete ${label} of database ${JSON.stringify(name)}`, SQLITE_IOERR_DELETE, e);
         }
       },
       release,
@@ -544,7 +539,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
           return lib.getDirectoryHandle(folderName(name), { create: true });
         });
       } catch (e) {
-        throw ioError(`cannot open the folder of database ${JSON.stringify(name)}`, 'SQLITE_CANTOPEN', SQLITE_CANTOPEN, e);
+        throw ioError(`cannot open the folder of database ${JSON.stringify(name)}`, SQLITE_CANTOPEN, e);
       }
       // Every slot's handle is requested at once: each is a round trip to the browser's
       // storage process, and a database's start-up waits for all of them. Then the folder
@@ -582,12 +577,12 @@ export function createBrowserHost({ log, onBusy } = {}) {
       // The core's pool, over the handles: synchronous from here until grow().
       const zName = textEncoder.encode(name);
       const p = x.scratch(zName.length + 1);
-      if (!p) throw new SQLiteError('out of memory', { code: 'SQLITE_NOMEM', errno: 7 });
+      if (!p) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
       const u8 = new Uint8Array(memory.buffer);
       u8.set(zName, p);
       u8[p + zName.length] = 0;
       id = x.pool_create(p);
-      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { code: 'SQLITE_MISUSE', errno: SQLITE_MISUSE });
+      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { errno: SQLITE_MISUSE });
       pool = new SlotPool(x, id, name, poolBackend(name, dir, nextIndex), { minFree, initial });
       while (opened.length) {
         const { access, file } = opened.shift();
@@ -661,7 +656,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
       if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidModificationError') {
         throw busy(`database ${JSON.stringify(name)} is in use by another worker or tab and cannot be deleted`, e);
       }
-      throw ioError(`cannot delete database ${JSON.stringify(name)}`, 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
+      throw ioError(`cannot delete database ${JSON.stringify(name)}`, SQLITE_IOERR_DELETE, e);
     }
   }
 
@@ -680,7 +675,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
       if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidModificationError') {
         throw busy('a database is in use by another worker or tab; nothing can be wiped now', e);
       }
-      throw ioError('cannot wipe the databases', 'SQLITE_IOERR_DELETE', SQLITE_IOERR_DELETE, e);
+      throw ioError('cannot wipe the databases', SQLITE_IOERR_DELETE, e);
     }
   }
 
