@@ -48,7 +48,7 @@ WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_ap
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
-DIST_JS := dist/proto.js dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
+DIST_JS := dist/proto.js dist/host-common.js dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
   dist/host-node.js dist/host-browser.js
 # Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
 DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js

@@ -36,7 +36,10 @@
 // Not done here: deciding when to grow (the caller calls pool.grow() between requests),
 // and any coordination between tabs (a later layer's Web Locks).
 
-import { SQLiteError } from './errors.js';
+import { SQLiteError, misuse } from './errors.js';
+import {
+  HandleTable, SLOT_RE, baseImports, checkName, folderName, makeEmit, slotName,
+} from './host-common.js';
 import { SlotPool } from './pool.js';
 import {
   SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
@@ -47,14 +50,8 @@ import {
 
 // Result codes come from proto.js (generated from sqlite3.h); the imports return them negated.
 
-// The folder of this library in the origin's OPFS, and the names of slot files in it.
+// The folder of this library in the origin's OPFS (slot files: host-common.js).
 const ROOT_FOLDER = 'sqlite-worker';
-const SLOT_PREFIX = 'slot-';
-const SLOT_RE = /^slot-(\d{4,})$/;
-// Longest pool name in UTF-8 bytes (POOL_NAME_MAX of vfs_pool.c).
-const NAME_MAX = 64;
-// crypto.getRandomValues fills at most this many bytes per call.
-const RANDOM_CHUNK = 65536;
 // How long openPool retries by default while another holder keeps a slot open. Above
 // 2 s because Chromium lets a terminated worker's running task go on for 2 s before
 // stopping it (and only then releases its handles): a reloading tab's old worker may
@@ -66,16 +63,6 @@ const BACKOFF_MAX_MS = 400;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
-
-/* The OPFS folder name of database `name`: reversible, and never '.' or '..'. */
-function folderName(name) {
-  return encodeURIComponent(name).replace(/\./g, '%2E');
-}
-
-/* The slot file name of index i: slot-0000 … slot-9999, slot-10000 … */
-function slotName(i) {
-  return SLOT_PREFIX + String(i).padStart(4, '0');
-}
 
 /* A promise resolved after ms milliseconds. */
 function sleep(ms) {
@@ -92,24 +79,9 @@ function unavailable(reason, cause) {
   return new SQLiteError(`persistence unavailable: ${reason}`, { errno: SQLITE_WORKER_PERSISTENCE_UNAVAILABLE, cause });
 }
 
-/* The SQLITE_MISUSE error of a call made the wrong way. */
-function misuse(message) {
-  return new SQLiteError(message, { errno: SQLITE_MISUSE });
-}
-
 /* The error of an OPFS call that failed for a reason of its own, with its code. */
 function ioError(message, errno, cause) {
   return new SQLiteError(`${message}: ${cause?.name ?? 'Error'}: ${cause?.message ?? cause}`, { errno, cause });
-}
-
-/* Throws SQLITE_MISUSE unless name is a valid pool name: 1..64 bytes of UTF-8 (so no
-** lone surrogate, which UTF-8 cannot carry), no '/', no NUL. */
-function checkName(name) {
-  if (typeof name !== 'string') throw misuse(`a database name must be a string, not ${typeof name}`);
-  const n = textEncoder.encode(name).length;
-  if (n < 1 || n > NAME_MAX || name.includes('/') || name.includes('\0') || /\p{Cs}/u.test(name)) {
-    throw misuse(`a database name is 1 to ${NAME_MAX} bytes of UTF-8 without '/' or U+0000: ${JSON.stringify(name)}`);
-  }
 }
 
 /*
@@ -202,9 +174,9 @@ async function libraryFolder(create, needSync = true) {
  */
 export function createBrowserHost({ log, onBusy } = {}) {
   let memory = null;
-  // handles[h] = { access: FileSystemSyncAccessHandle, file: slot file name } or null
-  // for a free entry; free entries are reused lowest first, so handles stay small.
-  const handles = [];
+  // Handle → { access: FileSystemSyncAccessHandle, file: slot file name }.
+  const handles = new HandleTable();
+  const emit = makeEmit(log);
   // The pools open in this host, by database name.
   const pools = new Map();
   let lastFailure = null;
@@ -220,40 +192,20 @@ export function createBrowserHost({ log, onBusy } = {}) {
     return -rc;
   }
 
-  /* Writes a log line of the host itself at level (0 error, 1 warning, 2 debug). */
-  function emit(level, message) {
-    if (log) {
-      try {
-        log(level, message);
-      } catch (e) {
-        // A failing logger must not break the caller; report it where a person sees it.
-        console.error('sqlite-worker: the log callback threw:', e);
-      }
-      return;
-    }
-    if (level === 0) console.error(`sqlite-worker: ${message}`);
-    else if (level === 1) console.warn(`sqlite-worker: ${message}`);
-    else console.debug(`sqlite-worker: ${message}`);
-  }
-
   /* The access handle of h, or null when h is not an open handle. */
   function accessOf(h) {
-    return Number.isInteger(h) && h >= 0 && h < handles.length && handles[h] ? handles[h].access : null;
+    return handles.get(h)?.access ?? null;
   }
 
   /* Puts an access handle in the table. Returns its handle number. */
   function register(access, file) {
-    let h = handles.indexOf(null);
-    if (h < 0) h = handles.push(null) - 1;
-    handles[h] = { access, file };
-    return h;
+    return handles.add({ access, file });
   }
 
   /* Closes handle h and frees its entry; a second call is a no-op. Never throws. */
   function release(h) {
-    const entry = handles[h];
+    const entry = handles.remove(h);
     if (!entry) return;
-    handles[h] = null;
     try {
       entry.access.close();
     } catch (e) {
@@ -372,47 +324,6 @@ export function createBrowserHost({ log, onBusy } = {}) {
   /* host_access: outside a pool no file exists. */
   function access() {
     return 0;
-  }
-
-  /* host_random: fills p[0..n) with cryptographically random bytes. It has no way to
-  ** report a failure, which only a bad pointer could cause; that is logged. */
-  function random(p, n) {
-    try {
-      const buf = bytes(p, n);
-      for (let i = 0; i < n; i += RANDOM_CHUNK) crypto.getRandomValues(buf.subarray(i, Math.min(n, i + RANDOM_CHUNK)));
-    } catch (e) {
-      fail('random', e, 0);
-      emit(0, `random(${p}, ${n}) failed: ${e?.message ?? e}`);
-    }
-  }
-
-  /* host_time: milliseconds since 1970-01-01 UTC. */
-  function time() {
-    return Date.now();
-  }
-
-  /* host_tzoffset: minutes to add to UTC for local time at the instant ms (0 if invalid). */
-  function tzoffset(ms) {
-    const offset = -new Date(ms).getTimezoneOffset();
-    return Number.isFinite(offset) ? offset : 0;
-  }
-
-  /* host_busy: the request running has run a while (tag: its client's id), or (n 0) the
-  ** one reported is over; passed to the onBusy option (a Uint8Array copy, or null). */
-  function hostBusy(ptr, n) {
-    onBusy?.(n > 0 ? bytes(ptr, n).slice() : null);
-  }
-
-  /* host_log: passes one line of the core to the `log` option or the console. */
-  function hostLog(level, ptr, n) {
-    let message;
-    try {
-      message = textDecoder.decode(bytes(ptr, n));
-    } catch (e) {
-      // Only a bad pointer gets here; the line is lost but the reason is kept.
-      message = `(unreadable log line: ${e?.message ?? e})`;
-    }
-    emit(level, message);
   }
 
   /* Reads the NUL-terminated UTF-8 string at ptr of wasm memory ('' for 0). */
@@ -683,7 +594,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
     imports: {
       host: {
         open, close, read, write, truncate, size, sync, delete: remove, access,
-        random, time, tzoffset, busy: hostBusy, log: hostLog,
+        ...baseImports({ bytes, emit, onBusy, fill: (view) => crypto.getRandomValues(view) }),
       },
     },
     /* Gives the host the module's memory; called once by loadCore. */
@@ -697,9 +608,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
     ** open the files at once. Never throws.
     */
     releaseAll() {
-      for (let h = 0; h < handles.length; h++) {
-        if (handles[h]) release(h);
-      }
+      for (const h of handles.open()) release(h);
       pools.clear();
     },
     /* Resolves when databases can be opened on OPFS here; throws like openPool. */

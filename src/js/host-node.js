@@ -23,7 +23,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomFillSync } from 'node:crypto';
-import { SQLiteError } from './errors.js';
+import { SQLiteError, misuse } from './errors.js';
+import {
+  HandleTable, SLOT_RE, baseImports, checkName, folderName, makeEmit, slotName,
+} from './host-common.js';
 import { SlotPool } from './pool.js';
 import {
   SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_ACCESS, SQLITE_IOERR_CLOSE,
@@ -37,16 +40,6 @@ import {
 // imports return result codes negated, openPool's errors carry them. SQLITE_OPEN_READONLY
 // needs no test of its own: without READWRITE a file opens read-only.
 
-// crypto fills are done in chunks of this size, the Web Crypto limit, so the code reads
-// the same as the browser host's.
-const RANDOM_CHUNK = 65536;
-
-// Slot files of a pool folder, as the browser host names them.
-const SLOT_PREFIX = 'slot-';
-const SLOT_RE = /^slot-(\d{4,})$/;
-// Longest pool name in UTF-8 bytes (POOL_NAME_MAX of vfs_pool.c).
-const NAME_MAX = 64;
-
 const textEncoder = new TextEncoder();
 
 /* True when a Node fs error means the storage is full (→ SQLITE_FULL). */
@@ -54,34 +47,10 @@ function isFull(e) {
   return e?.code === 'ENOSPC' || e?.code === 'EDQUOT';
 }
 
-/* The folder name of database `name`: reversible, and never '.' or '..'. */
-function folderName(name) {
-  return encodeURIComponent(name).replace(/\./g, '%2E');
-}
-
-/* The slot file name of index i: slot-0000 … slot-9999, slot-10000 … */
-function slotName(i) {
-  return SLOT_PREFIX + String(i).padStart(4, '0');
-}
-
-/* The SQLITE_MISUSE error of a call made the wrong way. */
-function misuse(message) {
-  return new SQLiteError(message, { errno: SQLITE_MISUSE });
-}
-
 /* The error of a file system call that failed, with the SQLite code that describes it. */
 function fsError(message, e) {
-  const [code, errno] = isFull(e) ? ['SQLITE_FULL', SQLITE_FULL] : ['SQLITE_CANTOPEN', SQLITE_CANTOPEN];
-  return new SQLiteError(`${message}: ${e?.code ?? e?.name ?? 'Error'}: ${e?.message ?? e}`, { code, errno, cause: e });
-}
-
-/* Throws SQLITE_MISUSE unless name is a valid pool name (1..64 bytes, no '/', no NUL). */
-function checkName(name) {
-  if (typeof name !== 'string') throw misuse(`a database name must be a string, not ${typeof name}`);
-  const n = textEncoder.encode(name).length;
-  if (n < 1 || n > NAME_MAX || name.includes('/') || name.includes('\0')) {
-    throw misuse(`a database name is 1 to ${NAME_MAX} bytes of UTF-8 without '/' or U+0000: ${JSON.stringify(name)}`);
-  }
+  const errno = isFull(e) ? SQLITE_FULL : SQLITE_CANTOPEN;
+  return new SQLiteError(`${message}: ${e?.code ?? e?.name ?? 'Error'}: ${e?.message ?? e}`, { errno, cause: e });
 }
 
 /**
@@ -100,9 +69,9 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
   const rootDir = path.resolve(root);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   let memory = null;
-  // handles[h] = fd, or -1 for a free slot; free slots are reused lowest first so that
-  // handles stay small as host.h asks.
-  const handles = [];
+  // Handle → { fd }.
+  const handles = new HandleTable();
+  const emit = makeEmit(log);
   // The pools open in this host, by database name (null while one is being opened).
   const pools = new Map();
 
@@ -126,7 +95,7 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
 
   /* The fd of handle h, or -1 when h is not an open handle. */
   function fdOf(h) {
-    return Number.isInteger(h) && h >= 0 && h < handles.length ? handles[h] : -1;
+    return handles.get(h)?.fd ?? -1;
   }
 
   /*
@@ -152,17 +121,14 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
 
   /* Puts fd in the handle table. Returns its handle number. */
   function register(fd) {
-    let h = handles.indexOf(-1);
-    if (h < 0) h = handles.push(fd) - 1;
-    else handles[h] = fd;
-    return h;
+    return handles.add({ fd });
   }
 
   /* host_close: closes handle h. Returns 0 or -SQLITE_IOERR_CLOSE. */
   function close(h) {
     const fd = fdOf(h);
     if (fd < 0) return -SQLITE_IOERR_CLOSE;
-    handles[h] = -1;
+    handles.remove(h);
     try {
       fs.closeSync(fd);
       return 0;
@@ -279,50 +245,6 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
     }
   }
 
-  /* host_random: fills p[0..n) with cryptographically random bytes. */
-  function random(p, n) {
-    const buf = bytes(p, n);
-    for (let i = 0; i < n; i += RANDOM_CHUNK) randomFillSync(buf, i, Math.min(RANDOM_CHUNK, n - i));
-  }
-
-  /* host_time: milliseconds since 1970-01-01 UTC. */
-  function time() {
-    return Date.now();
-  }
-
-  /* host_tzoffset: minutes to add to UTC for local time at the instant ms (0 if invalid). */
-  function tzoffset(ms) {
-    const offset = -new Date(ms).getTimezoneOffset();
-    return Number.isFinite(offset) ? offset : 0;
-  }
-
-  /* host_busy: the request running has run a while (tag: its client's id), or (n 0) the
-  ** one reported is over; passed to the onBusy option (a Uint8Array copy, or null). */
-  function hostBusy(ptr, n) {
-    onBusy?.(n > 0 ? bytes(ptr, n).slice() : null);
-  }
-
-  /* host_log: passes one log line of the core to the `log` option or the console. */
-  function hostLog(level, ptr, n) {
-    emit(level, decoder.decode(bytes(ptr, n)));
-  }
-
-  /* Writes a log line at level (0 error, 1 warning, 2 debug) to `log` or the console. */
-  function emit(level, message) {
-    if (log) {
-      try {
-        log(level, message);
-      } catch (e) {
-        // A failing logger must not unwind through C; report it where a person sees it.
-        console.error('sqlite-worker: the log callback threw:', e);
-      }
-      return;
-    }
-    if (level === 0) console.error(`sqlite-worker: ${message}`);
-    else if (level === 1) console.warn(`sqlite-worker: ${message}`);
-    else console.debug(`sqlite-worker: ${message}`);
-  }
-
   /* Reads the NUL-terminated UTF-8 string at ptr of wasm memory ('' for 0). */
   function cString(ptr) {
     if (!ptr) return '';
@@ -335,7 +257,7 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
   function release(h) {
     const fd = fdOf(h);
     if (fd < 0) return;
-    handles[h] = -1;
+    handles.remove(h);
     try {
       fs.closeSync(fd);
     } catch {
@@ -459,7 +381,7 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
     imports: {
       host: {
         open, close, read, write, truncate, size, sync, delete: remove, access,
-        random, time, tzoffset, busy: hostBusy, log: hostLog,
+        ...baseImports({ bytes, emit, onBusy, fill: (view) => randomFillSync(view) }),
       },
     },
     /* Gives the host the module's memory; called once by loadCore. */

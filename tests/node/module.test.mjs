@@ -148,3 +148,11 @@ test('140 loadCore refuses a missing host and a bad wasm argument', async () => 
   await assert.rejects(loadCore({ wasm: 42, host: createNodeHost({ root }) }), TypeError);
   await assert.rejects(loadCore({ wasm: new Uint8Array([0, 1, 2, 3]), host: createNodeHost({ root }) }), WebAssembly.CompileError);
 });
+
+test('150 every ES module of dist/ loads (each of its imports resolves in dist/)', async () => {
+  const dir = new URL('../../dist/', import.meta.url);
+  const skip = new Set(['worker.js', 'sqlite-worker.single.js']);   // they start work when loaded
+  const names = fs.readdirSync(dir).filter((f) => f.endsWith('.js') && !skip.has(f));
+  assert.ok(names.includes('host-common.js') && names.includes('proto.js'), names.join(' '));
+  for (const f of names) await import(new URL(f, dir));
+});

@@ -1,0 +1,578 @@
+// database.js — an open database of the public API: Database (open, close, transactions,
+// export and import streamed in pieces, events, storage figures) and openDatabase(). Its
+// query methods are Queries' (queries.js); its requests travel through its Channel
+// (channel.js), which it owns.
+//
+// Ordering: requests run in the order they were made. While transaction(fn) runs, the
+// database's other calls wait behind it (fn uses `tx`); transactions queue likewise.
+
+import { SQLiteError, codeName, misuse } from './errors.js';
+import { decodeResult } from './codec.js';
+import { MAX_IMPORT_BYTES, clientLockName } from './protocol.js';
+import {
+  ANS_BYTES, ANS_ERROR, ANS_RESULT, COORD_VERSION, REQ_BEGIN, REQ_CLOSE, REQ_COMMIT,
+  REQ_EXPORT, REQ_IMPORT, REQ_IMPORT_DISCARD, REQ_IMPORT_END, REQ_IMPORT_PART,
+  REQ_ROLLBACK, SQLITE_TOOBIG, SQLITE_WORKER_UNAVAILABLE,
+} from './proto.js';
+import { PREFIX, abortError, checkOptions, normalizeOptions } from './options.js';
+import { Channel } from './channel.js';
+import { Queries, Transaction, answerError, resultError } from './queries.js';
+import { checkName } from './host-common.js';
+const EXPORT_CHUNK_BYTES = 2 * 1024 * 1024;   // a streamed export's chunks (whole pages)
+// A streamed import() sends the image to the leader in pieces of this size, one at a time.
+const IMPORT_PIECE_BYTES = 4 * 1024 * 1024;
+
+// db.close() waits this long for the worker beyond the calls' own timeoutMs.
+const CLOSE_WAIT_MS = 10_000;
+const CLOSE_LATE = Symbol('late');
+
+let instances = 0;
+
+/* A chunk of an import's stream as a Uint8Array. Throws SQLITE_MISUSE for anything but bytes. */
+function streamBytes(value) {
+  const bytes = value instanceof Uint8Array ? value
+    : ArrayBuffer.isView(value) ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+      : value instanceof ArrayBuffer ? new Uint8Array(value) : null;
+  if (!bytes) throw misuse('import: the stream must give Uint8Array, ArrayBuffer or view chunks');
+  return bytes;
+}
+
+/* The 8 bytes of u64 v, little-endian (v: a Number or a BigInt). */
+function u64(v) {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(v), true);
+  return out;
+}
+
+/*
+** Reads a ReadableStream of byte chunks whole, refusing more than `max` bytes
+** (SQLITE_TOOBIG). Resolves with one Uint8Array.
+*/
+async function readWhole(stream, max) {
+  const chunks = [];
+  let size = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const bytes = streamBytes(value);
+      size += bytes.length;
+      if (size > max) {
+        throw new SQLiteError(`import: the image is larger than ${max} bytes`, { errno: SQLITE_TOOBIG });
+      }
+      chunks.push(bytes);
+    }
+  } catch (e) {
+    reader.cancel(e).catch(() => {});
+    throw e;
+  }
+  const whole = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    whole.set(c, at);
+    at += c.length;
+  }
+  return whole;
+}
+
+/* A new client id: 16 random bytes as 32 hex digits. */
+function newClientId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * An open database. Created by openDatabase(); see README "API".
+ */
+export class Database extends Queries {
+  #channel;
+  #queue = [];            // calls waiting for a transaction to end: () => void
+  #inTransaction = false;
+  #importing = Promise.resolve();   // the streamed import in progress (one at a time)
+  #closed = false;
+  #listeners = new Map();
+  #ready = null;
+  #tx = null;             // the running transaction's handle
+  #releaseClient = null;  // ends the hold of the client's life lock
+  #clientLockFreed = null; // settles once that lock is free again
+  #onPageHide = null;
+  #onPageShow = null;
+
+  /** @internal Use openDatabase(). */
+  constructor(name, options) {
+    super();
+    this.name = name;
+    this.options = options;
+    this.persistent = false;
+    this.persistenceError = null;
+    this.isLeader = false;
+    this.epoch = 0;
+    this.clientId = newClientId();
+    this.closedForGood = false;
+    this.#channel = new Channel(this, ++instances);
+  }
+
+  _database() {
+    return this;
+  }
+
+  /* Logs a debug line (debug mode only). */
+  trace(...args) {
+    if (this.options.debug) console.debug(PREFIX, `[${this.name}]`, ...args);
+  }
+
+  /* Calls the listeners of `event` with detail. */
+  emit(event, detail) {
+    for (const fn of this.#listeners.get(event) ?? []) {
+      try {
+        fn(detail);
+      } catch (e) {
+        console.error(PREFIX, `a '${event}' listener threw:`, e);
+      }
+    }
+  }
+
+  /**
+   * Subscribes fn to `event`: 'leaderchange' ({ isLeader, epoch }), 'workerdied'
+   * ({ reason }), 'versionchange' ({ version, current }), 'close'. Returns a function
+   * that unsubscribes.
+   */
+  on(event, fn) {
+    if (typeof event !== 'string') throw misuse('event must be a string');
+    if (typeof fn !== 'function') throw misuse('listener must be a function');
+    if (!this.#listeners.has(event)) this.#listeners.set(event, new Set());
+    this.#listeners.get(event).add(fn);
+    return () => this.#listeners.get(event)?.delete(fn);
+  }
+
+  /*
+  ** Holds the client's life lock (the leader learns of this client's death when it is
+  ** free), starts the worker and records what storage it got. Resolves with this.
+  */
+  async _open() {
+    const held = this.#holdClientLock();
+    this.#ready = this.#channel.start();
+    let info;
+    try {
+      [info] = await Promise.all([this.#ready, held]);
+    } catch (e) {
+      this.#releaseClient?.();
+      throw e;
+    }
+    this.persistent = info.persistent;
+    this.persistenceError = info.persistenceError;
+    if (!info.persistent && this.options.persistence === 'auto') {
+      console.warn(PREFIX, `"${this.name}" is kept in memory only and will not survive a reload: ${info.persistenceError}`);
+    }
+    if (info.persistent && typeof globalThis.addEventListener === 'function') {
+      // Leaving the page frees the database's files at once (a reload's new page, or
+      // another tab, takes them over); a page restored from the back/forward cache
+      // starts a worker again for what is pending.
+      this.#onPageHide = () => this.#channel.suspend();
+      this.#onPageShow = (e) => {
+        if (e.persisted) this.#channel.restart();
+      };
+      globalThis.addEventListener('pagehide', this.#onPageHide);
+      globalThis.addEventListener('pageshow', this.#onPageShow);
+    }
+    return this;
+  }
+
+  /* Requests the client's life lock. Resolves once it is held (at once without locks). */
+  #holdClientLock() {
+    if (!globalThis.navigator?.locks) return Promise.resolve();
+    return new Promise((held, failed) => {
+      this.#clientLockFreed = navigator.locks.request(clientLockName(this.name, this.clientId), () => {
+        held();
+        return new Promise((release) => {
+          this.#releaseClient = release;
+        });
+      }).catch(failed);
+    });
+  }
+
+  /* The worker's news of the leadership: updates isLeader and epoch, emits 'leaderchange'. */
+  _role(isLeader, epoch) {
+    if (isLeader === this.isLeader && epoch === this.epoch) return;
+    this.isLeader = isLeader;
+    this.epoch = epoch;
+    this.trace(isLeader ? `this tab leads (epoch ${epoch})` : `another tab leads (epoch ${epoch})`);
+    this.emit('leaderchange', { isLeader, epoch });
+  }
+
+  /* A tab of a newer wire version runs: this one should reload (see 'versionchange'). */
+  _versionChange(version) {
+    this.trace(`a tab of a newer version runs (wire ${version}, this tab ${COORD_VERSION}): reload to get it`);
+    this.emit('versionchange', { version, current: COORD_VERSION });
+  }
+
+  /* The leader ended this tab's transaction `lease` without its word. */
+  _leaseEnded(lease, reason) {
+    if (this.#tx && this.#tx.lease === lease) this.#tx._lose(reason);
+  }
+
+  /* Sends a request right away (transactions use it for `tx`). Returns a Promise. */
+  _direct(kind, parts, sql, decode, lease = 0, onId = null, signal = null) {
+    return this.#channel.request(kind, parts, sql, decode, lease, onId, signal);
+  }
+
+  /* Sends a request when no transaction holds the database. Returns a Promise. */
+  _send(kind, parts, sql, signal, decode) {
+    if (this.#closed) return Promise.reject(misuse('the database is closed', sql));
+    if (signal?.aborted) return Promise.reject(abortError(signal, sql));
+    if (!this.#inTransaction && this.#queue.length === 0) return this._direct(kind, parts, sql, decode, 0, null, signal);
+    return new Promise((resolve, reject) => {
+      // Waits behind this tab's transaction; an abort meanwhile takes it out of the line.
+      const run = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this._direct(kind, parts, sql, decode, 0, null, signal).then(resolve, reject);
+      };
+      const onAbort = () => {
+        const i = this.#queue.indexOf(run);
+        if (i >= 0) this.#queue.splice(i, 1);
+        reject(abortError(signal, sql));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(run);
+    });
+  }
+
+  /* Runs queued calls until one of them is a transaction (which takes the database). */
+  #drain() {
+    while (!this.#inTransaction && this.#queue.length) this.#queue.shift()();
+  }
+
+  /**
+   * Runs fn(tx) in a transaction: commits when fn's promise resolves (resolving with its
+   * value), rolls back when it rejects or throws (rejecting with its error). Other calls
+   * on db wait until it ends; use `tx` inside fn.
+   */
+  transaction(fn) {
+    if (typeof fn !== 'function') return Promise.reject(misuse('transaction expects a function (tx) => …'));
+    if (this.#closed) return Promise.reject(misuse('the database is closed'));
+    return new Promise((resolve, reject) => {
+      const start = () => {
+        this.#inTransaction = true;
+        this.#runTransaction(fn).then(resolve, reject).finally(() => {
+          this.#inTransaction = false;
+          this.#drain();
+        });
+      };
+      if (this.#inTransaction || this.#queue.length) this.#queue.push(start);
+      else start();
+    });
+  }
+
+  /*
+  ** BEGIN (a lease on the leader), fn(tx), COMMIT or ROLLBACK. Returns fn's value;
+  ** throws fn's or COMMIT's error.
+  */
+  async #runTransaction(fn) {
+    const tx = new Transaction(this);
+    const control = (kind, sql) => this._direct(kind, [], sql, (ans, bytes) => {
+      if (ans === ANS_ERROR) throw answerError(bytes, sql);
+      const r = decodeResult(bytes);
+      if (r.rc !== 0) throw resultError(r, sql);
+      return r;
+    }, tx.lease, kind === REQ_BEGIN ? (id) => { tx.lease = id; } : null);
+    this.#tx = tx;
+    try {
+      await control(REQ_BEGIN, 'BEGIN');
+      let value;
+      try {
+        value = await fn(tx);
+      } catch (e) {
+        tx._end();
+        if (!tx._lostError) await control(REQ_ROLLBACK, 'ROLLBACK').catch((re) => this.trace('rollback after a failed transaction:', re.message));
+        throw e;
+      }
+      tx._end();
+      const lost = tx._lostError;
+      if (lost) throw new SQLiteError(lost.message, { errno: lost.errno, sql: 'COMMIT' });
+      try {
+        await control(REQ_COMMIT, 'COMMIT');
+      } catch (e) {
+        await control(REQ_ROLLBACK, 'ROLLBACK').catch(() => {});
+        throw e;
+      }
+      return value;
+    } finally {
+      this.#tx = null;
+    }
+  }
+
+  /** Returns the whole database file as a Uint8Array (a standalone SQLite database). */
+  export(options) {
+    let stream;
+    try {
+      stream = checkOptions(options, ['stream'], 'export option').stream ?? false;
+      if (typeof stream !== 'boolean') throw misuse('export option stream must be a boolean');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (stream) return Promise.resolve(this.#exportStream());
+    return this._send(REQ_EXPORT, [], undefined, null, (ans, bytes) => {
+      if (ans === ANS_ERROR) throw answerError(bytes);
+      if (ans !== ANS_BYTES) throw new Error(`unexpected answer kind ${ans}`);
+      return bytes.slice();
+    });
+  }
+
+  /*
+  ** The database file as a ReadableStream of chunks (EXPORT_CHUNK_BYTES of whole pages), read
+  ** from one consistent snapshot: the stream holds a transaction (a lease on the leader,
+  ** so other tabs' writes wait) from its first read to its last, or until it is
+  ** cancelled. Pages are read through SQLite (sqlite_dbpage), so neither this page, its
+  ** worker nor the leader holds more than a chunk. A reader slower than
+  ** transactionIdleMs between two chunks loses the transaction: the stream errors with
+  ** SQLITE_WORKER_TRANSACTION_TIMEOUT.
+  */
+  #exportStream() {
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let txReady;
+    const gotTx = new Promise((resolve, reject) => {
+      txReady = { resolve, reject };
+    });
+    this.transaction(async (tx) => {
+      txReady.resolve(tx);
+      await held;
+    }).catch((e) => txReady.reject(e));
+    let tx = null;
+    let next = 1;
+    let last = 0;
+    let perChunk = 1;
+    const end = () => release();
+    return new ReadableStream({
+      start: async () => {
+        tx = await gotTx;
+        last = (await tx.get('PRAGMA page_count')).page_count;
+        perChunk = Math.max(1, Math.floor(EXPORT_CHUNK_BYTES / (await tx.get('PRAGMA page_size')).page_size));
+      },
+      pull: async (ctl) => {
+        try {
+          if (next > last) {
+            end();
+            ctl.close();
+            return;
+          }
+          const upto = Math.min(last, next + perChunk - 1);
+          // One lookup per page: sqlite_dbpage takes only pgno = ? as a constraint (a
+          // range would scan the whole file for every chunk).
+          const rows = await tx.all('WITH RECURSIVE p(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM p WHERE n < ?2) '
+            + 'SELECT (SELECT data FROM sqlite_dbpage WHERE pgno = n) FROM p', [next, upto], { rowMode: 'array' });
+          let size = 0;
+          for (const [page] of rows) size += page.length;
+          const chunk = new Uint8Array(size);
+          let at = 0;
+          for (const [page] of rows) {
+            chunk.set(page, at);
+            at += page.length;
+          }
+          // A standalone file: a WAL-mode header would make readers look for a -wal file.
+          if (next === 1 && chunk.length >= 20) {
+            if (chunk[18] === 2) chunk[18] = 1;
+            if (chunk[19] === 2) chunk[19] = 1;
+          }
+          next = upto + 1;
+          ctl.enqueue(chunk);
+        } catch (e) {
+          end();
+          throw e;
+        }
+      },
+      cancel: end,
+    }, { highWaterMark: 1 });
+  }
+
+  /**
+   * The memory of this tab's database worker: { wasmBytes }, the size of its WebAssembly
+   * memory, which never shrinks (so it is the worker's high-water mark); 0 when no worker
+   * runs. The leader's worker holds the database's cache and every request's work.
+   */
+  async memoryUsage() {
+    if (this.#closed) throw misuse('the database is closed');
+    return { wasmBytes: await this.#channel.memoryBytes() };
+  }
+
+  /**
+   * How much storage this database and its origin use: { databaseBytes } (the database's
+   * pages: page_count × page_size), and the browser's navigator.storage figures for the
+   * whole origin, { usage, quota } (null where the browser gives none) and { persisted }
+   * (true once the browser agreed not to evict the origin's storage: persistStorage()).
+   * An app can warn before the quota is reached.
+   */
+  async storageEstimate() {
+    if (this.#closed) throw misuse('the database is closed');
+    const s = globalThis.navigator?.storage;
+    const [estimate, persisted, size] = await Promise.all([
+      s?.estimate ? s.estimate().catch(() => ({})) : {},
+      s?.persisted ? s.persisted().catch(() => false) : false,
+      this.get('SELECT (SELECT page_count FROM pragma_page_count) * (SELECT page_size FROM pragma_page_size) AS bytes'),
+    ]);
+    return {
+      databaseBytes: size.bytes,
+      usage: Number.isFinite(estimate.usage) ? estimate.usage : null,
+      quota: Number.isFinite(estimate.quota) ? estimate.quota : null,
+      persisted: persisted === true,
+    };
+  }
+
+  /*
+  ** import() of a ReadableStream (or of an image over a piece) into a persistent
+  ** database: the image goes to the leader in pieces of IMPORT_PIECE_BYTES, each answered
+  ** before the next is read, into this tab's staging file beside the database; the last
+  ** request imports that file (checked like a whole image) and removes it. The leader's
+  ** worker holds a piece at a time. A failure drops the staged bytes.
+  */
+  #importStaged(reader) {
+    // One staged import at a time: this tab has one staging file.
+    const run = this.#importing.then(() => this.#importPieces(reader));
+    this.#importing = run.catch(() => {});
+    return run;
+  }
+
+  /* #importStaged's work: reader gives the image's chunks ({ done, value }, as a stream's). */
+  async #importPieces(reader) {
+    const piece = new Uint8Array(IMPORT_PIECE_BYTES);
+    let fill = 0;
+    let offset = 0;
+    let sent = false;
+    const check = (ans, body) => {
+      if (ans === ANS_ERROR) throw answerError(body);
+      if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
+      const r = decodeResult(body);
+      if (r.rc !== 0) throw new SQLiteError(r.message || codeName(r.rc), { errno: r.rc });
+    };
+    const flush = async () => {
+      sent = true;
+      await this._send(REQ_IMPORT_PART, [u64(offset), piece.subarray(0, fill)], undefined, null, check);
+      offset += fill;
+      fill = 0;
+    };
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const bytes = streamBytes(value);
+        for (let at = 0; at < bytes.length;) {
+          const n = Math.min(bytes.length - at, piece.length - fill);
+          piece.set(bytes.subarray(at, at + n), fill);
+          fill += n;
+          at += n;
+          if (fill === piece.length) await flush();
+        }
+      }
+      if (fill > 0 || offset === 0) await flush();
+      return await this._send(REQ_IMPORT_END, [u64(offset)], undefined, null, check);
+    } catch (e) {
+      reader.cancel(e).catch(() => {});
+      if (sent) this._send(REQ_IMPORT_END, [u64(REQ_IMPORT_DISCARD)], undefined, null, () => {}).catch(() => {});
+      throw e;
+    }
+  }
+
+  /**
+   * Replaces the database with `bytes` (a database file: Uint8Array, ArrayBuffer or a
+   * view), validated first: bytes that are not a sound database reject with
+   * SQLITE_NOTADB or SQLITE_CORRUPT and leave the database as it was.
+   */
+  import(bytes) {
+    if (typeof ReadableStream === 'function' && bytes instanceof ReadableStream) {
+      if (!this.persistent) return readWhole(bytes, MAX_IMPORT_BYTES).then((whole) => this.import(whole));
+      return this.#importStaged(bytes.getReader());
+    }
+    let src;
+    if (bytes instanceof Uint8Array) src = bytes;
+    else if (ArrayBuffer.isView(bytes)) src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    else if (bytes instanceof ArrayBuffer) src = new Uint8Array(bytes);
+    else return Promise.reject(misuse('import expects a Uint8Array, an ArrayBuffer, a view of one or a ReadableStream of bytes'));
+    if (this.persistent && src.length > IMPORT_PIECE_BYTES) {
+      // Staged too: the leader's worker then holds a piece, not the image twice.
+      let done = false;
+      return this.#importStaged({
+        read: async () => {
+          const r = done ? { done: true } : { done: false, value: src };
+          done = true;
+          return r;
+        },
+        cancel: async () => {},
+      });
+    }
+    return this._send(REQ_IMPORT, [src], undefined, null, (ans, body) => {
+      if (ans === ANS_ERROR) throw answerError(body);
+      if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
+      const r = decodeResult(body);
+      if (r.rc !== 0) throw new SQLiteError(r.message || codeName(r.rc), { errno: r.rc });
+    });
+  }
+
+  /**
+   * Closes the database once every request made before is settled, and ends its worker
+   * (a leader hands the database over to another tab). A second close resolves at once.
+   */
+  async close() {
+    if (this.#closed) return;
+    // Behind the transactions and calls queued before it, and after their answers.
+    const done = new Promise((resolve, reject) => {
+      const run = () => this.#channel.whenIdle()
+        .then(() => this._direct(REQ_CLOSE, [], undefined, (ans, body) => {
+          if (ans === ANS_ERROR) throw answerError(body);
+        }))
+        .then(resolve, reject);
+      if (!this.#inTransaction && this.#queue.length === 0) run();
+      else this.#queue.push(run);
+    });
+    this.#closed = true;
+    // Bounded: past the calls' own timeoutMs (or CLOSE_WAIT_MS with none) and CLOSE_WAIT_MS
+    // more for the worker's close, the worker is terminated and what is left rejects.
+    const { timeoutMs } = this.options;
+    const bound = (timeoutMs === Infinity ? 0 : timeoutMs) + CLOSE_WAIT_MS;
+    let timer;
+    const late = new Promise((resolve) => {
+      timer = setTimeout(resolve, bound, CLOSE_LATE);
+    });
+    try {
+      if (await Promise.race([done, late]) === CLOSE_LATE) {
+        this.trace(`close: no answer within ${bound} ms; terminating the worker`);
+        this.#channel.abort(`db.close() waited ${bound} ms`);
+      }
+    } finally {
+      clearTimeout(timer);
+      this.closedForGood = true;
+      this.#channel.end();
+      this.#releaseClient?.();
+      // Closed means closed for every tab too: deleteDatabase() right after sees no
+      // life lock of this tab (the lock manager frees it a task later).
+      await this.#clientLockFreed;
+      if (this.#onPageHide) {
+        globalThis.removeEventListener('pagehide', this.#onPageHide);
+        globalThis.removeEventListener('pageshow', this.#onPageShow);
+      }
+      this.emit('close', {});
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) the database `name`, in a worker of its own.
+ * options: { persistence: 'auto'|'opfs'|'memory', durability: 'durable'|'relaxed',
+ *   timeoutMs, busyTimeoutMs, debug, rowMode: 'object'|'array', bigint: 'auto'|'always',
+ *   workerUrl, wasmUrl }.
+ * Resolves with a Database. Rejects with SQLiteError: SQLITE_MISUSE for bad arguments,
+ * SQLITE_WORKER_PERSISTENCE_UNAVAILABLE when persistence is 'opfs' and OPFS is missing,
+ * SQLITE_BUSY when another tab holds the database, SQLITE_WORKER_UNAVAILABLE when no
+ * worker can start.
+ */
+export async function openDatabase(name, options) {
+  checkName(name);
+  const o = normalizeOptions(options);
+  if (typeof Worker === 'undefined') {
+    throw new SQLiteError('openDatabase needs Web Workers (a browser page or worker)', { errno: SQLITE_WORKER_UNAVAILABLE });
+  }
+  const db = new Database(name, o);
+  db.trace('opening', o);
+  return db._open();
+}
