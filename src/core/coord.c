@@ -1,170 +1,13 @@
 /*
-** coord.c — the messages of the multi-tab protocol (docs/coord.md, "Messages").
-**
-** Every message arrives from another tab over a BroadcastChannel, where any script of
-** the origin may post anything: the decoder trusts nothing, and a message it refuses is
-** dropped by the caller (logged in debug mode), never acted on. Layout, little-endian:
-**
-**   0  "SQWC"   4  u16 version   6  u16 type   8  u64 epoch   16  sender id (16 bytes)
-**   32 the type's fields:
-**      HELLO, ANNOUNCE  none
-**      REQUEST          u32 seq, u32 lease, u32 ackedBelow, u8 kind, u8 0, u16 0,
-**                       u32 nBody, body
-**      REPLY            target id (16), u32 seq, u8 status, u8 0, u16 0, u32 nBody, body
-**      LEASE_END        target id (16), u32 lease, u8 reason, u8 0, u16 0
-**
-** The last field ends the message. Encoding is canonical: a message that decodes
-** re-encodes to the same bytes.
+** coord.c — the multi-tab protocol's state machine (docs/coord.md): one per tab, fed
+** events (lock granted or lost, storage opened, a message, a local request, a tick) and
+** draining actions (posts, role changes, replies, timers) that its runtime carries out.
+** It does no I/O itself. The leader serves requests through a CoordEngine (coord.h;
+** coord_engine.c over an sqlw_db); the messages it exchanges are coord_msg.c's.
 */
 #include <string.h>
 #include "sqlite3.h"
 #include "coord.h"
-
-#define COORD_MAX_BODY 0xffffffc0u     /* keeps n + fields inside 32 bits */
-
-static uint32_t coordGet32(const unsigned char *a){
-  return (uint32_t)a[0] | (uint32_t)a[1]<<8 | (uint32_t)a[2]<<16 | (uint32_t)a[3]<<24;
-}
-
-static void coordPut32(unsigned char *a, uint32_t v){
-  a[0] = (unsigned char)v; a[1] = (unsigned char)(v>>8);
-  a[2] = (unsigned char)(v>>16); a[3] = (unsigned char)(v>>24);
-}
-
-/* The bytes of a message of type eType after the header, without its body; -1 for an
-** unknown type. */
-static int coordFixed(int eType){
-  switch( eType ){
-    case COORD_HELLO:
-    case COORD_ANNOUNCE:   return 0;
-    case COORD_REQUEST:    return 24;
-    case COORD_REPLY:      return COORD_ID_BYTES+12;
-    case COORD_LEASE_END:  return COORD_ID_BYTES+8;
-    default:               return -1;
-  }
-}
-
-/* Fails a decode: zeroes *p, sets *pzWhy. Returns SQLITE_MISUSE. */
-static int coordRefuse(CoordMsg *p, const char **pzWhy, const char *zWhy){
-  memset(p, 0, sizeof(*p));
-  *pzWhy = zWhy;
-  return SQLITE_MISUSE;
-}
-
-int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **pzWhy){
-  int nFixed, k;
-  const unsigned char *f;
-  memset(p, 0, sizeof(*p));
-  *pzWhy = 0;
-  if( a==0 || n<COORD_HEADER ) return coordRefuse(p, pzWhy, "shorter than a header");
-  if( memcmp(a, SQLW_MAGIC_COORD, 4)!=0 ) return coordRefuse(p, pzWhy, "bad magic");
-  if( (a[4] | a[5]<<8)!=COORD_VERSION ) return coordRefuse(p, pzWhy, "unknown version");
-  p->eType = a[6] | a[7]<<8;
-  nFixed = coordFixed(p->eType);
-  if( nFixed<0 ) return coordRefuse(p, pzWhy, "unknown type");
-  if( n-COORD_HEADER<(size_t)nFixed ) return coordRefuse(p, pzWhy, "truncated");
-  for(k=7; k>=0; k--) p->iEpoch = (p->iEpoch<<8) | a[8+k];
-  memcpy(p->aSender, a+16, COORD_ID_BYTES);
-  f = a+COORD_HEADER;
-  switch( p->eType ){
-    case COORD_REQUEST:
-      p->iSeq = coordGet32(f);
-      p->iLease = coordGet32(f+4);
-      p->iAckedBelow = coordGet32(f+8);
-      p->eKind = f[12];
-      if( f[13] || f[14] || f[15] ) return coordRefuse(p, pzWhy, "reserved bytes set");
-      if( p->eKind==0 ) return coordRefuse(p, pzWhy, "no request kind");
-      p->iBudget = coordGet32(f+16);
-      p->nBody = coordGet32(f+20);
-      break;
-    case COORD_REPLY:
-      memcpy(p->aTarget, f, COORD_ID_BYTES);
-      p->iSeq = coordGet32(f+16);
-      p->eStatus = f[20];
-      if( f[21] || f[22] || f[23] ) return coordRefuse(p, pzWhy, "reserved bytes set");
-      if( p->eStatus<COORD_DONE || p->eStatus>COORD_NOT_LEADER ){
-        return coordRefuse(p, pzWhy, "unknown reply status");
-      }
-      p->nBody = coordGet32(f+24);
-      break;
-    case COORD_LEASE_END:
-      memcpy(p->aTarget, f, COORD_ID_BYTES);
-      p->iLease = coordGet32(f+16);
-      p->eStatus = f[20];
-      if( f[21] || f[22] || f[23] ) return coordRefuse(p, pzWhy, "reserved bytes set");
-      if( p->eStatus<COORD_LEASE_COMMITTED || p->eStatus>COORD_LEASE_LEADER_GONE ){
-        return coordRefuse(p, pzWhy, "unknown lease-end reason");
-      }
-      if( p->iLease==0 ) return coordRefuse(p, pzWhy, "lease 0 cannot end");
-      break;
-    default:
-      break;
-  }
-  if( n-COORD_HEADER-(size_t)nFixed!=p->nBody ){
-    return coordRefuse(p, pzWhy, n-COORD_HEADER-(size_t)nFixed<p->nBody ?
-                       "body longer than the message" : "bytes after the last field");
-  }
-  if( p->nBody ) p->aBody = f+nFixed;
-  return SQLITE_OK;
-}
-
-int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
-  int nFixed = coordFixed(p->eType);
-  uint32_t nBody = 0;
-  unsigned char *a;
-  int k;
-  if( nFixed<0 ) return SQLITE_MISUSE;
-  if( p->eType==COORD_REQUEST || p->eType==COORD_REPLY ){
-    if( p->nBody>COORD_MAX_BODY || (p->nBody && p->aBody==0) ) return SQLITE_MISUSE;
-    nBody = p->nBody;
-  }
-  if( p->eType==COORD_REQUEST && (p->eKind<=0 || p->eKind>255) ) return SQLITE_MISUSE;
-  if( p->eType==COORD_REPLY && (p->eStatus<COORD_DONE || p->eStatus>COORD_NOT_LEADER) ){
-    return SQLITE_MISUSE;
-  }
-  if( p->eType==COORD_LEASE_END && (p->iLease==0 || p->eStatus<COORD_LEASE_COMMITTED
-                                    || p->eStatus>COORD_LEASE_LEADER_GONE) ){
-    return SQLITE_MISUSE;
-  }
-  if( sqlwBufReserve(pOut, COORD_HEADER+(size_t)nFixed+nBody) ) return SQLITE_NOMEM;
-  a = pOut->a+pOut->n;
-  memset(a, 0, COORD_HEADER+(size_t)nFixed);
-  memcpy(a, SQLW_MAGIC_COORD, 4);
-  a[4] = COORD_VERSION;
-  a[6] = (unsigned char)p->eType;
-  a[7] = (unsigned char)(p->eType>>8);
-  for(k=0; k<8; k++) a[8+k] = (unsigned char)(p->iEpoch>>(8*k));
-  memcpy(a+16, p->aSender, COORD_ID_BYTES);
-  a += COORD_HEADER;
-  switch( p->eType ){
-    case COORD_REQUEST:
-      coordPut32(a, p->iSeq);
-      coordPut32(a+4, p->iLease);
-      coordPut32(a+8, p->iAckedBelow);
-      a[12] = (unsigned char)p->eKind;
-      coordPut32(a+16, p->iBudget);
-      coordPut32(a+20, nBody);
-      break;
-    case COORD_REPLY:
-      memcpy(a, p->aTarget, COORD_ID_BYTES);
-      coordPut32(a+16, p->iSeq);
-      a[20] = (unsigned char)p->eStatus;
-      coordPut32(a+24, nBody);
-      break;
-    case COORD_LEASE_END:
-      memcpy(a, p->aTarget, COORD_ID_BYTES);
-      coordPut32(a+16, p->iLease);
-      a[20] = (unsigned char)p->eStatus;
-      break;
-    default:
-      break;
-  }
-  if( nBody ) memcpy(a+nFixed, p->aBody, nBody);
-  pOut->n += COORD_HEADER+(size_t)nFixed+nBody;
-  return SQLITE_OK;
-}
-
-/* ---- the state machine ------------------------------------------------------------ */
 
 #define COORD_FOLLOWER 0      /* not the leader (a leader may or may not be known) */
 #define COORD_OPENING  1      /* holds the leader lock, storage not open yet */
@@ -420,17 +263,14 @@ static void coordDrop(Coord *p, CoordPending *r){
 ** returns its SQWA kind, 0 after an error (then p->scratch holds the error body), or -1
 ** for a late copy of a request already answered (nothing to send).
 */
-static int coordRun(Coord *p, const unsigned char *aClient, uint32_t iSeq,
-                    uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
-                    size_t nBody, int64_t iDeadline, int64_t iNow){
+static int coordRun(Coord *p, const CoordRequest *q, int64_t iNow){
   int eAnswer = 0;
   int rc;
   p->scratch.n = 0;
   if( p->eng.xDeadline ){
-    p->eng.xDeadline(p->eng.pCtx, iDeadline<0 ? -1 : iDeadline-iNow);
+    p->eng.xDeadline(p->eng.pCtx, q->iDeadline<0 ? -1 : q->iDeadline-iNow);
   }
-  rc = p->eng.xExec(p->eng.pCtx, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, &eAnswer,
-                    &p->scratch);
+  rc = p->eng.xExec(p->eng.pCtx, q, &eAnswer, &p->scratch);
   if( rc==SQLITE_NOMEM ) p->bOom = 1;
   if( rc==SQLITE_DONE ) return -1;              /* a late copy: no answer at all */
   return rc==SQLITE_OK ? eAnswer : 0;
@@ -486,10 +326,10 @@ static uint32_t *coordBegunOf(Coord *p, const unsigned char *aId){
 ** and ends leases. Returns SERVE_*; for SERVE_DONE the answer's kind is in *peAnswer
 ** (0: the body is an error result) and the body in p->scratch.
 */
-static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
-                      uint32_t iAckedBelow, uint32_t iLease, int eKind,
-                      const unsigned char *aBody, size_t nBody, int64_t iDeadline,
-                      int64_t iNow, int *peAnswer){
+static int coordServe(Coord *p, const CoordRequest *q, int64_t iNow, int *peAnswer){
+  const unsigned char *aClient = q->aClient;
+  uint32_t iSeq = q->iSeq, iLease = q->iLease;
+  int eKind = q->eKind;
   int bMine = p->bLease && iLease==p->iLease && iLease!=0
            && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0;
   int eAnswer;
@@ -497,7 +337,9 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
    && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0 ){
     /* The BEGIN of the live lease again: its client lost the answer (a restarted
     ** worker re-sends); answered again from its record, nothing begins. */
-    eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, -1, iNow);
+    CoordRequest again = *q;
+    again.iDeadline = -1;
+    eAnswer = coordRun(p, &again, iNow);
     if( eAnswer<0 ) return SERVE_LATE;
     p->iLeaseIdleAt = iNow+p->idleMs;
     *peAnswer = eAnswer;
@@ -527,15 +369,20 @@ static int coordServe(Coord *p, const unsigned char *aClient, uint32_t iSeq,
     }
     if( pBegun ) *pBegun = iSeq;
   }
-  if( iDeadline>=0 && iDeadline<=iNow && eKind!=REQ_COMMIT && eKind!=REQ_ROLLBACK ){
+  if( q->iDeadline>=0 && q->iDeadline<=iNow && eKind!=REQ_COMMIT && eKind!=REQ_ROLLBACK ){
     /* Its asker stopped waiting before it could run: running it now would only hold
     ** the database (a BEGIN would hold a lease nobody uses). */
     coordExpiredAnswer(p);
     *peAnswer = 0;
     return SERVE_DONE;
   }
-  eAnswer = coordRun(p, aClient, iSeq, iAckedBelow, eKind, aBody, nBody,
-                     (eKind==REQ_COMMIT || eKind==REQ_ROLLBACK) ? -1 : iDeadline, iNow);
+  if( eKind==REQ_COMMIT || eKind==REQ_ROLLBACK ){
+    CoordRequest always = *q;   /* an end of a transaction runs whatever the time */
+    always.iDeadline = -1;
+    eAnswer = coordRun(p, &always, iNow);
+  }else{
+    eAnswer = coordRun(p, q, iNow);
+  }
   if( eAnswer<0 ) return SERVE_LATE;
   if( eKind==REQ_BEGIN && eAnswer && coordAnswerOk(p) ){
     p->bLease = 1;
@@ -594,8 +441,11 @@ static void coordRunLocal(Coord *p, int64_t iNow){
       r->iLedBy = p->iEpoch;
       r->nLeaders++;
     }
-    e = coordServe(p, p->aId, r->iSeq, coordAckedBelow(p), r->iLease, r->eKind,
-                   r->aBody, r->nBody, r->iDeadline, iNow, &eAnswer);
+    {
+      CoordRequest q = { p->aId, r->iSeq, coordAckedBelow(p), r->iLease, r->eKind,
+                         r->aBody, r->nBody, r->iDeadline };
+      e = coordServe(p, &q, iNow, &eAnswer);
+    }
     if( e==SERVE_HELD ) break;
     if( e==SERVE_LATE ){
       /* This tab re-sent a request it had the answer of: only a restarted worker does,
@@ -644,8 +494,9 @@ static void coordDrainHeld(Coord *p, int64_t iNow){
   while( p->pHeld && !p->bOom ){
     CoordHeld *h = p->pHeld;
     int eAnswer = 0;
-    int e = coordServe(p, h->aClient, h->iSeq, h->iAckedBelow, h->iLease, h->eKind,
-                       h->aBody, h->nBody, h->iDeadline, iNow, &eAnswer);
+    CoordRequest q = { h->aClient, h->iSeq, h->iAckedBelow, h->iLease, h->eKind,
+                       h->aBody, h->nBody, h->iDeadline };
+    int e = coordServe(p, &q, iNow, &eAnswer);
     if( e==SERVE_HELD ) break;
     if( e==SERVE_DONE ) coordReplyRemote(p, h->aClient, h->iSeq, eAnswer);
     p->pHeld = h->pNext;
@@ -669,7 +520,10 @@ static void coordEndLease(Coord *p, int eReason, int bTell, int bDrain, int64_t 
   p->bLease = 0;
   p->scratch.n = 0;
   if( p->eng.xDeadline ) p->eng.xDeadline(p->eng.pCtx, -1);
-  p->eng.xExec(p->eng.pCtx, aClient, 0, 0, REQ_ROLLBACK, 0, 0, &eAnswer, &p->scratch);
+  {
+    CoordRequest q = { aClient, 0, 0, iLease, REQ_ROLLBACK, 0, 0, -1 };
+    p->eng.xExec(p->eng.pCtx, &q, &eAnswer, &p->scratch);
+  }
   if( bTell ){
     if( memcmp(aClient, p->aId, COORD_ID_BYTES)==0 ){
       CoordAction *pAct = coordAct(p, COORD_ACT_LEASE_LOST, 0, 0);
@@ -984,8 +838,11 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
         if( k<COORD_CANCEL_KEEP ) break;             /* withdrawn before it arrived */
       }
       coordWatch(p, m.aSender);
-      e = coordServe(p, m.aSender, m.iSeq, m.iAckedBelow, m.iLease, m.eKind, m.aBody,
-                     m.nBody, coordDeadline(m.iBudget, iNow), iNow, &eAnswer);
+      {
+        CoordRequest q = { m.aSender, m.iSeq, m.iAckedBelow, m.iLease, m.eKind, m.aBody,
+                           m.nBody, coordDeadline(m.iBudget, iNow) };
+        e = coordServe(p, &q, iNow, &eAnswer);
+      }
       if( e==SERVE_HELD ){
         CoordHeld *h = sqlite3_malloc64(sizeof(*h));
         if( h==0 ){ p->bOom = 1; break; }

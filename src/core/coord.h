@@ -1,7 +1,7 @@
 /*
-** coord.h — the messages of the multi-tab protocol (docs/coord.md): their decoded form,
-** the decoder that checks every byte of an untrusted message, and the encoder.
-** Internal to the core. The state machine that exchanges them builds on this file.
+** coord.h — the multi-tab protocol's state machine (coord.c, docs/coord.md): the events
+** it takes, the actions it asks for, and the engine through which a leader runs
+** requests. Internal to the core. Its messages are coord_msg.h's.
 */
 #ifndef SQLW_COORD_H
 #define SQLW_COORD_H
@@ -11,43 +11,7 @@
 #include "codec.h"
 #include "sqlw.h"
 #include "proto.h"
-
-/*
-** One message. Which fields mean something depends on eType (docs/coord.md); the others
-** are zero. aBody points into the buffer the message was decoded from (or is the data to
-** encode) and is not owned.
-*/
-typedef struct CoordMsg {
-  int eType;                              /* COORD_HELLO .. COORD_LEASE_END */
-  uint64_t iEpoch;                        /* the sender's epoch */
-  unsigned char aSender[COORD_ID_BYTES];  /* the sender's client id */
-  unsigned char aTarget[COORD_ID_BYTES];  /* REPLY, LEASE_END: the client addressed */
-  uint32_t iSeq;                          /* REQUEST, REPLY: the request's sequence */
-  uint32_t iLease;                        /* REQUEST, LEASE_END: the lease, 0 for none */
-  uint32_t iAckedBelow;                   /* REQUEST: every seq below it was answered */
-  uint32_t iBudget;                       /* REQUEST: ms the asker still waits for the
-                                          ** answer, COORD_NO_BUDGET for no limit */
-  int eKind;                              /* REQUEST: the request kind (SQWQ op) */
-  int eStatus;                            /* REPLY: COORD_DONE..; LEASE_END: reason */
-  const unsigned char *aBody;             /* REQUEST, REPLY: the body */
-  uint32_t nBody;                         /* its length */
-} CoordMsg;
-
-/*
-** Decodes the message a[0..n) into *p, checking everything: magic, version, a known
-** type, the exact length of its fields (nothing after the last one), zero reserved
-** bytes, a known status or reason. Returns SQLITE_OK, or SQLITE_MISUSE with *pzWhy a
-** static string saying what is wrong (and *p zeroed). Never reads outside a[0..n).
-*/
-int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **pzWhy);
-
-/*
-** Appends the encoding of *p to pOut. Returns SQLITE_OK, SQLITE_MISUSE for a message
-** that would not decode (unknown type, status or reason; a body over 2^32−64 bytes),
-** or SQLITE_NOMEM.
-*/
-int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut);
-
+#include "coord_msg.h"
 
 /* ---- the state machine (docs/coord.md) ------------------------------------------- */
 
@@ -70,10 +34,10 @@ typedef struct CoordAction {
 } CoordAction;
 
 /*
-** How the leader runs a request: xExec(pCtx, aClient, iSeq, iAckedBelow, eKind, aBody,
-** nBody, peKind, pOut) runs it on the open database (recording writes with their
-** (client, seq), so a re-sent one is answered from the record, and dropping that
-** client's records below iAckedBelow, which it will never send again) and appends the
+** How the leader runs a request: xExec(pCtx, pReq, peKind, pOut) runs request *pReq
+** on the open database (recording writes with their (client, seq), so a re-sent one is
+** answered from the record, and dropping that client's records below iAckedBelow,
+** which it will never send again) and appends the
 ** answer's body to pOut with its SQWA kind in *peKind. Returns SQLITE_OK;
 ** SQLITE_DONE for a late copy of a request the client has the answer of (below its
 ** acknowledged floor: not run, not answered); or an error code for a request that could
@@ -93,11 +57,20 @@ typedef struct CoordAction {
 ** be NULL. A request whose asker's budget ran out before it could run is not run: it is
 ** answered "SQLITE_INTERRUPT: ..." (COMMIT and ROLLBACK always run).
 */
+typedef struct CoordRequest {
+  const unsigned char *aClient;  /* the asking client's id (COORD_ID_BYTES) */
+  uint32_t iSeq;                 /* its sequence */
+  uint32_t iAckedBelow;          /* every request of aClient below it was answered */
+  uint32_t iLease;               /* the transaction (lease) it belongs to, 0 for none */
+  int eKind;                     /* REQ_* */
+  const unsigned char *aBody;    /* its body (not owned) */
+  size_t nBody;
+  int64_t iDeadline;             /* when its asker stops waiting (ms); -1: never */
+} CoordRequest;
+
 typedef struct CoordEngine {
   void *pCtx;
-  int (*xExec)(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
-               int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
-               SqlwBuf *pOut);
+  int (*xExec)(void *pCtx, const CoordRequest *pReq, int *peKind, SqlwBuf *pOut);
   int (*xEpoch)(void *pCtx, uint64_t iProposed, uint64_t *piEpoch);
   int (*xForget)(void *pCtx, const unsigned char *aClient);
   int (*xRecorded)(void *pCtx, SqlwBuf *pOut);

@@ -790,33 +790,29 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   return ceAnswer(pDb, pOut);
 }
 
-static int ceExecUser(sqlw_db*, const unsigned char*, uint32_t, uint32_t, int,
-                      const unsigned char*, size_t, int*, SqlwBuf*);
+static int ceExecUser(sqlw_db*, const CoordRequest*, int*, SqlwBuf*);
 
 /* A request running longer than this is reported to the host, with its client's id
 ** (host_busy): the leader's page ends a worker busy for a client that is gone. */
 #define CE_BUSY_NOTICE_MS 1000
 
-static int ceExecKind(void*, const unsigned char*, uint32_t, uint32_t, int,
-                      const unsigned char*, size_t, int*, SqlwBuf*);
+static int ceExecKind(sqlw_db*, const CoordRequest*, int*, SqlwBuf*);
 
 /* CoordEngine.xExec over an sqlw_db (see coord.h), with a busy notice (see above). */
-static int ceExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
-                  int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
-                  SqlwBuf *pOut){
+static int ceExec(void *pCtx, const CoordRequest *q, int *peKind, SqlwBuf *pOut){
   sqlw_db *pDb = (sqlw_db*)pCtx;
   int rc;
-  sqlw_set_busy_notice(pDb, CE_BUSY_NOTICE_MS, aClient, COORD_ID_BYTES);
-  rc = ceExecKind(pCtx, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, peKind, pOut);
+  sqlw_set_busy_notice(pDb, CE_BUSY_NOTICE_MS, q->aClient, COORD_ID_BYTES);
+  rc = ceExecKind(pDb, q, peKind, pOut);
   sqlw_end_busy_notice(pDb);
   return rc;
 }
 
 /* ceExec's work: runs the request by its kind. */
-static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, uint32_t iAckedBelow,
-                  int eKind, const unsigned char *aBody, size_t nBody, int *peKind,
-                  SqlwBuf *pOut){
-  sqlw_db *pDb = (sqlw_db*)pCtx;
+static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf *pOut){
+  const unsigned char *aClient = q->aClient;
+  uint32_t iSeq = q->iSeq;
+  int eKind = q->eKind;
   sqlite3 *db = sqlwHandle(pDb);
   int rc;
   if( db==0 ){
@@ -845,27 +841,31 @@ static int ceExecKind(void *pCtx, const unsigned char *aClient, uint32_t iSeq, u
       ceFail(pOut, rcErr, sqlite3_errmsg(db));
       return rcErr;
     }
-    if( eKind==REQ_IMPORT ) return ceImport(pDb, aClient, iSeq, aBody, nBody, 0, 0, peKind, pOut);
-    return ceStaged(pDb, aClient, iSeq, eKind, aBody, nBody, peKind, pOut);
+    if( eKind==REQ_IMPORT ) return ceImport(pDb, aClient, iSeq, q->aBody, q->nBody, 0, 0, peKind, pOut);
+    return ceStaged(pDb, aClient, iSeq, eKind, q->aBody, q->nBody, peKind, pOut);
   }
   if( eKind<REQ_EXEC || eKind>REQ_BATCH ){
     ceFail(pOut, SQLITE_MISUSE, "this request kind cannot be sent to another tab");
     return SQLITE_MISUSE;
   }
-  rc = ceExecUser(pDb, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, peKind, pOut);
+  rc = ceExecUser(pDb, q, peKind, pOut);
   ceSettingsCapture(pDb, aClient);
   return rc;
 }
 
 /* ceExec for the user's requests (kinds 1 to 3), under aClient's settings. */
-static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
-                      uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
-                      size_t nBody, int *peKind, SqlwBuf *pOut){
+static int ceExecUser(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf *pOut){
+  const unsigned char *aClient = q->aClient;
+  const unsigned char *aBody = q->aBody;
+  uint32_t iSeq = q->iSeq, iAckedBelow = q->iAckedBelow;
+  size_t nBody = q->nBody;
+  int eKind = q->eKind;
   sqlite3 *db = sqlwHandle(pDb);
   const char *zWhy = 0;
   const unsigned char *aAns;
   size_t nAns;
   int rc, rcRun;
+  SqlwSavepoint sp;
   int eAnswer = eKind==REQ_BATCH ? ANS_LIST : ANS_RESULT;
   sqlite3_int64 iFloor = -1;
   ceSettingsFor(pDb, aClient);
@@ -887,29 +887,29 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
       return ceAnswer(pDb, pOut);
     }
   }
-  rc = sqlite3_exec(db, "SAVEPOINT sqlw_request", 0, 0, 0);
+  rc = sqlwSavepointBegin(&sp, db, "sqlw_request");
   if( rc==SQLITE_OK ){
     int bStale = ceFloor(pDb, aClient, iSeq, &iFloor);
     if( bStale ){
       int rcErr = bStale<0 ? ceErrcode(db) : SQLITE_DONE;
       if( bStale<0 ) ceFail(pOut, rcErr, sqlite3_errmsg(db));  /* before RELEASE resets it */
-      sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
+      sqlwSavepointRelease(&sp);
       return rcErr;                                 /* DONE: a late copy, answered already */
     }
     rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
     if( rc==SQLITE_ROW ){
-      sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
+      sqlwSavepointRelease(&sp);
       return SQLITE_OK;                         /* answered from the record */
     }
   }
   if( rc!=SQLITE_DONE ){
-    if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
+    sqlwSavepointUndo(&sp);
     ceFail(pOut, rc, sqlite3_errstr(rc));
     return rc;
   }
   rcRun = ceRun(pDb, eKind, aBody, nBody, &zWhy);
   if( zWhy ){
-    sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
+    sqlwSavepointUndo(&sp);
     ceFail(pOut, SQLITE_MISUSE, zWhy);
     return SQLITE_MISUSE;
   }
@@ -935,12 +935,9 @@ static int ceExecUser(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     }
   }
   if( rcRun!=SQLITE_OK || rc!=SQLITE_OK ){
-    if( !sqlite3_get_autocommit(db) ){
-      sqlite3_exec(db, "ROLLBACK TO sqlw_request; RELEASE sqlw_request", 0, 0, 0);
-    }
+    sqlwSavepointUndo(&sp);
   }else if( !sqlite3_get_autocommit(db) ){
-    rc = sqlite3_exec(db, "RELEASE sqlw_request", 0, 0, 0);
-    if( rc ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+    rc = sqlwSavepointRelease(&sp);
   }
   if( rc!=SQLITE_OK ){
     ceFail(pOut, rc, sqlite3_errstr(rc));

@@ -1,8 +1,9 @@
 /*
-** engine_int.h — the engine's internals (engine.c) that the core's own modules use:
-** today the leader's engine (coord_engine.c) runs its bookkeeping on the connection
-** behind an sqlw_db. Not part of the public C API (sqlw.h). engine.c includes this
-** header too, so the compiler checks every definition against its declaration.
+** engine_int.h — the engine's internals that the core's own modules use: the state of a
+** connection and of a request (engine.c; its images, engine_image.c), the statement
+** cache the leader's engine (coord_engine.c) prepares its bookkeeping through, and the
+** savepoint helper. Not part of the public C API (sqlw.h). Every module that defines
+** these includes this header, so the compiler checks each definition against it.
 */
 #ifndef SQLW_ENGINE_INT_H
 #define SQLW_ENGINE_INT_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include "sqlite3.h"
 #include "sqlw.h"
+#include "codec.h"
 
 /* SQLite's connection behind pDb (engine.c), for the core's own bookkeeping. */
 sqlite3 *sqlwHandle(sqlw_db *pDb);
@@ -36,5 +38,101 @@ int sqlwDurability(sqlw_db *pDb);
 ** one, and a page written meanwhile would make the copy inconsistent. Returns -1 when
 ** out of memory. */
 int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql);
+
+/* ---- the engine's own state (engine.c, engine_image.c) ---------------------------- */
+
+#define ENGINE_CACHE_BUCKETS 128   /* hash buckets of the statement cache (a power of two) */
+#define SQLW_PROGRESS_OPS 1000     /* VM steps between two looks at the clock */
+
+typedef struct CacheEntry CacheEntry;
+
+/* A cached statement. Linked both in a hash chain and in the LRU list. */
+struct CacheEntry {
+  sqlite3_stmt *pStmt;      /* The prepared statement */
+  char *zSql;               /* Its SQL text, the key (sqlite3_malloc64'd) */
+  size_t nSql;              /* Bytes in zSql */
+  uint32_t h;               /* Hash of zSql */
+  int bOwn;                 /* The core's own statement (sqlwPrepareCached), never the
+                            ** user's: the same text from the user is another entry */
+  CacheEntry *pHashNext;    /* Next entry in the same bucket */
+  CacheEntry *pPrev;        /* More recently used entry, or NULL */
+  CacheEntry *pNext;        /* Less recently used entry, or NULL */
+};
+
+struct sqlw_db {
+  sqlite3 *db;              /* The SQLite connection; NULL if the open failed */
+  SqlwBuf out;              /* The result buffer of the last request */
+  int rc;                   /* Code of the last failure (SQLITE_OK after success) */
+  char *zErr;               /* Its message (sqlite3_malloc'd), or NULL */
+  int iErrOff;              /* Its byte offset in the SQL, or -1 */
+  CacheEntry *aBucket[ENGINE_CACHE_BUCKETS]; /* Hash table of the cache */
+  CacheEntry *pMru;         /* Most recently used cache entry */
+  CacheEntry *pLru;         /* Least recently used cache entry */
+  int nCache;               /* Entries in the cache */
+  int64_t nHit;             /* Cache hits */
+  int64_t nMiss;            /* Cache misses */
+  double rDeadline;         /* host_time() past which statements are interrupted; 0: none */
+  double rCapMs;            /* sqlw_set_statement_cap's cap, or -1 */
+  double rNoticeAt;         /* host_time() past which host_busy is called; 0: none */
+  int bNoticed;             /* host_busy was called for the current request */
+  int nTag;                 /* Bytes in aTag */
+  unsigned char aTag[SQLW_BUSY_TAG_MAX]; /* The tag host_busy reports */
+  int bOwn;                 /* The statement being prepared is the core's own */
+  int eDurability;          /* sqlw_set_durability's mode, or -1 before any */
+  const char *zDeny;        /* Why the authorizer last refused (static), or NULL */
+};
+
+/* The state of one request while it runs. */
+typedef struct Req {
+  sqlw_db *pDb;             /* The connection */
+  int rc;                   /* Outcome so far */
+  char *zMsg;               /* Error message (sqlite3_malloc'd), or NULL */
+  int iErrOff;              /* Error offset in the SQL, or -1 */
+  int64_t nChange;          /* Rows changed so far */
+  uint32_t nStmt;           /* Statements completed */
+  uint32_t nSet;            /* Result sets written */
+} Req;
+
+/* Records rc and a copy of zMsg (may be NULL) as the connection's last failure. */
+void sqlwSetError(sqlw_db *pDb, int rc, const char *zMsg, int iOff);
+/* Starts a request on pDb: an empty result buffer, nothing counted. */
+void sqlwReqBegin(Req *r, sqlw_db *pDb);
+/* Fails the request with rc and a message (zMsg is copied; NULL means SQLite's message
+** for the code). Only the first failure of a request is kept. */
+void sqlwReqFail(Req *r, int rc, const char *zMsg, int iErrOff);
+/* Fails the request with rc and the connection's current error message. */
+void sqlwReqFailDb(Req *r, int rc, int iErrOff);
+/* sqlwReqFail with a message the request takes over (sqlite3_malloc'd, may be NULL). */
+void sqlwReqFailOwned(Req *r, int rc, char *zMsg);
+/* Fails the request (SQLITE_MISUSE) when pDb cannot run one; returns the failure or 0. */
+int sqlwReqUsable(Req *r);
+/* Completes the request: writes the result buffer and records the outcome on the
+** connection. Returns the result code. */
+int sqlwReqFinish(Req *r);
+/* Empties pDb's statement cache (finalizing every statement). */
+void sqlwCacheClear(sqlw_db *pDb);
+/* SQLite's progress handler of a request: interrupts it past its deadline. */
+int sqlwProgress(void *pArg);
+
+/*
+** A savepoint of the core's own around one unit of work (a request, a batch, a run of
+** many parameter sets), so that a failure undoes the unit whole. The one helper of
+** engine.c and coord_engine.c. zName: static text of at most 32 bytes.
+*/
+typedef struct SqlwSavepoint {
+  sqlite3 *db;
+  const char *zName;
+  int bAutocommit;        /* no transaction was open when it began */
+} SqlwSavepoint;
+
+/* Begins savepoint zName on db. Returns SQLite's code. */
+int sqlwSavepointBegin(SqlwSavepoint *p, sqlite3 *db, const char *zName);
+/* Releases it, keeping its work; when the release fails, undoes it (below) and returns
+** the failure's code. */
+int sqlwSavepointRelease(SqlwSavepoint *p);
+/* Undoes everything since it began and ends it. After an I/O error SQLite may have
+** rolled the whole transaction back already; a transaction the savepoint began is
+** ended either way. Never fails. */
+void sqlwSavepointUndo(SqlwSavepoint *p);
 
 #endif /* SQLW_ENGINE_INT_H */

@@ -177,11 +177,8 @@ WASM_EXPORT(pool_errmsg) const char *wasmPoolErrmsg(sqlw_pool *pPool){
 static CoordAction coordLast;       /* the action coord_next() took, read by coord_act_* */
 
 /* Engine calls before the storage is open fail: the machine only calls them as leader. */
-static int wasmNoExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq,
-                      uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
-                      size_t nBody, int *peKind, SqlwBuf *pOut){
-  (void)pCtx; (void)aClient; (void)iSeq; (void)iAckedBelow; (void)eKind; (void)aBody;
-  (void)nBody; (void)peKind; (void)pOut;
+static int wasmNoExec(void *pCtx, const CoordRequest *pReq, int *peKind, SqlwBuf *pOut){
+  (void)pCtx; (void)pReq; (void)peKind; (void)pOut;
   return SQLITE_MISUSE;
 }
 static int wasmNoEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){

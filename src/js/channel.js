@@ -9,15 +9,14 @@
 import { SQLiteError, fromFields } from './errors.js';
 import { spawnWorker } from './spawn.js';
 import {
-  FRAME_MAX, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName, clientLockName, decodeAnswers,
-  encodeRequests, isHello, postFrame,
+  FRAME_MAX, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName, clientLockName,
+  decodeAnswers, encodeRequests, isHello, postFrame, workerLockName,
 } from './protocol.js';
 import {
-  COORD_NO_BUDGET, REQ_IMPORT, SQLITE_ABORT, SQLITE_INTERRUPT, SQLITE_MISUSE, SQLITE_TOOBIG,
-  SQLITE_WORKER_DIED, SQLITE_WORKER_TIMEOUT, SQLITE_WORKER_UNAVAILABLE,
+  COORD_NO_BUDGET, REQ_IMPORT, SQLITE_ABORT, SQLITE_INTERRUPT, SQLITE_MISUSE,
+  SQLITE_TOOBIG, SQLITE_WORKER_DIED, SQLITE_WORKER_TIMEOUT, SQLITE_WORKER_UNAVAILABLE,
 } from './proto.js';
 import { PREFIX, abortError } from './options.js';
-
 // How much sooner than this page's deadline the leader's interrupt of a request may
 // answer (clocks in milliseconds, budgets rounded down) and still be its timeout.
 const INTERRUPT_SLACK_MS = 5;
@@ -72,7 +71,7 @@ export class Channel {
     const db = this.#db;
     const o = db.options;
     const generation = ++this.#generation;
-    const lock = `sqlite-worker:life:${this.#instance}:${generation}:${Math.random().toString(36).slice(2)}`;
+    const lock = workerLockName(this.#instance, generation, Math.random().toString(36).slice(2));
     const t0 = performance.now();
     let worker;
     try {

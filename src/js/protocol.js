@@ -251,6 +251,13 @@ export function leaderLockName(name) {
   return `sqlw:${name}:leader`;
 }
 
+/** The lock a worker of this page holds for its life (page-local: instance, the database
+ *  object's number in the page; generation, the worker's; nonce, random), which tells the
+ *  page the worker died when it is granted. */
+export function workerLockName(instance, generation, nonce) {
+  return `sqlite-worker:life:${instance}:${generation}:${nonce}`;
+}
+
 /** The life lock of client `hex` of database `name`: held while its tab lives. */
 export function clientLockName(name, hex) {
   return `sqlw:${name}:client:${hex}`;

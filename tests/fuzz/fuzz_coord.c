@@ -1,6 +1,6 @@
 /*
 ** fuzz_coord.c — libFuzzer target: arbitrary bytes as a multi-tab protocol message
-** (src/core/coord.c), as any script of the origin could post on the channels.
+** (src/core/coord_msg.c), as any script of the origin could post on the channels.
 **
 ** Checks, aborting on a violation: the decoder never reads outside the input (ASan);
 ** a refused message comes with a reason and a zeroed result; an accepted one re-encodes

@@ -154,11 +154,8 @@ TEST(coordencode, "coord-120 the encoder refuses what the decoder would refuse")
 }
 
 /* An engine that is never called: the machine under test never leads. */
-static int coordNoExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq,
-                       uint32_t iAckedBelow, int eKind, const unsigned char *aBody,
-                       size_t nBody, int *peKind, SqlwBuf *pOut){
-  (void)pCtx; (void)aClient; (void)iSeq; (void)iAckedBelow; (void)eKind; (void)aBody;
-  (void)nBody; (void)peKind; (void)pOut;
+static int coordNoExec(void *pCtx, const CoordRequest *pReq, int *peKind, SqlwBuf *pOut){
+  (void)pCtx; (void)pReq; (void)peKind; (void)pOut;
   return SQLITE_MISUSE;
 }
 static int coordNoEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){

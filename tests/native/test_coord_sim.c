@@ -133,13 +133,10 @@ static int simIndexOf(Sim *s, const unsigned char *aId){
 }
 
 /* The engine as the simulated browser gives it: only the storage holder may run. */
-static int simExec(void *pCtx, const unsigned char *aClient, uint32_t iSeq,
-                   uint32_t iAckedBelow, int eKind, const unsigned char *aBody, size_t nBody,
-                   int *peKind, SqlwBuf *pOut){
+static int simExec(void *pCtx, const CoordRequest *pReq, int *peKind, SqlwBuf *pOut){
   SimClient *c = (SimClient*)pCtx;
   if( c->pDb==0 ) return SQLITE_MISUSE;     /* a write would fail: invariant 1 */
-  return c->real.xExec(c->real.pCtx, aClient, iSeq, iAckedBelow, eKind, aBody, nBody, peKind,
-                       pOut);
+  return c->real.xExec(c->real.pCtx, pReq, peKind, pOut);
 }
 
 static int simForget(void *pCtx, const unsigned char *aClient){

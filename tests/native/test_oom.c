@@ -84,7 +84,10 @@ static int oomExec(CoordEngine *e, uint32_t iSeq, uint32_t iAcked, const char *z
   memset(&out, 0, sizeof(out));
   aBody[0] = (unsigned char)n; aBody[1] = (unsigned char)(n>>8); aBody[2] = aBody[3] = 0;
   memcpy(aBody+4, zSql, n);
-  rc = e->xExec(e->pCtx, aCli, iSeq, iAcked, REQ_EXEC, aBody, 4+n, &eKind, &out);
+  {
+    CoordRequest q = { aCli, iSeq, iAcked, 0, REQ_EXEC, aBody, 4+n, -1 };
+    rc = e->xExec(e->pCtx, &q, &eKind, &out);
+  }
   if( rc==SQLITE_OK && eKind==ANS_RESULT && out.n>=12 ){
     rc = (int)((uint32_t)out.a[8] | (uint32_t)out.a[9]<<8 | (uint32_t)out.a[10]<<16
                | (uint32_t)out.a[11]<<24);
@@ -122,7 +125,10 @@ static int opExport(sqlw_db *pDb, CoordEngine *e, uint32_t iSeq){
   int eKind = 0, rc;
   (void)pDb;
   memset(&out, 0, sizeof(out));
-  rc = e->xExec(e->pCtx, aCli, iSeq, 0, REQ_EXPORT, 0, 0, &eKind, &out);
+  {
+    CoordRequest q = { aCli, iSeq, 0, 0, REQ_EXPORT, 0, 0, -1 };
+    rc = e->xExec(e->pCtx, &q, &eKind, &out);
+  }
   if( rc==SQLITE_OK && (eKind!=ANS_BYTES || out.n<512 || memcmp(out.a, "SQLite format 3", 16)!=0) ){
     rc = SQLITE_ERROR;
   }
@@ -139,7 +145,10 @@ static int opImport(sqlw_db *pDb, CoordEngine *e, uint32_t iSeq){
   int eKind = 0, rc;
   (void)pDb;
   memset(&out, 0, sizeof(out));
-  rc = e->xExec(e->pCtx, aCli, iSeq, 0, REQ_IMPORT, aImage, (size_t)nImage, &eKind, &out);
+  {
+    CoordRequest q = { aCli, iSeq, 0, 0, REQ_IMPORT, aImage, (size_t)nImage, -1 };
+    rc = e->xExec(e->pCtx, &q, &eKind, &out);
+  }
   if( rc==SQLITE_OK && eKind==ANS_RESULT && out.n>=12 ){
     rc = (int)((uint32_t)out.a[8] | (uint32_t)out.a[9]<<8);
   }
