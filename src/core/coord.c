@@ -4,6 +4,12 @@
 ** draining actions (posts, role changes, replies, timers) that its runtime carries out.
 ** It does no I/O itself. The leader serves requests through a CoordEngine (coord.h;
 ** coord_engine.c over an sqlw_db); the messages it exchanges are coord_msg.c's.
+**
+** Why one file of about 1,100 lines: it is one object whose every event handler reads
+** and changes the same state (role, epoch, lease, pending, held and withdrawn requests),
+** and its invariants (docs/coord.md) are kept by the handlers together; split, they
+** would be read apart. What is separable is elsewhere: messages (coord_msg.c), how a
+** request runs (coord_engine.c).
 */
 #include <string.h>
 #include "sqlite3.h"

@@ -1,5 +1,10 @@
 /*
-** engine.c — connections, the statement cache, requests, export and import.
+** engine.c — connections, the statement cache, requests (exec, run many, batch),
+** deadlines and settings. Images (export, import) are engine_image.c's.
+**
+** Why one file of about 1,100 lines: the three kinds of request share the request state
+** (Req), the statement cache and the connection's error, and each is one function that
+** reads best beside the others; the connection's public functions are short.
 **
 ** A request (sqlw_exec, sqlw_run_many, sqlw_import) always ends with a complete result
 ** buffer (codec.c), success or not, so the caller has one thing to read. Errors are
@@ -1007,6 +1012,21 @@ int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql){
   engineRelease(pStmt, bCached);
   return bBare;
 }
+
+/* Runs zSql (one of the core's statements) with ?1 = aClient and, if it has a second parameter, ?2 = i. Returns
+** SQLite's code (SQLITE_OK when done). */
+int sqlwRunFor(sqlw_db *pDb, const char *zSql, const unsigned char *aClient, sqlite3_int64 i){
+  sqlite3_stmt *pStmt = 0;
+  int bCached = 0;
+  int rc = sqlwPrepareCached(pDb, zSql, &pStmt, &bCached);
+  if( rc ) return rc;
+  sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
+  if( sqlite3_bind_parameter_count(pStmt)>=2 ) sqlite3_bind_int64(pStmt, 2, i);
+  while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){}
+  sqlwReleaseCached(pStmt, bCached);
+  return rc==SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 
 void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached){
   if( pStmt ) engineRelease(pStmt, bCached);

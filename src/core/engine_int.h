@@ -21,6 +21,11 @@ sqlite3 *sqlwHandle(sqlw_db *pDb);
 int sqlwPrepareCached(sqlw_db *pDb, const char *zSql, sqlite3_stmt **ppStmt, int *pbCached);
 void sqlwReleaseCached(sqlite3_stmt *pStmt, int bCached);
 
+/* Runs zSql, one of the core's own statements, through the cache with ?1 = the client id
+** aClient (COORD_ID_BYTES) and, if it has a second parameter, ?2 = i. Returns SQLite's
+** code (SQLITE_OK when done). */
+int sqlwRunFor(sqlw_db *pDb, const char *zSql, const unsigned char *aClient, sqlite3_int64 i);
+
 /* Records zWhy (a static string) as the reason of the authorizer's refusal being made:
 ** the request's error message says it after "not authorized: ". Cleared when a request
 ** begins. */

@@ -27,6 +27,18 @@ test('100 every import is from module host; none is WASI', () => {
   assert.equal(imports.some((i) => i.module.startsWith('wasi')), false);
 });
 
+test('105 the README lists every function host.h declares, and the module imports no other', () => {
+  const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## The wasm module'));
+  const table = section.slice(0, section.indexOf('\n## '));
+  const listed = [...table.matchAll(/^\| `([a-z]+)\(/gm)].map((m) => m[1]).sort();
+  const header = fs.readFileSync(new URL('../../src/core/host.h', import.meta.url), 'utf8');
+  const declared = [...header.matchAll(/^HOST_IMPORT\((\w+)\)/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(listed, declared);
+  assert.deepEqual(declared, [...HOST_FUNCTIONS].sort());
+  for (const i of WebAssembly.Module.imports(module)) assert.ok(declared.includes(i.name), i.name);
+});
+
 test('110 the Node host provides every function host.h declares', () => {
   const host = createNodeHost({ root });
   assert.deepEqual(Object.keys(host.imports.host).sort(), [...HOST_FUNCTIONS].sort());
