@@ -76,7 +76,7 @@ build/%.flags: FORCE
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(FLAGS_$*)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_$*)' > $@
 
-.PHONY: FORCE build node-dist lint setup test test-native test-sim test-node test-browser test-webkit fuzz fuzz-quick bench size clean check-imports demo \
+.PHONY: FORCE build node-dist lint check-proto setup test test-native test-sim test-node test-browser test-webkit fuzz fuzz-quick bench size clean check-imports demo \
   conformance test-conformance
 
 setup:
@@ -193,6 +193,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 # Everything is compiled first, in parallel; the suites then run one after another
 # so their output stays readable.
 test: setup
+	@$(MAKE) --no-print-directory check-proto
 	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm $(DIST_JS) \
 	  build/asan/test-native build/native/coord-sim $(FUZZ_TARGETS)
 	@$(MAKE) --no-print-directory check-imports lint test-native test-sim fuzz-quick test-node \
@@ -221,6 +222,11 @@ fuzz: setup $(FUZZ_TARGETS)
 
 test-node: build
 	node --test tests/node/
+
+# The committed mirror of src/core/proto.h must be what the generator makes of it, before
+# any build could rewrite it: a header changed without its mirror fails here.
+check-proto: $(SQLITE_C)
+	node scripts/gen-proto.mjs --check --sqlite $(SQLITE_DIR)/sqlite3.h --js $(PROTO_JS)
 
 # The JavaScript linter (eslint.config.js): names used but never defined, or defined and
 # never used, code that cannot run.
