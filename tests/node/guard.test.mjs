@@ -1,4 +1,4 @@
-// guard.test.mjs — the leader's guard (src/core/coord_engine.c, ceAuthorize) on the Node
+// guard.test.mjs — the leader's guard (src/core/coord_guard.c, sqlwAuthorize) on the Node
 // build, through the multi-tab machine over a pool of the Node host, as a tab's worker
 // runs it: every way found to reach the protocol's bookkeeping (_sqlw_*) is refused
 // with a reason and leaves exactly-once working; VACUUM works and gives pages back;
