@@ -24,7 +24,7 @@ function copyTree(dir) {
   for (const d of ['src', 'scripts', 'docs', 'tests/node', 'tests/shared', 'tests/slt']) {
     fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
   }
-  for (const f of ['Makefile', 'package.json']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+  for (const f of ['Makefile', 'package.json', 'README.md']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   fs.mkdirSync(path.join(dir, 'build', 'wasm'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'build', 'sqlite'), path.join(dir, 'build', 'sqlite'));
