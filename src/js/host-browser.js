@@ -44,8 +44,7 @@ import { SlotPool } from './pool.js';
 import {
   SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
   SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC, SQLITE_IOERR_READ,
-  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_MISUSE, SQLITE_NOMEM,
-  SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
+  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
 } from './proto.js';
 
 // Result codes come from proto.js (generated from sqlite3.h); the imports return them negated.
@@ -61,8 +60,6 @@ const BUSY_TIMEOUT_MS = 3000;
 const BACKOFF_FIRST_MS = 25;
 const BACKOFF_MAX_MS = 400;
 
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
 /* A promise resolved after ms milliseconds. */
 function sleep(ms) {
@@ -326,13 +323,6 @@ export function createBrowserHost({ log, onBusy } = {}) {
     return 0;
   }
 
-  /* Reads the NUL-terminated UTF-8 string at ptr of wasm memory ('' for 0). */
-  function cString(ptr) {
-    if (!ptr) return '';
-    const u8 = new Uint8Array(memory.buffer);
-    const end = u8.indexOf(0, ptr);
-    return textDecoder.decode(u8.subarray(ptr, end < 0 ? u8.length : end));
-  }
 
   /*
   ** Creates a sync access handle on file handle `fh`, retrying with exponential backoff
@@ -439,7 +429,6 @@ export function createBrowserHost({ log, onBusy } = {}) {
     let dir = null;      // the database's folder
     let made = null;     // the library folder, when this call made the database's folder
     let x = null;        // the core's exports, once it is loaded
-    let id = 0;
     let pool = null;
     try {
       const lib = await libraryFolder(true);
@@ -486,15 +475,7 @@ export function createBrowserHost({ log, onBusy } = {}) {
       if (!memory) throw misuse('openPool needs a host attached to a core (pass the host to loadCore first)');
 
       // The core's pool, over the handles: synchronous from here until grow().
-      const zName = textEncoder.encode(name);
-      const p = x.scratch(zName.length + 1);
-      if (!p) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
-      const u8 = new Uint8Array(memory.buffer);
-      u8.set(zName, p);
-      u8[p + zName.length] = 0;
-      id = x.pool_create(p);
-      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { errno: SQLITE_MISUSE });
-      pool = new SlotPool(x, id, name, poolBackend(name, dir, nextIndex), { minFree, initial });
+      pool = SlotPool.create(x, name, poolBackend(name, dir, nextIndex), { minFree, initial });
       while (opened.length) {
         const { access, file } = opened.shift();
         pool.adopt(register(access, file), file);
@@ -510,8 +491,6 @@ export function createBrowserHost({ log, onBusy } = {}) {
         } catch {
           // Nothing of a pool that never served a database can be open: ignored.
         }
-      } else if (id) {
-        x.pool_destroy(id);
       }
       for (const { access } of opened) {
         try {

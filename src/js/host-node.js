@@ -31,16 +31,14 @@ import { SlotPool } from './pool.js';
 import {
   SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_ACCESS, SQLITE_IOERR_CLOSE,
   SQLITE_IOERR_DELETE, SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC,
-  SQLITE_IOERR_READ, SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_MISUSE,
-  SQLITE_NOMEM, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_READWRITE,
-  SQLITE_READONLY,
+  SQLITE_IOERR_READ, SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_OPEN_CREATE,
+  SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_READWRITE, SQLITE_READONLY,
 } from './proto.js';
 
 // SQLite's open flags and result codes come from proto.js (generated from sqlite3.h): the
 // imports return result codes negated, openPool's errors carry them. SQLITE_OPEN_READONLY
 // needs no test of its own: without READWRITE a file opens read-only.
 
-const textEncoder = new TextEncoder();
 
 /* True when a Node fs error means the storage is full (→ SQLITE_FULL). */
 function isFull(e) {
@@ -245,13 +243,6 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
     }
   }
 
-  /* Reads the NUL-terminated UTF-8 string at ptr of wasm memory ('' for 0). */
-  function cString(ptr) {
-    if (!ptr) return '';
-    const u8 = new Uint8Array(memory.buffer);
-    const end = u8.indexOf(0, ptr);
-    return decoder.decode(u8.subarray(ptr, end < 0 ? u8.length : end));
-  }
 
   /* Closes handle h and frees its entry; a second call is a no-op. Never throws. */
   function release(h) {
@@ -323,7 +314,6 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
     pools.set(name, null); // reserved while the files are being opened
 
     const opened = [];   // { h, index } opened and not yet given to the pool
-    let id = 0;
     let pool = null;
     try {
       const dir = path.join(rootDir, folderName(name));
@@ -344,15 +334,7 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
       }
       const nextIndex = indexes.length ? indexes[indexes.length - 1] + 1 : 0;
 
-      const zName = textEncoder.encode(name);
-      const p = x.scratch(zName.length + 1);
-      if (!p) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
-      const u8 = new Uint8Array(memory.buffer);
-      u8.set(zName, p);
-      u8[p + zName.length] = 0;
-      id = x.pool_create(p);
-      if (!id) throw new SQLiteError(cString(x.pool_errmsg(0)) || 'cannot create the pool', { errno: SQLITE_MISUSE });
-      pool = new SlotPool(x, id, name, poolBackend(name, dir, nextIndex), { minFree, initial });
+      pool = SlotPool.create(x, name, poolBackend(name, dir, nextIndex), { minFree, initial });
       while (opened.length) {
         const { h, index } = opened.shift();
         pool.adopt(h, slotName(index));
@@ -368,8 +350,6 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
         } catch {
           // Nothing of a pool that never served a database can be open: ignored.
         }
-      } else if (id) {
-        x.pool_destroy(id);
       }
       for (const { h } of opened) release(h);
       pools.delete(name);

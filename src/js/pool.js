@@ -15,13 +15,14 @@
 
 import { SQLiteError, misuse } from './errors.js';
 import {
-  SQLITE_CORRUPT, SQLW_POOL_CORRUPT, SQLW_POOL_FREE, SQLW_POOL_OPEN, SQLW_POOL_SLOTS,
+  SQLITE_CORRUPT, SQLITE_MISUSE, SQLITE_NOMEM, SQLW_POOL_CORRUPT, SQLW_POOL_FREE, SQLW_POOL_OPEN, SQLW_POOL_SLOTS,
   SQLW_POOL_WANTED,
 } from './proto.js';
 
 // Most slot files one grow() call creates: a bound, not a limit anyone should reach.
 const GROW_MAX = 64;
 
+const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
 /**
@@ -51,6 +52,29 @@ export class SlotPool {
     this.minFree = minFree;
     /** Slots grow() keeps at least. */
     this.initial = initial;
+  }
+
+  /**
+   * Creates the core's pool of database `name` and the SlotPool over it (x: the core's
+   * exports; backend, options: as for the constructor). The core's pool is destroyed
+   * again when the SlotPool cannot be made. Throws SQLiteError SQLITE_NOMEM, or
+   * SQLITE_MISUSE with the core's reason (a bad name, a pool of that name already).
+   */
+  static create(x, name, backend, options) {
+    const zName = textEncoder.encode(name);
+    const p = x.scratch(zName.length + 1);
+    if (!p) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
+    const u8 = new Uint8Array(x.memory.buffer);
+    u8.set(zName, p);
+    u8[p + zName.length] = 0;
+    const id = x.pool_create(p);
+    if (!id) throw new SQLiteError(cString(x, x.pool_errmsg(0)) || 'cannot create the pool', { errno: SQLITE_MISUSE });
+    try {
+      return new SlotPool(x, id, name, backend, options);
+    } catch (e) {
+      x.pool_destroy(id);
+      throw e;
+    }
   }
 
   /** The pool's counters: { slots, free, corrupt, open, wanted }. */
@@ -162,9 +186,14 @@ export class SlotPool {
 
   /* Reads the NUL-terminated UTF-8 string at ptr of the core's memory ('' for 0). */
   #cString(ptr) {
-    if (!ptr) return '';
-    const u8 = new Uint8Array(this.#x.memory.buffer);
-    const end = u8.indexOf(0, ptr);
-    return textDecoder.decode(u8.subarray(ptr, end < 0 ? u8.length : end));
+    return cString(this.#x, ptr);
   }
+}
+
+/* The NUL-terminated UTF-8 string at ptr of the memory of the core x ('' for 0). */
+function cString(x, ptr) {
+  if (!ptr) return '';
+  const u8 = new Uint8Array(x.memory.buffer);
+  const end = u8.indexOf(0, ptr);
+  return textDecoder.decode(u8.subarray(ptr, end < 0 ? u8.length : end));
 }
