@@ -21,6 +21,7 @@
 #define COORD_RETRY_MS 1000   /* wait before asking to open storage again */
 #define COORD_MAX_LEADERS 3   /* leaders a request may outlive before it is given up */
 #define COORD_CANCEL_KEEP 32  /* withdrawals remembered for requests not arrived yet */
+#define COORD_AHEAD_KEEP  64  /* answers remembered that passed before their request */
 
 /* A request of this tab not answered yet. */
 typedef struct CoordPending CoordPending;
@@ -35,6 +36,8 @@ struct CoordPending {
   int64_t iDeadline;          /* when the page stops waiting for it; -1: never */
   uint64_t iLedBy;            /* the epoch of the leader it last went to (0: none yet) */
   int nLeaders;               /* leaders it went to (this tab's own turns included) */
+  int bDirect;                /* its page posted it to aTo[0] and takes that leader's
+                              ** answer itself (see coordLocalRequest) */
   int nTo;                    /* leaders in aTo */
   unsigned char aTo[2][COORD_ID_BYTES]; /* the last two leaders it went to, newest first:
                               ** only they (or the leader now known) may answer it */
@@ -91,6 +94,10 @@ struct Coord {
   int64_t iTimerAt;                       /* the timer last asked for, 0 for none */
   CoordPending *pFirst, *pLast;           /* this tab's unanswered requests, in order */
   uint32_t iPageAcked;                    /* the page has every answer below it */
+  uint32_t iMaxSeq;                       /* the highest sequence the page gave */
+  uint32_t aAhead[COORD_AHEAD_KEEP];      /* the known leader's answers to sequences the */
+  int iAhead;                             /* page has not given yet (a direct request's */
+                                          /* REPLY can pass it): a ring, 0 for empty */
   unsigned char (*aWatched)[COORD_ID_BYTES]; /* leader: clients whose lives it watches */
   uint32_t *aBegun;                       /* for each: the highest BEGIN it served, or 0 */
   int nWatched, nWatchedAlloc;
@@ -179,16 +186,8 @@ static uint32_t coordBudget(int64_t iDeadline, int64_t iNow){
   return iDeadline-iNow>=(int64_t)COORD_NO_BUDGET ? COORD_NO_BUDGET-1 : (uint32_t)(iDeadline-iNow);
 }
 
-/* Posts pending request r to the leader. */
-static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
-  CoordMsg m;
-  memset(&m, 0, sizeof(m));
-  m.eType = COORD_REQUEST;
-  m.iSeq = r->iSeq;
-  m.iLease = r->iLease;
-  m.iAckedBelow = coordAckedBelow(p);
-  m.eKind = r->eKind;
-  m.iBudget = coordBudget(r->iDeadline, iNow);
+/* Records pending request r as posted to the known leader at iNow. */
+static void coordMarkSent(Coord *p, CoordPending *r, int64_t iNow){
   if( r->iLedBy!=p->iEpoch ){
     r->iLedBy = p->iEpoch;
     r->nLeaders++;
@@ -198,10 +197,43 @@ static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
     memcpy(r->aTo[0], p->aLeader, COORD_ID_BYTES);
     if( r->nTo<2 ) r->nTo++;
   }
+  r->iSent = iNow>0 ? iNow : 1;     /* 0 means "not posted" */
+}
+
+/* Posts pending request r to the leader (from now on its answer comes through here). */
+static void coordSend(Coord *p, CoordPending *r, int64_t iNow){
+  CoordMsg m;
+  memset(&m, 0, sizeof(m));
+  m.eType = COORD_REQUEST;
+  m.iSeq = r->iSeq;
+  m.iLease = r->iLease;
+  m.iAckedBelow = coordAckedBelow(p);
+  m.eKind = r->eKind;
+  m.iBudget = coordBudget(r->iDeadline, iNow);
   m.aBody = r->aBody;
   m.nBody = (uint32_t)r->nBody;
+  coordMarkSent(p, r, iNow);
+  r->bDirect = 0;
   coordPost(p, COORD_ACT_POST_LEADER, &m, 0);
-  r->iSent = iNow>0 ? iNow : 1;     /* 0 means "not posted" */
+}
+
+/* Remembers that the known leader answered sequence iSeq, which the page has not given
+** this machine yet (see aAhead). */
+static void coordAheadPut(Coord *p, uint32_t iSeq){
+  p->aAhead[p->iAhead] = iSeq;
+  p->iAhead = (p->iAhead+1) % COORD_AHEAD_KEEP;
+}
+
+/* True, and forgotten, when the known leader's answer to iSeq passed before it. */
+static int coordAheadTake(Coord *p, uint32_t iSeq){
+  int k;
+  for(k=0; k<COORD_AHEAD_KEEP; k++){
+    if( p->aAhead[k]==iSeq && iSeq ){
+      p->aAhead[k] = 0;
+      return 1;
+    }
+  }
+  return 0;
 }
 
 /*
@@ -768,6 +800,7 @@ static void coordFollow(Coord *p, const unsigned char *aLeader, uint64_t iEpoch,
   p->bLeaderKnown = 1;
   p->bStealAsked = 0;
   memcpy(p->aLeader, aLeader, COORD_ID_BYTES);
+  memset(p->aAhead, 0, sizeof(p->aAhead));     /* they were the previous leader's */
   for(r=p->pFirst; r; ){
     CoordPending *pNext = r->pNext;
     if( coordGivenUp(p, r) ){
@@ -891,10 +924,23 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
       CoordPending *q;
       CoordAction *pAct;
       if( memcmp(m.aTarget, p->aId, COORD_ID_BYTES)!=0 ) break;
-      for(q=p->pFirst; q && q->iSeq!=m.iSeq; q=q->pNext){}
-      if( q==0 ) break;                               /* a duplicate: answered already */
-      if( !coordMayAnswer(p, q, m.aSender) ) break;   /* not from a leader it went to */
       if( m.eStatus==COORD_NOT_LEADER || m.nBody==0 ) break;
+      for(q=p->pFirst; q && q->iSeq!=m.iSeq; q=q->pNext){}
+      if( q==0 ){
+        /* A duplicate (answered already), or the answer to a request its page posted
+        ** directly, passing the page's word of it: remembered, so that word, when it
+        ** comes, waits for nothing. */
+        if( m.iSeq>p->iMaxSeq && p->bLeaderKnown
+         && memcmp(m.aSender, p->aLeader, COORD_ID_BYTES)==0 ){
+          coordAheadPut(p, m.iSeq);
+        }
+        break;
+      }
+      if( !coordMayAnswer(p, q, m.aSender) ) break;   /* not from a leader it went to */
+      if( q->bDirect && memcmp(m.aSender, q->aTo[0], COORD_ID_BYTES)==0 ){
+        coordDrop(p, q);          /* its page took this same message off the channel */
+        break;
+      }
       /* Any leader's answer is final, even an older one's: storage lets one leader
       ** run at a time, so what it answered is what happened. */
       pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, m.aBody+1, m.nBody-1);
@@ -914,9 +960,14 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
 
 int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
                       const unsigned char *aBody, size_t nBody, uint32_t iBudget,
-                      int64_t iNow){
+                      int bDirect, int64_t iNow){
   CoordPending *r;
+  int bAhead;
   coordBegin(p);
+  if( iSeq>p->iMaxSeq ) p->iMaxSeq = iSeq;
+  bAhead = coordAheadTake(p, iSeq);
+  bDirect = bDirect && p->eState==COORD_FOLLOWER && p->bLeaderKnown;
+  if( bDirect && bAhead ) return coordEnd(p);   /* its page has the leader's answer */
   r = sqlite3_malloc64(sizeof(*r));
   if( r==0 ) return SQLITE_NOMEM;
   memset(r, 0, sizeof(*r));
@@ -940,7 +991,12 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
     int bHad = p->bLease;
     coordRunLocal(p, iNow);
     if( bHad && !p->bLease ) coordDrainHeld(p, iNow);   /* this tab's COMMIT freed the way */
-  }else if( p->eState==COORD_FOLLOWER && p->bLeaderKnown ) coordSend(p, r, iNow);
+  }else if( bDirect ){
+    coordMarkSent(p, r, iNow);      /* its page posted it to the known leader */
+    r->bDirect = 1;
+  }else if( p->eState==COORD_FOLLOWER && p->bLeaderKnown ){
+    coordSend(p, r, iNow);
+  }
   /* Else it waits: for the storage to open, or for a leader to announce itself. */
   return coordEnd(p);
 }
@@ -967,7 +1023,11 @@ int coordCancel(Coord *p, uint32_t iSeq, int64_t iNow){
 }
 
 void coordPageAcked(Coord *p, uint32_t iBelow){
+  CoordPending *r;
   if( iBelow>p->iPageAcked || p->iPageAcked==0xffffffffu ) p->iPageAcked = iBelow;
+  /* The page waits for none of them: answered (a direct request's answer may have
+  ** passed this machine unseen), given up, or withdrawn. */
+  while( (r = p->pFirst)!=0 && r->iSeq<p->iPageAcked ) coordDrop(p, r);
 }
 
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow){
@@ -1068,6 +1128,13 @@ int coordAnnouncement(const Coord *p, SqlwBuf *pOut){
   m.iEpoch = p->iEpoch;
   memcpy(m.aSender, p->aId, COORD_ID_BYTES);
   return coordMsgEncode(&m, pOut);
+}
+
+int coordDirectHead(const Coord *p, unsigned char *aOut){
+  if( p->eState!=COORD_FOLLOWER || !p->bLeaderKnown ) return 0;
+  coordMsgHeader(aOut, COORD_REQUEST, p->iEpoch, p->aId);
+  memcpy(aOut+COORD_HEADER, p->aLeader, COORD_ID_BYTES);
+  return 1;
 }
 
 int coordIdle(const Coord *p){

@@ -97,10 +97,14 @@ int coordLeaderLockLost(Coord *p, int64_t iNow);      /* another client stole it
 int coordStorageOpened(Coord *p, int rc, int64_t iNow);
 int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow);
 /* This tab's request. iBudget: ms the page waits for its answer from now,
-** COORD_NO_BUDGET for no limit. */
+** COORD_NO_BUDGET for no limit. bDirect: the page posted it on the leader's channel
+** itself, to the leader coordDirectHead() last named, and settles on that leader's
+** REPLY itself (docs/coord.md, "The follower's hop"): the machine records it as sent
+** there and forwards no answer from that leader; it re-sends it as any other when the
+** leader changes. Pass bDirect only while that leader is still the one known. */
 int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
                       const unsigned char *aBody, size_t nBody, uint32_t iBudget,
-                      int64_t iNow);
+                      int bDirect, int64_t iNow);
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
 
 /* The page gave up on its request iSeq (an AbortSignal): it is dropped where it still
@@ -108,10 +112,11 @@ int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
 ** running or answered is not affected. Returns SQLITE_OK or SQLITE_NOMEM. */
 int coordCancel(Coord *p, uint32_t iSeq, int64_t iNow);
 
-/* The page has the answers of every request below iBelow (it only grows; the machine
-** does not know of answers lost between it and the page until told). The leader may drop
-** this client's records below the lower of it and the machine's own floor. Without a
-** call, only the machine's floor counts. */
+/* The page has the answers of every request below iBelow, or gave up on them (it only
+** grows; the machine does not know of answers lost between it and the page until told).
+** The leader may drop this client's records below the lower of it and the machine's
+** own floor. The machine forgets its requests below it: nobody waits for them. Without
+** a call, only the machine's floor counts. */
 void coordPageAcked(Coord *p, uint32_t iBelow);
 int coordTick(Coord *p, int64_t iNow);
 
@@ -130,6 +135,12 @@ int coordIdle(const Coord *p);
 ** its behalf when asked who leads (the page answers while the worker is busy). Returns
 ** SQLITE_OK, SQLITE_MISUSE when this client does not lead, or SQLITE_NOMEM. */
 int coordAnnouncement(const Coord *p, SqlwBuf *pOut);
+
+/* For a follower that knows its leader: writes COORD_DIRECT_HEAD bytes to aOut, a
+** REQUEST's header as this client would send it now (its epoch and id) and the
+** leader's id, for the page to post its requests on the leader's channel itself.
+** Returns 1, or 0 (nothing written) when this client leads or knows no leader. */
+int coordDirectHead(const Coord *p, unsigned char *aOut);
 uint64_t coordEpoch(const Coord *p);
 int coordLeaseHolder(const Coord *p, unsigned char *aClient);
 

@@ -38,9 +38,9 @@ static int coordFixed(int eType){
   switch( eType ){
     case COORD_HELLO:
     case COORD_ANNOUNCE:   return 0;
-    case COORD_REQUEST:    return 24;
-    case COORD_REPLY:      return COORD_ID_BYTES+12;
-    case COORD_LEASE_END:  return COORD_ID_BYTES+8;
+    case COORD_REQUEST:    return COORD_REQUEST_FIELDS;
+    case COORD_REPLY:      return COORD_REPLY_FIELDS;
+    case COORD_LEASE_END:  return COORD_LEASE_END_FIELDS;
     default:               return -1;
   }
 }
@@ -109,11 +109,21 @@ int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **p
   return SQLITE_OK;
 }
 
+void coordMsgHeader(unsigned char *a, int eType, uint64_t iEpoch, const unsigned char *aSender){
+  int k;
+  memcpy(a, SQLW_MAGIC_COORD, 4);
+  a[4] = (unsigned char)COORD_VERSION;
+  a[5] = (unsigned char)(COORD_VERSION>>8);
+  a[6] = (unsigned char)eType;
+  a[7] = (unsigned char)(eType>>8);
+  for(k=0; k<8; k++) a[8+k] = (unsigned char)(iEpoch>>(8*k));
+  memcpy(a+16, aSender, COORD_ID_BYTES);
+}
+
 int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
   int nFixed = coordFixed(p->eType);
   uint32_t nBody = 0;
   unsigned char *a;
-  int k;
   if( nFixed<0 ) return SQLITE_MISUSE;
   if( p->eType==COORD_REQUEST || p->eType==COORD_REPLY ){
     if( p->nBody>COORD_MAX_BODY || (p->nBody && p->aBody==0) ) return SQLITE_MISUSE;
@@ -130,12 +140,7 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
   if( sqlwBufReserve(pOut, COORD_HEADER+(size_t)nFixed+nBody) ) return SQLITE_NOMEM;
   a = pOut->a+pOut->n;
   memset(a, 0, COORD_HEADER+(size_t)nFixed);
-  memcpy(a, SQLW_MAGIC_COORD, 4);
-  a[4] = COORD_VERSION;
-  a[6] = (unsigned char)p->eType;
-  a[7] = (unsigned char)(p->eType>>8);
-  for(k=0; k<8; k++) a[8+k] = (unsigned char)(p->iEpoch>>(8*k));
-  memcpy(a+16, p->aSender, COORD_ID_BYTES);
+  coordMsgHeader(a, p->eType, p->iEpoch, p->aSender);
   a += COORD_HEADER;
   switch( p->eType ){
     case COORD_REQUEST:

@@ -47,4 +47,7 @@ int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **p
 */
 int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut);
 
+/* Writes the COORD_HEADER bytes of a message of type eType, epoch iEpoch, from aSender. */
+void coordMsgHeader(unsigned char *a, int eType, uint64_t iEpoch, const unsigned char *aSender);
+
 #endif /* SQLW_COORD_MSG_H */

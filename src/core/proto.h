@@ -25,7 +25,8 @@
 /* The core's buffers of docs/format.md (SQWP, SQWR, SQWB, SQWL). */
 #define SQLW_FORMAT_VERSION 1
 /* The multi-tab messages (SQWC) of docs/coord.md; the channels' names carry it. */
-#define COORD_VERSION 3        /* 2: REQUEST carries the asker's budget; 3: errors are SQWR */
+#define COORD_VERSION 4        /* 2: REQUEST carries the asker's budget; 3: errors are SQWR;
+                               ** 4: the leader hears each client's requests on its own channel */
 
 /* ---- layouts ------------------------------------------------------------------------
 ** @fixed
@@ -41,6 +42,12 @@
 #define SQLW_LIST_HEADER   20       /* SQWL: magic, version, flags, rc, failing item, items */
 #define COORD_ID_BYTES     16       /* a client id: 16 random bytes */
 #define COORD_HEADER       32       /* magic, u16 version, u16 type, u64 epoch, sender id */
+/* The fields after the header (before the body) of a REQUEST, a REPLY, a LEASE_END. */
+#define COORD_REQUEST_FIELDS   24   /* seq, lease, acked below, kind, 3 zero, budget, nBody */
+#define COORD_REPLY_FIELDS     28   /* target id, seq, status, 3 zero, nBody */
+#define COORD_LEASE_END_FIELDS 24   /* target id, lease, reason, 3 zero */
+/* coordDirectHead(): a REQUEST's header, then the leader's id. */
+#define COORD_DIRECT_HEAD  48
 
 /* ---- bounds and sentinels -----------------------------------------------------------
 ** @fixed

@@ -232,8 +232,8 @@ WASM_EXPORT(coord_message) int wasmCoordMessage(Coord *p, const unsigned char *a
 
 WASM_EXPORT(coord_local) int wasmCoordLocal(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
                                            const unsigned char *a, size_t n, uint32_t iBudget,
-                                           double now){
-  return coordLocalRequest(p, iSeq, iLease, eKind, a, n, iBudget, (int64_t)now);
+                                           int bDirect, double now){
+  return coordLocalRequest(p, iSeq, iLease, eKind, a, n, iBudget, bDirect, (int64_t)now);
 }
 
 WASM_EXPORT(coord_cancel) int wasmCoordCancel(Coord *p, uint32_t iSeq, double now){
@@ -277,6 +277,13 @@ WASM_EXPORT(coord_announcement) const unsigned char *wasmCoordAnnouncement(Coord
 }
 WASM_EXPORT(coord_announcement_len) size_t wasmCoordAnnouncementLen(void){
   return coordAnnounceBuf.n;
+}
+
+/* coordDirectHead's COORD_DIRECT_HEAD bytes, valid until the next call; 0 when c leads
+** or knows no leader. */
+static unsigned char coordDirectBuf[COORD_DIRECT_HEAD];
+WASM_EXPORT(coord_direct) const unsigned char *wasmCoordDirect(Coord *p){
+  return coordDirectHead(p, coordDirectBuf) ? coordDirectBuf : 0;
 }
 
 WASM_EXPORT(coord_is_leader) int wasmCoordIsLeader(Coord *p){ return coordIsLeader(p); }

@@ -2,18 +2,24 @@
 // worker (a Web Lock it holds for its life), sending requests in SQWQ frames (one per
 // tick) and settling them from SQWA frames, their deadlines, re-sends after a worker
 // restarts (same ids: the leader's records answer those that ran), aborts, and the
-// answering of HELLO for a leading worker that is busy. It knows nothing of queries or
-// transactions: its owner (a Database) gives it requests as kind + body parts and hears
-// from it through a few calls (trace, emit, _role, _leaseEnded, _versionChange).
+// answering of HELLO for a leading worker that is busy. When another tab leads, it posts
+// the requests on the leader's channel itself and settles them from the leader's REPLY
+// (the follower's hop, docs/coord.md); they still go to the worker, which re-sends them
+// if that leader goes. It knows nothing of queries or transactions: its owner (a
+// Database) gives it requests as kind + body parts and hears from it through a few calls
+// (trace, emit, _role, _leaseEnded, _versionChange).
 
 import { SQLiteError, fromFields } from './errors.js';
 import { spawnWorker } from './spawn.js';
 import {
-  FRAME_MAX, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName, clientLockName,
-  decodeAnswers, encodeRequests, isHello, postFrame, workerLockName,
+  FRAME_DIRECT, FRAME_MAX, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName,
+  checkChannelMessage, clientChannelName, clientLockName, decodeAnswers,
+  encodeCoordRequest, encodeRequests, isHello, pageChannelName, postFrame, replyFields,
+  requestChannelName, workerLockName,
 } from './protocol.js';
 import {
-  COORD_NO_BUDGET, REQ_IMPORT, SQLITE_ABORT, SQLITE_INTERRUPT, SQLITE_MISUSE,
+  ANS_ERROR, COORD_DONE, COORD_HEADER, COORD_ID_BYTES, COORD_NO_BUDGET, COORD_NOT_LEADER,
+  COORD_REPLY, REQ_CANCEL, REQ_CLOSE, REQ_IMPORT, SQLITE_ABORT, SQLITE_INTERRUPT, SQLITE_MISUSE,
   SQLITE_TOOBIG, SQLITE_WORKER_DIED, SQLITE_WORKER_TIMEOUT, SQLITE_WORKER_UNAVAILABLE,
 } from './proto.js';
 import { PREFIX, abortError } from './options.js';
@@ -37,6 +43,28 @@ const FRAME_EAGER = 256;
 // A leading worker that answers no ping for maxStatementMs and this long is ended.
 const WATCHDOG_GRACE_MS = 5_000;
 
+// A request larger than this goes to the leader through the worker only: posted by the
+// page too, its bytes would be copied twice more.
+const DIRECT_MAX_BYTES = 1024 * 1024;
+
+// A request this page posted to the leader itself reaches its worker only when it is not
+// answered within this time (or when the leader changes): the worker then watches it as
+// any request it sent (the leader's freeze, re-sends to a new leader). Most are answered
+// sooner and never cost the worker anything. Any value is correct; this one keeps the
+// delay it adds to noticing a frozen leader (freezeMs, 5 s) small.
+const REGISTER_MS = 50;
+
+// Where a pending request went (p.path).
+const NOT_SENT = 0;       // waits in this page (#outgoing, #waiting)
+const VIA_WORKER = 1;     // in a frame, for the worker to send
+const DIRECT = 2;         // posted to the leader by this page (and in a frame)
+
+/* True when the message `bytes` carries the epoch of the header `head` (both SQWC). */
+function sameEpoch(bytes, head) {
+  for (let i = 8; i < 16; i++) if (bytes[i] !== head[i]) return false;
+  return true;
+}
+
 /*
 ** The worker runtime's connection: one Worker at a time, its frames, the pending
 ** requests (kept until answered, so a restarted worker gets them again).
@@ -59,6 +87,17 @@ export class Channel {
   #generation = 0;
   #instance;
   #idle = [];             // resolvers waiting for no pending request (see whenIdle)
+  #leader = null;         // { gen, head, hex, heard }: the leader the worker named, or null
+  #replies = null;        // this client's channel, where the leader's REPLYs arrive
+  #answers = null;        // this page's channel: the answers to the requests it posted
+  #requests = null;       // the channel where this page posts requests to the leader
+  #ownId = null;          // this client's id (16 bytes)
+  #direct = 0;            // pending requests posted to the leader by this page
+  #via = 0;               // pending requests sent through the worker
+  #waiting = [];          // requests held back so they do not overtake direct ones
+  #ackOwed = false;       // answers were taken from the channel since the last frame
+  #unregistered = [];     // direct requests not told to the worker yet (see REGISTER_MS)
+  #registerTimer = null;
 
   constructor(db, instance) {
     this.#db = db;
@@ -92,7 +131,9 @@ export class Channel {
           db.trace(`worker ready in ${(performance.now() - t0).toFixed(1)} ms on ${msg.vfs}`);
           db._role(msg.isLeader, msg.epoch);
           this.#answerForLeader(msg.announce);
+          this.#listenForReplies();
           this.#resend();
+          this.#named(msg.leaderGen, msg.leaderHead);
           resolve(msg);
         } else if (msg?.type === 'failed') {
           this.#stop(worker);
@@ -161,6 +202,74 @@ export class Channel {
   }
 
   /*
+  ** Opens this client's channels, once, for a shared database: the one where the leader's
+  ** REPLYs arrive (its worker hears them too), the one this page posts its requests on,
+  ** which only the leader hears (it listens there while it watches this client; no other
+  ** tab opens it, so no follower receives another's requests), and the one the leader
+  ** answers those on, which only this page hears.
+  */
+  #listenForReplies() {
+    if (this.#replies || !this.#shared || typeof BroadcastChannel !== 'function') return;
+    const hex = this.#db.clientId;
+    this.#ownId = new Uint8Array(COORD_ID_BYTES);
+    for (let i = 0; i < COORD_ID_BYTES; i++) this.#ownId[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    this.#replies = new BroadcastChannel(clientChannelName(this.#db.name, hex));
+    this.#replies.onmessage = (e) => this.#onReply(e.data);
+    this.#requests = new BroadcastChannel(requestChannelName(this.#db.name, hex));
+    this.#answers = new BroadcastChannel(pageChannelName(this.#db.name, hex));
+    this.#answers.onmessage = (e) => this.#onReply(e.data);
+  }
+
+  /*
+  ** The worker named the leader to post to (head: coord_direct's bytes, or null) as naming
+  ** `gen`. This page posts to it once it heard it answer this client (`heard`): the leader
+  ** then listens on this client's requests channel, which it opens before answering a
+  ** client it did not know. The requests this page posted before are the worker's to send
+  ** from now on
+  ** (it re-sends them when the leader changed), so they count as sent through it: a new
+  ** request goes through the worker too until they are answered, not to overtake them.
+  */
+  #named(gen, head) {
+    if (!Number.isInteger(gen)) return;
+    let hex = null;
+    let bytes = null;
+    if (head instanceof ArrayBuffer && head.byteLength === COORD_HEADER + COORD_ID_BYTES) {
+      bytes = new Uint8Array(head);
+      hex = '';
+      for (let i = COORD_HEADER; i < bytes.length; i++) hex += bytes[i].toString(16).padStart(2, '0');
+    }
+    this.#register();     // the worker sends them to the new leader, if any
+    this.#leader = bytes ? { gen, head: bytes, hex, heard: false } : null;
+    if (this.#direct > 0) {
+      for (const p of this.#pending.values()) if (p.path === DIRECT) p.path = VIA_WORKER;
+      this.#via += this.#direct;
+      this.#direct = 0;
+    }
+    if (this.#waiting.length) this.#flush();
+  }
+
+  /*
+  ** A message on this client's channel. A REPLY settles a request this page posted,
+  ** when it comes from the leader it posted it to (checked as the worker checks every
+  ** channel message: size, shape, addressee); anything else is the worker's business.
+  */
+  #onReply(data) {
+    const lead = this.#leader;
+    if (this.#direct === 0 && this.#via === 0 && (lead === null || lead.heard)) return;
+    const m = checkChannelMessage(data, this.#ownId);
+    if (typeof m === 'string' || m.type !== COORD_REPLY) return;
+    if (lead && !lead.heard && m.sender === lead.hex && sameEpoch(m.bytes, lead.head)) lead.heard = true;
+    const { seq, status, body } = replyFields(m.bytes);
+    if (status === COORD_NOT_LEADER || body.length === 0) return;
+    const p = this.#pending.get(seq);
+    if (!p || p.to !== m.sender) return;
+    this.#take(seq, p);
+    if (p.registered) this.#ackOwed = true;
+    this.#answer(p, status === COORD_DONE ? body[0] : ANS_ERROR, body.subarray(1));
+    this.#settled();
+  }
+
+  /*
   ** A tab waits on this page's worker (it asked who leads): the worker must still make
   ** progress. It answers a ping between two events; one that does not answer within
   ** maxStatementMs (every statement's cap) and WATCHDOG_GRACE_MS more is stuck where no
@@ -214,6 +323,11 @@ export class Channel {
     this.#starting = null;
     this.#ready = false;
     this.#outgoing = [];
+    this.#waiting = [];
+    this.#unregistered = [];
+    clearTimeout(this.#registerTimer);
+    this.#registerTimer = null;
+    this.#leader = null;    // the next worker names one
     worker.terminate();
   }
 
@@ -221,7 +335,10 @@ export class Channel {
   #rejectAll(errorOf) {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    this.#direct = 0;
+    this.#via = 0;
     this.#outgoing = [];
+    this.#waiting = [];
     clearTimeout(this.#timer);
     this.#timer = null;
     for (const p of pending) p.reject(errorOf(p));
@@ -247,7 +364,7 @@ export class Channel {
     for (const [id, p] of this.#pending) {
       if (++p.resends >= MAX_RESENDS) {
         // It may be what stops them (a trap in the core): never sent again.
-        this.#pending.delete(id);
+        this.#take(id, p);
         p.reject(new SQLiteError(`${why}; ${MAX_RESENDS} workers stopped while this request was with them `
           + '(it may be what stops them), so it is not sent again; it may or may not have run',
         { errno: SQLITE_WORKER_DIED, sql: p.sql }));
@@ -316,7 +433,13 @@ export class Channel {
   #resend() {
     if (this.#pending.size === 0) return;
     this.#outgoing = [];
-    for (const [id, p] of this.#pending) this.#outgoing.push({ id, kind: p.kind, lease: p.lease, parts: p.parts, deadline: p.deadline });
+    this.#waiting = [];
+    this.#direct = 0;
+    this.#via = 0;
+    for (const [id, p] of this.#pending) {
+      p.path = NOT_SENT;
+      this.#outgoing.push({ id, kind: p.kind, lease: p.lease, parts: p.parts, deadline: p.deadline });
+    }
     this.#db.trace(`sending ${this.#pending.size} request(s) again to the new worker`);
     this.#flush();
   }
@@ -362,7 +485,10 @@ export class Channel {
         resolve = (v) => { signal.removeEventListener('abort', onAbort); res(v); };
         reject = (e) => { signal.removeEventListener('abort', onAbort); rej(e); };
       }
-      this.#pending.set(id, { resolve, reject, deadline: performance.now() + timeoutMs, sql, decode, kind, lease, parts, resends: 0 });
+      this.#pending.set(id, {
+        resolve, reject, deadline: performance.now() + timeoutMs, sql, decode, kind, lease, parts, resends: 0,
+        path: NOT_SENT, to: null, size,
+      });
       if (this.#timer === null && timeoutMs !== Infinity) this.#timer = setTimeout(() => this.#expire(), timeoutMs);
       this.#outgoing.push({ id, kind, lease, parts, deadline: performance.now() + timeoutMs });
       // A long run of requests goes out in frames of FRAME_EAGER as it is made, so the
@@ -382,10 +508,17 @@ export class Channel {
   #abort(id, signal) {
     const p = this.#pending.get(id);
     if (!p) return;
-    this.#pending.delete(id);
-    const n = this.#outgoing.length;
-    this.#outgoing = this.#outgoing.filter((r) => r.id !== id);
-    if (this.#outgoing.length === n && this.#worker && this.#ready) this.#worker.postMessage({ type: 'cancel', id });
+    this.#take(id, p);
+    if (p.path === NOT_SENT) {
+      this.#outgoing = this.#outgoing.filter((r) => r.id !== id);
+      this.#waiting = this.#waiting.filter((r) => r.id !== id);
+    } else if (p.path === DIRECT && !p.registered) {
+      // Only the leader has it: withdrawn there, as the worker would.
+      const acked = this.#pending.keys().next().value ?? this.#nextId;
+      this.#post([[null, encodeCoordRequest(p.head, { seq: id, lease: 0, acked, kind: REQ_CANCEL, budget: 0 }, [])]]);
+    } else if (this.#worker && this.#ready) {
+      this.#worker.postMessage({ type: 'cancel', id });
+    }
     p.reject(abortError(signal, p.sql));
     this.#settled();
   }
@@ -404,28 +537,139 @@ export class Channel {
         this.#timer = setTimeout(() => this.#expire(), p.deadline - now);
         break;
       }
-      this.#pending.delete(id);
+      this.#take(id, p);
       p.reject(new SQLiteError(`no answer within ${timeoutMs} ms (the request may still run)`,
         { errno: SQLITE_WORKER_TIMEOUT, sql: p.sql }));
     }
     this.#settled();
   }
 
-  /* Posts the requests of this tick as frames (FRAME_MAX requests per frame). */
+  /*
+  ** Posts the requests of this tick (after those held back) as frames (FRAME_MAX requests
+  ** per frame). While another tab leads, a request goes to it directly (posted here on
+  ** the leader's channel, and flagged so in the frame) unless a request sent through the
+  ** worker still waits, which it would overtake; a request that cannot go directly (see
+  ** #canPost) waits while direct ones are pending, for the same reason. Requests of one
+  ** page thus reach the leader in the order they were made.
+  */
   #flush() {
-    const out = this.#outgoing;
+    let out = this.#outgoing;
     this.#outgoing = [];
+    if (this.#waiting.length) {
+      out = this.#waiting.concat(out);
+      this.#waiting = [];
+    }
     if (!this.#worker || !this.#ready || out.length === 0) return;
-    // Every request below the oldest pending one was answered here (ids grow; the
-    // leader may drop this client's records of them).
+    // Every request below the oldest pending one was answered here or given up (ids
+    // grow; the leader may drop this client's records of them).
     const acked = this.#pending.keys().next().value ?? out[0].id;
     // Each request tells the leader how long this page still waits for it: past that the
     // leader interrupts it (SQLITE_INTERRUPT), or does not run it at all.
     const now = performance.now();
-    for (const r of out) r.budget = r.deadline === Infinity ? COORD_NO_BUDGET : Math.max(0, Math.floor(r.deadline - now));
-    for (let i = 0; i < out.length; i += FRAME_MAX) {
-      postFrame(this.#worker, encodeRequests(out.length <= FRAME_MAX ? out : out.slice(i, i + FRAME_MAX), acked));
+    const lead = this.#leader;
+    const sent = [];
+    let posts = null;      // [r, bytes] posted to the leader by this page
+    let i = 0;
+    for (; i < out.length; i++) {
+      const r = out[i];
+      const p = this.#pending.get(r.id);
+      if (!p) continue; // aborted or timed out while it waited
+      r.budget = r.deadline === Infinity ? COORD_NO_BUDGET : Math.max(0, Math.floor(r.deadline - now));
+      if (lead?.heard && this.#via === 0 && this.#canPost(p)) {
+        posts ??= [];
+        posts.push([r, encodeCoordRequest(lead.head, { seq: r.id, lease: r.lease, acked, kind: r.kind, budget: r.budget }, r.parts)]);
+        r.flags = FRAME_DIRECT;
+        r.gen = lead.gen;
+        p.path = DIRECT;
+        p.to = lead.hex;
+        p.head = lead.head;
+        p.registered = false;
+        this.#direct++;
+        continue;
+      } else if (this.#direct > 0) {
+        break;
+      } else {
+        r.flags = 0;
+        p.path = VIA_WORKER;
+        this.#via++;
+      }
+      sent.push(r);
     }
+    if (i < out.length) this.#waiting = out.slice(i);
+    if (posts) this.#post(posts);
+    if (sent.length) this.#frame(sent, acked);
+  }
+
+  /* Posts requests to the worker as frames (FRAME_MAX per frame) after the floor acked. */
+  #frame(sent, acked) {
+    this.#ackOwed = false;
+    for (let k = 0; k < sent.length; k += FRAME_MAX) {
+      postFrame(this.#worker, encodeRequests(sent.length <= FRAME_MAX ? sent : sent.slice(k, k + FRAME_MAX), acked));
+    }
+  }
+
+  /* True when pending request p may be posted to the leader by this page: not a close
+  ** (its worker's business) and small enough (DIRECT_MAX_BYTES). */
+  #canPost(p) {
+    return p.kind !== REQ_CLOSE && p.size <= DIRECT_MAX_BYTES && this.#replies !== null;
+  }
+
+  /*
+  ** Posts REQUEST messages ([r, bytes]) on this client's requests channel; the requests
+  ** go to the worker REGISTER_MS later unless answered by then (see #register). Those
+  ** that cannot be posted (the browser could not clone one: out of memory) go to the
+  ** worker now, for it to send.
+  */
+  #post(posts) {
+    let k = 0;
+    try {
+      for (; k < posts.length; k++) {
+        this.#requests.postMessage(posts[k][1]);
+        if (posts[k][0]) this.#unregistered.push(posts[k][0]);
+      }
+    } catch (e) {
+      console.error(PREFIX, 'a request could not be posted to the leader (its worker sends it):', e?.message);
+      const rest = [];
+      for (; k < posts.length; k++) {
+        const [r] = posts[k];
+        const p = r && this.#pending.get(r.id);
+        if (p?.path !== DIRECT) continue;
+        r.flags = 0;
+        p.path = VIA_WORKER;
+        p.to = null;
+        this.#direct--;
+        this.#via++;
+        rest.push(r);
+      }
+      if (rest.length) this.#frame(rest, this.#pending.keys().next().value ?? rest[0].id);
+    }
+    if (this.#unregistered.length && this.#registerTimer === null) {
+      this.#registerTimer = setTimeout(() => {
+        this.#registerTimer = null;
+        this.#register();
+      }, REGISTER_MS);
+    }
+  }
+
+  /*
+  ** Tells the worker of the direct requests still unanswered: flagged direct with the
+  ** naming they were posted under, so its machine counts them as sent to that leader
+  ** (or, named another since, sends them itself).
+  */
+  #register() {
+    const list = this.#unregistered;
+    if (list.length === 0) return;
+    this.#unregistered = [];
+    const now = performance.now();
+    const sent = [];
+    for (const r of list) {
+      const p = this.#pending.get(r.id);
+      if (!p || p.path !== DIRECT) continue;
+      p.registered = true;
+      r.budget = r.deadline === Infinity ? COORD_NO_BUDGET : Math.max(0, Math.floor(r.deadline - now));
+      sent.push(r);
+    }
+    if (sent.length && this.#worker && this.#ready) this.#frame(sent, this.#pending.keys().next().value ?? sent[0].id);
   }
 
   /* A message of the worker: an SQWA frame, or a role or lease notice. */
@@ -438,6 +682,7 @@ export class Channel {
       this.#db._role(msg.isLeader, msg.epoch);
       this.#answerForLeader(msg.announce);
     }
+    else if (msg?.type === 'leader') this.#named(msg.gen, msg.head);
     else if (msg?.type === 'lease') this.#db._leaseEnded(msg.lease, msg.reason);
     else if (msg?.type === 'versionchange') this.#db._versionChange(msg.version);
   }
@@ -453,15 +698,31 @@ export class Channel {
     }
     for (const a of answers) {
       const p = this.#pending.get(a.id);
-      if (!p) continue; // timed out already
-      this.#pending.delete(a.id);
-      try {
-        p.resolve(p.decode(a.kind, a.body));
-      } catch (e) {
-        p.reject(this.#timedOut(e, p) ?? e);
-      }
+      if (!p) continue; // timed out already, or answered from the channel
+      this.#take(a.id, p);
+      this.#answer(p, a.kind, a.body);
     }
     this.#settled();
+  }
+
+  /* Settles pending request p (taken already) with the answer of kind `kind`. */
+  #answer(p, kind, body) {
+    try {
+      p.resolve(p.decode(kind, body));
+    } catch (e) {
+      p.reject(this.#timedOut(e, p) ?? e);
+    }
+  }
+
+  /* Removes pending request id (p) from the counts of where requests went. Once no
+  ** direct request is pending, the requests held back go. */
+  #take(id, p) {
+    this.#pending.delete(id);
+    if (p.path === DIRECT) {
+      if (--this.#direct === 0 && this.#waiting.length) queueMicrotask(() => this.#flush());
+    } else if (p.path === VIA_WORKER) {
+      this.#via--;
+    }
   }
 
   /*
@@ -476,8 +737,21 @@ export class Channel {
       { errno: SQLITE_WORKER_TIMEOUT, sql: p.sql });
   }
 
-  /* Resolves the whenIdle() waits once nothing is pending. */
+  /*
+  ** Once nothing is pending: the worker learns the page's floor if answers came from the
+  ** channel since the last frame (its machine would keep those requests; a next request
+  ** in this task carries the floor in its frame, then nothing is posted), and the
+  ** whenIdle() waits resolve.
+  */
   #settled() {
+    if (this.#pending.size === 0 && this.#ackOwed) {
+      this.#ackOwed = false;
+      setTimeout(() => {
+        if (this.#pending.size === 0 && this.#worker && this.#ready) {
+          this.#worker.postMessage({ type: 'acked', below: this.#nextId });
+        }
+      }, 0);
+    }
     if (this.#pending.size || this.#idle.length === 0) return;
     const idle = this.#idle;
     this.#idle = [];
@@ -493,6 +767,12 @@ export class Channel {
   /* Ends the worker after close: nothing is pending any more. */
   end() {
     if (this.#worker) this.#stop(this.#worker);
+    this.#replies?.close();
+    this.#replies = null;
+    this.#requests?.close();
+    this.#requests = null;
+    this.#answers?.close();
+    this.#answers = null;
     this.#generation++;
     clearTimeout(this.#timer);
     this.#timer = null;

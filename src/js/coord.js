@@ -8,7 +8,7 @@ import { SQLiteError } from './errors.js';
 import {
   COORD_ACT_LEASE_LOST, COORD_ACT_LOCAL_REPLY, COORD_ACT_OPEN_STORAGE, COORD_ACT_POST_ALL,
   COORD_ACT_POST_CLIENT, COORD_ACT_POST_LEADER, COORD_ACT_ROLE, COORD_ACT_STEAL_LEADER,
-  COORD_ACT_TIMER, COORD_ACT_WATCH_CLIENT, COORD_ID_BYTES, SQLITE_NOMEM,
+  COORD_ACT_TIMER, COORD_ACT_WATCH_CLIENT, COORD_DIRECT_HEAD, COORD_ID_BYTES, SQLITE_NOMEM,
 } from './proto.js';
 
 /** What the machine asks for (COORD_ACT_* of coord.h). */
@@ -142,10 +142,25 @@ export class CoordMachine {
     return this.#actions(this.#x.coord_message(this.#c, p, bytes.length, performance.now()), bytes.length);
   }
 
-  /** This tab's request; budget: ms the page waits for it (0xffffffff: no limit). Returns the actions. */
-  local(seq, lease, kind, body, budget) {
+  /** This tab's request; budget: ms the page waits for it (0xffffffff: no limit); direct:
+   *  the page posted it to the leader directHead() names (see coordLocalRequest). Returns
+   *  the actions. */
+  local(seq, lease, kind, body, budget, direct = false) {
     const p = this.#put(body);
-    return this.#actions(this.#x.coord_local(this.#c, seq, lease, kind, p, body.length, budget, performance.now()), body.length);
+    return this.#actions(this.#x.coord_local(this.#c, seq, lease, kind, p, body.length, budget,
+      direct ? 1 : 0, performance.now()), body.length);
+  }
+
+  /** What the page needs to post its requests to the leader itself (coordDirectHead):
+   *  COORD_DIRECT_HEAD bytes (a REQUEST's header, then the leader's id), or null when
+   *  this client leads or knows no leader. `told`: the bytes returned last, returned
+   *  again (not copied) when nothing changed. */
+  directHead(told = null) {
+    const p = this.#x.coord_direct(this.#c);
+    if (!p) return null;
+    const now = new Uint8Array(this.#memory.buffer, p, COORD_DIRECT_HEAD);
+    if (told && told.length === now.length && told.every((b, i) => b === now[i])) return told;
+    return now.slice();
   }
 
   /** Client `hex`'s life lock was granted: it is gone. Returns the actions. */
@@ -153,12 +168,13 @@ export class CoordMachine {
     return this.#actions(this.#x.coord_client_gone(this.#c, this.#put(idBytes(hex)), performance.now()));
   }
 
-  /** The page has the answers of every request below `below` (no actions). */
   /** The page gave up on its request seq (an AbortSignal). Returns the actions. */
   cancel(seq) {
     return this.#actions(this.#x.coord_cancel(this.#c, seq, performance.now()));
   }
 
+  /** The page has the answers of every request below `below`, or gave up on them (no
+   *  actions: the machine forgets its requests below it). */
   pageAcked(below) {
     this.#x.coord_page_acked(this.#c, below);
   }
@@ -168,7 +184,6 @@ export class CoordMachine {
     return this.#actions(this.#x.coord_tick(this.#c, performance.now()));
   }
 
-  /** Is this client the leader. */
   /** The leader's ANNOUNCE message (a copy), for its page to post when another tab asks
    *  who leads while this worker computes; null when this client does not lead. */
   announcement() {
@@ -182,6 +197,7 @@ export class CoordMachine {
     return this.#x.coord_idle(this.#c) === 1;
   }
 
+  /** Is this client the leader. */
   get isLeader() {
     return this.#x.coord_is_leader(this.#c) === 1;
   }

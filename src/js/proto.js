@@ -3,7 +3,7 @@
 // is said in proto.h.
 
 export const SQLW_FORMAT_VERSION = 1;
-export const COORD_VERSION = 3;
+export const COORD_VERSION = 4;
 export const SQLW_MAGIC_PARAMS = 'SQWP';
 export const SQLW_MAGIC_RESULT = 'SQWR';
 export const SQLW_MAGIC_BATCH = 'SQWB';
@@ -15,6 +15,10 @@ export const SQLW_BATCH_HEADER = 12;
 export const SQLW_LIST_HEADER = 20;
 export const COORD_ID_BYTES = 16;
 export const COORD_HEADER = 32;
+export const COORD_REQUEST_FIELDS = 24;
+export const COORD_REPLY_FIELDS = 28;
+export const COORD_LEASE_END_FIELDS = 24;
+export const COORD_DIRECT_HEAD = 48;
 export const SQLW_MAX_ANSWER = 268435456;
 export const COORD_NO_BUDGET = 4294967295;
 export const REQ_IMPORT_DISCARD = 0xffffffffffffffffn;

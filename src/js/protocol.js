@@ -9,15 +9,19 @@
 
 import {
   COORD_ANNOUNCE, COORD_HEADER, COORD_HELLO, COORD_ID_BYTES, COORD_LEASE_END,
-  COORD_NO_BUDGET, COORD_REPLY, COORD_REQUEST, COORD_VERSION, SQLW_BATCH_HEADER,
-  SQLW_FORMAT_VERSION, SQLW_MAGIC_BATCH, SQLW_MAGIC_COORD, SQLW_MAX_ANSWER,
+  COORD_LEASE_END_FIELDS, COORD_NO_BUDGET, COORD_REPLY, COORD_REPLY_FIELDS, COORD_REQUEST,
+  COORD_REQUEST_FIELDS, COORD_VERSION, SQLW_BATCH_HEADER, SQLW_FORMAT_VERSION,
+  SQLW_MAGIC_BATCH, SQLW_MAGIC_COORD, SQLW_MAX_ANSWER,
 } from './proto.js';
 
 /** Version of the SQWQ/SQWA frames between a page and its worker (JavaScript's only). */
-export const FRAME_VERSION = 3;   // 3: a request carries its budget
+export const FRAME_VERSION = 4;   // 3: a request carries its budget; 4: and its direct flag
 
 const HEADER = 12;       // magic, u16 version, u16 count, u32 acked below
-const ENTRY = 20;        // u32 id, u8 op/kind, u8 0, u16 0, u32 lease, u32 budget, u32 n
+const ENTRY = 20;        // u32 id, u8 op/kind, u8 flags, u16 gen, u32 lease, u32 budget, u32 n
+/** An SQWQ entry's flag: the page posted this request to the leader itself (see
+ *  encodeCoordRequest); the entry's gen says which naming of the leader it used. */
+export const FRAME_DIRECT = 1;
 /** The largest request body the page sends, and the largest answer the core makes
  *  (SQLW_MAX_ANSWER): 256 MiB. Larger is SQLITE_TOOBIG. */
 export const MAX_BODY_BYTES = SQLW_MAX_ANSWER;
@@ -29,9 +33,10 @@ const MAX_COUNT = 0xffff;
 const textEncoder = new TextEncoder();
 
 /*
-** Builds one frame with magic `magic` from entries [{ id, kind, lease?, budget?, parts }],
-** where parts are Uint8Arrays written one after the other as the entry's body (budget:
-** ms the page still waits for the answer, COORD_NO_BUDGET by default); acked: the header's
+** Builds one frame with magic `magic` from entries [{ id, kind, lease?, budget?, flags?,
+** gen?, parts }], where parts are Uint8Arrays written one after the other as the entry's
+** body (budget: ms the page still waits for the answer, COORD_NO_BUDGET by default;
+** flags: FRAME_DIRECT or 0; gen: the u16 naming of the leader); acked: the header's
 ** acked-below field. Returns the frame's
 ** ArrayBuffer (exactly sized, ready to transfer).
 */
@@ -54,6 +59,8 @@ function buildFrame(magic, entries, acked = 0) {
     for (const part of e.parts) n += part.length;
     dv.setUint32(p, e.id, true);
     u8[p + 4] = e.kind;
+    u8[p + 5] = e.flags ?? 0;
+    dv.setUint16(p + 6, e.gen ?? 0, true);
     dv.setUint32(p + 8, e.lease ?? 0, true);
     dv.setUint32(p + 12, e.budget ?? COORD_NO_BUDGET, true);
     dv.setUint32(p + 16, n, true);
@@ -67,8 +74,9 @@ function buildFrame(magic, entries, acked = 0) {
 }
 
 /*
-** Parses a frame with magic `magic`. Returns { acked, entries: [{ id, kind, lease,
-** budget, body }] } with body a Uint8Array view of the frame. Throws Error naming what is malformed.
+** Parses a frame with magic `magic`. Returns { acked, entries: [{ id, kind, flags, gen,
+** lease, budget, body }] } with body a Uint8Array view of the frame. Throws Error naming
+** what is malformed.
 */
 function parseFrame(magic, buf) {
   if (!(buf instanceof ArrayBuffer)) throw new Error('malformed frame: not an ArrayBuffer');
@@ -88,12 +96,14 @@ function parseFrame(magic, buf) {
     if (p + ENTRY > u8.length) throw new Error('malformed frame: truncated entry');
     const id = dv.getUint32(p, true);
     const kind = u8[p + 4];
+    const flags = u8[p + 5];
+    const gen = dv.getUint16(p + 6, true);
     const lease = dv.getUint32(p + 8, true);
     const budget = dv.getUint32(p + 12, true);
     const n = dv.getUint32(p + 16, true);
     p += ENTRY;
     if (p + n > u8.length) throw new Error('malformed frame: entry longer than the frame');
-    entries.push({ id, kind, lease, budget, body: u8.subarray(p, p + n) });
+    entries.push({ id, kind, flags, gen, lease, budget, body: u8.subarray(p, p + n) });
     p += n;
   }
   if (p !== u8.length) throw new Error('malformed frame: bytes after the last entry');
@@ -220,10 +230,52 @@ export function decodeAnswers(buf) {
 const COORD_LAYOUT = new Map([
   [COORD_HELLO, [0, -1]],
   [COORD_ANNOUNCE, [0, -1]],
-  [COORD_REQUEST, [24, 20]],
-  [COORD_REPLY, [28, 24]],
-  [COORD_LEASE_END, [24, -1]],
+  [COORD_REQUEST, [COORD_REQUEST_FIELDS, 20]],
+  [COORD_REPLY, [COORD_REPLY_FIELDS, 24]],
+  [COORD_LEASE_END, [COORD_LEASE_END_FIELDS, -1]],
 ]);
+
+/**
+ * Encodes a REQUEST as a follower's page posts it to the leader itself (docs/coord.md,
+ * "The follower's hop"): `head` is the first COORD_HEADER bytes of what its worker named
+ * (coord_direct: the header with this client's epoch and id); seq, lease, acked, kind,
+ * budget as in an SQWQ entry; parts the body. Returns a Uint8Array that owns its bytes.
+ */
+export function encodeCoordRequest(head, { seq, lease, acked, kind, budget }, parts) {
+  let n = 0;
+  for (const part of parts) n += part.length;
+  const at = COORD_HEADER + COORD_REQUEST_FIELDS;
+  const u8 = new Uint8Array(at + n);
+  const dv = new DataView(u8.buffer);
+  u8.set(head.subarray(0, COORD_HEADER), 0);
+  dv.setUint32(COORD_HEADER, seq, true);
+  dv.setUint32(COORD_HEADER + 4, lease, true);
+  dv.setUint32(COORD_HEADER + 8, acked, true);
+  u8[COORD_HEADER + 12] = kind;
+  dv.setUint32(COORD_HEADER + 16, budget, true);
+  dv.setUint32(COORD_HEADER + 20, n, true);
+  let p = at;
+  for (const part of parts) {
+    u8.set(part, p);
+    p += part.length;
+  }
+  return u8;
+}
+
+/**
+ * The fields of a REPLY that checkChannelMessage passed (bytes: the message): { seq,
+ * status, body } with body a view of the message (the answer's kind byte, then the
+ * answer).
+ */
+export function replyFields(bytes) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = COORD_HEADER + COORD_ID_BYTES;
+  return {
+    seq: dv.getUint32(at, true),
+    status: bytes[at + 4],
+    body: bytes.subarray(COORD_HEADER + COORD_REPLY_FIELDS),
+  };
+}
 
 /** The BroadcastChannel every client of database `name` hears (HELLO, ANNOUNCE). */
 export function allChannelName(name) {
@@ -233,6 +285,18 @@ export function allChannelName(name) {
 /** The BroadcastChannel the leader of database `name` hears requests on. */
 export function leaderChannelName(name) {
   return `sqlw:${name}:v${COORD_VERSION}:leader`;
+}
+
+/** The BroadcastChannel where client `hex`'s page posts its requests to the leader of
+ *  database `name` itself (the follower's hop: docs/coord.md); only the leader listens. */
+export function requestChannelName(name, hex) {
+  return `sqlw:${name}:v${COORD_VERSION}:req:${hex}`;
+}
+
+/** The BroadcastChannel where the leader of database `name` answers the requests client
+ *  `hex`'s page posted itself; only that page listens (its worker is not woken). */
+export function pageChannelName(name, hex) {
+  return `sqlw:${name}:v${COORD_VERSION}:page:${hex}`;
 }
 
 /** The BroadcastChannel client `hex` of database `name` hears its answers on. */

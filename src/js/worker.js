@@ -8,10 +8,14 @@
 //     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
 //     requests, { type: 'cancel', id } (the page gave up on request id), { type: 'ping' }
 //     (answered { type: 'pong', wasmBytes } between two events: the page's watchdog and
-//     memoryUsage()), and
-//     { type: 'close' } to end.
+//     memoryUsage()), { type: 'acked', below } (the page settled every request below
+//     `below` or gave up on it: sent when it went idle after answers it took from the
+//     channel itself), and { type: 'close' } to end.
 //   worker → page: { type: 'ready', persistent, persistenceError, vfs, codes, isLeader,
-//     epoch, announce } or { type: 'failed', error }; then SQWA frames of answers (in the order
+//     epoch, announce, leaderGen, leaderHead } or { type: 'failed', error }; then
+//     { type: 'leader', gen, head } when the leader this follower would post to changes
+//     (head: coord_direct's 48 bytes, null when none; gen: its u16 naming, which the
+//     page's direct requests carry back); SQWA frames of answers (in the order
 //     they come: a request answered by another tab may overtake one of this tab's),
 //     { type: 'role', isLeader, epoch, announce } when the leadership changes (announce:
 //     a shared leader's ANNOUNCE, which its page posts when a tab asks who leads), and
@@ -38,11 +42,12 @@ import { encodeError } from './codec.js';
 import { CoordMachine, ACT, idHex } from './coord.js';
 import {
   decodeRequests, encodeAnswers, postFrame, allChannelName, leaderChannelName,
-  clientChannelName, clientLockName, leaderLockName, versionChannelName,
-  checkChannelMessage,
+  clientChannelName, clientLockName, leaderLockName, pageChannelName, requestChannelName,
+  versionChannelName,
+  checkChannelMessage, FRAME_DIRECT,
 } from './protocol.js';
 import {
-  ANS_DONE, ANS_ERROR, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_IDLE, COORD_REQUEST,
+  ANS_DONE, ANS_ERROR, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_IDLE, COORD_REPLY, COORD_REQUEST,
   COORD_VERSION, REQ_CLOSE, SQLITE_MISUSE, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
 } from './proto.js';
 
@@ -67,9 +72,14 @@ let closed = false;
 let queue = Promise.resolve();
 let answers = [];        // answers of the current event, posted as one frame
 let role = { isLeader: false, epoch: 0 };
+let leaderHead = null;   // the leader named to the page last (coord_direct's bytes, or null)
+let leaderGen = 0;       // its naming, u16: a direct request carries the one it used
 let onRole = null;       // resolves the wait for a first role (see open)
 let timer = null;
-const chan = { all: null, leaderIn: null, versions: null, clients: new Map() };
+// requests: hex → [the channel client hex's page posts requests on, the one it hears
+// the answers to them on] (see watchClient).
+const chan = { all: null, leaderIn: null, versions: null, clients: new Map(), requests: new Map() };
+let directFrom = null;     // while a message of a page's requests channel is handled: its client
 let ownId = null;          // this client's id (16 bytes)
 let newerWire = 0;         // the highest newer wire version another tab speaks (0: none seen)
 const alive = new Set();   // senders of an ANNOUNCE whose life lock was seen held (hex)
@@ -136,7 +146,7 @@ function fatal(e) {
   } catch {
     // releaseAll never throws; nothing else can be done here anyway.
   }
-  for (const ch of [chan.all, chan.leaderIn, ...chan.clients.values()]) ch?.close();
+  for (const ch of [chan.all, chan.leaderIn, ...chan.clients.values(), ...[...chan.requests.values()].flat()]) ch?.close();
   for (const ctl of watches.values()) ctl.abort();
   lock.abort?.abort();
   lock.release?.();
@@ -176,7 +186,9 @@ function perform(actions, batch = false) {
         break;
       case ACT.POST_CLIENT:
         try {
-          clientChannel(a.id)?.postMessage(a.data.buffer);
+          // The answer to a request a page posted itself goes to that page alone.
+          if (a.id === directFrom && a.data[6] === COORD_REPLY) chan.requests.get(a.id)?.[1].postMessage(a.data.buffer);
+          else clientChannel(a.id)?.postMessage(a.data.buffer);
         } catch (e) {
           // The browser could not clone it (out of memory): the client's request times
           // out. Answers are at most 256 MiB, so this is rare.
@@ -220,13 +232,31 @@ function perform(actions, batch = false) {
   if (!batch) settle();
 }
 
-/* After events: the page learns of a new role, then gets the answers as one SQWA frame. */
+/* After events: the page learns of a new role and leader, then gets the answers as one
+** SQWA frame. */
 function settle() {
   // A follower's leader may change without a ROLE action.
   if (machine && !closed && (machine.epoch !== role.epoch || machine.isLeader !== role.isLeader)) {
     setRole(machine.isLeader, machine.epoch);
   }
+  nameLeader();
   flushAnswers();
+}
+
+/*
+** The follower's hop (docs/coord.md): a page whose worker follows posts its requests on
+** the leader's channel itself, to the leader named here. When the machine's leader (or
+** its epoch) changes, the page is told, with a new naming (gen); a request the page
+** posted under an older naming is sent by the machine itself (it may have gone to a
+** leader that is gone).
+*/
+function nameLeader() {
+  if (!shared || !machine || closed) return;
+  const head = machine.directHead(leaderHead);
+  if (head === leaderHead) return;
+  leaderHead = head;
+  leaderGen = (leaderGen + 1) & 0xffff;
+  self.postMessage({ type: 'leader', gen: leaderGen, head: head ? head.slice().buffer : null });
 }
 
 /* Posts the answers gathered so far as one SQWA frame. */
@@ -260,6 +290,7 @@ function stepDown() {
   chan.leaderIn = null;
   for (const ctl of watches.values()) ctl.abort();
   watches.clear();
+  closeRequests(null);
   closeStorage();
   if (lock.held) {
     // Replaced while holding the lock (it can only have been stolen): let it go and
@@ -307,18 +338,37 @@ function clientChannel(hex) {
   return ch;
 }
 
-/* Watches client `hex`'s life lock: granted means the client is gone. */
+/*
+** Watches client `hex`'s life lock: granted means the client is gone. While watched, its
+** page may post requests on its own channel (requestChannelName), which this leader
+** hears: opened here, before this leader answers the client (the page posts there only
+** once it heard this leader answer it). The answers to those go on the page's channel
+** (pageChannelName), which its worker does not hear: it is not woken for them.
+*/
 function watchClient(hex) {
   if (!shared || watches.has(hex)) return;
   const ctl = new AbortController();
   watches.set(hex, ctl);
+  const requests = new BroadcastChannel(requestChannelName(opts.name, hex));
+  requests.onmessage = (e) => onChannel(e.data, hex);
+  chan.requests.set(hex, [requests, new BroadcastChannel(pageChannelName(opts.name, hex))]);
   navigator.locks.request(clientLockName(opts.name, hex), { signal: ctl.signal }, () => {
     watches.delete(hex);
+    closeRequests(hex);
     chan.clients.get(hex)?.close();
     chan.clients.delete(hex);
     trace(`client ${hex.slice(0, 8)} is gone`);
     enqueue(() => machine && perform(machine.clientGone(hex)));
   }).catch(() => {}); // aborted: this worker stopped leading
+}
+
+/* Stops hearing client `hex`'s requests channel (every client's when hex is null). */
+function closeRequests(hex) {
+  for (const [k, pair] of chan.requests) {
+    if (hex !== null && k !== hex) continue;
+    for (const ch of pair) ch.close();
+    chan.requests.delete(k);
+  }
 }
 
 /*
@@ -436,8 +486,10 @@ function handleFrame(buf) {
       continue;
     }
     let actions;
+    // Posted by the page to the leader named last: the machine takes it as sent there.
+    const direct = (r.flags & FRAME_DIRECT) !== 0 && r.gen === leaderGen && leaderHead !== null;
     try {
-      actions = machine.local(r.id, r.lease, r.kind, r.body, r.budget);
+      actions = machine.local(r.id, r.lease, r.kind, r.body, r.budget, direct);
     } catch (e) {
       // The core could not take the request (its copy did not fit in memory): answered
       // with the error, and the worker goes on. Anything else is fatal (see enqueue).
@@ -462,13 +514,18 @@ function growPool() {
 ** A message on a channel (docs/threat-model.md): checked in JavaScript before a byte of it
 ** is copied into the core (checkChannelMessage: size, shape, sender, addressee); a
 ** request reaches only a leader; an ANNOUNCE is believed only from a tab that lives (its
-** life lock is held), so a forged one from a made-up id cannot lead the followers away.
-** Messages reach the machine in the order they came.
+** life lock is held), so a forged one from a made-up id cannot lead the followers away;
+** on client `from`'s requests channel, only that client's REQUESTs count. Messages
+** reach the machine in the order they came.
 */
-function onChannel(data) {
+function onChannel(data, from = null) {
   const m = checkChannelMessage(data, ownId);
   if (typeof m === 'string') {
     trace(`dropped a channel message: ${m}`);
+    return;
+  }
+  if (from !== null && (m.type !== COORD_REQUEST || m.sender !== from)) {
+    trace(`dropped a message on the requests channel of ${from.slice(0, 8)}: not its request`);
     return;
   }
   if (m.type === COORD_REQUEST && !role.isLeader) return; // the leader gets it again
@@ -488,7 +545,12 @@ function onChannel(data) {
         console.warn(PREFIX, 'dropped a message the core could not take:', e.message);
         return undefined;
       }
-      perform(actions);
+      directFrom = from;
+      try {
+        perform(actions);
+      } finally {
+        directFrom = null;
+      }
       return growPool();
     });
   });
@@ -547,6 +609,7 @@ function close() {
   chan.clients.clear();
   for (const ctl of watches.values()) ctl.abort();
   watches.clear();
+  closeRequests(null);
   lock.abort?.abort();
   lock.release?.();
 }
@@ -652,10 +715,12 @@ async function open(msg) {
     trace(`opened "${msg.name}" ${shared ? 'shared on OPFS' : 'in memory'} in ${(performance.now() - t0).toFixed(1)} ms `
       + `(the core loaded after ${(t1 - t0).toFixed(1)} ms)`);
     if (shared && !role.isLeader) setTimeout(warmUp, WARM_UP_DELAY_MS);
+    nameLeader();
     self.postMessage({
       type: 'ready', persistent: shared, persistenceError, vfs: shared ? 'opfs' : 'memdb',
       isLeader: role.isLeader, epoch: role.epoch,
       announce: role.isLeader && shared ? machine.announcement()?.buffer ?? null : null,
+      leaderGen, leaderHead: leaderHead ? leaderHead.slice().buffer : null,
     });
   } catch (e) {
     trace('open failed:', e);
@@ -673,6 +738,9 @@ self.onmessage = (e) => {
   } else if (msg && msg.type === 'cancel' && Number.isInteger(msg.id)) {
     // The page gave up on a request (AbortSignal): dropped where it still waits.
     enqueue(() => machine && !closed && perform(machine.cancel(msg.id >>> 0)));
+  } else if (msg && msg.type === 'acked' && Number.isInteger(msg.below)) {
+    // The page settled every request below `below` (some from the channel, unseen here).
+    enqueue(() => machine && !closed && machine.pageAcked(msg.below >>> 0));
   } else if (msg && msg.type === 'ping') {
     // Not queued: answered as soon as the worker is between two events (its page's
     // watchdog, for a leader other tabs wait on).

@@ -13,7 +13,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, bounded, port } from './driver.mjs';
-import { allChannelName, leaderChannelName, clientChannelName, versionChannelName } from '../../src/js/protocol.js';
+import {
+  allChannelName, leaderChannelName, clientChannelName, pageChannelName, requestChannelName, versionChannelName,
+} from '../../src/js/protocol.js';
 import { COORD_VERSION } from '../../src/js/proto.js';
 
 const PORT = port(8723);
@@ -846,7 +848,8 @@ test('111 junk, forged and oversized messages on every channel of the database a
     }
     const grown = [];
     for (const p of pages) grown.push((await inTab(p, name, (db) => db.memoryUsage())).wasmBytes);
-    const channels = [leaderChannelName(name), allChannelName(name), ...ids.map((id) => clientChannelName(name, id))];
+    const channels = [leaderChannelName(name), allChannelName(name), ...ids.map((id) => clientChannelName(name, id)),
+      ...ids.map((id) => requestChannelName(name, id)), ...ids.map((id) => pageChannelName(name, id))];
     const posted = await inTab(pages[0], name, (db, dbName, clientIds, seed, names, wire) => {
       let x = seed >>> 0 || 1;
       const random = (n) => {
@@ -947,6 +950,104 @@ test('111 junk, forged and oversized messages on every channel of the database a
     assertNoPageErrors(pages);
   } finally {
     await closeTabs(pages);
+  }
+});
+
+/*
+** Counts, in tab `page` from now on, what its page (not its worker) posts and hears on
+** BroadcastChannels, by the kind of channel ('leader', 'all', 'client', 'req', 'page':
+** the fourth part of the name): window.bcLog = { posted: {}, heard: {} }. Install
+** before the tab opens the database.
+*/
+async function logChannels(page) {
+  await bounded(page.evaluate(() => {
+    const Base = window.BroadcastChannel;
+    const log = { posted: {}, heard: {} };
+    const kind = (n) => n.split(':')[3] ?? n;
+    window.bcLog = log;
+    window.BroadcastChannel = class extends Base {
+      constructor(n) {
+        super(n);
+        this.addEventListener('message', () => { log.heard[kind(n)] = (log.heard[kind(n)] ?? 0) + 1; });
+      }
+
+      postMessage(m) {
+        log.posted[kind(this.name)] = (log.posted[kind(this.name)] ?? 0) + 1;
+        return super.postMessage(m);
+      }
+    };
+  }), CALL_MS, 'wrapping BroadcastChannel');
+}
+
+test("113 the follower's hop: a follower's page posts its requests to the leader and hears the answers itself; no tab hears another's requests; writes in flight through a leader change land once", T, async () => {
+  const name = 'mt-hop';
+  const [a, b, c] = [await newTab(), await newTab(), await newTab()];
+  try {
+    await inTab(a, name, (db) => db.exec('CREATE TABLE t(x TEXT, n INTEGER)'));
+    assert.equal((await open(a, name)).isLeader, true);
+    await logChannels(b);
+    await logChannels(c);
+    assert.equal((await open(b, name)).isLeader, false);
+    assert.equal((await open(c, name)).isLeader, false);
+    // The page posts itself once it heard the leader answer this client (a request that
+    // went through its worker): until then, requests go through the worker.
+    await inTab(b, name, async (db) => {
+      while (!window.bcLog.posted.req) {
+        await db.get('SELECT 1 AS one');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    });
+    const before = await b.evaluate(() => JSON.parse(JSON.stringify(window.bcLog)));
+    const r = await inTab(b, name, async (db) => {
+      const counts = [];
+      for (let i = 0; i < 100; i++) {
+        await db.run('INSERT INTO t(x, n) VALUES (?, ?)', [`seq-${i}`, i]);
+        counts.push((await db.get('SELECT count(*) AS k FROM t')).k);
+      }
+      const all = await Promise.all(Array.from({ length: 100 }, (_, i) => db.run('INSERT INTO t(x, n) VALUES (?, ?)', [`par-${i}`, i])));
+      await db.transaction(async (tx) => {
+        await tx.run("INSERT INTO t(x, n) VALUES ('tx', 1)");
+        await tx.run("INSERT INTO t(x, n) VALUES ('tx', 2)");
+        await tx.run("INSERT INTO t(x, n) VALUES ('tx', 3)");
+      });
+      return { counts, changes: all.map((x) => x.changes), rows: (await db.get('SELECT count(*) AS k FROM t')).k };
+    });
+    assert.deepEqual(r.counts, Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.deepEqual(r.changes, new Array(100).fill(1));
+    assert.equal(r.rows, 203);
+    const log = await b.evaluate(() => window.bcLog);
+    const delta = (where, kind) => (log[where][kind] ?? 0) - (before[where][kind] ?? 0);
+    // 200 + 100 + BEGIN, 3 inserts, COMMIT + the last count: each posted by the page to
+    // the leader, and each answered to the page alone.
+    assert.equal(delta('posted', 'req'), 306, JSON.stringify(log));
+    assert.equal(delta('heard', 'page'), 306, JSON.stringify(log));
+    for (const [tab, l] of [['b', log], ['c', await c.evaluate(() => window.bcLog)]]) {
+      assert.equal(l.posted.leader ?? 0, 0, `tab ${tab}'s page never posts on the shared leader channel`);
+      assert.equal((l.heard.leader ?? 0) + (l.heard.req ?? 0), 0, `tab ${tab}'s page heard a request: ${JSON.stringify(l)}`);
+    }
+
+    // Writes posted by the page while the leader holds them behind a transaction of its
+    // own; the leader's tab closes: every write lands once through the new leader.
+    await holdTransaction(a, name, 'held', null);
+    await inTab(b, name, (db) => {
+      window.flight = Promise.allSettled(Array.from({ length: 50 }, (_, i) => db.run('INSERT INTO t(x, n) VALUES (?, ?)', ['flight', i])));
+    });
+    await inTab(c, name, (db) => {
+      window.flight = Promise.allSettled(Array.from({ length: 50 }, (_, i) => db.run('INSERT INTO t(x, n) VALUES (?, ?)', ['flight-c', i])));
+    });
+    await sleep(200);
+    await kill(a, 'close');
+    for (const p of [b, c]) {
+      assert.deepEqual(await inTab(p, name, async () => window.rejections(await window.flight)), {});
+    }
+    const landed = await inTab(b, name, (db) => db.all(
+      "SELECT x, count(*) AS k, count(DISTINCT n) AS d FROM t WHERE x IN ('flight', 'flight-c', 'held') GROUP BY x ORDER BY x"));
+    assert.deepEqual(landed, [{ x: 'flight', k: 50, d: 50 }, { x: 'flight-c', k: 50, d: 50 }]);
+    const c2 = await c.evaluate(() => window.bcLog);
+    assert.equal((c2.heard.leader ?? 0) + (c2.heard.req ?? 0), 0, `tab c's page heard a request: ${JSON.stringify(c2)}`);
+    assertNoPageErrors([b, c]);
+  } finally {
+    await closeTabs([a, b, c]);
   }
 });
 

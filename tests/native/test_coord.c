@@ -192,7 +192,7 @@ TEST(coordsilent, "coord-130 a request waits no longer than the freeze deadline 
   CHECK(p!=0);
   CHECK(coordCount(p, COORD_ACT_POST_ALL, 0)==1);            /* HELLO */
   /* The lock's holder is frozen: no ANNOUNCE ever comes. The request is held... */
-  CHECK_RC(coordLocalRequest(p, 1, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1000), SQLITE_OK);
+  CHECK_RC(coordLocalRequest(p, 1, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 0, 1000), SQLITE_OK);
   CHECK(coordCount(p, COORD_ACT_POST_LEADER, &iAt)==0);
   CHECK(iAt==6000);                                           /* ...with a deadline */
   CHECK_RC(coordTick(p, 5999), SQLITE_OK);
@@ -201,5 +201,106 @@ TEST(coordsilent, "coord-130 a request waits no longer than the freeze deadline 
   CHECK(coordCount(p, COORD_ACT_STEAL_LEADER, 0)==1);         /* then the lock is taken */
   CHECK_RC(coordTick(p, 20000), SQLITE_OK);
   CHECK(coordCount(p, COORD_ACT_STEAL_LEADER, 0)==0);         /* once */
+  coordDestroy(p);
+}
+
+/* Feeds client p a message of type eType from aFrom at epoch iEpoch (REPLY: to aTo, for
+** iSeq, status eStatus, a body of one kind byte and "ok"). */
+static void coordHear(Coord *p, int eType, const unsigned char *aFrom, uint64_t iEpoch,
+                      const unsigned char *aTo, uint32_t iSeq, int eStatus, int64_t iNow){
+  static const unsigned char aAnswer[3] = { 1, 'o', 'k' };
+  CoordMsg m;
+  SqlwBuf buf = {0};
+  memset(&m, 0, sizeof(m));
+  m.eType = eType;
+  m.iEpoch = iEpoch;
+  memcpy(m.aSender, aFrom, COORD_ID_BYTES);
+  if( eType==COORD_REPLY ){
+    memcpy(m.aTarget, aTo, COORD_ID_BYTES);
+    m.iSeq = iSeq;
+    m.eStatus = eStatus;
+    m.aBody = aAnswer;
+    m.nBody = sizeof(aAnswer);
+  }
+  CHECK_RC(coordMsgEncode(&m, &buf), SQLITE_OK);
+  CHECK_RC(coordMessage(p, buf.a, buf.n, iNow), SQLITE_OK);
+  sqlwBufFree(&buf);
+}
+
+TEST(coorddirect, "coord-140 a request its page posted: named, counted as sent, answered once"){
+  static const unsigned char aId[COORD_ID_BYTES] = { 7 };
+  static const unsigned char aL1[COORD_ID_BYTES] = { 1 };
+  static const unsigned char aL2[COORD_ID_BYTES] = { 2 };
+  CoordEngine e = { 0, coordNoExec, coordNoEpoch, coordNoForget, coordNoRecorded, 0 };
+  static const unsigned char aBody[5] = { 1, 0, 0, 0, 'x' };
+  unsigned char aHead[COORD_DIRECT_HEAD];
+  CoordMsg m;
+  SqlwBuf buf = {0};
+  Coord *p = coordCreate(aId, &e, 5000, 30000, 100);
+  REQUIRE(p!=0);
+  coordCount(p, 0, 0);
+  CHECK_INT(coordDirectHead(p, aHead), 0);                    /* no leader known yet */
+  coordHear(p, COORD_ANNOUNCE, aL1, 9, 0, 0, 0, 200);
+  coordCount(p, 0, 0);
+  CHECK_INT(coordDirectHead(p, aHead), 1);
+  /* The head is a REQUEST's, as this client encodes one at epoch 9, then L1's id. */
+  memset(&m, 0, sizeof(m));
+  m.eType = COORD_REQUEST;
+  m.iEpoch = 9;
+  memcpy(m.aSender, aId, COORD_ID_BYTES);
+  m.eKind = 1;
+  CHECK_RC(coordMsgEncode(&m, &buf), SQLITE_OK);
+  CHECK(memcmp(buf.a, aHead, COORD_HEADER)==0);
+  CHECK(memcmp(aHead+COORD_HEADER, aL1, COORD_ID_BYTES)==0);
+  sqlwBufFree(&buf);
+
+  /* Seq 1, posted by the page: nothing posted here, and L1's REPLY settles it silently
+  ** (the page took the same message). */
+  CHECK_RC(coordLocalRequest(p, 1, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 300), SQLITE_OK);
+  CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, 0), 0);
+  CHECK_INT(coordIdle(p), 0);
+  coordHear(p, COORD_REPLY, aL1, 9, aId, 1, COORD_DONE, 310);
+  CHECK_INT(coordCount(p, COORD_ACT_LOCAL_REPLY, 0), 0);
+  CHECK_INT(coordIdle(p), 1);
+
+  /* Seq 2's REPLY passes its word from the page: the word then registers nothing. */
+  coordHear(p, COORD_REPLY, aL1, 9, aId, 2, COORD_DONE, 400);
+  CHECK_INT(coordCount(p, COORD_ACT_LOCAL_REPLY, 0), 0);
+  CHECK_RC(coordLocalRequest(p, 2, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 410), SQLITE_OK);
+  CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, 0), 0);
+  CHECK_INT(coordIdle(p), 1);
+  /* A REPLY to a sequence already given is a duplicate, not remembered: seq 1 again. */
+  coordHear(p, COORD_REPLY, aL1, 9, aId, 1, COORD_DONE, 420);
+  CHECK_RC(coordLocalRequest(p, 3, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 430), SQLITE_OK);
+  CHECK_INT(coordIdle(p), 0);
+
+  /* The leader changes while seq 3 waits: the machine sends it itself, and forwards the
+  ** new leader's answer to the page. */
+  coordHear(p, COORD_ANNOUNCE, aL2, 10, 0, 0, 0, 500);
+  CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, 0), 1);
+  coordHear(p, COORD_REPLY, aL2, 10, aId, 3, COORD_DONE, 510);
+  CHECK_INT(coordCount(p, COORD_ACT_LOCAL_REPLY, 0), 1);
+  CHECK_INT(coordIdle(p), 1);
+
+  /* A direct request the page settled from the channel unseen here goes with the
+  ** page's floor. */
+  CHECK_RC(coordLocalRequest(p, 4, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 600), SQLITE_OK);
+  CHECK_INT(coordIdle(p), 0);
+  coordPageAcked(p, 4);
+  CHECK_INT(coordIdle(p), 0);
+  coordPageAcked(p, 5);
+  CHECK_INT(coordIdle(p), 1);
+  /* Passed "direct" while this client knows no leader (it could not have named one):
+  ** an ordinary request, sent when a leader announces itself. */
+  CHECK_RC(coordLeaderLockLost(p, 700), SQLITE_OK);
+  coordCount(p, 0, 0);
+  CHECK_INT(coordDirectHead(p, aHead), 0);
+  CHECK_RC(coordLocalRequest(p, 5, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 710), SQLITE_OK);
+  CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, 0), 0);
+  coordHear(p, COORD_ANNOUNCE, aL1, 11, 0, 0, 0, 720);
+  CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, 0), 1);
+  coordHear(p, COORD_REPLY, aL1, 11, aId, 5, COORD_DONE, 730);
+  CHECK_INT(coordCount(p, COORD_ACT_LOCAL_REPLY, 0), 1);
+  CHECK_INT(coordIdle(p), 1);
   coordDestroy(p);
 }

@@ -10,11 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup } from './helpers.mjs';
 import { decodeResult } from '../../src/js/codec.js';
-import { checkChannelMessage } from '../../src/js/protocol.js';
+import { checkChannelMessage, encodeCoordRequest, replyFields as replyOf, sqlBody } from '../../src/js/protocol.js';
 import { ACT } from '../../src/js/coord.js';
 import {
-  ANS_RESULT, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_END, COORD_LEASE_IDLE,
-  COORD_NO_BUDGET, COORD_REJECTED, COORD_REPLY, COORD_VERSION, REQ_BEGIN, REQ_COMMIT,
+  ANS_RESULT, COORD_ANNOUNCE, COORD_DIRECT_HEAD, COORD_DONE, COORD_HEADER, COORD_LEASE_END,
+  COORD_LEASE_IDLE, COORD_NO_BUDGET, COORD_REJECTED, COORD_REPLY, COORD_REQUEST, COORD_VERSION,
+  REQ_BEGIN, REQ_COMMIT,
   REQ_EXEC, SQLITE_WORKER_DIED, SQLITE_WORKER_RESULT_NOT_KEPT, SQLW_MAGIC_RESULT,
 } from '../../src/js/proto.js';
 
@@ -140,14 +141,14 @@ test('100 a follower writes through the leader; a new leader answers a re-send f
 
   // b's write goes to a and comes back answered.
   const w1 = execBody("INSERT INTO t VALUES ('b-1')");
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w1), w1.length, COORD_NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w1), w1.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   deliver([a, b]);
   assert.equal(answer(b.replies.get(1)).changes, 1);
 
   // b's second write reaches a, which runs it, but a's tab closes before b hears back.
   const w2 = execBody("INSERT INTO t VALUES ('b-2')");
-  x.coord_local(b.c, 2, 0, REQ_EXEC, put(w2), w2.length, COORD_NO_BUDGET, 0);
+  x.coord_local(b.c, 2, 0, REQ_EXEC, put(w2), w2.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   const [, , request] = b.outbox.shift();
   x.coord_message(a.c, put(request), request.length, 0);
@@ -171,6 +172,52 @@ test('100 a follower writes through the leader; a new leader answers a re-send f
   assert.deepEqual(rows, [{ k: 'b-1', n: 1 }, { k: 'b-2', n: 1 }]);
   b.close();
   x.close(check);
+});
+
+test("105 the follower's hop: a page's own REQUEST runs on the leader, its REPLY reads back, the worker forwards nothing", () => {
+  const keep = openShared();
+  const a = new Client(21);
+  const b = new Client(22);
+  x.coord_leader_granted(a.c, 0);
+  a.drain();
+  deliver([a, b]);
+  assert.equal(x.coord_direct(a.c), 0, 'the leader names no leader');
+  const at = x.coord_direct(b.c);
+  assert.ok(at);
+  const head = new Uint8Array(x.memory.buffer, at, COORD_DIRECT_HEAD).slice();
+  assert.deepEqual([...head.subarray(COORD_HEADER)], [...a.id]);
+
+  // The page encodes the REQUEST itself (the parts as the page sends them) ...
+  const parts = sqlBody("CREATE TABLE hop(k TEXT); INSERT INTO hop VALUES ('p') RETURNING k", null);
+  const sent = encodeCoordRequest(head, { seq: 1, lease: 0, acked: 1, kind: REQ_EXEC, budget: COORD_NO_BUDGET }, parts);
+  const checked = checkChannelMessage(sent, a.id);
+  assert.equal(checked.type, COORD_REQUEST);
+  // ... and tells its worker, which posts nothing.
+  const body = new Uint8Array([...parts[0], ...parts[1]]);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 1, 0);
+  b.drain();
+  assert.equal(b.outbox.length, 0);
+  assert.equal(x.coord_idle(b.c), 0);
+
+  // The leader runs it and answers b's channel, which the page and the worker both hear.
+  x.coord_message(a.c, put(sent), sent.length, 0);
+  a.drain();
+  const reply = a.outbox.find(([channel]) => channel === ACT.POST_CLIENT)[2];
+  const m = checkChannelMessage(reply, b.id);
+  assert.equal(m.type, COORD_REPLY);
+  const { seq, status, body: answerBody } = replyOf(m.bytes);
+  assert.equal(seq, 1);
+  assert.equal(status, COORD_DONE);
+  assert.equal(answerBody[0], ANS_RESULT);
+  const result = decodeResult(answerBody.subarray(1));
+  assert.equal(result.rc, 0, result.message);
+  assert.deepEqual(result.resultSets[0].rows, [{ k: 'p' }]);
+  deliver([a, b]);
+  assert.equal(b.replies.get(1), undefined, 'the worker forwards no answer its page took');
+  assert.equal(x.coord_idle(b.c), 1);
+  a.close();
+  b.close();
+  x.close(keep);
 });
 
 test('110 junk on the channels is dropped, never acted on', () => {
@@ -201,7 +248,7 @@ test("120 connection settings belong to the tab that set them, and follow it to 
   assert.equal(a.leader, true);
   const send = (client, seq, sql) => {
     const body = execBody(sql);
-    x.coord_local(client.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0);
+    x.coord_local(client.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0, 0);
     client.drain();
     deliver(all.filter((k) => k.c));
     return decodeResult(client.replies.get(seq).body);
@@ -243,7 +290,7 @@ test('130 a request whose leaders all stop before answering is given up after 3,
   const keep = openShared();
   const b = new Client(21);
   const body = execBody('SELECT 1');
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   let received = 0;
   for (let i = 0; i < 4; i++) {
@@ -275,11 +322,11 @@ test('140 a write whose answer is over 64 KiB is recorded without it: a re-send 
   a.drain();
   deliver([a, b]);
   const setup = execBody('CREATE TABLE big(v TEXT)');
-  x.coord_local(a.c, 1, 0, REQ_EXEC, put(setup), setup.length, COORD_NO_BUDGET, 0);
+  x.coord_local(a.c, 1, 0, REQ_EXEC, put(setup), setup.length, COORD_NO_BUDGET, 0, 0);
   a.drain();
   // b's write returns 100 KB; a runs it, and its tab closes before b hears back.
   const w = execBody("INSERT INTO big VALUES (printf('%.100000c', 'x')) RETURNING v");
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   const [, , request] = b.outbox.shift();
   x.coord_message(a.c, put(request), request.length, 0);
@@ -295,7 +342,7 @@ test('140 a write whose answer is over 64 KiB is recorded without it: a re-send 
   assert.equal(decodeResult(reply.body).rc, SQLITE_WORKER_RESULT_NOT_KEPT);
   assert.match(decodeResult(reply.body).message, /^the request was applied/);
   const count = execBody('SELECT count(*) AS n FROM big');
-  x.coord_local(b.c, 2, 0, REQ_EXEC, put(count), count.length, COORD_NO_BUDGET, 0);
+  x.coord_local(b.c, 2, 0, REQ_EXEC, put(count), count.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   assert.deepEqual(answer(b.replies.get(2)).resultSets[0].rows, [{ n: 1 }]);
   b.close();
@@ -325,7 +372,7 @@ test('160 the user\'s SQL may read the pages of the file (sqlite_dbpage) but not
   a.drain();
   const send = (seq, sql) => {
     const body = execBody(sql);
-    x.coord_local(a.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0);
+    x.coord_local(a.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0, 0);
     a.drain();
     return a.replies.get(seq);
   };
@@ -351,7 +398,7 @@ test('170 a withdrawn request (CANCEL) is dropped by the leader, held or not yet
   deliver([a, b]);
   const local = (client, seq, lease, kind, sql) => {
     const body = sql ? execBody(sql) : new Uint8Array(0);
-    x.coord_local(client.c, seq, lease, kind, put(body), body.length, COORD_NO_BUDGET, 0);
+    x.coord_local(client.c, seq, lease, kind, put(body), body.length, COORD_NO_BUDGET, 0, 0);
     client.drain();
   };
   local(a, 1, 0, REQ_EXEC, 'CREATE TABLE w(x TEXT)');
@@ -428,7 +475,7 @@ test('180 forged messages without live ids change nothing: no step-down, no wrap
   assert.equal(a.epoch, 1);
   // b's write is pending; a forged REPLY (from nobody) and LEASE_END do not settle it.
   const w = execBody('CREATE TABLE t(x)');
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   const fake = new Uint8Array([ANS_RESULT, ...new TextEncoder().encode(SQLW_MAGIC_RESULT)]);
   const reply = forge(COORD_REPLY, max, stranger, replyFields(b.id, 1, COORD_DONE, fake.length), fake);
