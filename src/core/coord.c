@@ -1102,10 +1102,17 @@ int coordTick(Coord *p, int64_t iNow){
       coordAct(p, COORD_ACT_STEAL_LEADER, 0, 0);
     }else if( iOldest && iNow-iOldest>=p->freezeMs/2 && p->iProbed<iOldest+p->freezeMs/2 ){
       CoordMsg m;
+      CoordPending *r;
       memset(&m, 0, sizeof(m));
       m.eType = COORD_HELLO;
       coordPost(p, COORD_ACT_POST_ALL, &m, 0);
       p->iProbed = iNow;
+      /* A request its page posted that long ago is sent from here too: had the post
+      ** been lost, nothing else would send it (the leader answers a copy of a write
+      ** from its record). */
+      for(r=p->pFirst; r; r=r->pNext){
+        if( r->bDirect && iNow-r->iSent>=p->freezeMs/2 ) coordSend(p, r, iNow);
+      }
     }
   }
   return coordEnd(p);

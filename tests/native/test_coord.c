@@ -282,24 +282,47 @@ TEST(coorddirect, "coord-140 a request its page posted: named, counted as sent, 
   CHECK_INT(coordCount(p, COORD_ACT_LOCAL_REPLY, 0), 1);
   CHECK_INT(coordIdle(p), 1);
 
+  /* A direct request unanswered for half the freeze deadline is sent from here too (its
+  ** page's post may have been lost), with the probe of who leads. */
+  {
+    int64_t iAt = 0;
+    CHECK_RC(coordLocalRequest(p, 4, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 520), SQLITE_OK);
+    CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, &iAt), 0);
+    CHECK(iAt==520+2500);
+    CHECK_RC(coordTick(p, 520+2500), SQLITE_OK);
+    {
+      CoordAction a;
+      int nLeader = 0, nAll = 0;
+      while( coordNextAction(p, &a) ){
+        if( a.eAct==COORD_ACT_POST_LEADER ) nLeader++;
+        if( a.eAct==COORD_ACT_POST_ALL ) nAll++;
+      }
+      CHECK_INT(nLeader, 1);
+      CHECK_INT(nAll, 1);
+    }
+    coordHear(p, COORD_REPLY, aL2, 10, aId, 4, COORD_DONE, 3100);
+    CHECK_INT(coordCount(p, COORD_ACT_LOCAL_REPLY, 0), 1);    /* now the worker's to answer */
+    CHECK_INT(coordIdle(p), 1);
+  }
+
   /* A direct request the page settled from the channel unseen here goes with the
   ** page's floor. */
-  CHECK_RC(coordLocalRequest(p, 4, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 600), SQLITE_OK);
-  CHECK_INT(coordIdle(p), 0);
-  coordPageAcked(p, 4);
+  CHECK_RC(coordLocalRequest(p, 5, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 3200), SQLITE_OK);
   CHECK_INT(coordIdle(p), 0);
   coordPageAcked(p, 5);
+  CHECK_INT(coordIdle(p), 0);
+  coordPageAcked(p, 6);
   CHECK_INT(coordIdle(p), 1);
   /* Passed "direct" while this client knows no leader (it could not have named one):
   ** an ordinary request, sent when a leader announces itself. */
-  CHECK_RC(coordLeaderLockLost(p, 700), SQLITE_OK);
+  CHECK_RC(coordLeaderLockLost(p, 3250), SQLITE_OK);
   coordCount(p, 0, 0);
   CHECK_INT(coordDirectHead(p, aHead), 0);
-  CHECK_RC(coordLocalRequest(p, 5, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 710), SQLITE_OK);
+  CHECK_RC(coordLocalRequest(p, 7, 0, 1, aBody, sizeof(aBody), COORD_NO_BUDGET, 1, 3300), SQLITE_OK);
   CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, 0), 0);
-  coordHear(p, COORD_ANNOUNCE, aL1, 11, 0, 0, 0, 720);
+  coordHear(p, COORD_ANNOUNCE, aL1, 11, 0, 0, 0, 3310);
   CHECK_INT(coordCount(p, COORD_ACT_POST_LEADER, 0), 1);
-  coordHear(p, COORD_REPLY, aL1, 11, aId, 5, COORD_DONE, 730);
+  coordHear(p, COORD_REPLY, aL1, 11, aId, 7, COORD_DONE, 3320);
   CHECK_INT(coordCount(p, COORD_ACT_LOCAL_REPLY, 0), 1);
   CHECK_INT(coordIdle(p), 1);
   coordDestroy(p);
