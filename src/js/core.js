@@ -42,19 +42,6 @@ const textDecoder = new TextDecoder('utf-8', { fatal: false });
 // code names are static data of the C core, the same in every instance of a build.
 let firstRuntime = null;
 
-/* True in Node (where file paths are read with node:fs). */
-function isNode() {
-  return typeof process === 'object' && process !== null && typeof process.versions?.node === 'string';
-}
-
-/*
-** Reads the bytes of a wasm file named by a path or file: URL (Node only).
-** Returns a Buffer owned by the caller. Throws the fs error (ENOENT…) unchanged.
-*/
-async function readWasmFile(pathOrUrl) {
-  const { readFile } = await import('node:fs/promises');
-  return readFile(pathOrUrl);
-}
 
 /*
 ** Instantiates a Response holding the wasm: streaming compilation when the platform has
@@ -81,10 +68,13 @@ async function instantiateResponse(response, imports) {
 /*
 ** Turns any accepted form of `wasm` into an instance with `imports`.
 ** Accepts a WebAssembly.Module, an ArrayBuffer or view of the bytes, a Response or a
-** promise of one, a URL, or a string (a file path in Node, a URL in browsers).
-** Returns a WebAssembly.Instance. Throws TypeError for anything else.
+** promise of one, a URL, or a string (a file path or file: URL, read by the host's
+** readWasm — the Node host has one —, else a URL to fetch). This file imports nothing of
+** Node, so browser bundles of it carry no `node:` import. Returns a
+** WebAssembly.Instance. Throws TypeError for anything else.
 */
-async function instantiate(wasm, imports) {
+async function instantiate(wasm, host) {
+  const imports = host.imports;
   if (wasm && typeof wasm.then === 'function') wasm = await wasm;
   if (wasm instanceof WebAssembly.Module) return WebAssembly.instantiate(wasm, imports);
   if (wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) {
@@ -95,8 +85,8 @@ async function instantiate(wasm, imports) {
   if (typeof wasm === 'string' || wasm instanceof URL) {
     const url = wasm instanceof URL ? wasm : null;
     const isFile = url ? url.protocol === 'file:' : !/^(https?|blob|data):/i.test(wasm);
-    if (isNode() && isFile) {
-      const { instance } = await WebAssembly.instantiate(await readWasmFile(wasm), imports);
+    if (isFile && typeof host.readWasm === 'function') {
+      const { instance } = await WebAssembly.instantiate(await host.readWasm(wasm), imports);
       return instance;
     }
     return instantiateResponse(await fetch(wasm), imports);
@@ -522,9 +512,11 @@ class Core {
 /**
  * Loads the core.
  * wasm: a BufferSource, a WebAssembly.Module, a Response or promise of one, a URL, or a
- *   string (a file path in Node, a URL elsewhere).
- * host: { imports, attach(memory) } — the import object ({ host: {...} }, see
- *   src/core/host.h) and a function given the module's memory once, before any call.
+ *   string (a file path or file: URL, read with host.readWasm: the Node host's; a URL
+ *   elsewhere).
+ * host: { imports, attach(memory), readWasm? } — the import object ({ host: {...} }, see
+ *   src/core/host.h), a function given the module's memory once, before any call, and
+ *   (optional) one that reads a wasm file's bytes.
  * Returns a Core. Throws when the module cannot be loaded or speaks another wire-format
  * version than this file.
  */
@@ -532,7 +524,7 @@ export async function loadCore({ wasm, host } = {}) {
   if (!host || typeof host.attach !== 'function' || typeof host.imports !== 'object') {
     throw new TypeError('loadCore needs host: { imports, attach(memory) }');
   }
-  const instance = await instantiate(wasm, host.imports);
+  const instance = await instantiate(wasm, host);
   const rt = new Runtime(instance);
   host.attach(rt.memory);
   if (typeof rt.x._initialize === 'function') rt.x._initialize();

@@ -368,6 +368,10 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
     attach(mem) {
       memory = mem;
     },
+    /* Reads a wasm file (a path or file: URL) for loadCore. */
+    readWasm(pathOrUrl) {
+      return fs.promises.readFile(pathOrUrl);
+    },
     openPool,
   };
 }

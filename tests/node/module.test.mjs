@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { WASM_PATH, setup } from './helpers.mjs';
 import { loadCore } from '../../src/js/core.js';
@@ -167,4 +168,33 @@ test('150 every ES module of dist/ loads (each of its imports resolves in dist/)
   const names = fs.readdirSync(dir).filter((f) => f.endsWith('.js') && !skip.has(f));
   assert.ok(names.includes('host-common.js') && names.includes('proto.js'), names.join(' '));
   for (const f of names) await import(new URL(f, dir));
+});
+
+// The shifted copy of tests/node/proto-shift.test.mjs builds only what Node loads.
+const PARTIAL = process.env.SQLW_PROTO_SHIFTED === '1' && 'a partial build (proto-shift)';
+
+test('160 no browser file of dist/ imports anything of Node (bundlers fail on node: schemes)', { skip: PARTIAL }, () => {
+  const dir = new URL('../../dist/', import.meta.url);
+  const nodeOnly = new Set(['host-node.js']);   // the 'sqlite-worker/host-node' entry
+  const names = fs.readdirSync(dir).filter((f) => f.endsWith('.js') && !nodeOnly.has(f));
+  assert.ok(names.includes('index.js') && names.includes('worker.js') && names.includes('core.js'), names.join(' '));
+  for (const f of names) {
+    const text = fs.readFileSync(new URL(f, dir), 'utf8');
+    const found = text.match(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)['"`](node:[^'"`]+|fs|path|crypto|url)['"`]/);
+    assert.equal(found, null, `${f} imports ${found?.[1]}`);
+  }
+});
+
+test('170 the package: dist, the types, the license and the README; no sources, tests or build files', { skip: PARTIAL }, () => {
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'],
+    { cwd: new URL('../..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const files = JSON.parse(out)[0].files.map((f) => f.path);
+  for (const f of ['LICENSE', 'README.md', 'index.d.ts', 'package.json', 'dist/index.js', 'dist/worker.js',
+    'dist/core.js', 'dist/host-node.js', 'dist/sqlite-worker.wasm', 'dist/sqlite-worker.single.js']) {
+    assert.ok(files.includes(f), `${f} is not in the package: ${files.join(' ')}`);
+  }
+  assert.deepEqual(files.filter((f) => !f.startsWith('dist/') && !['LICENSE', 'README.md', 'index.d.ts', 'package.json'].includes(f)), []);
+  const license = fs.readFileSync(new URL('../../LICENSE', import.meta.url), 'utf8');
+  assert.match(license, /MIT License/);
+  assert.match(license, /SQLite is in the public domain/);
 });
