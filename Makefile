@@ -52,6 +52,8 @@ DIST_JS := dist/proto.js dist/host-common.js dist/core.js dist/codec.js dist/err
   dist/host-node.js dist/host-browser.js
 # Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
 DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js
+# The declarations (index.d.ts, core.d.ts… beside package.json), as TypeScript < 5.7 reads them.
+DIST_TYPES_OLD := $(patsubst %,dist/ts5.6/%,index.d.ts core.d.ts errors.d.ts host-node.d.ts worker.d.ts)
 
 # ---- native -------------------------------------------------------------------------
 NATIVE_OBJ := $(patsubst src/core/%.c,build/native/%.o,$(CORE_SRC)) \
@@ -82,7 +84,7 @@ build/%.flags: FORCE
 setup:
 	@bash scripts/setup.sh
 
-build: setup dist/sqlite-worker.wasm $(DIST_JS) $(DIST_BUNDLES) check-imports
+build: setup dist/sqlite-worker.wasm $(DIST_JS) $(DIST_BUNDLES) $(DIST_TYPES_OLD) check-imports
 
 $(SQLITE_C):
 	bash scripts/fetch-sqlite.sh
@@ -119,6 +121,12 @@ $(DIST_BUNDLES) &: dist/sqlite-worker.wasm $(wildcard src/js/*.js) \
   scripts/build-js.mjs | setup
 	@mkdir -p dist
 	node scripts/build-js.mjs
+
+# The type declarations for TypeScript before 5.7 (package.json "types@<5.7"): there
+# Uint8Array is not generic, so Bytes is a plain Uint8Array.
+dist/ts5.6/%.d.ts: %.d.ts
+	@mkdir -p $(@D)
+	sed 's/Uint8Array<ArrayBuffer>/Uint8Array/g' $< > $@
 
 # What the Node suite loads (tests/node/proto-shift.test.mjs builds this in a copy).
 node-dist: dist/sqlite-worker.wasm $(DIST_JS)

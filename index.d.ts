@@ -1,10 +1,17 @@
 // Type declarations of the public API (dist/index.js). README "API" is the reference.
+// TypeScript before 5.7 reads dist/ts5.6/index.d.ts (package.json "types@<5.7"): the same
+// declarations with Bytes a plain Uint8Array.
+
+/** Bytes the library makes (BLOB values, export()): backed by an ArrayBuffer, never a
+ *  SharedArrayBuffer, so they pass where DOM APIs want a BufferSource (Blob, Response,
+ *  crypto.subtle). */
+export type Bytes = Uint8Array<ArrayBuffer>;
 
 /** A value SQLite can store, as bound from JavaScript. Booleans bind as 1 and 0. */
 export type SQLValue = null | number | bigint | string | boolean | Uint8Array | ArrayBuffer | ArrayBufferView;
 
 /** A value as it comes back: INTEGER beyond ±(2^53−1) (or always, with bigint: 'always') is a bigint. */
-export type SQLResultValue = null | number | bigint | string | Uint8Array;
+export type SQLResultValue = null | number | bigint | string | Bytes;
 
 /** Parameters: by position (`?`, `?NNN`) as an array, or by name (`:name`, `@name`, `$name`) as an object. */
 export type Params = readonly SQLValue[] | { readonly [name: string]: SQLValue } | null | undefined;
@@ -122,8 +129,11 @@ export interface DatabaseEvents {
   close: Record<string, never>;
 }
 
-/** An open database. */
-export interface Database extends Queries {
+/** An open database: the query methods (Queries, merged into the class below), and more. */
+export interface Database extends Queries {}
+/** An open database (openDatabase makes them; `db instanceof Database` holds). */
+export class Database {
+  private constructor();
   /** The name given to openDatabase. */
   readonly name: string;
   /** True when the database lives in OPFS and survives reloads. */
@@ -140,10 +150,10 @@ export interface Database extends Queries {
    *  Other calls on this db wait until it ends: use `tx` inside fn. Transactions queue. */
   transaction<T>(fn: (tx: Queries) => Promise<T> | T): Promise<T>;
   /** The whole database file: a standalone SQLite database. */
-  export(options?: { stream?: false }): Promise<Uint8Array>;
+  export(options?: { stream?: false }): Promise<Bytes>;
   /** The database file as a stream of 2 MiB chunks from one snapshot; the stream holds a transaction until it is read
    *  to the end or cancelled (other calls and tabs' writes wait; idle past transactionIdleMs, it errors). */
-  export(options: { stream: true }): Promise<ReadableStream<Uint8Array>>;
+  export(options: { stream: true }): Promise<ReadableStream<Bytes>>;
   /** Replaces the database with a database file, validated first (SQLITE_NOTADB / SQLITE_CORRUPT leave it untouched).
    *  Into a persistent database an image over 4 MiB (bytes or a stream) is sent in acknowledged 4 MiB pieces and staged
    *  on storage (bounded by storage only); into a memory database it is sent whole (up to 1 GiB, else SQLITE_TOOBIG;

@@ -193,7 +193,10 @@ test('170 the package: dist, the types, the license and the README; no sources, 
     'dist/core.js', 'dist/host-node.js', 'dist/sqlite-worker.wasm', 'dist/sqlite-worker.single.js']) {
     assert.ok(files.includes(f), `${f} is not in the package: ${files.join(' ')}`);
   }
-  assert.deepEqual(files.filter((f) => !f.startsWith('dist/') && !['LICENSE', 'README.md', 'index.d.ts', 'package.json'].includes(f)), []);
+  const root = ['LICENSE', 'README.md', 'package.json', 'index.d.ts', 'core.d.ts', 'errors.d.ts', 'host-node.d.ts', 'worker.d.ts'];
+  assert.deepEqual(files.filter((f) => !f.startsWith('dist/') && !root.includes(f)), []);
+  // Every subpath's types, for TypeScript before 5.7 too.
+  for (const f of root.filter((x) => x.endsWith('.d.ts'))) assert.ok(files.includes(`dist/ts5.6/${f}`), `dist/ts5.6/${f}`);
   const license = fs.readFileSync(new URL('../../LICENSE', import.meta.url), 'utf8');
   assert.match(license, /MIT License/);
   assert.match(license, /SQLite is in the public domain/);

@@ -1,0 +1,113 @@
+// types.test.mjs — the declarations (index.d.ts and the subpaths', package.json "exports")
+// as an app's strict TypeScript build reads them: an app that uses every entry point is
+// type-checked by TypeScript 5.9 (Bytes = Uint8Array<ArrayBuffer>, which Blob, Response
+// and crypto.subtle take) and 5.6 (the "types@<5.7" declarations, Uint8Array not
+// generic), and a wrong use fails.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PARTIAL = process.env.SQLW_PROTO_SHIFTED === '1' && 'a partial build (proto-shift)';
+
+const APP = `
+import { openDatabase, Database, SQLiteError, WORKER_TIMEOUT, type Bytes, type Row } from 'sqlite-worker';
+import { openDatabase as openOneFile } from 'sqlite-worker/single';
+import { loadCore, type Connection } from 'sqlite-worker/core';
+import { createNodeHost } from 'sqlite-worker/host-node';
+import { codeName, SQLiteError as ErrorClass } from 'sqlite-worker/errors';
+import 'sqlite-worker/worker';
+
+export async function app(): Promise<number> {
+  const db = await openDatabase('app', { persistence: 'memory', timeoutMs: 1000 });
+  if (!(db instanceof Database)) throw new Error('not a Database');
+  const image: Bytes = await db.export();
+  const blob = new Blob([image]);
+  const digest = await crypto.subtle.digest('SHA-256', image);
+  const row = await db.get<{ data: Bytes | null }>('SELECT data FROM t WHERE id = ?', [1]);
+  if (row?.data) await new Response(row.data).arrayBuffer();
+  const one: Row | undefined = await db.get('SELECT x\\'00\\' AS b');
+  const b = one?.b;
+  if (b instanceof Uint8Array) await crypto.subtle.digest('SHA-256', b);
+  const reader = (await db.export({ stream: true })).getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) new Blob([r.value]);
+  await db.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [2n ** 62n]); });
+  try {
+    await db.exec('SELEC 1');
+  } catch (e) {
+    if (e instanceof SQLiteError && e.code !== WORKER_TIMEOUT) console.log(e.errno, e.offset);
+  }
+  const core = await loadCore({ wasm: new URL('file:///sqlite-worker.wasm'), host: createNodeHost({ root: '.' }) });
+  const c: Connection = core.open('/m', { vfs: 'memdb' });
+  const copy: Bytes = c.export();
+  await crypto.subtle.digest('SHA-256', copy);
+  console.log(codeName(5), ErrorClass === SQLiteError, openOneFile);
+  await db.close();
+  return blob.size + digest.byteLength;
+}
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
+    lib: ['es2022', 'dom', 'dom.iterable'], types: [], skipLibCheck: false,
+  },
+  files: ['app.ts'],
+};
+
+/* A project in a temporary directory with this package as node_modules/sqlite-worker. */
+function project(app) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-types-'));
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'sqlite-worker'));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+  fs.writeFileSync(path.join(dir, 'app.ts'), app);
+  return dir;
+}
+
+/* Runs TypeScript package `pkg` on the project in dir. Returns { status, out }. */
+function tsc(pkg, dir) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', pkg, 'bin', 'tsc'), '-p', dir],
+    { encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+for (const [number, pkg] of [['100', 'typescript'], ['110', 'typescript-5.6']]) {
+  test(`${number} an app using every entry point type-checks under ${pkg} --strict`, { skip: PARTIAL }, () => {
+    const dir = project(APP);
+    try {
+      const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+      const r = tsc(pkg, dir);
+      assert.equal(r.status, 0, `TypeScript ${version}:\n${r.out}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('120 a wrong use is refused (the check reads these declarations)', { skip: PARTIAL }, () => {
+  const dir = project(`
+import { openDatabase } from 'sqlite-worker';
+export async function wrong(): Promise<void> {
+  const db = await openDatabase('app', { persistance: 'memory' });
+  const n: number = await db.export();
+  new Database();
+}
+import { Database } from 'sqlite-worker';
+`);
+  try {
+    const r = tsc('typescript', dir);
+    assert.notEqual(r.status, 0, r.out);
+    assert.match(r.out, /persistance/);                     // an unknown option
+    assert.match(r.out, /not assignable to type 'number'/);  // export() gives bytes
+    assert.match(r.out, /private/);                         // Databases come from openDatabase
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
