@@ -103,6 +103,9 @@ export interface Queries {
   exec(sql: string, params?: Params, options?: CallOptions): Promise<ExecResult>;
   /** The rows of a query. */
   all<R = Row>(sql: string, params?: Params, options?: CallOptions): Promise<Rows<R>>;
+  /** A tagged template: db.sql`SELECT * FROM t WHERE id = ${id}` — the rows, as all(), with every interpolated
+   *  value bound as a parameter (?1, ?2, …), never spliced into the SQL text. */
+  sql<R = Row>(strings: TemplateStringsArray, ...values: SQLValue[]): Promise<Rows<R>>;
   /** The first row of a query, or undefined. */
   get<R = Row>(sql: string, params?: Params, options?: CallOptions): Promise<R | undefined>;
   /** Runs a statement; says what it changed. */

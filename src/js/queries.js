@@ -14,6 +14,27 @@ import {
 } from './proto.js';
 import { QUERY_OPTIONS, checkOptions, checkSignal, checkSql } from './options.js';
 
+// The SQL text of each template a tagged `sql` call used (the strings array is the same
+// object at every call of one template literal, so its text is built once).
+const templateText = new WeakMap();
+
+/*
+** The SQL of a tagged template: its strings joined by numbered parameters (?1, ?2, …),
+** so every interpolation is bound, never spliced into the text. Throws SQLITE_MISUSE for
+** anything but a template's strings.
+*/
+function templateSql(strings) {
+  let sql = templateText.get(strings);
+  if (sql !== undefined) return sql;
+  if (!Array.isArray(strings) || !Array.isArray(strings.raw) || !strings.every((s) => typeof s === 'string')) {
+    throw misuse('sql is a tag for a template literal: db.sql`SELECT * FROM t WHERE id = ${id}`');
+  }
+  sql = strings[0];
+  for (let i = 1; i < strings.length; i++) sql += `?${i}${strings[i]}`;
+  templateText.set(strings, sql);
+  return sql;
+}
+
 /* Copies an SQWP view (the codec reuses its buffer) into bytes the request owns. */
 export function ownParams(view) {
   return view && view.length ? view.slice() : null;
@@ -93,6 +114,20 @@ export class Queries {
   async exec(sql, params, options) {
     const r = await this._statement(REQ_EXEC, sql, params, options, false);
     return { ...shapeResult(r), resultSets: r.resultSets };
+  }
+
+  /**
+   * A tagged template: db.sql`SELECT * FROM t WHERE id = ${id}` returns the rows (as
+   * all()), every interpolated value bound as a parameter, never part of the SQL text.
+   */
+  sql(strings, ...values) {
+    let text;
+    try {
+      text = templateSql(strings);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.all(text, values);
   }
 
   /** Returns the rows of the query (objects by default); `rows.columns` names the columns. */

@@ -666,3 +666,41 @@ test('113 databases are listed and deleted; an open one is not deleted', T, asyn
   });
   assert.deepEqual(r, { listed: true, busy: 'SQLITE_BUSY', deleted: true, again: false, gone: true, bad: 'SQLITE_MISUSE' });
 });
+
+test('114 db.sql`…${value}…` binds every interpolation: hostile text stays a value; tx.sql; misuse is refused', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-sql-tag', { persistence: 'memory' });
+    await db.exec('CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT, data BLOB, big INTEGER)');
+    const hostile = "x'); DROP TABLE p; --";
+    const blob = new Uint8Array([0, 1, 254]);
+    for (const [i, name] of [[1, 'a'], [2, hostile]]) await db.sql`INSERT INTO p(id, name, data, big) VALUES (${i}, ${name}, ${blob}, ${2n ** 62n})`;
+    const who = hostile;
+    const found = await db.sql`SELECT id, name, data, big, typeof(data) AS t FROM p WHERE name = ${who}`;
+    const literalQuestion = await db.sql`SELECT '?' AS q, ${7} AS seven, ${'?2'} AS text`;
+    const inTx = await db.transaction(async (tx) => {
+      await tx.sql`UPDATE p SET name = ${'b'} WHERE id = ${1}`;
+      return tx.sql`SELECT name FROM p ORDER BY id`;
+    });
+    const wrong = await Promise.allSettled([db.sql('SELECT 1'), db.sql`SELECT ${undefined}`]);
+    const count = await db.get('SELECT count(*) AS n FROM p');
+    await db.close();
+    return {
+      found: found.map((x) => ({ ...x, data: Array.from(x.data), big: String(x.big) })),
+      columns: found.columns,
+      literalQuestion,
+      inTx: inTx.map((x) => x.name),
+      wrong: wrong.map((o) => [o.status, o.reason?.code, o.reason?.message]),
+      count,
+    };
+  });
+  assert.deepEqual(r.found, [{ id: 2, name: "x'); DROP TABLE p; --", data: [0, 1, 254], big: String(2n ** 62n), t: 'blob' }]);
+  assert.deepEqual(r.columns, ['id', 'name', 'data', 'big', 't']);
+  assert.deepEqual(r.literalQuestion, [{ q: '?', seven: 7, text: '?2' }]);
+  assert.deepEqual(r.inTx, ['b', "x'); DROP TABLE p; --"]);
+  assert.equal(r.wrong[0][0], 'rejected');
+  assert.equal(r.wrong[0][1], 'SQLITE_MISUSE');
+  assert.match(r.wrong[0][2], /tag for a template literal/);
+  assert.equal(r.wrong[1][0], 'rejected');
+  assert.equal(r.wrong[1][1], 'SQLITE_MISMATCH');
+  assert.deepEqual(r.count, { n: 2 });
+});

@@ -37,6 +37,9 @@ export async function app(): Promise<number> {
   const reader = (await db.export({ stream: true })).getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) new Blob([r.value]);
   await db.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [2n ** 62n]); });
+  const id = 1;
+  const tagged = await db.sql<{ id: number; data: Bytes }>\`SELECT id, data FROM t WHERE id = \${id} AND name = \${'a'}\`;
+  if (tagged[0]) await crypto.subtle.digest('SHA-256', tagged[0].data);
   try {
     await db.exec('SELEC 1');
   } catch (e) {
