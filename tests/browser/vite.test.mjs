@@ -18,22 +18,21 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, ROOT } from './server.mjs';
-import { bounded, launchBrowser, closeBrowser, port } from './driver.mjs';
+import { ROOT } from './server.mjs';
+import { bounded, port } from './driver.mjs';
+import { INSTALL_APP_MS, appExpected, appMain, closeApp, installApp, openApp, run } from './apps.mjs';
 
 const PORT = port(8720);
 const BASE = '/sub/path/';
 const VITE_VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies.vite;
-const PACK_TIMEOUT_MS = 60_000;
-const INSTALL_TIMEOUT_MS = 240_000;
 const BUILD_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 30_000;
 const T = { timeout: 60_000 };
-const EXPECTED = 'rows: 3, sum: 60, last: vite 😀, blob: 3 bytes';
+const LABEL = 'vite 😀';
+const EXPECTED = appExpected(LABEL);
 
 // The app: what a developer writes after `npm create vite`, reduced to one query.
 const APP_FILES = {
@@ -50,90 +49,25 @@ const APP_FILES = {
 <p id="result">pending</p>
 <script type="module" src="./main.js"></script>
 `,
-  'main.js': `import { openDatabase } from 'sqlite-worker';
-
-async function main() {
-  const out = document.getElementById('result');
-  try {
-    const db = await openDatabase('vite-app.db', { persistence: 'opfs' });
-    await db.exec('CREATE TABLE IF NOT EXISTS t(n INTEGER, label TEXT, data BLOB); DELETE FROM t');
-    await db.runMany('INSERT INTO t VALUES (?, ?, ?)', [[10, 'a', null], [20n, 'b', null], [30, 'vite 😀', new Uint8Array([1, 2, 3])]]);
-    const r = await db.get('SELECT count(*) AS c, sum(n) AS s, (SELECT label FROM t ORDER BY n DESC LIMIT 1) AS last, (SELECT data FROM t WHERE data IS NOT NULL) AS data FROM t');
-    await db.close();
-    out.textContent = \`rows: \${r.c}, sum: \${r.s}, last: \${r.last}, blob: \${r.data.length} bytes\`;
-  } catch (e) {
-    out.textContent = \`error: \${e.code} \${e.message}\`;
-  }
-}
-main();
-`,
+  'main.js': appMain('vite-app.db', LABEL),
 };
 
 let tmp = null;
-let server = null;
-let browser = null;
+let opened = null;
 let page = null;
-const responses = [];
-
-/*
-** Runs `command args` in `cwd`, in a process group of its own so that a timeout ends it
-** and every process it started. Resolves with its stdout. Rejects when it exits non-zero,
-** or after timeoutMs, with an Error carrying the end of its output.
-*/
-function run(command, args, { cwd, timeoutMs }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const what = `${path.basename(command)} ${args.join(' ')}`;
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone: the close event settles the promise.
-      }
-      reject(new Error(`${what} took more than ${timeoutMs} ms\n${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`${what} exited with ${code}\n${(stdout + stderr).slice(-4000)}`));
-    });
-  });
-}
+let server = null;
+let responses = [];
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-vite-'));
-  const packed = JSON.parse(await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp],
-    { cwd: ROOT, timeoutMs: PACK_TIMEOUT_MS }));
-  const tarball = path.join(tmp, packed[0].filename);
-
-  const app = path.join(tmp, 'app');
-  fs.mkdirSync(app);
-  for (const [name, text] of Object.entries(APP_FILES)) fs.writeFileSync(path.join(app, name), text);
-  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', tarball, `vite@${VITE_VERSION}`],
-    { cwd: app, timeoutMs: INSTALL_TIMEOUT_MS });
+  const app = await installApp(ROOT, tmp, APP_FILES, [`vite@${VITE_VERSION}`]);
   await run(process.execPath, [path.join(app, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'],
     { cwd: app, timeoutMs: BUILD_TIMEOUT_MS });
+  opened = await openApp(path.join(app, 'www'), PORT, tmp, STEP_TIMEOUT_MS);
+  ({ page, server, responses } = opened);
+}, { timeout: INSTALL_APP_MS + BUILD_TIMEOUT_MS + 3 * STEP_TIMEOUT_MS });
 
-  server = await startServer({ port: PORT, root: path.join(app, 'www') });
-  browser = await launchBrowser(path.join(tmp, 'profile'), { protocolTimeout: STEP_TIMEOUT_MS });
-  page = (await browser.pages())[0] ?? await browser.newPage();
-  page.on('response', (r) => responses.push({ url: r.url(), status: r.status() }));
-  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-}, { timeout: PACK_TIMEOUT_MS + INSTALL_TIMEOUT_MS + BUILD_TIMEOUT_MS + 3 * STEP_TIMEOUT_MS });
-
-after(async () => {
-  if (browser) await closeBrowser(browser);
-  if (server) await server.close();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
+after(() => closeApp(opened, tmp));
 
 test('100 vite emits the worker and the wasm as assets of the build', T, () => {
   const assets = fs.readdirSync(path.join(tmp, `app/www${BASE}assets`));
