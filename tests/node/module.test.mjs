@@ -4,8 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
+import { execFileSync, spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WASM_PATH, setup } from './helpers.mjs';
 import { loadCore } from '../../src/js/core.js';
 import { createNodeHost } from '../../src/js/host-node.js';
@@ -200,4 +202,23 @@ test('170 the package: dist, the types, the license and the README; no sources, 
   const license = fs.readFileSync(new URL('../../LICENSE', import.meta.url), 'utf8');
   assert.match(license, /MIT License/);
   assert.match(license, /SQLite is in the public domain/);
+});
+
+test('180 publint (strict) and "are the types wrong" (ESM-only profile) find nothing in the package', { skip: PARTIAL, timeout: 180_000 }, () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-pack-'));
+  try {
+    const publint = spawnSync(path.join(root, 'node_modules/.bin/publint'), ['--strict'], { cwd: root, encoding: 'utf8' });
+    assert.equal(publint.status, 0, publint.stdout + publint.stderr);
+    assert.match(publint.stdout, /All good/);
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp],
+      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    // The package is ESM only (no CommonJS entry, by design); the wasm is an asset, not a module.
+    const attw = spawnSync(path.join(root, 'node_modules/.bin/attw'), [path.join(tmp, packed[0].filename),
+      '--profile', 'esm-only', '--exclude-entrypoints', './sqlite-worker.wasm', '--format', 'ascii'], { cwd: root, encoding: 'utf8' });
+    assert.equal(attw.status, 0, attw.stdout + attw.stderr);
+    assert.doesNotMatch(attw.stdout, /(node16 \(from ESM\)|bundler): (?!🟢)/u, attw.stdout);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
