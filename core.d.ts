@@ -46,6 +46,8 @@ export interface Connection {
   setDeadline(ms: number): void;
   /** Caps every deadline (Infinity: no cap). */
   setStatementCap(ms: number): void;
+  /** One client only: the multi-tab engine keeps no bookkeeping (`_sqlw_` tables) on it. */
+  setPrivate(): void;
   /** The database file: a standalone SQLite database. */
   export(): Bytes;
   /** Replaces the database with a database file, validated first. */

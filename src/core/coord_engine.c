@@ -99,8 +99,10 @@ static int ceLookup(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, i
                     SqlwBuf *pOut){
   sqlite3_stmt *pStmt = 0;
   int bCached = 0;
-  int rc = sqlwPrepareCached(pDb, "SELECT kind, answer FROM main._sqlw_requests "
-                             "WHERE client=?1 AND seq=?2", &pStmt, &bCached);
+  int rc;
+  if( pDb->bPrivate ) return SQLITE_DONE;          /* no records: never answered before */
+  rc = sqlwPrepareCached(pDb, "SELECT kind, answer FROM main._sqlw_requests "
+                         "WHERE client=?1 AND seq=?2", &pStmt, &bCached);
   if( rc ) return rc;
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(pStmt, 2, iSeq);
@@ -130,8 +132,10 @@ static int ceRecord(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq, i
                     const unsigned char *a, size_t n){
   sqlite3_stmt *pStmt = 0;
   int bCached = 0;
-  int rc = sqlwPrepareCached(pDb, "INSERT INTO main._sqlw_requests(client, seq, kind, answer) "
-                             "VALUES(?1, ?2, ?3, ?4)", &pStmt, &bCached);
+  int rc;
+  if( pDb->bPrivate ) return SQLITE_OK;            /* nobody could send it again */
+  rc = sqlwPrepareCached(pDb, "INSERT INTO main._sqlw_requests(client, seq, kind, answer) "
+                         "VALUES(?1, ?2, ?3, ?4)", &pStmt, &bCached);
   if( rc ) return rc;
   sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
   sqlite3_bind_int64(pStmt, 2, iSeq);
@@ -170,7 +174,9 @@ static int ceRun(sqlw_db *pDb, int eKind, const unsigned char *aBody, size_t nBo
 */
 static int ceDrop(sqlw_db *pDb, const unsigned char *aClient, uint32_t iBelow){
   sqlite3 *db = sqlwHandle(pDb);
-  int rc = sqlwRunFor(pDb, "DELETE FROM main._sqlw_requests WHERE client=?1 AND seq<?2", aClient,
+  int rc;
+  if( pDb->bPrivate ) return SQLITE_OK;
+  rc = sqlwRunFor(pDb, "DELETE FROM main._sqlw_requests WHERE client=?1 AND seq<?2", aClient,
                   (sqlite3_int64)iBelow);
   if( rc==SQLITE_OK ){
     rc = sqlwRunFor(pDb, iBelow==CE_GONE
@@ -197,6 +203,7 @@ static int ceFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
   int bCached = 0;
   int r = 0, rc;
   if( piFloor ) *piFloor = -1;
+  if( pDb->bPrivate ) return 0;
   if( sqlwPrepareCached(pDb, "SELECT floor FROM main._sqlw_clients WHERE client=?1", &pStmt,
                         &bCached) ){
     return -1;
@@ -444,6 +451,20 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
     ceImportRun(pDb, a, n, zStaged, nStaged);            /* refused: a transaction is open */
     return ceAnswer(pDb, pOut);
   }
+  if( pDb->bPrivate ){
+    /* No bookkeeping to keep; the image's own (an OPFS database's export) goes. */
+    if( ceImportRun(pDb, a, n, zStaged, nStaged)==SQLITE_OK ){
+      rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
+      if( rc==SQLITE_OK ) rc = ceDropReserved(db);
+      if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+      if( rc!=SQLITE_OK && !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+      if( rc!=SQLITE_OK ){
+        ceFail(pOut, rc, "the image was imported, but its _sqlw_ tables could not be removed");
+        return rc;
+      }
+    }
+    return ceAnswer(pDb, pOut);
+  }
   rc = sqlite3_exec(db, zKeep, 0, 0, 0);
   if( rc ){
     ceFail(pOut, rc, sqlite3_errmsg(db));
@@ -648,6 +669,10 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   sqlite3_int64 iStored = 0;
   int rc;
   if( db==0 ) return SQLITE_MISUSE;
+  if( ((sqlw_db*)pCtx)->bPrivate ){
+    *piEpoch = iProposed>1 ? iProposed : 1;       /* one leader for the database's life */
+    return SQLITE_OK;
+  }
   rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
   if( rc ) return rc;
   rc = sqlite3_exec(db, zSchema, 0, 0, 0);
@@ -705,6 +730,7 @@ static int ceRecorded(void *pCtx, SqlwBuf *pOut){
   sqlite3_stmt *pStmt = 0;
   int rc;
   if( db==0 ) return SQLITE_MISUSE;
+  if( ((sqlw_db*)pCtx)->bPrivate ) return SQLITE_OK;
   rc = sqlite3_prepare_v2(db, "SELECT DISTINCT client FROM main._sqlw_requests", -1, &pStmt, 0);
   if( rc ) return rc;
   while( (rc = sqlite3_step(pStmt))==SQLITE_ROW ){

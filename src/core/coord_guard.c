@@ -262,8 +262,8 @@ static uint32_t ceSettingsOf(sqlw_db *pDb, const unsigned char *aClient){
   i = ceSettingsSlot(aClient);
   if( i>=0 ) return ceSet.aWord[i];
   w = ceSet.iDefault;
-  if( sqlwPrepareCached(pDb, "SELECT word FROM main._sqlw_settings WHERE client=?1", &pStmt,
-                        &bCached)==SQLITE_OK ){
+  if( !pDb->bPrivate && sqlwPrepareCached(pDb, "SELECT word FROM main._sqlw_settings WHERE client=?1",
+                                          &pStmt, &bCached)==SQLITE_OK ){
     sqlite3_bind_blob(pStmt, 1, aClient, COORD_ID_BYTES, SQLITE_STATIC);
     if( sqlite3_step(pStmt)==SQLITE_ROW ) w = (uint32_t)sqlite3_column_int64(pStmt, 0);
     sqlwReleaseCached(pStmt, bCached);
@@ -291,6 +291,7 @@ void sqlwSettingsCapture(sqlw_db *pDb, const unsigned char *aClient){
   ceSet.iCur = w;
   if( w==ceSettingsOf(pDb, aClient) ) return;
   ceSettingsRemember(aClient, w);
+  if( pDb->bPrivate ) return;            /* one tab: the connection's state is its own */
   if( w & CE_QUERY_ONLY ) sqlite3_exec(db, "PRAGMA query_only=0", 0, 0, 0);
   sqlwRunFor(pDb, "INSERT OR REPLACE INTO main._sqlw_settings(client, word) VALUES(?1, ?2)",
          aClient, (sqlite3_int64)w);
@@ -305,6 +306,7 @@ int sqlwSettingsForget(sqlw_db *pDb, const unsigned char *aClient){
     memmove(&ceSet.aWord[i], &ceSet.aWord[i+1], (size_t)(ceSet.nClient-i-1)*sizeof(uint32_t));
     ceSet.nClient--;
   }
+  if( pDb->bPrivate ) return SQLITE_OK;
   return sqlwRunFor(pDb, "DELETE FROM main._sqlw_settings WHERE client=?1", aClient, 0);
 }
 

@@ -921,6 +921,10 @@ void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs){
   if( pDb ) pDb->rCapMs = rCapMs>=0 ? rCapMs : -1;
 }
 
+void sqlw_set_private(sqlw_db *pDb){
+  if( pDb ) pDb->bPrivate = 1;
+}
+
 int sqlw_set_durability(sqlw_db *pDb, int eMode){
   sqlite3_stmt *pStmt = 0;
   const char *zMode = 0;

@@ -85,6 +85,7 @@ struct sqlw_db {
   int bOwn;                 /* The statement being prepared is the core's own */
   int eDurability;          /* sqlw_set_durability's mode, or -1 before any */
   const char *zDeny;        /* Why the authorizer last refused (static), or NULL */
+  int bPrivate;             /* sqlw_set_private: the engine keeps no bookkeeping */
 };
 
 /* The state of one request while it runs. */

@@ -148,6 +148,15 @@ void sqlw_clear_deadline(sqlw_db *pDb);
 void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs);
 
 /*
+** Marks the connection private: one client uses it and no other tab can (a memory
+** database of one tab). The multi-tab engine (coord_engine.c) then keeps no bookkeeping
+** on it — no exactly-once records, floors, epoch or per-tab settings, no `_sqlw_`
+** table — and removes those an imported image brings. Call it before the engine's
+** first request.
+*/
+void sqlw_set_private(sqlw_db *pDb);
+
+/*
 ** Busy notices. sqlw_set_busy_notice asks for host_busy(aTag, nTag) once the requests
 ** that run next have taken rAfterMs milliseconds (checked with the deadline), so the
 ** host can learn, while a statement still runs, whose request keeps the connection

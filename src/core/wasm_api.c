@@ -107,6 +107,10 @@ WASM_EXPORT(set_statement_cap) void wasmSetStatementCap(sqlw_db *pDb, double rCa
   sqlw_set_statement_cap(pDb, rCapMs);
 }
 
+WASM_EXPORT(set_private) void wasmSetPrivate(sqlw_db *pDb){
+  sqlw_set_private(pDb);
+}
+
 WASM_EXPORT(errcode) int wasmErrcode(sqlw_db *pDb){
   return sqlw_errcode(pDb);
 }

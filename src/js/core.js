@@ -360,6 +360,12 @@ class Connection {
     this.#rt.x.set_deadline(this.#handle(), ms === Infinity ? -1 : Number(ms));
   }
 
+  /** Marks the connection private (sqlw_set_private): one client uses it, so the multi-tab
+   *  engine keeps no bookkeeping (`_sqlw_` tables) on it. Before the engine's first request. */
+  setPrivate() {
+    this.#rt.x.set_private(this.#handle());
+  }
+
   /** Caps every deadline, and runs statements with none under it: `ms`, or Infinity for no cap. */
   setStatementCap(ms) {
     this.#rt.x.set_statement_cap(this.#handle(), ms === Infinity ? -1 : Number(ms));

@@ -454,6 +454,8 @@ async function openStorage() {
   db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
   if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms, database ${(performance.now() - t1).toFixed(1)} ms`);
   if (pool) db.setDurability(opts.durability);
+  // A memory database is this tab's alone: no records, settings or epoch to keep.
+  else db.setPrivate();
   // Every statement this tab runs as leader, whoever asked, stops at maxStatementMs.
   db.setStatementCap(opts.maxStatementMs ?? -1);
   // The pool opens with files enough for a first transaction; it grows after the next

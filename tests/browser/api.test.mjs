@@ -704,3 +704,25 @@ test('114 db.sql`…${value}…` binds every interpolation: hostile text stays a
   assert.equal(r.wrong[1][1], 'SQLITE_MISMATCH');
   assert.deepEqual(r.count, { n: 2 });
 });
+
+test('115 a memory database is the tab\'s alone: it carries no _sqlw_ bookkeeping, nor does its export', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-private', { persistence: 'memory' });
+    await db.exec('CREATE TABLE t(x); PRAGMA foreign_keys = ON');
+    await db.run('INSERT INTO t VALUES (1)');
+    await db.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (2)'); });
+    const listing = "SELECT name FROM sqlite_schema WHERE name LIKE '\\_sqlw\\_%' ESCAPE '\\'";
+    const tables = await db.all(listing);
+    const image = await db.export();
+    const copy = await openDatabase('api-private-copy', { persistence: 'memory' });
+    await copy.import(image);
+    const copied = { tables: await copy.all(listing), rows: await copy.get('SELECT count(*) AS n FROM t') };
+    const n = await db.get('SELECT count(*) AS n FROM t');
+    await copy.close();
+    await db.close();
+    return { tables, copied, n };
+  });
+  assert.deepEqual(r.tables, []);
+  assert.deepEqual(r.copied, { tables: [], rows: { n: 2 } });
+  assert.deepEqual(r.n, { n: 2 });
+});

@@ -11,7 +11,9 @@ import { loadCore } from '../../src/js/core.js';
 import { createNodeHost } from '../../src/js/host-node.js';
 import { encodeParams } from '../../src/js/codec.js';
 import { sqlBody } from '../../src/js/protocol.js';
-import { COORD_NO_BUDGET, REQ_EXEC } from '../../src/js/proto.js';
+import { COORD_NO_BUDGET, REQ_BEGIN, REQ_COMMIT, REQ_EXEC, REQ_IMPORT } from '../../src/js/proto.js';
+import { ACT } from '../../src/js/coord.js';
+import { decodeResult } from '../../src/js/codec.js';
 
 const { root } = await setup();
 
@@ -215,5 +217,46 @@ test('140 the PRAGMAs durability rests on are refused, naming the durability opt
     m.ok('PRAGMA synchronous = OFF');          // a memory database has nothing to flush
   } finally {
     m.close();
+  }
+});
+
+test('150 a private (memory) database keeps no bookkeeping: no _sqlw_ table after writes, a transaction, a setting, an import of an image that had them', async () => {
+  const host = createNodeHost({ root });
+  const core = await loadCore({ wasm: WASM_PATH, host });
+  const db = core.open(':memory:', { vfs: 'memdb' });
+  db.setPrivate();
+  const l = lead(core, db, () => {}, { core });
+  const source = await leader('guard150');          // an OPFS-like database: it has them
+  try {
+    l.ok('CREATE TABLE t(x)');
+    l.ok('INSERT INTO t VALUES (1)');
+    l.ok('PRAGMA foreign_keys = ON');
+    assert.deepEqual(l.ok('PRAGMA foreign_keys'), [{ foreign_keys: 1 }]);
+    // A transaction's lease: BEGIN, a write in it, COMMIT.
+    const { machine: m } = l;
+    const replies = [];
+    const perform = (actions) => {
+      for (const a of actions) if (a.act === ACT.LOCAL_REPLY) replies.push(decodeResult(a.data));
+    };
+    const begin = l.seq + 1;
+    perform(m.local(begin, 0, REQ_BEGIN, new Uint8Array(0), COORD_NO_BUDGET));
+    perform(m.local(begin + 1, begin, REQ_EXEC, concat(sqlBody('INSERT INTO t VALUES (2)')), COORD_NO_BUDGET));
+    perform(m.local(begin + 2, begin, REQ_COMMIT, new Uint8Array(0), COORD_NO_BUDGET));
+    assert.deepEqual(replies.map((r) => r.rc), [0, 0, 0]);
+    assert.deepEqual(l.resend(begin + 3, 'SELECT count(*) AS n FROM t').rows, [{ n: 2 }]);
+    assert.deepEqual(l.resend(begin + 4, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_sqlw\\_%' ESCAPE '\\'").rows, []);
+
+    source.ok('CREATE TABLE imported(y)');
+    source.ok("INSERT INTO imported VALUES ('from a shared database')");
+    const image = source.db.export();
+    assert.ok(source.ok("SELECT name FROM sqlite_schema WHERE name LIKE '\\_sqlw\\_%' ESCAPE '\\'").length >= 3);
+    perform(m.local(begin + 5, 0, REQ_IMPORT, image, COORD_NO_BUDGET));
+    assert.equal(replies.at(-1).rc, 0, replies.at(-1).message);
+    assert.deepEqual(l.resend(begin + 6, 'SELECT y FROM imported').rows, [{ y: 'from a shared database' }]);
+    assert.deepEqual(l.resend(begin + 7, "SELECT name FROM sqlite_schema WHERE name LIKE '\\_sqlw\\_%' ESCAPE '\\'").rows, []);
+    assert.deepEqual(l.resend(begin + 8, 'PRAGMA integrity_check').rows, [{ integrity_check: 'ok' }]);
+  } finally {
+    l.close();
+    source.close();
   }
 });
