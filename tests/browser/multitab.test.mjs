@@ -1026,6 +1026,18 @@ test("113 the follower's hop: a follower's page posts its requests to the leader
       assert.equal((l.heard.leader ?? 0) + (l.heard.req ?? 0), 0, `tab ${tab}'s page heard a request: ${JSON.stringify(l)}`);
     }
 
+    // Order: a request too large to post (it goes through the worker) waits for the
+    // direct ones before it, and the ones after it wait for it: made in one tick, they
+    // land in the order they were made.
+    const order = await inTab(b, name, async (db) => {
+      const big = new Uint8Array(2 * 1024 * 1024).fill(7);
+      const made = [db.run("INSERT INTO t(x, n) VALUES ('order', 1)"), db.run("INSERT INTO t(x, n) VALUES ('order', 2)"),
+        db.run("INSERT INTO t(x, n) VALUES ('order', length(?))", [big]), db.run("INSERT INTO t(x, n) VALUES ('order', 4)")];
+      await Promise.all(made);
+      return (await db.all("SELECT n FROM t WHERE x = 'order' ORDER BY rowid")).map((row) => row.n);
+    });
+    assert.deepEqual(order, [1, 2, 2 * 1024 * 1024, 4]);
+
     // Writes posted by the page while the leader holds them behind a transaction of its
     // own; the leader's tab closes: every write lands once through the new leader.
     await holdTransaction(a, name, 'held', null);
@@ -1043,6 +1055,7 @@ test("113 the follower's hop: a follower's page posts its requests to the leader
     const landed = await inTab(b, name, (db) => db.all(
       "SELECT x, count(*) AS k, count(DISTINCT n) AS d FROM t WHERE x IN ('flight', 'flight-c', 'held') GROUP BY x ORDER BY x"));
     assert.deepEqual(landed, [{ x: 'flight', k: 50, d: 50 }, { x: 'flight-c', k: 50, d: 50 }]);
+    assert.equal((await inTab(b, name, (db) => db.get("SELECT count(*) AS k FROM t WHERE x = 'order'"))).k, 4);
     const c2 = await c.evaluate(() => window.bcLog);
     assert.equal((c2.heard.leader ?? 0) + (c2.heard.req ?? 0), 0, `tab c's page heard a request: ${JSON.stringify(c2)}`);
     assertNoPageErrors([b, c]);
