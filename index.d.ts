@@ -55,17 +55,22 @@ export interface ResultSet {
 }
 
 /** The result of exec: the last statement's rows, and every result set of the script. */
-export interface ExecResult extends RunResult {
-  rows: Rows<Row | SQLResultValue[]>;
+export interface ExecResult<R = Row> extends RunResult {
+  rows: Rows<R>;
   columns: string[];
   resultSets: ResultSet[];
 }
 
 /** The result of one batch item. */
-export interface BatchResult extends RunResult {
-  rows: Rows<Row | SQLResultValue[]>;
+export interface BatchResult<R = Row> extends RunResult {
+  rows: Rows<R>;
   columns: string[];
 }
+
+/** A call's options whose rows are objects (the default; see the note on Queries). */
+export type ObjectRowsOptions = CallOptions & { rowMode?: 'object' };
+/** A call's options whose rows are arrays of values, in column order. */
+export type ArrayRowsOptions = CallOptions & { rowMode: 'array' };
 
 /** Options of openDatabase. Every one is optional; unknown names are refused. */
 export interface OpenOptions extends QueryOptions {
@@ -97,24 +102,32 @@ export interface OpenOptions extends QueryOptions {
   wasmUrl?: string | URL;
 }
 
-/** The query methods of a database and of a transaction's `tx`. */
+/** The query methods of a database and of a transaction's `tx`. Rows are typed by the
+ *  call's rowMode: objects, or arrays with `{ rowMode: 'array' }`. A database opened with
+ *  `rowMode: 'array'` returns arrays from calls that name none: give those the row type
+ *  (`db.all<SQLResultValue[]>(…)`). */
 export interface Queries {
   /** Runs one statement or a script (statements separated by `;`). */
-  exec(sql: string, params?: Params, options?: CallOptions): Promise<ExecResult>;
+  exec(sql: string, params?: Params, options?: ObjectRowsOptions): Promise<ExecResult>;
+  exec(sql: string, params: Params, options: ArrayRowsOptions): Promise<ExecResult<SQLResultValue[]>>;
   /** The rows of a query. */
-  all<R = Row>(sql: string, params?: Params, options?: CallOptions): Promise<Rows<R>>;
+  all<R = Row>(sql: string, params?: Params, options?: ObjectRowsOptions): Promise<Rows<R>>;
+  all<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions): Promise<Rows<R>>;
   /** A tagged template: db.sql`SELECT * FROM t WHERE id = ${id}` — the rows, as all(), with every interpolated
    *  value bound as a parameter (?1, ?2, …), never spliced into the SQL text. */
   sql<R = Row>(strings: TemplateStringsArray, ...values: SQLValue[]): Promise<Rows<R>>;
   /** The first row of a query, or undefined. */
-  get<R = Row>(sql: string, params?: Params, options?: CallOptions): Promise<R | undefined>;
+  get<R = Row>(sql: string, params?: Params, options?: ObjectRowsOptions): Promise<R | undefined>;
+  get<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions): Promise<R | undefined>;
   /** Runs a statement; says what it changed. */
   run(sql: string, params?: Params, options?: CallOptions): Promise<RunResult>;
   /** Runs one statement once per parameter set, atomically, in one round trip (rows: from RETURNING). */
-  runMany(sql: string, paramSets: readonly Params[], options?: CallOptions): Promise<RunResult & { rows: Rows<Row | SQLResultValue[]> }>;
+  runMany(sql: string, paramSets: readonly Params[], options?: ObjectRowsOptions): Promise<RunResult & { rows: Rows<Row> }>;
+  runMany(sql: string, paramSets: readonly Params[], options: ArrayRowsOptions): Promise<RunResult & { rows: Rows<SQLResultValue[]> }>;
   /** Runs [sql, params?] items in order, atomically, in one round trip. On failure the
    *  SQLiteError's batchIndex names the item, and nothing of the batch remains. */
-  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options?: CallOptions): Promise<BatchResult[]>;
+  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options?: ObjectRowsOptions): Promise<BatchResult[]>;
+  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options: ArrayRowsOptions): Promise<BatchResult<SQLResultValue[]>[]>;
 }
 
 /** Events of a database and their details. */

@@ -16,7 +16,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const PARTIAL = process.env.SQLW_PROTO_SHIFTED === '1' && 'a partial build (proto-shift)';
 
 const APP = `
-import { openDatabase, Database, SQLiteError, WORKER_TIMEOUT, type Bytes, type Row } from 'sqlite-worker';
+import { openDatabase, Database, SQLiteError, WORKER_TIMEOUT, type Bytes, type Row, type SQLResultValue } from 'sqlite-worker';
 import { openDatabase as openOneFile } from 'sqlite-worker/single';
 import { loadCore, type Connection } from 'sqlite-worker/core';
 import { createNodeHost } from 'sqlite-worker/host-node';
@@ -37,6 +37,15 @@ export async function app(): Promise<number> {
   const reader = (await db.export({ stream: true })).getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) new Blob([r.value]);
   await db.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [2n ** 62n]); });
+  // Rows follow the call's rowMode.
+  const objects = await db.all('SELECT 1 AS a');
+  const a: SQLResultValue = objects[0].a;
+  const arrays = await db.all('SELECT 1 AS a', [], { rowMode: 'array' });
+  const first: SQLResultValue = arrays[0][0];
+  const oneArray = await db.get('SELECT 1', null, { rowMode: 'array', bigint: 'always' });
+  const script = await db.exec('SELECT 1 AS a; SELECT 2 AS b', [], { rowMode: 'array' });
+  const batched = await db.batch(['SELECT 1'], { rowMode: 'array' });
+  console.log(a, first, oneArray?.[0], script.rows[0][0], batched[0].rows[0][0], objects.columns);
   const id = 1;
   const tagged = await db.sql<{ id: number; data: Bytes }>\`SELECT id, data FROM t WHERE id = \${id} AND name = \${'a'}\`;
   if (tagged[0]) await crypto.subtle.digest('SHA-256', tagged[0].data);
@@ -101,6 +110,8 @@ export async function wrong(): Promise<void> {
   const db = await openDatabase('app', { persistance: 'memory' });
   const n: number = await db.export();
   new Database();
+  const rows = await db.all('SELECT 1 AS a', [], { rowMode: 'array' });
+  console.log(rows[0].a, n);
 }
 import { Database } from 'sqlite-worker';
 `);
@@ -110,6 +121,7 @@ import { Database } from 'sqlite-worker';
     assert.match(r.out, /persistance/);                     // an unknown option
     assert.match(r.out, /not assignable to type 'number'/);  // export() gives bytes
     assert.match(r.out, /private/);                         // Databases come from openDatabase
+    assert.match(r.out, /Property 'a' does not exist/);     // array rows are not objects
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
