@@ -145,6 +145,13 @@ export interface DatabaseEvents {
   close: Record<string, never>;
 }
 
+/** The `tx` of transaction(fn): the query methods inside the transaction, and nested transactions. */
+export interface Transaction extends Queries {
+  /** Runs fn(tx) in a savepoint of this transaction: released when its promise resolves, rolled back to when it
+   *  rejects (the outer transaction goes on, and fn's error is thrown). Nests to any depth. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T>;
+}
+
 /** An open database: the query methods (Queries, merged into the class below), and more. */
 export interface Database extends Queries {}
 /** An open database (openDatabase makes them; `db instanceof Database` holds). */
@@ -162,9 +169,13 @@ export class Database {
   readonly clientId: string;
   /** The leadership epoch this tab knows of (it grows with each leader change). */
   readonly epoch: number;
+  /** True while this tab holds a transaction it began with SQL (`BEGIN`, or a `SAVEPOINT` outside a transaction):
+   *  every call of this tab then joins it, as on one connection, and other tabs wait. */
+  readonly inTransaction: boolean;
   /** Runs fn(tx) in a transaction: commits when its promise resolves, rolls back when it rejects.
-   *  Other calls on this db wait until it ends: use `tx` inside fn. Transactions queue. */
-  transaction<T>(fn: (tx: Queries) => Promise<T> | T): Promise<T>;
+   *  Other calls on this db wait until it ends: use `tx` inside fn. Transactions queue. Inside a transaction this tab
+   *  began with SQL it fails as `BEGIN` would (SQLITE_ERROR). */
+  transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T>;
   /** The whole database file: a standalone SQLite database. */
   export(options?: { stream?: false }): Promise<Bytes>;
   /** The database file as a stream of 2 MiB chunks from one snapshot; the stream holds a transaction until it is read

@@ -343,10 +343,14 @@ static void coordExpiredAnswer(Coord *p){
     "(timeoutMs) ran out while it waited for the database");
 }
 
-/* True when the SQWR in p->scratch reports success. */
-static int coordAnswerOk(const Coord *p){
-  const unsigned char *a = p->scratch.a;
-  return p->scratch.n>=12 && memcmp(a, SQLW_MAGIC_RESULT, 4)==0 && (a[8] | a[9] | a[10] | a[11])==0;
+/* Marks the SQWR or SQWL answer in p->scratch with whether its asker holds a
+** transaction now (flag SQLW_FLAG_IN_TXN): its page tags what it sends next with it. */
+static void coordMarkTxn(Coord *p, int bIn){
+  unsigned char *a = p->scratch.a;
+  if( p->scratch.n<8 ) return;
+  if( memcmp(a, SQLW_MAGIC_RESULT, 4)!=0 && memcmp(a, SQLW_MAGIC_LIST, 4)!=0 ) return;
+  if( bIn ) a[6] |= SQLW_FLAG_IN_TXN;
+  else a[6] &= (unsigned char)~SQLW_FLAG_IN_TXN;
 }
 
 /* The slot of aBegun for client aId, or NULL when it is not watched (its own tab). */
@@ -368,33 +372,40 @@ static int coordServe(Coord *p, const CoordRequest *q, int64_t iNow, int *peAnsw
   const unsigned char *aClient = q->aClient;
   uint32_t iSeq = q->iSeq, iLease = q->iLease;
   int eKind = q->eKind;
-  int bMine = p->bLease && iLease==p->iLease && iLease!=0
-           && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0;
+  int bHolder = p->bLease && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0;
+  int bMine = bHolder && iLease==p->iLease && iLease!=0;
   int eAnswer;
-  if( eKind==REQ_BEGIN && p->bLease && iSeq==p->iLease
-   && memcmp(p->aLeaseClient, aClient, COORD_ID_BYTES)==0 ){
-    /* The BEGIN of the live lease again: its client lost the answer (a restarted
-    ** worker re-sends); answered again from its record, nothing begins. */
+  if( bHolder && iSeq==p->iLease ){
+    /* The request that opened the live lease again (a BEGIN, or SQL that began the
+    ** tab's transaction): its client lost the answer (a restarted worker re-sends);
+    ** answered again from its record, nothing begins. */
     CoordRequest again = *q;
     again.iDeadline = -1;
     eAnswer = coordRun(p, &again, iNow);
     if( eAnswer<0 ) return SERVE_LATE;
     p->iLeaseIdleAt = iNow+p->idleMs;
+    coordMarkTxn(p, 1);
     *peAnswer = eAnswer;
     return SERVE_DONE;
   }
-  if( p->bLease && !bMine ){
-    if( iLease==0 ) return SERVE_HELD;
-    coordLostAnswer(p);
-    *peAnswer = 0;
+  /* Untagged requests wait for the lease to end, the holder's too: its page tags all it
+  ** sends once it knows of its transaction, and sends nothing that might begin one
+  ** while anything else is on its way (an untagged request that reaches the leader
+  ** after the BEGIN was sent before it, and re-sent). */
+  if( p->bLease && iLease==0 ) return SERVE_HELD;
+  if( iLease!=0 && !bMine ){
+    /* Of a transaction this leader does not hold: answered from its record (a COMMIT
+    ** that committed) or as lost; nothing runs. */
+    CoordRequest lost = *q;
+    lost.iDeadline = -1;
+    lost.bLost = 1;
+    eAnswer = coordRun(p, &lost, iNow);
+    if( eAnswer<0 ) return SERVE_LATE;
+    coordMarkTxn(p, 0);
+    *peAnswer = eAnswer;
     return SERVE_DONE;
   }
-  if( !p->bLease && iLease!=0 && eKind!=REQ_COMMIT ){
-    coordLostAnswer(p);
-    *peAnswer = 0;
-    return SERVE_DONE;
-  }
-  if( eKind==REQ_BEGIN ){
+  if( eKind==REQ_BEGIN && !bHolder ){
     /* A client begins its transactions in sequence order: a BEGIN not above the last
     ** one served is a late copy (and must not open a second transaction). */
     uint32_t *pBegun = coordBegunOf(p, aClient);
@@ -411,6 +422,7 @@ static int coordServe(Coord *p, const CoordRequest *q, int64_t iNow, int *peAnsw
     /* Its asker stopped waiting before it could run: running it now would only hold
     ** the database (a BEGIN would hold a lease nobody uses). */
     coordExpiredAnswer(p);
+    coordMarkTxn(p, bHolder);
     *peAnswer = 0;
     return SERVE_DONE;
   }
@@ -422,14 +434,19 @@ static int coordServe(Coord *p, const CoordRequest *q, int64_t iNow, int *peAnsw
     eAnswer = coordRun(p, q, iNow);
   }
   if( eAnswer<0 ) return SERVE_LATE;
-  if( eKind==REQ_BEGIN && eAnswer && coordAnswerOk(p) ){
-    p->bLease = 1;
-    memcpy(p->aLeaseClient, aClient, COORD_ID_BYTES);
-    p->iLease = iSeq;
-  }else if( bMine && (eKind==REQ_COMMIT || eKind==REQ_ROLLBACK) ){
+  /* The engine says whether a transaction is open now (coord_txn.c): a BEGIN, SQL or
+  ** db.transaction()'s, opened one, a COMMIT or ROLLBACK ended it. */
+  if( p->eng.xInTxn && p->eng.xInTxn(p->eng.pCtx) ){
+    if( !p->bLease ){
+      p->bLease = 1;
+      memcpy(p->aLeaseClient, aClient, COORD_ID_BYTES);
+      p->iLease = iSeq;
+    }
+  }else{
     p->bLease = 0;
   }
   if( p->bLease ) p->iLeaseIdleAt = iNow+p->idleMs;
+  coordMarkTxn(p, p->bLease);
   *peAnswer = eAnswer;
   return SERVE_DONE;
 }
@@ -481,7 +498,7 @@ static void coordRunLocal(Coord *p, int64_t iNow){
     }
     {
       CoordRequest q = { p->aId, r->iSeq, coordAckedBelow(p), r->iLease, r->eKind,
-                         r->aBody, r->nBody, r->iDeadline };
+                         r->aBody, r->nBody, r->iDeadline, 0 };
       e = coordServe(p, &q, iNow, &eAnswer);
     }
     if( e==SERVE_HELD ) break;
@@ -533,7 +550,7 @@ static void coordDrainHeld(Coord *p, int64_t iNow){
     CoordHeld *h = p->pHeld;
     int eAnswer = 0;
     CoordRequest q = { h->aClient, h->iSeq, h->iAckedBelow, h->iLease, h->eKind,
-                       h->aBody, h->nBody, h->iDeadline };
+                       h->aBody, h->nBody, h->iDeadline, 0 };
     int e = coordServe(p, &q, iNow, &eAnswer);
     if( e==SERVE_HELD ) break;
     if( e==SERVE_DONE ) coordReplyRemote(p, h->aClient, h->iSeq, eAnswer);
@@ -559,7 +576,7 @@ static void coordEndLease(Coord *p, int eReason, int bTell, int bDrain, int64_t 
   p->scratch.n = 0;
   if( p->eng.xDeadline ) p->eng.xDeadline(p->eng.pCtx, -1);
   {
-    CoordRequest q = { aClient, 0, 0, iLease, REQ_ROLLBACK, 0, 0, -1 };
+    CoordRequest q = { aClient, 0, 0, iLease, REQ_ROLLBACK, 0, 0, -1, 0 };
     p->eng.xExec(p->eng.pCtx, &q, &eAnswer, &p->scratch);
   }
   if( bTell ){
@@ -879,7 +896,7 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
       coordWatch(p, m.aSender);
       {
         CoordRequest q = { m.aSender, m.iSeq, m.iAckedBelow, m.iLease, m.eKind, m.aBody,
-                           m.nBody, coordDeadline(m.iBudget, iNow) };
+                           m.nBody, coordDeadline(m.iBudget, iNow), 0 };
         e = coordServe(p, &q, iNow, &eAnswer);
       }
       if( e==SERVE_HELD ){

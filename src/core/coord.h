@@ -66,6 +66,8 @@ typedef struct CoordRequest {
   const unsigned char *aBody;    /* its body (not owned) */
   size_t nBody;
   int64_t iDeadline;             /* when its asker stops waiting (ms); -1: never */
+  int bLost;                     /* it belongs to a transaction (lease) this leader does
+                                 ** not hold: answered from its record, or as lost */
 } CoordRequest;
 
 typedef struct CoordEngine {
@@ -74,6 +76,7 @@ typedef struct CoordEngine {
   int (*xEpoch)(void *pCtx, uint64_t iProposed, uint64_t *piEpoch);
   int (*xForget)(void *pCtx, const unsigned char *aClient);
   int (*xRecorded)(void *pCtx, SqlwBuf *pOut);
+  int (*xInTxn)(void *pCtx);
   void (*xDeadline)(void *pCtx, int64_t iBudgetMs);
 } CoordEngine;
 

@@ -21,10 +21,12 @@
 ** before each request the connection takes the asking client's settings, and a client's
 ** settings are kept in _sqlw_settings, so a new leader applies them too.
 **
-** Known limits: a script (several statements) runs inside the savepoint, so a PRAGMA
-** that needs no transaction does nothing there; a script that ends the transaction
-** itself (COMMIT inside an exec) escapes the savepoint: its effects stand but its record
-** is written after them, not atomically with them.
+** A request that may hold a transaction statement (BEGIN, COMMIT, SAVEPOINT, ...) runs
+** over a transaction the engine begins, and coord_txn.c runs those statements as on the
+** tab's own connection; such a request's record commits with it (ceEndControl).
+**
+** Known limit: a script (several statements) runs inside the savepoint, so a PRAGMA
+** that needs no transaction does nothing there.
 */
 #include <string.h>
 #include "sqlite3.h"
@@ -32,6 +34,7 @@
 #include "coord.h"
 #include "engine_int.h"
 #include "coord_guard.h"
+#include "coord_txn.h"
 
 
 static const char zSchema[] =
@@ -236,9 +239,26 @@ static int ceAnswer(sqlw_db *pDb, SqlwBuf *pOut){
   return SQLITE_OK;
 }
 
+/* The answer to a request of a transaction this leader does not hold (lost with a
+** previous leader, or rolled back after being idle). Returns the code. */
+static int ceLost(SqlwBuf *pOut){
+  ceFail(pOut, SQLITE_WORKER_LEADER_CHANGED, "the transaction was lost when the tab "
+         "serving the database changed (or it was rolled back after being idle); nothing "
+         "of it was saved: run it again");
+  return SQLITE_ABORT;
+}
+
+/* Ends the connection's transaction with a rollback, the tab's with it. */
+static void ceRollbackAll(sqlw_db *pDb){
+  sqlite3 *db = sqlwHandle(pDb);
+  if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+  sqlwTxnReset(pDb);
+}
+
 /*
-** The transaction kinds (see coord.h): BEGIN and ROLLBACK as statements; COMMIT with its
-** record written first, in the transaction it commits. Returns as xExec does.
+** db.transaction()'s kinds (see coord.h): BEGIN opens the tab's transaction
+** (coord_txn.c) over a BEGIN IMMEDIATE; ROLLBACK ends it; COMMIT writes its record in
+** the transaction it commits. Returns as xExec does.
 */
 static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
                          int eKind, int *peKind, SqlwBuf *pOut){
@@ -252,16 +272,21 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
     if( rc==SQLITE_ROW ){
       /* Its transaction is still open: a re-sent BEGIN, answered again. Else it
       ** committed long ago: a late copy. */
-      return sqlite3_get_autocommit(db) ? SQLITE_DONE : SQLITE_OK;
+      return sqlwTxnOpen(pDb) ? SQLITE_OK : SQLITE_DONE;
     }
     if( rc!=SQLITE_DONE ) return rc;
+    if( sqlwTxnOpen(pDb) ){
+      ceFail(pOut, SQLITE_ERROR, "cannot start a transaction within a transaction");
+      return SQLITE_ERROR;
+    }
     if( sqlw_exec(pDb, "BEGIN IMMEDIATE", 15, 0, 0)==SQLITE_OK ){
       rc = ceAnswer(pDb, pOut);
       sqlwBookkeeping(pDb, 1);
       if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, pOut->a, pOut->n);
       sqlwBookkeeping(pDb, 0);
+      if( rc==SQLITE_OK ) rc = sqlwTxnBegin(pDb);
       if( rc!=SQLITE_OK ){
-        sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+        ceRollbackAll(pDb);
         ceFail(pOut, rc, sqlite3_errstr(rc));
       }
       return rc;
@@ -269,28 +294,25 @@ static int ceTransaction(sqlw_db *pDb, const unsigned char *aClient, uint32_t iS
     return ceAnswer(pDb, pOut);
   }
   if( eKind==REQ_ROLLBACK ){
-    sqlw_exec(pDb, "ROLLBACK", 8, 0, 0);
+    sqlw_exec(pDb, "", 0, 0, 0);
+    ceRollbackAll(pDb);
     return ceAnswer(pDb, pOut);
   }
   rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
   if( rc==SQLITE_ROW ) return SQLITE_OK;          /* a re-sent COMMIT: it committed */
   if( rc!=SQLITE_DONE ) return rc;
-  if( sqlite3_get_autocommit(db) ){
-    ceFail(pOut, SQLITE_WORKER_LEADER_CHANGED, "the transaction was lost: the tab "
-           "that ran it as leader closed or stopped before it committed (or it was rolled "
-           "back after being idle); nothing of it was saved");
-    return SQLITE_ABORT;
-  }
+  if( !sqlwTxnOpen(pDb) ) return ceLost(pOut);
   /* The answer is that of an empty request (success, nothing returned), recorded in the
   ** transaction before it commits, so a re-sent COMMIT finds it. */
   sqlw_exec(pDb, "", 0, 0, 0);
-  rc = ceAnswer(pDb, pOut);
+  rc = sqlwTxnRelease(pDb);
+  if( rc==SQLITE_OK ) rc = ceAnswer(pDb, pOut);
   sqlwBookkeeping(pDb, 1);
   if( rc==SQLITE_OK ) rc = ceRecord(pDb, aClient, iSeq, ANS_RESULT, pOut->a, pOut->n);
   sqlwBookkeeping(pDb, 0);
   if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
   if( rc!=SQLITE_OK ){
-    if( !sqlite3_get_autocommit(db) ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+    ceRollbackAll(pDb);
     ceFail(pOut, rc, sqlite3_errstr(rc));
   }
   return rc;
@@ -529,6 +551,17 @@ static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
     ceFail(pOut, SQLITE_MISUSE, "the database is not open");
     return SQLITE_MISUSE;
   }
+  if( q->bLost ){
+    /* Of a transaction this leader does not hold: it committed (then its record says
+    ** so), or it is lost. */
+    rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
+    if( rc==SQLITE_ROW ) return SQLITE_OK;
+    if( rc!=SQLITE_DONE ){
+      ceFail(pOut, rc, sqlite3_errstr(rc));
+      return rc;
+    }
+    return ceLost(pOut);
+  }
   if( eKind==REQ_BEGIN || eKind==REQ_COMMIT || eKind==REQ_ROLLBACK ){
     /* A late copy of an answered BEGIN must not open a second transaction. */
     int bStale = iSeq ? ceBelowFloor(pDb, aClient, iSeq) : 0;
@@ -563,11 +596,69 @@ static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
   return rc;
 }
 
+/* Records the request's answer (the connection's result buffer, of kind eAnswer) with
+** (aClient, iSeq), and drops the client's records below iAckedBelow now and then (iFloor:
+** its floor). Returns SQLite's code. */
+static int ceRecordAnswer(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
+                          uint32_t iAckedBelow, sqlite3_int64 iFloor, int eAnswer){
+  size_t nAns;
+  const unsigned char *aAns = sqlw_result(pDb, &nAns);
+  int rc = SQLITE_OK;
+  /* The client has every answer below iAckedBelow: those records can go, in the same
+  ** transaction, so pruning costs no commit of its own; and only every CE_PRUNE_EVERY
+  ** sequences, so most writes touch one page of bookkeeping, not two. Until then the
+  ** records themselves refuse late copies. */
+  if( (sqlite3_int64)iAckedBelow>=(iFloor<0 ? 0 : iFloor)+CE_PRUNE_EVERY ){
+    rc = ceDrop(pDb, aClient, iAckedBelow);
+  }
+  if( rc==SQLITE_OK && nAns>CE_KEEP_ANSWER ){
+    /* A big answer (RETURNING rows) is not stored whole: the write is recorded with a
+    ** note, and a re-sent copy is answered that it was applied (kind 0: an error). */
+    SqlwBuf note = {0};
+    ceNotKept(&note);
+    rc = note.bOom ? SQLITE_NOMEM : ceRecord(pDb, aClient, iSeq, 0, note.a, note.n);
+    sqlwBufFree(&note);
+  }else if( rc==SQLITE_OK ){
+    rc = ceRecord(pDb, aClient, iSeq, eAnswer, aAns, nAns);
+  }
+  return rc;
+}
+
+/* ceEndControl's refusal of a request (not one of SQLite's codes). */
+#define CE_OVER_WRITES (-1)
+
+/*
+** The end of a request in which a transaction statement ran (coord_txn.c): its statements
+** took effect one by one, as on a connection, so what stands is recorded with the answer,
+** failure or not, and committed unless the tab's transaction is open. A request that
+** leaves the tab's transaction open over writes it made outside one is undone whole:
+** those writes could not commit before its answer, nor wait for the transaction.
+*/
+static int ceEndControl(sqlw_db *pDb, const CoordRequest *q, sqlite3_int64 iFloor,
+                        int eAnswer){
+  sqlite3 *db = sqlwHandle(pDb);
+  int rc = SQLITE_OK;
+  if( sqlwTxnOpen(pDb) && sqlwTxnRequestDirty(pDb) ){
+    ceRollbackAll(pDb);
+    return CE_OVER_WRITES;
+  }
+  /* Recorded also when it leaves the tab's transaction open: a re-sent copy is then
+  ** answered from the record, not run again (coord.c). */
+  if( sqlite3_txn_state(db, "main")==SQLITE_TXN_WRITE || sqlwTxnOpen(pDb) ){
+    rc = ceRecordAnswer(pDb, q->aClient, q->iSeq, q->iAckedBelow, iFloor, eAnswer);
+  }
+  if( rc==SQLITE_OK && !sqlwTxnOpen(pDb) && !sqlite3_get_autocommit(db) ){
+    rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+  }
+  if( rc!=SQLITE_OK ) ceRollbackAll(pDb);
+  return rc;
+}
+
 /* ceExec for the user's requests (kinds 1 to 3), under aClient's settings. */
 static int ceExecUser(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf *pOut){
   const unsigned char *aClient = q->aClient;
   const unsigned char *aBody = q->aBody;
-  uint32_t iSeq = q->iSeq, iAckedBelow = q->iAckedBelow;
+  uint32_t iSeq = q->iSeq;
   size_t nBody = q->nBody;
   int eKind = q->eKind;
   sqlite3 *db = sqlwHandle(pDb);
@@ -575,6 +666,7 @@ static int ceExecUser(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
   const unsigned char *aAns;
   size_t nAns;
   int rc, rcRun;
+  int bBegun = 0;               /* the engine began a transaction for this request */
   SqlwSavepoint sp;
   int eAnswer = eKind==REQ_BATCH ? ANS_LIST : ANS_RESULT;
   sqlite3_int64 iFloor = -1;
@@ -596,58 +688,78 @@ static int ceExecUser(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
       *peKind = ANS_RESULT;
       return ceAnswer(pDb, pOut);
     }
+    /* A transaction statement in it would end a savepoint that began the transaction
+    ** (committing before the record is written): the engine begins one below. */
+    if( nSql<=nBody-4 && sqlite3_get_autocommit(db)
+     && sqlwMaybeTxnControl((const char*)aBody+4, nSql) ){
+      rc = sqlite3_exec(db, "BEGIN", 0, 0, 0);
+      if( rc ){
+        ceFail(pOut, rc, sqlite3_errmsg(db));
+        return rc;
+      }
+      bBegun = 1;
+    }
   }
-  rc = sqlwSavepointBegin(&sp, db, "sqlw_request");
+  rc = sqlwSavepointBegin(&sp, db, "_sqlw_request");
   if( rc==SQLITE_OK ){
     int bStale = ceFloor(pDb, aClient, iSeq, &iFloor);
     if( bStale ){
       int rcErr = bStale<0 ? ceErrcode(db) : SQLITE_DONE;
       if( bStale<0 ) ceFail(pOut, rcErr, sqlite3_errmsg(db));  /* before RELEASE resets it */
       sqlwSavepointRelease(&sp);
+      if( bBegun ) sqlite3_exec(db, "COMMIT", 0, 0, 0);
       return rcErr;                                 /* DONE: a late copy, answered already */
     }
     rc = ceLookup(pDb, aClient, iSeq, peKind, pOut);
     if( rc==SQLITE_ROW ){
       sqlwSavepointRelease(&sp);
+      if( bBegun ) sqlite3_exec(db, "COMMIT", 0, 0, 0);
       return SQLITE_OK;                         /* answered from the record */
     }
   }
   if( rc!=SQLITE_DONE ){
     sqlwSavepointUndo(&sp);
+    if( bBegun ) ceRollbackAll(pDb);
     ceFail(pOut, rc, sqlite3_errstr(rc));
     return rc;
   }
+  sqlwTxnRequest(pDb, &sp);
   rcRun = ceRun(pDb, eKind, aBody, nBody, &zWhy);
-  if( zWhy ){
-    sqlwSavepointUndo(&sp);
-    ceFail(pOut, SQLITE_MISUSE, zWhy);
-    return SQLITE_MISUSE;
-  }
-  aAns = sqlw_result(pDb, &nAns);
-  rc = SQLITE_OK;
-  if( rcRun==SQLITE_OK && sqlite3_txn_state(db, "main")==SQLITE_TXN_WRITE ){
-    /* The client has every answer below iAckedBelow: those records can go, in the same
-    ** transaction, so pruning costs no commit of its own; and only every CE_PRUNE_EVERY
-    ** sequences, so most writes touch one page of bookkeeping, not two. Until then the
-    ** records themselves refuse late copies. */
-    if( (sqlite3_int64)iAckedBelow>=(iFloor<0 ? 0 : iFloor)+CE_PRUNE_EVERY ){
-      rc = ceDrop(pDb, aClient, iAckedBelow);
+  if( !sqlwTxnRequestSavepoint(pDb) ){
+    /* A transaction statement ran: the request's savepoint is gone (coord_txn.c). */
+    sqlwTxnRequest(pDb, 0);
+    rc = ceEndControl(pDb, q, iFloor, eAnswer);
+    if( rc==CE_OVER_WRITES ){
+      rc = SQLITE_ERROR;
+      ceFail(pOut, rc, "a request may not leave a transaction open after writing outside "
+             "one (a write before its BEGIN, or a COMMIT then a BEGIN): nothing of it was "
+             "kept and no transaction is open; send the BEGIN in a request of its own");
+      return rc;
     }
-    if( rc==SQLITE_OK && nAns>CE_KEEP_ANSWER ){
-      /* A big answer (RETURNING rows) is not stored whole: the write is recorded with a
-      ** note, and a re-sent copy is answered that it was applied (kind 0: an error). */
-      SqlwBuf note = {0};
-      ceNotKept(&note);
-      rc = note.bOom ? SQLITE_NOMEM : ceRecord(pDb, aClient, iSeq, 0, note.a, note.n);
-      sqlwBufFree(&note);
-    }else if( rc==SQLITE_OK ){
-      rc = ceRecord(pDb, aClient, iSeq, eAnswer, aAns, nAns);
+  }else{
+    sqlwTxnRequest(pDb, 0);
+    if( zWhy ){
+      sqlwSavepointUndo(&sp);
+      if( bBegun ) ceRollbackAll(pDb);
+      ceFail(pOut, SQLITE_MISUSE, zWhy);
+      return SQLITE_MISUSE;
     }
-  }
-  if( rcRun!=SQLITE_OK || rc!=SQLITE_OK ){
-    sqlwSavepointUndo(&sp);
-  }else if( !sqlite3_get_autocommit(db) ){
-    rc = sqlwSavepointRelease(&sp);
+    rc = SQLITE_OK;
+    if( rcRun==SQLITE_OK && sqlite3_txn_state(db, "main")==SQLITE_TXN_WRITE ){
+      rc = ceRecordAnswer(pDb, aClient, iSeq, q->iAckedBelow, iFloor, eAnswer);
+    }
+    if( rcRun!=SQLITE_OK || rc!=SQLITE_OK ){
+      sqlwSavepointUndo(&sp);
+    }else if( !sqlite3_get_autocommit(db) ){
+      rc = sqlwSavepointRelease(&sp);
+    }
+    if( bBegun && !sqlite3_get_autocommit(db) ){
+      if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
+      if( rc!=SQLITE_OK ) ceRollbackAll(pDb);
+    }
+    /* SQLite may have rolled the tab's transaction back (an I/O error, a full disk, an
+    ** interrupted write): the tab then holds none. */
+    if( sqlite3_get_autocommit(db) && sqlwTxnOpen(pDb) ) sqlwTxnReset(pDb);
   }
   if( rc!=SQLITE_OK ){
     ceFail(pOut, rc, sqlite3_errstr(rc));
@@ -746,6 +858,11 @@ static int ceRecorded(void *pCtx, SqlwBuf *pOut){
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* CoordEngine.xInTxn over an sqlw_db (see coord.h). */
+static int ceInTxn(void *pCtx){
+  return sqlwTxnOpen((sqlw_db*)pCtx);
+}
+
 void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
   if( sqlwHandle(pDb) ) sqlite3_set_authorizer(sqlwHandle(pDb), sqlwAuthorize, pDb);
   pEngine->pCtx = pDb;
@@ -754,4 +871,6 @@ void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
   pEngine->xForget = ceForget;
   pEngine->xRecorded = ceRecorded;
   pEngine->xDeadline = ceDeadline;
+  pEngine->xInTxn = ceInTxn;
+  sqlwTxnAttach(pDb);
 }

@@ -14,6 +14,7 @@
 #include "sqlw.h"
 #include "coord.h"
 #include "coord_guard.h"
+#include "coord_txn.h"
 #include "engine_int.h"
 
 /* True while the user's SQL runs (see sqlwAuthorize). One connection runs at a time. */
@@ -178,6 +179,9 @@ int sqlwAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
         zWhy = cePragmaRefused(pDb, z1, z2, zDb);
         if( zWhy ) return ceDeny(pDb, zWhy);
       }
+      return SQLITE_OK;
+    case SQLITE_TRANSACTION: case SQLITE_SAVEPOINT:
+      sqlwTxnSaw(eAction, z1, z2);     /* coord_txn.c asks what a statement does */
       return SQLITE_OK;
     default:
       return SQLITE_OK;

@@ -155,6 +155,16 @@ static int engineIsTxnControl(const char *z, size_t n){
   return 0;
 }
 
+int sqlwMaybeTxnControl(const char *z, size_t n){
+  size_t i = 0;
+  for(;;){
+    if( engineIsTxnControl(z+i, n-i) ) return 1;
+    while( i<n && z[i]!=';' ) i++;
+    if( i>=n ) return 0;
+    i++;
+  }
+}
+
 /* Refuses a SQL text with a NUL byte inside: SQLite would stop reading there and
 ** silently ignore the rest. Returns SQLITE_OK, or fails r with SQLITE_MISUSE. */
 static int engineCheckText(Req *r, const char *zSql, size_t nSql){
@@ -415,6 +425,17 @@ int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
     }
     off = (size_t)(zTail-zSql);
     bLast = engineIsBlank(zSql+off, nSql-off);
+
+    /* A transaction statement is the tab's, not the request's: coord_txn.c runs it. */
+    if( pDb->xControl && !sqlite3_stmt_isexplain(pStmt) ){
+      const char *zText = sqlite3_sql(pStmt);
+      if( zText && engineIsTxnControl(zText, strlen(zText))
+       && pDb->xControl(pDb->pControlCtx, pStmt, &r) ){
+        if( r.rc==SQLITE_OK ) r.nStmt++;
+        engineRelease(pStmt, bCached);
+        continue;
+      }
+    }
 
     /* Bind, checking counts and names before the statement runs. */
     if( par.nName ){
@@ -837,6 +858,8 @@ int sqlw_close(sqlw_db *pDb){
   if( pDb==0 ) return SQLITE_OK;
   sqlwCacheClear(pDb);
   if( pDb->db ) rc = sqlite3_close_v2(pDb->db);
+  while( pDb->txn.nSp>0 ) sqlite3_free(pDb->txn.azSp[--pDb->txn.nSp]);
+  sqlite3_free(pDb->txn.azSp);
   sqlwBufFree(&pDb->out);
   sqlite3_free(pDb->zErr);
   sqlite3_free(pDb);

@@ -64,6 +64,9 @@ struct CacheEntry {
   CacheEntry *pNext;        /* Less recently used entry, or NULL */
 };
 
+struct Req;
+struct SqlwSavepoint;
+
 struct sqlw_db {
   sqlite3 *db;              /* The SQLite connection; NULL if the open failed */
   SqlwBuf out;              /* The result buffer of the last request */
@@ -86,10 +89,24 @@ struct sqlw_db {
   int eDurability;          /* sqlw_set_durability's mode, or -1 before any */
   const char *zDeny;        /* Why the authorizer last refused (static), or NULL */
   int bPrivate;             /* sqlw_set_private: the engine keeps no bookkeeping */
+  /* Runs a transaction statement (BEGIN, COMMIT, SAVEPOINT, ...) that sqlw_exec met at
+  ** the top level of the user's SQL, instead of stepping it: coord_txn.c keeps each tab's
+  ** transaction. Returns 1 when it ran it (failing r on error), 0 to step it as it is. */
+  int (*xControl)(void *pCtx, sqlite3_stmt *pStmt, struct Req *r);
+  void *pControlCtx;
+  struct SqlwTxn {          /* a tab's transaction on this connection (coord_txn.c) */
+    int eState;             /* none, begun by BEGIN, or by a SAVEPOINT */
+    int nSp, nSpAlloc;      /* the user's savepoints, oldest first */
+    char **azSp;            /* their names (sqlite3_malloc'd; freed by sqlw_close) */
+    int bArmed;             /* a user request runs: its transaction statements are ours */
+    struct SqlwSavepoint *pReqSp; /* its savepoint, until a transaction statement ends it */
+    int bDirty;             /* it began the transaction over writes made outside one */
+  } txn;
 };
 
 /* The state of one request while it runs. */
-typedef struct Req {
+typedef struct Req Req;
+struct Req {
   sqlw_db *pDb;             /* The connection */
   int rc;                   /* Outcome so far */
   char *zMsg;               /* Error message (sqlite3_malloc'd), or NULL */
@@ -97,7 +114,7 @@ typedef struct Req {
   int64_t nChange;          /* Rows changed so far */
   uint32_t nStmt;           /* Statements completed */
   uint32_t nSet;            /* Result sets written */
-} Req;
+};
 
 /* Records rc and a copy of zMsg (may be NULL) as the connection's last failure. */
 void sqlwSetError(sqlw_db *pDb, int rc, const char *zMsg, int iOff);
@@ -125,11 +142,12 @@ int sqlwProgress(void *pArg);
 ** many parameter sets), so that a failure undoes the unit whole. The one helper of
 ** engine.c and coord_engine.c. zName: static text of at most 32 bytes.
 */
-typedef struct SqlwSavepoint {
+typedef struct SqlwSavepoint SqlwSavepoint;
+struct SqlwSavepoint {
   sqlite3 *db;
   const char *zName;
   int bAutocommit;        /* no transaction was open when it began */
-} SqlwSavepoint;
+};
 
 /* Begins savepoint zName on db. Returns SQLite's code. */
 int sqlwSavepointBegin(SqlwSavepoint *p, sqlite3 *db, const char *zName);
@@ -140,5 +158,10 @@ int sqlwSavepointRelease(SqlwSavepoint *p);
 ** rolled the whole transaction back already; a transaction the savepoint began is
 ** ended either way. Never fails. */
 void sqlwSavepointUndo(SqlwSavepoint *p);
+
+/* True if some statement of z[0..n) may be transaction control: one starting with
+** BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT or RELEASE at the text's start or after any
+** semicolon (in a string or a comment too: it errs on the side of yes). */
+int sqlwMaybeTxnControl(const char *z, size_t n);
 
 #endif /* SQLW_ENGINE_INT_H */

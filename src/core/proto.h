@@ -40,6 +40,9 @@
 #define SQLW_RESULT_HEADER 40       /* bytes of an SQWR before its first result set */
 #define SQLW_BATCH_HEADER  12       /* SQWB: magic, u16 version, u16 flags, u32 items */
 #define SQLW_LIST_HEADER   20       /* SQWL: magic, version, flags, rc, failing item, items */
+/* A flag of an SQWR's or SQWL's flags (byte 6): after this request the asking tab holds a
+** transaction (a lease on the leader), which its next requests belong to. */
+#define SQLW_FLAG_IN_TXN   1
 #define COORD_ID_BYTES     16       /* a client id: 16 random bytes */
 #define COORD_HEADER       32       /* magic, u16 version, u16 type, u64 epoch, sender id */
 /* The fields after the header (before the body) of a REQUEST, a REPLY, a LEASE_END. */

@@ -5,6 +5,10 @@
 //
 // Ordering: requests run in the order they were made. While transaction(fn) runs, the
 // database's other calls wait behind it (fn uses `tx`); transactions queue likewise.
+// A tab's SQL transaction (BEGIN … COMMIT sent as SQL) is the tab's, as on one
+// connection: every call of the tab joins it. A call whose SQL may begin or end one is
+// sent when nothing else of the tab is on its way, and nothing is sent before its answer
+// says whether the tab is in a transaction (coord_txn.c; docs/coord.md).
 
 import { SQLiteError, codeName, misuse } from './errors.js';
 import { decodeResult } from './codec.js';
@@ -12,11 +16,12 @@ import { MAX_IMPORT_BYTES, clientLockName } from './protocol.js';
 import {
   ANS_BYTES, ANS_ERROR, ANS_RESULT, COORD_VERSION, REQ_BEGIN, REQ_CLOSE, REQ_COMMIT,
   REQ_EXPORT, REQ_IMPORT, REQ_IMPORT_DISCARD, REQ_IMPORT_END, REQ_IMPORT_PART,
-  REQ_ROLLBACK, SQLITE_TOOBIG, SQLITE_WORKER_UNAVAILABLE,
+  REQ_EXEC, REQ_ROLLBACK, SQLITE_ERROR, SQLW_FLAG_IN_TXN,
+  SQLITE_TOOBIG, SQLITE_WORKER_UNAVAILABLE,
 } from './proto.js';
 import { PREFIX, abortError, checkOptions, normalizeOptions } from './options.js';
 import { Channel } from './channel.js';
-import { Queries, Transaction, answerError, resultError } from './queries.js';
+import { Queries, Transaction, answerError, lostReason, resultError } from './queries.js';
 import { checkName } from './host-common.js';
 const EXPORT_CHUNK_BYTES = 2 * 1024 * 1024;   // a streamed export's chunks (whole pages)
 // A streamed import() sends the image to the leader in pieces of this size, one at a time.
@@ -27,6 +32,24 @@ const CLOSE_WAIT_MS = 10_000;
 const CLOSE_LATE = Symbol('late');
 
 let instances = 0;
+
+// A statement that may begin or end a transaction: one of these words first, at the
+// text's start or after a semicolon, past blanks and comments. It errs on the side of yes
+// (a word in a string or a trigger's body), which only makes that call wait its turn;
+// the engine's own test (sqlwMaybeTxnControl) is no wider.
+const TXN_WORD = /BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE/i;
+const TXN_START = /(?:^|;)(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$))*(?:BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)(?![A-Za-z])/i;
+
+/* True if the SQL text may hold a transaction statement. */
+export function mayControlTransaction(sql) {
+  return typeof sql === 'string' && TXN_WORD.test(sql) && TXN_START.test(sql);
+}
+
+/* True if bytes is a result (SQWR) or a batch's result list (SQWL). */
+function isResultBuffer(b) {
+  return b instanceof Uint8Array && b.length >= 8 && b[0] === 0x53 && b[1] === 0x51 && b[2] === 0x57
+    && (b[3] === 0x52 || b[3] === 0x4c);
+}
 
 /* A chunk of an import's stream as a Uint8Array. Throws SQLITE_MISUSE for anything but bytes. */
 function streamBytes(value) {
@@ -88,8 +111,12 @@ function newClientId() {
  */
 export class Database extends Queries {
   #channel;
-  #queue = [];            // calls waiting for a transaction to end: () => void
+  #queue = [];            // calls waiting their turn: { run, control }
   #inTransaction = false;
+  #sqlLease = 0;          // the tab's SQL transaction: the id of the request that began it
+  #sqlLost = null;        // how the leader ended it, told to the next call: { errno, message }
+  #inflight = 0;          // requests of _send on their way
+  #barrier = false;       // one that may begin or end a transaction is on its way
   #importing = Promise.resolve();   // the streamed import in progress (one at a time)
   #closed = false;
   #listeners = new Map();
@@ -211,6 +238,15 @@ export class Database extends Queries {
   /* The leader ended this tab's transaction `lease` without its word. */
   _leaseEnded(lease, reason) {
     if (this.#tx && this.#tx.lease === lease) this.#tx._lose(reason);
+    if (lease !== 0 && lease === this.#sqlLease) {
+      this.#sqlLease = 0;
+      this.#sqlLost = lostReason(reason, this.options.transactionIdleMs);
+    }
+  }
+
+  /** True while this tab holds a transaction it began with SQL (BEGIN, SAVEPOINT). */
+  get inTransaction() {
+    return this.#sqlLease !== 0;
   }
 
   /* Sends a request right away (transactions use it for `tx`). Returns a Promise. */
@@ -218,30 +254,77 @@ export class Database extends Queries {
     return this.#channel.request(kind, parts, sql, decode, lease, onId, signal);
   }
 
-  /* Sends a request when no transaction holds the database. Returns a Promise. */
+  /* Sends a request in its turn: after this tab's transaction(fn), and, when its SQL may
+  ** begin or end a transaction, alone (see the head of this file). Returns a Promise. */
   _send(kind, parts, sql, signal, decode) {
     if (this.#closed) return Promise.reject(misuse('the database is closed', sql));
     if (signal?.aborted) return Promise.reject(abortError(signal, sql));
-    if (!this.#inTransaction && this.#queue.length === 0) return this._direct(kind, parts, sql, decode, 0, null, signal);
+    const control = kind === REQ_EXEC && mayControlTransaction(sql);
+    if (!this.#inTransaction && !this.#barrier && this.#queue.length === 0 && !(control && this.#inflight > 0)) {
+      return this.#sendNow(kind, parts, sql, signal, decode, control);
+    }
     return new Promise((resolve, reject) => {
-      // Waits behind this tab's transaction; an abort meanwhile takes it out of the line.
-      const run = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this._direct(kind, parts, sql, decode, 0, null, signal).then(resolve, reject);
+      // Waits its turn; an abort meanwhile takes it out of the line.
+      const entry = {
+        control,
+        run: () => {
+          signal?.removeEventListener('abort', onAbort);
+          this.#sendNow(kind, parts, sql, signal, decode, control).then(resolve, reject);
+        },
       };
       const onAbort = () => {
-        const i = this.#queue.indexOf(run);
+        const i = this.#queue.indexOf(entry);
         if (i >= 0) this.#queue.splice(i, 1);
         reject(abortError(signal, sql));
+        this.#drain();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#queue.push(run);
+      this.#queue.push(entry);
     });
   }
 
-  /* Runs queued calls until one of them is a transaction (which takes the database). */
+  /* Sends a request of _send now, in the tab's SQL transaction if it holds one. */
+  #sendNow(kind, parts, sql, signal, decode, control) {
+    if (this.#sqlLost) {
+      const lost = this.#sqlLost;
+      this.#sqlLost = null;
+      return Promise.reject(new SQLiteError(lost.message, { errno: lost.errno, sql }));
+    }
+    const lease = this.#sqlLease;
+    let id = 0;
+    this.#inflight++;
+    if (control) this.#barrier = true;
+    const p = this._direct(kind, parts, sql, (ans, bytes) => {
+      this.#noteTransaction(id, lease, bytes);
+      return decode(ans, bytes);
+    }, lease, (i) => { id = i; }, signal);
+    const done = () => {
+      this.#inflight--;
+      if (control) this.#barrier = false;
+      this.#drain();
+    };
+    p.then(done, done);
+    return p;
+  }
+
+  /* An answer says whether the tab holds a transaction now (SQLW_FLAG_IN_TXN): the
+  ** request `id` (sent in transaction `lease`, 0: none) began one, or it ended. */
+  #noteTransaction(id, lease, bytes) {
+    if (!isResultBuffer(bytes)) return;
+    if (bytes[6] & SQLW_FLAG_IN_TXN) {
+      if (this.#sqlLease === 0 && lease === 0) this.#sqlLease = id;
+    } else if (lease !== 0 && lease === this.#sqlLease) {
+      this.#sqlLease = 0;
+    }
+  }
+
+  /* Runs waiting calls in order until one must wait (a transaction, or a call that may
+  ** begin or end one while others are on their way). */
   #drain() {
-    while (!this.#inTransaction && this.#queue.length) this.#queue.shift()();
+    while (!this.#inTransaction && !this.#barrier && this.#queue.length) {
+      if (this.#queue[0].control && this.#inflight > 0) return;
+      this.#queue.shift().run();
+    }
   }
 
   /**
@@ -254,13 +337,18 @@ export class Database extends Queries {
     if (this.#closed) return Promise.reject(misuse('the database is closed'));
     return new Promise((resolve, reject) => {
       const start = () => {
+        if (this.#sqlLease) {
+          // As on one connection: this tab's SQL transaction is open.
+          reject(new SQLiteError('cannot start a transaction within a transaction (this tab began one with SQL: COMMIT or ROLLBACK it first)', { errno: SQLITE_ERROR, sql: 'BEGIN' }));
+          return;
+        }
         this.#inTransaction = true;
         this.#runTransaction(fn).then(resolve, reject).finally(() => {
           this.#inTransaction = false;
           this.#drain();
         });
       };
-      if (this.#inTransaction || this.#queue.length) this.#queue.push(start);
+      if (this.#inTransaction || this.#barrier || this.#queue.length) this.#queue.push({ control: false, run: start });
       else start();
     });
   }

@@ -13,6 +13,7 @@ export const SQLW_PARAMS_HEADER = 20;
 export const SQLW_RESULT_HEADER = 40;
 export const SQLW_BATCH_HEADER = 12;
 export const SQLW_LIST_HEADER = 20;
+export const SQLW_FLAG_IN_TXN = 1;
 export const COORD_ID_BYTES = 16;
 export const COORD_HEADER = 32;
 export const COORD_REQUEST_FIELDS = 24;

@@ -195,10 +195,19 @@ export class Queries {
 }
 
 /** A transaction's handle: the query methods, valid until the transaction ends. */
+/* How the leader ended a transaction without its tab's word (reason 'idle' or 'lost'):
+** { errno, message } of the error its next call gets. */
+export function lostReason(reason, idleMs) {
+  return reason === 'idle'
+    ? { errno: SQLITE_WORKER_TRANSACTION_TIMEOUT, message: `the transaction was rolled back after ${idleMs} ms without a request (transactionIdleMs)` }
+    : { errno: SQLITE_WORKER_LEADER_CHANGED, message: 'the transaction was lost when the tab serving the database changed; nothing of it was saved: run it again' };
+}
+
 export class Transaction extends Queries {
   #db;
   #open = true;
   #lost = null;           // the SQLiteError of a transaction the leader ended
+  #depth = 0;             // savepoints of tx.transaction() open
 
   constructor(db) {
     super();
@@ -218,9 +227,31 @@ export class Transaction extends Queries {
 
   /* The leader ended the transaction (reason 'idle' or 'lost'): later calls reject. */
   _lose(reason) {
-    this.#lost = reason === 'idle'
-      ? { errno: SQLITE_WORKER_TRANSACTION_TIMEOUT, message: `the transaction was rolled back after ${this.#db.options.transactionIdleMs} ms without a request (transactionIdleMs)` }
-      : { errno: SQLITE_WORKER_LEADER_CHANGED, message: 'the transaction was lost when the tab serving the database changed; nothing of it was saved: run it again' };
+    this.#lost = lostReason(reason, this.#db.options.transactionIdleMs);
+  }
+
+  /**
+   * Runs fn(tx) in a savepoint of this transaction: released when fn's promise resolves
+   * (resolving with its value), rolled back to when it rejects or throws (rejecting with
+   * its error; the outer transaction goes on). Nests to any depth.
+   */
+  async transaction(fn) {
+    if (typeof fn !== 'function') throw misuse('transaction expects a function (tx) => …');
+    const name = `sqlw_nested_${++this.#depth}`;
+    try {
+      await this.exec(`SAVEPOINT ${name}`);
+      let value;
+      try {
+        value = await fn(this);
+      } catch (e) {
+        await this.exec(`ROLLBACK TO ${name}; RELEASE ${name}`).catch(() => {});
+        throw e;
+      }
+      await this.exec(`RELEASE ${name}`);
+      return value;
+    } finally {
+      this.#depth--;
+    }
   }
 
   /* The error of a lost transaction, or null. */

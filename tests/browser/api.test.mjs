@@ -726,3 +726,47 @@ test('115 a memory database is the tab\'s alone: it carries no _sqlw_ bookkeepin
   assert.deepEqual(r.copied, { tables: [], rows: { n: 2 } });
   assert.deepEqual(r.n, { n: 2 });
 });
+
+test('116 SQL transactions in a memory database and a persistent one: across calls, in scripts, with savepoints; errors as SQLite gives them', T, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const out = {};
+    for (const persistence of ['memory', 'opfs']) {
+      const db = await openDatabase(`api-sql-txn-${persistence}`, { persistence });
+      await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(x)');
+      const steps = [];
+      await db.exec('BEGIN');
+      steps.push(db.inTransaction);
+      await db.run('INSERT INTO t VALUES (1)');
+      await db.exec('SAVEPOINT a; INSERT INTO t VALUES (2)');
+      await db.exec('ROLLBACK TO a');
+      await db.sql`INSERT INTO t VALUES (${3})`;
+      await db.exec('COMMIT');
+      steps.push(db.inTransaction);
+      // A script holding a whole transaction, as a migration file does.
+      await db.exec('BEGIN; INSERT INTO t VALUES (4); INSERT INTO t VALUES (5); COMMIT');
+      // A rolled-back one.
+      await db.exec('BEGIN; INSERT INTO t VALUES (6)');
+      await db.exec('ROLLBACK');
+      const errors = await Promise.allSettled([db.exec('COMMIT'), db.exec('ROLLBACK'), db.exec('RELEASE nope'),
+        db.exec('SAVEPOINT _sqlw_mine'), db.exec('INSERT INTO t VALUES (7); BEGIN')]);
+      const rows = (await db.all('SELECT x FROM t ORDER BY x')).map((row) => row.x);
+      await db.close();
+      out[persistence] = {
+        steps, rows, open: db.inTransaction,
+        errors: errors.map((o) => o.status === 'rejected' ? `${o.reason.code}: ${o.reason.message}` : 'ok'),
+      };
+    }
+    return out;
+  });
+  for (const persistence of ['memory', 'opfs']) {
+    const x = r[persistence];
+    assert.deepEqual(x.steps, [true, false], persistence);
+    assert.deepEqual(x.rows, [1, 3, 4, 5], persistence);
+    assert.equal(x.open, false);
+    assert.equal(x.errors[0], 'SQLITE_ERROR: cannot commit - no transaction is active');
+    assert.equal(x.errors[1], 'SQLITE_ERROR: cannot rollback - no transaction is active');
+    assert.equal(x.errors[2], 'SQLITE_ERROR: no such savepoint: nope');
+    assert.match(x.errors[3], /^SQLITE_ERROR: savepoint names starting with _sqlw_/);
+    assert.match(x.errors[4], /^SQLITE_ERROR: a request may not leave a transaction open after writing outside one/);
+  }
+});

@@ -1064,6 +1064,92 @@ test("113 the follower's hop: a follower's page posts its requests to the leader
   }
 });
 
+test("114 a tab's SQL transaction is its own, as on one connection: BEGIN, writes in two requests, SAVEPOINT, ROLLBACK TO, COMMIT from a follower leave what SQLite would; other tabs wait; killed midway, nothing is kept", T, async () => {
+  const name = 'mt-sql-txn';
+  const pages = [await newTab(), await newTab(), await newTab()];
+  try {
+    await inTab(pages[0], name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+    const { page: leader } = await leaderOf(pages, name);
+    const [follower, victim] = pages.filter((p) => p !== leader);
+
+    // The follower's transaction, sent as SQL, request by request.
+    const first = await inTab(follower, name, async (db) => {
+      const before = db.inTransaction;
+      await db.exec('BEGIN');
+      const during = db.inTransaction;
+      await db.run("INSERT INTO t(x) VALUES ('f1')");
+      // Calls made together join the transaction, in order, as on one connection.
+      await Promise.all([db.run("INSERT INTO t(x) VALUES ('f2')"), db.exec('SAVEPOINT a'), db.run("INSERT INTO t(x) VALUES ('gone')")]);
+      await db.exec('ROLLBACK TO a');
+      const inside = (await db.all('SELECT x FROM t ORDER BY x')).map((r) => r.x);
+      const nested = await db.transaction(async () => 1).catch((e) => e.code);
+      return { before, during, inside, nested };
+    });
+    assert.deepEqual(first, { before: false, during: true, inside: ['f1', 'f2'], nested: 'SQLITE_ERROR' });
+    // Another tab's write waits for the transaction.
+    await startInsert(leader, name, 'leader');
+    await sleep(500);
+    assert.equal(await leader.evaluate(() => window.write), null, 'a write must wait while another tab holds a transaction');
+    const done = await inTab(follower, name, async (db) => {
+      await db.exec('RELEASE a; INSERT INTO t(x) VALUES (\'f3\'); COMMIT');
+      const after = db.inTransaction;
+      const again = await db.exec('COMMIT').catch((e) => e.message);
+      return { after, again };
+    });
+    assert.deepEqual(done, { after: false, again: 'cannot commit - no transaction is active' });
+    await waitIn(leader, () => window.write !== null, 'the waiting write');
+    assert.equal(await leader.evaluate(() => window.write), 'ok');
+    assert.deepEqual(await values(leader, name), ['f1', 'f2', 'f3', 'leader']);
+
+    // A transaction whose tab is killed midway leaves nothing, and frees the others.
+    await inTab(victim, name, async (db) => {
+      await db.exec("BEGIN IMMEDIATE; INSERT INTO t(x) VALUES ('v1')");
+      await db.exec("SAVEPOINT s; INSERT INTO t(x) VALUES ('v2')");
+      return db.inTransaction;
+    });
+    await startInsert(follower, name, 'after');
+    await sleep(300);
+    assert.equal(await follower.evaluate(() => window.write), null, 'a write must wait for the victim\'s transaction');
+    await kill(victim, 'close');
+    await waitIn(follower, () => window.write !== null, 'the write after the victim died', 10_000);
+    assert.equal(await follower.evaluate(() => window.write), 'ok');
+    assert.deepEqual(await values(leader, name), ['after', 'f1', 'f2', 'f3', 'leader']);
+    assertNoPageErrors([leader, follower]);
+  } finally {
+    await closeTabs(pages);
+  }
+});
+
+test("115 a tab's SQL transaction when its leader goes: its next call rejects with SQLITE_WORKER_LEADER_CHANGED, nothing of it is kept, the tab goes on; tx.transaction nests", T, async () => {
+  const name = 'mt-sql-txn-lost';
+  const pages = [await newTab(), await newTab()];
+  try {
+    await inTab(pages[0], name, (db) => db.exec('CREATE TABLE t(x TEXT)'));
+    const { page: leader } = await leaderOf(pages, name);
+    const follower = pages.find((p) => p !== leader);
+    await inTab(follower, name, (db) => db.exec("BEGIN; INSERT INTO t(x) VALUES ('lost')"));
+    await kill(leader, 'close');
+    const after = await inTab(follower, name, async (db) => {
+      const lost = await db.run("INSERT INTO t(x) VALUES ('lost2')").catch((e) => e.code);
+      const inTx = db.inTransaction;
+      await db.run("INSERT INTO t(x) VALUES ('kept')");
+      // tx.transaction nests as a savepoint: the inner one rolls back alone.
+      await db.transaction(async (tx) => {
+        await tx.run("INSERT INTO t(x) VALUES ('outer')");
+        await tx.transaction(async (inner) => {
+          await inner.run("INSERT INTO t(x) VALUES ('inner')");
+          throw new Error('undo the inner one');
+        }).catch(() => {});
+        await tx.transaction((inner) => inner.run("INSERT INTO t(x) VALUES ('inner2')"));
+      });
+      return { lost, inTx, rows: (await db.all('SELECT x FROM t ORDER BY x')).map((r) => r.x) };
+    });
+    assert.deepEqual(after, { lost: 'SQLITE_WORKER_LEADER_CHANGED', inTx: false, rows: ['inner2', 'kept', 'outer'] });
+  } finally {
+    await closeTabs(pages);
+  }
+});
+
 test('111b a tab of a newer library version: the older tab gets \'versionchange\' and loses nothing; an older one is answered with this version', T, async () => {
   const name = 'mt-versions';
   const [a, b] = [await newTab(), await newTab()];

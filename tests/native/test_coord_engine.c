@@ -75,7 +75,7 @@ static int engSend(Eng *p, const unsigned char *aClient, uint32_t iSeq, uint32_t
                    int eKind, const void *aBody, size_t nBody){
   p->out.n = 0;
   p->eKind = -1;
-  CoordRequest q = { aClient, iSeq, iAcked, 0, eKind, (const unsigned char*)aBody, nBody, -1 };
+  CoordRequest q = { aClient, iSeq, iAcked, 0, eKind, (const unsigned char*)aBody, nBody, -1, 0 };
   return p->e.xExec(p->e.pCtx, &q, &p->eKind, &p->out);
 }
 
@@ -596,7 +596,7 @@ TEST(coordengguard, "coordeng-190 the user's SQL cannot change, shadow or watch 
     memset(&out, 0, sizeof(out));
     aBody[0] = (unsigned char)n; aBody[1] = aBody[2] = aBody[3] = 0;
     memcpy(aBody+4, azDenied[i], n);
-    CoordRequest q = { aA, (uint32_t)(10+i), 0, 0, REQ_EXEC, aBody, 4+n, -1 };
+    CoordRequest q = { aA, (uint32_t)(10+i), 0, 0, REQ_EXEC, aBody, 4+n, -1, 0 };
     CHECK_RC(e.xExec(e.pCtx, &q, &eKind, &out), SQLITE_OK);
     CHECK(out.n>=12);
     /* The SQWR's code (u32 at offset 8): not authorized. */

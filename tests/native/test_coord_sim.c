@@ -202,6 +202,11 @@ static int simRecorded(void *pCtx, SqlwBuf *pOut){
   return c->pDb ? c->real.xRecorded(c->real.pCtx, pOut) : SQLITE_MISUSE;
 }
 
+static int simInTxn(void *pCtx){
+  SimClient *c = (SimClient*)pCtx;
+  return c->pDb ? c->real.xInTxn(c->real.pCtx) : 0;
+}
+
 static int simEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   SimClient *c = (SimClient*)pCtx;
   if( c->pDb==0 ) return SQLITE_MISUSE;
@@ -429,6 +434,7 @@ static void simStartWorker(Sim *s, int i){
   e.xForget = simForget;
   e.xRecorded = simRecorded;
   e.xDeadline = 0;
+  e.xInTxn = simInTxn;
   c->pCoord = coordCreate(c->aId, &e, SIM_FREEZE, SIM_IDLE, s->now);
   if( c->pCoord==0 ){
     simFail(s, "coordCreate failed (client %d)%.0d", i, 0);

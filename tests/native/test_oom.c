@@ -85,7 +85,7 @@ static int oomExec(CoordEngine *e, uint32_t iSeq, uint32_t iAcked, const char *z
   aBody[0] = (unsigned char)n; aBody[1] = (unsigned char)(n>>8); aBody[2] = aBody[3] = 0;
   memcpy(aBody+4, zSql, n);
   {
-    CoordRequest q = { aCli, iSeq, iAcked, 0, REQ_EXEC, aBody, 4+n, -1 };
+    CoordRequest q = { aCli, iSeq, iAcked, 0, REQ_EXEC, aBody, 4+n, -1, 0 };
     rc = e->xExec(e->pCtx, &q, &eKind, &out);
   }
   if( rc==SQLITE_OK && eKind==ANS_RESULT && out.n>=12 ){
@@ -126,7 +126,7 @@ static int opExport(sqlw_db *pDb, CoordEngine *e, uint32_t iSeq){
   (void)pDb;
   memset(&out, 0, sizeof(out));
   {
-    CoordRequest q = { aCli, iSeq, 0, 0, REQ_EXPORT, 0, 0, -1 };
+    CoordRequest q = { aCli, iSeq, 0, 0, REQ_EXPORT, 0, 0, -1, 0 };
     rc = e->xExec(e->pCtx, &q, &eKind, &out);
   }
   if( rc==SQLITE_OK && (eKind!=ANS_BYTES || out.n<512 || memcmp(out.a, "SQLite format 3", 16)!=0) ){
@@ -146,7 +146,7 @@ static int opImport(sqlw_db *pDb, CoordEngine *e, uint32_t iSeq){
   (void)pDb;
   memset(&out, 0, sizeof(out));
   {
-    CoordRequest q = { aCli, iSeq, 0, 0, REQ_IMPORT, aImage, (size_t)nImage, -1 };
+    CoordRequest q = { aCli, iSeq, 0, 0, REQ_IMPORT, aImage, (size_t)nImage, -1, 0 };
     rc = e->xExec(e->pCtx, &q, &eKind, &out);
   }
   if( rc==SQLITE_OK && eKind==ANS_RESULT && out.n>=12 ){

@@ -37,6 +37,9 @@ export async function app(): Promise<number> {
   const reader = (await db.export({ stream: true })).getReader();
   for (let r = await reader.read(); !r.done; r = await reader.read()) new Blob([r.value]);
   await db.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [2n ** 62n]); });
+  const nested: number = await db.transaction((tx) => tx.transaction(async (inner) => (await inner.run('SELECT 1')).changes as number));
+  const open: boolean = db.inTransaction;
+  console.log(nested, open);
   // Rows follow the call's rowMode.
   const objects = await db.all('SELECT 1 AS a');
   const a: SQLResultValue = objects[0].a;
