@@ -49,11 +49,11 @@ WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-fir
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
 DIST_JS := dist/proto.js dist/host-common.js dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
-  dist/host-node.js dist/host-browser.js
+  dist/host-node.js dist/host-browser.js dist/drizzle.js dist/kysely.js
 # Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
 DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js
 # The declarations (index.d.ts, core.d.ts… beside package.json), as TypeScript < 5.7 reads them.
-DIST_TYPES_OLD := $(patsubst %,dist/ts5.6/%,index.d.ts core.d.ts errors.d.ts host-node.d.ts worker.d.ts)
+DIST_TYPES_OLD := $(patsubst %,dist/ts5.6/%,index.d.ts core.d.ts errors.d.ts host-node.d.ts worker.d.ts drizzle.d.ts kysely.d.ts)
 
 # ---- native -------------------------------------------------------------------------
 NATIVE_OBJ := $(patsubst src/core/%.c,build/native/%.o,$(CORE_SRC)) \

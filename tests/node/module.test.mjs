@@ -192,10 +192,11 @@ test('170 the package: dist, the types, the license and the README; no sources, 
     { cwd: new URL('../..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const files = JSON.parse(out)[0].files.map((f) => f.path);
   for (const f of ['LICENSE', 'README.md', 'index.d.ts', 'package.json', 'dist/index.js', 'dist/worker.js',
-    'dist/core.js', 'dist/host-node.js', 'dist/sqlite-worker.wasm', 'dist/sqlite-worker.single.js']) {
+    'dist/core.js', 'dist/host-node.js', 'dist/sqlite-worker.wasm', 'dist/sqlite-worker.single.js', 'dist/drizzle.js', 'dist/kysely.js']) {
     assert.ok(files.includes(f), `${f} is not in the package: ${files.join(' ')}`);
   }
-  const root = ['LICENSE', 'README.md', 'package.json', 'index.d.ts', 'core.d.ts', 'errors.d.ts', 'host-node.d.ts', 'worker.d.ts'];
+  const root = ['LICENSE', 'README.md', 'package.json', 'index.d.ts', 'core.d.ts', 'errors.d.ts', 'host-node.d.ts', 'worker.d.ts',
+    'drizzle.d.ts', 'kysely.d.ts'];
   assert.deepEqual(files.filter((f) => !f.startsWith('dist/') && !root.includes(f)), []);
   // Every subpath's types, for TypeScript before 5.7 too.
   for (const f of root.filter((x) => x.endsWith('.d.ts'))) assert.ok(files.includes(`dist/ts5.6/${f}`), `dist/ts5.6/${f}`);
