@@ -119,6 +119,13 @@ export interface Queries {
   /** The first row of a query, or undefined. */
   get<R = Row>(sql: string, params?: Params, options?: ObjectRowsOptions): Promise<R | undefined>;
   get<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions): Promise<R | undefined>;
+  /** The rows of one statement that reads, as an async iterator, read from the serving tab in chunks of
+   *  `chunkRows` rows (default 256; a chunk also ends at about 1 MiB): no answer holds the whole result. Breaking
+   *  out of the loop closes it. Between chunks the tab's and other tabs' writes run; the rows may or may not show
+   *  them, as with a statement on one SQLite connection. A write, a script or transaction control is
+   *  SQLITE_MISUSE; a cursor lost with its leader, or idle 30 s, rejects with SQLITE_WORKER_LEADER_CHANGED. */
+  iterate<R = Row>(sql: string, params?: Params, options?: ObjectRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
+  iterate<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
   /** Runs a statement; says what it changed. */
   run(sql: string, params?: Params, options?: CallOptions): Promise<RunResult>;
   /** Runs one statement once per parameter set, atomically, in one round trip (rows: from RETURNING). */

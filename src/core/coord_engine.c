@@ -524,6 +524,50 @@ static int ceImport(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSeq,
 
 static int ceExecUser(sqlw_db*, const CoordRequest*, int*, SqlwBuf*);
 
+/* A cursor idle this long is closed (a tab that stopped iterating without a word). */
+#define CE_CURSOR_IDLE_MS 30000.0
+
+/* A little-endian u32 at a. */
+static uint32_t ceU32(const unsigned char *a){
+  return (uint32_t)a[0] | (uint32_t)a[1]<<8 | (uint32_t)a[2]<<16 | (uint32_t)a[3]<<24;
+}
+
+/*
+** The cursor kinds (db.iterate, see sqlw.h): reads, so not recorded; the answer is the
+** chunk's result (SQWR), an error result inside it. Returns as xExec does.
+*/
+static int ceCursor(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf *pOut){
+  const unsigned char *a = q->aBody;
+  size_t n = q->nBody;
+  sqlw_cursor_expire(pDb, CE_CURSOR_IDLE_MS);
+  *peKind = ANS_RESULT;
+  if( q->eKind==REQ_CURSOR_CLOSE ){
+    if( n!=4 ) goto malformed;
+    sqlw_cursor_close(pDb, q->aClient, ceU32(a));
+    sqlw_exec(pDb, "", 0, 0, 0);
+    return ceAnswer(pDb, pOut);
+  }
+  if( q->eKind==REQ_CURSOR_NEXT ){
+    if( n!=12 ) goto malformed;
+    sqlw_set_deadline(pDb, (double)ceBudgetMs);
+    sqlw_cursor_next(pDb, q->aClient, ceU32(a), ceU32(a+4), ceU32(a+8));
+  }else{
+    uint32_t nSql;
+    if( n<12 || (nSql = ceU32(a+8))>n-12 ) goto malformed;
+    sqlwSettingsFor(pDb, q->aClient);
+    sqlw_set_deadline(pDb, (double)ceBudgetMs);
+    sqlwGuardUser(1);
+    sqlw_cursor_open(pDb, q->aClient, ceU32(a), ceU32(a+4), (const char*)a+12, nSql,
+                     a+12+nSql, n-12-nSql);
+    sqlwGuardUser(0);
+  }
+  sqlw_clear_deadline(pDb);
+  return ceAnswer(pDb, pOut);
+malformed:
+  ceFail(pOut, SQLITE_MISUSE, "a malformed cursor request");
+  return SQLITE_MISUSE;
+}
+
 /* A request running longer than this is reported to the host, with its client's id
 ** (host_busy): the leader's page ends a worker busy for a client that is gone. */
 #define CE_BUSY_NOTICE_MS 1000
@@ -575,6 +619,9 @@ static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
     if( eKind==REQ_BEGIN ) sqlwSettingsFor(pDb, aClient);
     return ceTransaction(pDb, aClient, iSeq, eKind, peKind, pOut);
   }
+  if( eKind==REQ_CURSOR_OPEN || eKind==REQ_CURSOR_NEXT || eKind==REQ_CURSOR_CLOSE ){
+    return ceCursor(pDb, q, peKind, pOut);
+  }
   if( eKind==REQ_EXPORT ) return ceExport(pDb, peKind, pOut);
   if( eKind==REQ_IMPORT || eKind==REQ_IMPORT_PART || eKind==REQ_IMPORT_END ){
     int bStale = ceBelowFloor(pDb, aClient, iSeq);
@@ -584,6 +631,7 @@ static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
       ceFail(pOut, rcErr, sqlite3_errmsg(db));
       return rcErr;
     }
+    sqlw_cursor_close_all(pDb);                 /* the database under them goes */
     if( eKind==REQ_IMPORT ) return ceImport(pDb, aClient, iSeq, q->aBody, q->nBody, 0, 0, peKind, pOut);
     return ceStaged(pDb, aClient, iSeq, eKind, q->aBody, q->nBody, peKind, pOut);
   }
@@ -823,6 +871,7 @@ static int ceForget(void *pCtx, const unsigned char *aClient){
   sqlw_db *pDb = (sqlw_db*)pCtx;
   int rc;
   if( sqlwHandle(pDb)==0 ) return SQLITE_MISUSE;
+  sqlw_cursor_close(pDb, aClient, 0);
   /* The engine's own writes: under the connection's default settings (not query_only). */
   sqlwSettingsDefault(pDb);
   rc = ceDrop(pDb, aClient, CE_GONE);

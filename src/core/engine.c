@@ -155,6 +155,14 @@ static int engineIsTxnControl(const char *z, size_t n){
   return 0;
 }
 
+int sqlwEngineIsTxnControl(const char *z, size_t n){
+  return engineIsTxnControl(z, n);
+}
+
+int sqlwEngineIsBlank(const char *z, size_t n){
+  return engineIsBlank(z, n);
+}
+
 int sqlwMaybeTxnControl(const char *z, size_t n){
   size_t i = 0;
   for(;;){
@@ -177,6 +185,10 @@ static int engineCheckText(Req *r, const char *zSql, size_t nSql){
     return SQLITE_MISUSE;
   }
   return SQLITE_OK;
+}
+
+int sqlwEngineCheckText(Req *r, const char *zSql, size_t nSql){
+  return engineCheckText(r, zSql, nSql);
 }
 
 /* FNV-1a hash of a SQL text. */
@@ -514,6 +526,35 @@ void sqlwSavepointUndo(SqlwSavepoint *p){
   }
 }
 
+int sqlwBindShape(Req *r, SqlwParams *par, sqlite3_stmt *pStmt, SqlwBinding *pB,
+                  unsigned char **paUsed, const char *zEach){
+  char *zErr = 0;
+  int rc;
+  if( par->nName ){
+    unsigned char *aUsed = sqlite3_malloc64(par->nName);
+    *paUsed = aUsed;
+    if( aUsed==0 ){
+      sqlwReqFail(r, SQLITE_NOMEM, 0, -1);
+      return SQLITE_NOMEM;
+    }
+    memset(aUsed, 0, par->nName);
+    rc = sqlwBindingInit(pB, par, pStmt, aUsed, &zErr);
+    if( rc ){
+      sqlwReqFailOwned(r, rc, zErr);
+      return rc;
+    }
+    return engineCheckNames(r, par, aUsed);
+  }
+  if( (uint32_t)sqlite3_bind_parameter_count(pStmt)!=par->nValue ){
+    int nNeed = sqlite3_bind_parameter_count(pStmt);
+    sqlwReqFailOwned(r, SQLITE_RANGE, sqlite3_mprintf(
+        "wrong number of parameter values: the SQL has %d parameter%s, %s %u",
+        nNeed, nNeed==1 ? "" : "s", zEach, par->nValue));
+    return SQLITE_RANGE;
+  }
+  return SQLITE_OK;
+}
+
 int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
                   const unsigned char *aParam, size_t nParam){
   Req r;
@@ -562,26 +603,7 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
   if( par.nSet==0 ) goto many_out;   /* nothing to run, nothing to check */
 
   /* Check the binding once: every set has the same shape. */
-  if( par.nName ){
-    aUsed = sqlite3_malloc64(par.nName);
-    if( aUsed==0 ){
-      sqlwReqFail(&r, SQLITE_NOMEM, 0, -1);
-      goto many_out;
-    }
-    memset(aUsed, 0, par.nName);
-    rc = sqlwBindingInit(&b, &par, pStmt, aUsed, &zErr);
-    if( rc ){
-      sqlwReqFailOwned(&r, rc, zErr);
-      goto many_out;
-    }
-    if( engineCheckNames(&r, &par, aUsed) ) goto many_out;
-  }else if( (uint32_t)sqlite3_bind_parameter_count(pStmt)!=par.nValue ){
-    int nNeed = sqlite3_bind_parameter_count(pStmt);
-    sqlwReqFailOwned(&r, SQLITE_RANGE, sqlite3_mprintf(
-        "wrong number of parameter values: the SQL has %d parameter%s, each set has %u",
-        nNeed, nNeed==1 ? "" : "s", par.nValue));
-    goto many_out;
-  }
+  if( sqlwBindShape(&r, &par, pStmt, &b, &aUsed, "each set has") ) goto many_out;
 
   rc = sqlwSavepointBegin(&sp, pDb->db, "sqlw_run_many");
   if( rc ){
@@ -857,6 +879,8 @@ int sqlw_close(sqlw_db *pDb){
   int rc = SQLITE_OK;
   if( pDb==0 ) return SQLITE_OK;
   sqlwCacheClear(pDb);
+  sqlw_cursor_close_all(pDb);
+  sqlite3_free(pDb->aCursor);
   if( pDb->db ) rc = sqlite3_close_v2(pDb->db);
   while( pDb->txn.nSp>0 ) sqlite3_free(pDb->txn.azSp[--pDb->txn.nSp]);
   sqlite3_free(pDb->txn.azSp);

@@ -94,6 +94,7 @@ struct sqlw_db {
   ** transaction. Returns 1 when it ran it (failing r on error), 0 to step it as it is. */
   int (*xControl)(void *pCtx, sqlite3_stmt *pStmt, struct Req *r);
   void *pControlCtx;
+  struct SqlwCursor *aCursor; /* SQLW_CURSORS open cursors (engine_cursor.c), or NULL */
   struct SqlwTxn {          /* a tab's transaction on this connection (coord_txn.c) */
     int eState;             /* none, begun by BEGIN, or by a SAVEPOINT */
     int nSp, nSpAlloc;      /* the user's savepoints, oldest first */
@@ -158,6 +159,16 @@ int sqlwSavepointRelease(SqlwSavepoint *p);
 ** rolled the whole transaction back already; a transaction the savepoint began is
 ** ended either way. Never fails. */
 void sqlwSavepointUndo(SqlwSavepoint *p);
+
+/* Checks that the parameters of par fit statement pStmt (for every set alike): by name
+** (then *paUsed, allocated, marks the names used, and pB holds the binding), or by count.
+** zEach words the count in a message ("each set has"). Returns SQLITE_OK, or fails r. */
+int sqlwBindShape(Req *r, SqlwParams *par, sqlite3_stmt *pStmt, SqlwBinding *pB,
+                  unsigned char **paUsed, const char *zEach);
+/* The engine's statement preparation, binding and row encoding, for engine_cursor.c. */
+int sqlwEngineIsTxnControl(const char *z, size_t n);
+int sqlwEngineIsBlank(const char *z, size_t n);
+int sqlwEngineCheckText(Req *r, const char *zSql, size_t nSql);
 
 /* True if some statement of z[0..n) may be transaction control: one starting with
 ** BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT or RELEASE at the text's start or after any

@@ -43,6 +43,8 @@
 /* A flag of an SQWR's or SQWL's flags (byte 6): after this request the asking tab holds a
 ** transaction (a lease on the leader), which its next requests belong to. */
 #define SQLW_FLAG_IN_TXN   1
+/* A flag of an SQWR's flags: a cursor's chunk, and more rows may follow (REQ_CURSOR_NEXT). */
+#define SQLW_FLAG_MORE     2
 #define COORD_ID_BYTES     16       /* a client id: 16 random bytes */
 #define COORD_HEADER       32       /* magic, u16 version, u16 type, u64 epoch, sender id */
 /* The fields after the header (before the body) of a REQUEST, a REPLY, a LEASE_END. */
@@ -82,6 +84,10 @@
 #define REQ_IMPORT_PART  12    /* u64 offset, then bytes of an image, staged (not recorded) */
 #define REQ_IMPORT_END   13    /* u64 the staged image's size: import it (recorded), or
                                ** REQ_IMPORT_DISCARD: drop the staged bytes */
+#define REQ_CURSOR_OPEN  14    /* u32 cursor id, u32 rows per chunk, then as REQ_EXEC: one
+                               ** read statement, answered a chunk at a time */
+#define REQ_CURSOR_NEXT  15    /* u32 cursor id, u32 rows per chunk, u32 chunk number */
+#define REQ_CURSOR_CLOSE 16    /* u32 cursor id */
 
 /* ---- answer kinds (SQWA kind byte, a REPLY's answer kind) ---------------------------
 ** @enum

@@ -75,6 +75,29 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
 int sqlw_batch(sqlw_db *pDb, const unsigned char *a, size_t n);
 
 /*
+** Cursors: a read statement answered a chunk at a time, across calls (db.iterate). A
+** cursor belongs to an owner (aOwner: 16 bytes, a client's id) and has the owner's id
+** iId. sqlw_cursor_open prepares zSql (one statement that only reads) with the one
+** parameter set of aParam and answers its first chunk: a result (SQWR) with one result
+** set of at most nMax rows (and about 1 MiB), flag SQLW_FLAG_MORE when more may follow.
+** sqlw_cursor_next answers chunk iChunk (1, 2, ...): the next rows, or the last chunk
+** again when iChunk is the one answered last (a re-sent request). A cursor ends with its
+** last chunk, on sqlw_cursor_close, when its owner's cursors close (iId 0), after
+** rIdleMs without a request (sqlw_cursor_expire), and with the connection. At most
+** SQLW_CURSORS are open; opening one more closes the least recently used.
+*/
+#define SQLW_CURSORS 32
+int sqlw_cursor_open(sqlw_db *pDb, const unsigned char *aOwner, uint32_t iId,
+                     uint32_t nMax, const char *zSql, size_t nSql,
+                     const unsigned char *aParam, size_t nParam);
+int sqlw_cursor_next(sqlw_db *pDb, const unsigned char *aOwner, uint32_t iId,
+                     uint32_t nMax, uint32_t iChunk);
+void sqlw_cursor_close(sqlw_db *pDb, const unsigned char *aOwner, uint32_t iId);
+void sqlw_cursor_expire(sqlw_db *pDb, double rIdleMs);
+/* Closes every cursor (an import replaces the database under them). */
+void sqlw_cursor_close_all(sqlw_db *pDb);
+
+/*
 ** The result buffer of the last sqlw_exec/sqlw_run_many/sqlw_batch/sqlw_import call: a pointer
 ** owned by the connection, valid until the next call on it. *pnByte gets its length.
 */

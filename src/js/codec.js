@@ -25,7 +25,7 @@ import {
   SQLITE_BLOB, SQLITE_FLOAT, SQLITE_INTEGER, SQLITE_MISMATCH, SQLITE_NULL, SQLITE_RANGE,
   SQLITE_TEXT, SQLITE_TOOBIG, SQLW_FORMAT_VERSION, SQLW_LIST_HEADER, SQLW_MAGIC_LIST,
   SQLW_MAGIC_PARAMS, SQLW_MAGIC_RESULT, SQLW_MAX_ANSWER, SQLW_PARAMS_HEADER,
-  SQLW_FLAG_IN_TXN, SQLW_RESULT_HEADER,
+  SQLW_FLAG_IN_TXN, SQLW_FLAG_MORE, SQLW_RESULT_HEADER,
 } from './proto.js';
 
 // The tags of docs/format.md "Values" are SQLite's fundamental type numbers (SQLITE_INTEGER…).
@@ -572,7 +572,7 @@ export function decodeResultAt(u8, dv, start, len, asArray, always) {
     throw badResult(`format version ${version}, this reader speaks ${SQLW_FORMAT_VERSION}`);
   }
   const flags = dv.getUint16(start + 6, true);
-  if ((flags & ~SQLW_FLAG_IN_TXN) !== 0) throw badResult(`unknown flags 0x${flags.toString(16)}`);
+  if ((flags & ~(SQLW_FLAG_IN_TXN | SQLW_FLAG_MORE)) !== 0) throw badResult(`unknown flags 0x${flags.toString(16)}`);
 
   const rc = dv.getInt32(start + 8, true);
   const errorOffset = dv.getInt32(start + 12, true);

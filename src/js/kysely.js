@@ -146,13 +146,21 @@ class SQLiteWorkerConnection {
     };
   }
 
-  /* Rows in chunks of chunkSize (a SELECT only, as Kysely's SQLite driver). */
+  /* Rows in chunks of chunkSize, read from the serving tab chunk by chunk (db.iterate):
+  ** a SELECT only, as Kysely's SQLite driver. */
   async* streamQuery(compiledQuery, chunkSize = 100) {
     if (!SelectQueryNode.is(compiledQuery.query)) {
       throw new Error('sqlite-worker streams SELECT queries only');
     }
     const size = Number.isInteger(chunkSize) && chunkSize > 0 ? chunkSize : 100;
-    const { rows } = await this.#db.exec(compiledQuery.sql, [...compiledQuery.parameters]);
-    for (let i = 0; i < rows.length; i += size) yield { rows: rows.slice(i, i + size) };
+    let rows = [];
+    for await (const row of this.#db.iterate(compiledQuery.sql, [...compiledQuery.parameters], { chunkRows: size })) {
+      rows.push(row);
+      if (rows.length >= size) {
+        yield { rows };
+        rows = [];
+      }
+    }
+    if (rows.length) yield { rows };
   }
 }

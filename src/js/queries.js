@@ -9,7 +9,8 @@ import {
 } from './codec.js';
 import { batchBody, sqlBody } from './protocol.js';
 import {
-  ANS_ERROR, ANS_LIST, ANS_RESULT, REQ_BATCH, REQ_EXEC, REQ_RUN_MANY, SQLITE_ERROR,
+  ANS_ERROR, ANS_LIST, ANS_RESULT, REQ_BATCH, REQ_CURSOR_CLOSE, REQ_CURSOR_NEXT, REQ_CURSOR_OPEN, REQ_EXEC,
+  REQ_RUN_MANY, SQLITE_ERROR, SQLW_FLAG_MORE,
   SQLITE_WORKER_LEADER_CHANGED, SQLITE_WORKER_TRANSACTION_TIMEOUT,
 } from './proto.js';
 import { QUERY_OPTIONS, checkOptions, checkSignal, checkSql } from './options.js';
@@ -17,6 +18,16 @@ import { QUERY_OPTIONS, checkOptions, checkSignal, checkSql } from './options.js
 // The SQL text of each template a tagged `sql` call used (the strings array is the same
 // object at every call of one template literal, so its text is built once).
 const templateText = new WeakMap();
+// iterate(): rows per chunk unless options.chunkRows says otherwise; the cursors' ids.
+const ITERATE_CHUNK_ROWS = 256;
+let cursorIds = 0;
+
+/* A little-endian u32 as 4 bytes. */
+function u32(n) {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
 
 /*
 ** The SQL of a tagged template: its strings joined by numbered parameters (?1, ?2, …),
@@ -145,6 +156,47 @@ export class Queries {
   async run(sql, params, options) {
     const { changes, lastInsertRowid } = await this._statement(REQ_EXEC, sql, params, options, false);
     return { changes, lastInsertRowid };
+  }
+
+  /**
+   * The rows of one statement that reads, as an async iterator, fetched from the serving
+   * tab in chunks of options.chunkRows rows (default 256; a chunk also ends at about
+   * 1 MiB), so no answer holds the whole result. Breaking out of the loop closes it.
+   */
+  async* iterate(sql, params, options) {
+    checkSql(sql);
+    const o = checkOptions(options, [...QUERY_OPTIONS, 'chunkRows'], 'iterate option');
+    const chunkRows = o.chunkRows ?? ITERATE_CHUNK_ROWS;
+    if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > 0xffffffff) {
+      throw misuse('iterate option chunkRows must be an integer from 1', sql);
+    }
+    const decodeOptions = this._decodeOptions({ rowMode: o.rowMode, bigint: o.bigint });
+    checkDecodeOptions(decodeOptions);
+    const signal = checkSignal(o.signal);
+    const id = (cursorIds = (cursorIds + 1) >>> 0) || (cursorIds = 1);
+    const decode = (ans, bytes) => {
+      if (ans === ANS_ERROR) throw answerError(bytes, sql);
+      if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);
+      const r = decodeResult(bytes, decodeOptions);
+      if (r.rc !== 0) throw resultError(r, sql);
+      return { rows: shapeResult(r).rows, more: (bytes[6] & SQLW_FLAG_MORE) !== 0 };
+    };
+    let chunk = await this._send(REQ_CURSOR_OPEN, [u32(id), u32(chunkRows), ...sqlBody(sql, ownParams(encodeParams(params)))],
+      sql, signal, decode);
+    let done = !chunk.more;
+    try {
+      for (let n = 1; ; n++) {
+        for (const row of chunk.rows) yield row;
+        if (!chunk.more) {
+          done = true;
+          return;
+        }
+        chunk = await this._send(REQ_CURSOR_NEXT, [u32(id), u32(chunkRows), u32(n)], sql, signal, decode);
+        done = !chunk.more;
+      }
+    } finally {
+      if (!done) this._send(REQ_CURSOR_CLOSE, [u32(id)], sql, null, () => null).catch(() => {});
+    }
   }
 
   /**

@@ -770,3 +770,59 @@ test('116 SQL transactions in a memory database and a persistent one: across cal
     assert.match(x.errors[4], /^SQLITE_ERROR: a request may not leave a transaction open after writing outside one/);
   }
 });
+
+test('117 db.iterate reads a result in chunks: every row in order, a 300 MB result that no single answer may hold, early exit, arrays and bigints, inside transactions; writes refused', { timeout: 180_000 }, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const db = await openDatabase('api-iterate', { persistence: 'memory' });
+    await db.exec("CREATE TABLE t(x INTEGER PRIMARY KEY, s TEXT); INSERT INTO t WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000) SELECT i, 'row ' || i FROM c");
+    let n = 0;
+    let ordered = true;
+    for await (const row of db.iterate('SELECT x, s FROM t WHERE x > ? ORDER BY x', [0], { chunkRows: 999 })) {
+      n++;
+      if (row.x !== n || row.s !== `row ${n}`) ordered = false;
+    }
+    const huge = 'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) SELECT zeroblob(1048576) AS b FROM c';
+    const whole = await db.all(huge).then(() => 'no error', (e) => e.code);
+    let bytes = 0;
+    for await (const row of db.iterate(huge)) bytes += row.b.length;
+    const early = [];
+    for await (const row of db.iterate('SELECT x FROM t ORDER BY x', [], { chunkRows: 10 })) {
+      early.push(row.x);
+      if (early.length === 15) break;
+    }
+    const arrays = [];
+    for await (const row of db.iterate('SELECT 9007199254740993 AS big, ?', ['v'], { rowMode: 'array', bigint: 'always' })) arrays.push(row.map(String));
+    const inTx = [];
+    await db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t VALUES (20000, \'in tx\')');
+      for await (const row of tx.iterate('SELECT x FROM t WHERE x >= 10000 ORDER BY x', [], { chunkRows: 1 })) inTx.push(row.x);
+    });
+    await db.exec('BEGIN');
+    const inSql = [];
+    for await (const row of db.iterate('SELECT count(*) AS n FROM t')) inSql.push(row.n);
+    await db.exec('COMMIT');
+    const refused = [];
+    for (const sql of ['DELETE FROM t RETURNING x', 'SELECT 1; SELECT 2', 'BEGIN']) {
+      try {
+        for await (const row of db.iterate(sql)) refused.push(['row', row]);
+      } catch (e) {
+        refused.push(e.code);
+      }
+    }
+    const bad = await db.iterate('SELECT 1', [], { chunkRows: 0 }).next().then(() => 'no error', (e) => e.code);
+    const count = await db.get('SELECT count(*) AS n FROM t');
+    await db.close();
+    return { n, ordered, whole, bytes, early, arrays, inTx, inSql, refused, bad, count };
+  });
+  assert.equal(r.n, 10000);
+  assert.equal(r.ordered, true);
+  assert.equal(r.whole, 'SQLITE_TOOBIG', 'the whole result does not fit one answer');
+  assert.equal(r.bytes, 300 * 1048576);
+  assert.deepEqual(r.early, Array.from({ length: 15 }, (_, i) => i + 1));
+  assert.deepEqual(r.arrays, [['9007199254740993', 'v']]);
+  assert.deepEqual(r.inTx, [10000, 20000]);
+  assert.deepEqual(r.inSql, [10001]);
+  assert.deepEqual(r.refused, ['SQLITE_MISUSE', 'SQLITE_MISUSE', 'SQLITE_MISUSE']);
+  assert.equal(r.bad, 'SQLITE_MISUSE');
+  assert.deepEqual(r.count, { n: 10001 });
+});

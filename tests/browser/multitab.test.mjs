@@ -1114,6 +1114,13 @@ test("114 a tab's SQL transaction is its own, as on one connection: BEGIN, write
     await waitIn(follower, () => window.write !== null, 'the write after the victim died', 10_000);
     assert.equal(await follower.evaluate(() => window.write), 'ok');
     assert.deepEqual(await values(leader, name), ['after', 'f1', 'f2', 'f3', 'leader']);
+    // A follower reads in chunks (db.iterate) from the leader.
+    const read = await inTab(follower, name, async (db) => {
+      const xs = [];
+      for await (const row of db.iterate('SELECT x FROM t ORDER BY x', [], { chunkRows: 2 })) xs.push(row.x);
+      return xs;
+    });
+    assert.deepEqual(read, ['after', 'f1', 'f2', 'f3', 'leader']);
     assertNoPageErrors([leader, follower]);
   } finally {
     await closeTabs(pages);

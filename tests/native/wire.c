@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sqlite3.h"
+#include "proto.h"
 
 #define WIRE_VERSION 1
 
@@ -312,8 +313,9 @@ const char *wrParse(const unsigned char *a, size_t n, WrResult *pRes){
   if( wrLE(&cur, 2, "shorter than the header")!=WIRE_VERSION && cur.zErr==0 ){
     return "unknown version";
   }
-  if( wrLE(&cur, 2, "shorter than the header")!=0 && cur.zErr==0 ){
-    return "non-zero flags";
+  if( (wrLE(&cur, 2, "shorter than the header") & ~(uint64_t)(SQLW_FLAG_IN_TXN|SQLW_FLAG_MORE))!=0
+   && cur.zErr==0 ){
+    return "unknown flags";
   }
   pRes->rc = (int)(uint32_t)wrLE(&cur, 4, "shorter than the header");
   pRes->iErrOffset = (int)(uint32_t)wrLE(&cur, 4, "shorter than the header");

@@ -177,7 +177,7 @@ test('300 wrong magic, version, flags, tags and truncation are refused', () => {
   const badMagic = good.slice(); badMagic[3] = 0x50;
   assert.throws(() => decodeResult(badMagic), /magic/);
   assert.throws(() => decodeResult(sqwr({ version: 2 })), /version 2/);
-  const badFlags = good.slice(); badFlags[6] = 2;   // 1 is SQLW_FLAG_IN_TXN
+  const badFlags = good.slice(); badFlags[6] = 4;   // 1 and 2 are SQLW_FLAG_IN_TXN and SQLW_FLAG_MORE
   assert.throws(() => decodeResult(badFlags), /flags/);
   for (let n = 0; n < good.length; n++) {
     assert.throws(() => decodeResult(good.subarray(0, n)), /malformed/, `truncated to ${n}`);

@@ -39,6 +39,8 @@ export async function app(): Promise<number> {
   await db.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [2n ** 62n]); });
   const nested: number = await db.transaction((tx) => tx.transaction(async (inner) => (await inner.run('SELECT 1')).changes as number));
   const open: boolean = db.inTransaction;
+  for await (const row of db.iterate<{ id: number }>('SELECT id FROM t', [], { chunkRows: 100 })) console.log(row.id);
+  for await (const [v] of db.iterate('SELECT 1', null, { rowMode: 'array' })) console.log(v);
   console.log(nested, open);
   // Rows follow the call's rowMode.
   const objects = await db.all('SELECT 1 AS a');
