@@ -6,7 +6,7 @@ import type { Database } from './index.js';
 /** A Drizzle database over `db`: queries, batches (one atomic request), transactions and nested ones
  *  (the tab's own SQL transaction: other tabs wait). config is Drizzle's (schema, logger, casing). */
 export function drizzle<TSchema extends Record<string, unknown> = Record<string, never>>(
-  db: Database, config?: DrizzleConfig<TSchema>): SqliteRemoteDatabase<TSchema>;
+  db: Database<any>, config?: DrizzleConfig<TSchema>): SqliteRemoteDatabase<TSchema>;
 
 /** drizzle-kit's `migrations.js` (driver 'durable-sqlite' or 'expo'), as the app bundles it. */
 export interface MigrationFiles {

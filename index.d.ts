@@ -38,12 +38,38 @@ export interface CallOptions extends QueryOptions {
   signal?: AbortSignal;
 }
 
-/** What a statement changed. */
-export interface RunResult {
+/** How a call decodes INTEGERs: 'auto' (numbers, bigints beyond ±(2^53−1)) or 'always' (bigints). */
+export type BigIntMode = 'auto' | 'always';
+/** How a call returns rows: 'object' or 'array'. */
+export type RowMode = 'object' | 'array';
+
+/** What a database's calls use when they name no rowMode or bigint: openDatabase's options. */
+export interface Defaults {
+  rowMode: RowMode;
+  bigint: BigIntMode;
+}
+/** The defaults of a database opened without rowMode and bigint. */
+export type StandardDefaults = { rowMode: 'object'; bigint: 'auto' };
+
+/** A row of rowMode M: objects, or arrays of values in column order. */
+export type RowOf<M extends RowMode> = M extends 'array' ? SQLResultValue[] : Row;
+/** The rowMode of a call with options O on a database with defaults D. */
+export type RowModeOf<O, D extends Defaults> = O extends { rowMode: 'array' } ? 'array'
+  : O extends { rowMode: 'object' } ? 'object'
+  : 'rowMode' extends keyof O ? (O extends { rowMode?: undefined } ? D['rowMode'] : RowMode) : D['rowMode'];
+/** The bigint mode of a call with options O on a database with defaults D. */
+export type BigIntModeOf<O, D extends Defaults> = O extends { bigint: 'always' } ? 'always'
+  : O extends { bigint: 'auto' } ? 'auto'
+  : 'bigint' extends keyof O ? (O extends { bigint?: undefined } ? D['bigint'] : BigIntMode) : D['bigint'];
+/** The defaults a database opened with options O has. */
+export type DefaultsOf<O> = { rowMode: RowModeOf<O, StandardDefaults>; bigint: BigIntModeOf<O, StandardDefaults> };
+
+/** What a statement changed; with bigint: 'always', as bigints. */
+export interface RunResult<B extends BigIntMode = 'auto'> {
   /** Rows inserted, updated or deleted by the statement (all of a script's statements for exec). */
-  changes: number | bigint;
-  /** The rowid of the last row inserted on this database (0 if none yet). */
-  lastInsertRowid: number | bigint;
+  changes: B extends 'always' ? bigint : number;
+  /** The rowid of the last row inserted on this database (0 if none yet); a bigint beyond ±(2^53−1). */
+  lastInsertRowid: B extends 'always' ? bigint : number | bigint;
 }
 
 /** One result set of exec. */
@@ -55,22 +81,24 @@ export interface ResultSet {
 }
 
 /** The result of exec: the last statement's rows, and every result set of the script. */
-export interface ExecResult<R = Row> extends RunResult {
+export interface ExecResult<R = Row, B extends BigIntMode = 'auto'> extends RunResult<B> {
   rows: Rows<R>;
   columns: string[];
   resultSets: ResultSet[];
 }
 
 /** The result of one batch item. */
-export interface BatchResult<R = Row> extends RunResult {
+export interface BatchResult<R = Row, B extends BigIntMode = 'auto'> extends RunResult<B> {
   rows: Rows<R>;
   columns: string[];
 }
 
-/** A call's options whose rows are objects (the default; see the note on Queries). */
-export type ObjectRowsOptions = CallOptions & { rowMode?: 'object' };
+/** A call's options whose rows are objects. */
+export type ObjectRowsOptions = CallOptions & { rowMode: 'object' };
 /** A call's options whose rows are arrays of values, in column order. */
 export type ArrayRowsOptions = CallOptions & { rowMode: 'array' };
+/** A call's options whose rows are as the database's defaults say (openDatabase's rowMode). */
+export type DefaultRowsOptions = CallOptions & { rowMode?: undefined };
 
 /** Options of openDatabase. Every one is optional; unknown names are refused. */
 export interface OpenOptions extends QueryOptions {
@@ -103,38 +131,40 @@ export interface OpenOptions extends QueryOptions {
 }
 
 /** The query methods of a database and of a transaction's `tx`. Rows are typed by the
- *  call's rowMode: objects, or arrays with `{ rowMode: 'array' }`. A database opened with
- *  `rowMode: 'array'` returns arrays from calls that name none: give those the row type
- *  (`db.all<SQLResultValue[]>(…)`). */
-export interface Queries {
+ *  call's rowMode, else by the database's (openDatabase's rowMode): objects, or arrays with
+ *  `{ rowMode: 'array' }`; counts by the call's or database's bigint mode. */
+export interface Queries<D extends Defaults = StandardDefaults> {
   /** Runs one statement or a script (statements separated by `;`). */
-  exec(sql: string, params?: Params, options?: ObjectRowsOptions): Promise<ExecResult>;
-  exec(sql: string, params: Params, options: ArrayRowsOptions): Promise<ExecResult<SQLResultValue[]>>;
+  exec<O extends CallOptions = {}>(sql: string, params?: Params, options?: O):
+    Promise<ExecResult<RowOf<RowModeOf<O, D>>, BigIntModeOf<O, D>>>;
   /** The rows of a query. */
-  all<R = Row>(sql: string, params?: Params, options?: ObjectRowsOptions): Promise<Rows<R>>;
+  all<R = Row>(sql: string, params: Params, options: ObjectRowsOptions): Promise<Rows<R>>;
   all<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions): Promise<Rows<R>>;
+  all<R = RowOf<D['rowMode']>>(sql: string, params?: Params, options?: DefaultRowsOptions): Promise<Rows<R>>;
   /** A tagged template: db.sql`SELECT * FROM t WHERE id = ${id}` — the rows, as all(), with every interpolated
    *  value bound as a parameter (?1, ?2, …), never spliced into the SQL text. */
-  sql<R = Row>(strings: TemplateStringsArray, ...values: SQLValue[]): Promise<Rows<R>>;
+  sql<R = RowOf<D['rowMode']>>(strings: TemplateStringsArray, ...values: SQLValue[]): Promise<Rows<R>>;
   /** The first row of a query, or undefined. */
-  get<R = Row>(sql: string, params?: Params, options?: ObjectRowsOptions): Promise<R | undefined>;
+  get<R = Row>(sql: string, params: Params, options: ObjectRowsOptions): Promise<R | undefined>;
   get<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions): Promise<R | undefined>;
+  get<R = RowOf<D['rowMode']>>(sql: string, params?: Params, options?: DefaultRowsOptions): Promise<R | undefined>;
   /** The rows of one statement that reads, as an async iterator, read from the serving tab in chunks of
    *  `chunkRows` rows (default 256; a chunk also ends at about 1 MiB): no answer holds the whole result. Breaking
    *  out of the loop closes it. Between chunks the tab's and other tabs' writes run; the rows may or may not show
    *  them, as with a statement on one SQLite connection. A write, a script or transaction control is
    *  SQLITE_MISUSE; a cursor lost with its leader, or idle 30 s, rejects with SQLITE_WORKER_LEADER_CHANGED. */
-  iterate<R = Row>(sql: string, params?: Params, options?: ObjectRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
+  iterate<R = Row>(sql: string, params: Params, options: ObjectRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
   iterate<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
+  iterate<R = RowOf<D['rowMode']>>(sql: string, params?: Params, options?: DefaultRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
   /** Runs a statement; says what it changed. */
-  run(sql: string, params?: Params, options?: CallOptions): Promise<RunResult>;
+  run<O extends CallOptions = {}>(sql: string, params?: Params, options?: O): Promise<RunResult<BigIntModeOf<O, D>>>;
   /** Runs one statement once per parameter set, atomically, in one round trip (rows: from RETURNING). */
-  runMany(sql: string, paramSets: readonly Params[], options?: ObjectRowsOptions): Promise<RunResult & { rows: Rows<Row> }>;
-  runMany(sql: string, paramSets: readonly Params[], options: ArrayRowsOptions): Promise<RunResult & { rows: Rows<SQLResultValue[]> }>;
+  runMany<O extends CallOptions = {}>(sql: string, paramSets: readonly Params[], options?: O):
+    Promise<RunResult<BigIntModeOf<O, D>> & { rows: Rows<RowOf<RowModeOf<O, D>>> }>;
   /** Runs [sql, params?] items in order, atomically, in one round trip. On failure the
    *  SQLiteError's batchIndex names the item, and nothing of the batch remains. */
-  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options?: ObjectRowsOptions): Promise<BatchResult[]>;
-  batch(items: ReadonlyArray<readonly [string, Params?] | string>, options: ArrayRowsOptions): Promise<BatchResult<SQLResultValue[]>[]>;
+  batch<O extends CallOptions = {}>(items: ReadonlyArray<readonly [string, Params?] | string>, options?: O):
+    Promise<BatchResult<RowOf<RowModeOf<O, D>>, BigIntModeOf<O, D>>[]>;
 }
 
 /** Events of a database and their details. */
@@ -153,16 +183,16 @@ export interface DatabaseEvents {
 }
 
 /** The `tx` of transaction(fn): the query methods inside the transaction, and nested transactions. */
-export interface Transaction extends Queries {
+export interface Transaction<D extends Defaults = StandardDefaults> extends Queries<D> {
   /** Runs fn(tx) in a savepoint of this transaction: released when its promise resolves, rolled back to when it
    *  rejects (the outer transaction goes on, and fn's error is thrown). Nests to any depth. */
-  transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T>;
+  transaction<T>(fn: (tx: Transaction<D>) => Promise<T> | T): Promise<T>;
 }
 
 /** An open database: the query methods (Queries, merged into the class below), and more. */
-export interface Database extends Queries {}
+export interface Database<D extends Defaults = StandardDefaults> extends Queries<D> {}
 /** An open database (openDatabase makes them; `db instanceof Database` holds). */
-export class Database {
+export class Database<D extends Defaults = StandardDefaults> {
   private constructor();
   /** The name given to openDatabase. */
   readonly name: string;
@@ -182,7 +212,7 @@ export class Database {
   /** Runs fn(tx) in a transaction: commits when its promise resolves, rolls back when it rejects.
    *  Other calls on this db wait until it ends: use `tx` inside fn. Transactions queue. Inside a transaction this tab
    *  began with SQL it fails as `BEGIN` would (SQLITE_ERROR). */
-  transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T>;
+  transaction<T>(fn: (tx: Transaction<D>) => Promise<T> | T): Promise<T>;
   /** The whole database file: a standalone SQLite database. */
   export(options?: { stream?: false }): Promise<Bytes>;
   /** The database file as a stream of 2 MiB chunks from one snapshot; the stream holds a transaction until it is read
@@ -207,7 +237,7 @@ export class Database {
 }
 
 /** Opens (creating if needed) the database `name` in a worker of its own. */
-export function openDatabase(name: string, options?: OpenOptions): Promise<Database>;
+export function openDatabase<O extends OpenOptions = {}>(name: string, options?: O): Promise<Database<DefaultsOf<O>>>;
 
 /** Asks the browser not to evict this origin's storage (navigator.storage.persist()); resolves with its answer. */
 export function persistStorage(): Promise<boolean>;

@@ -6,7 +6,7 @@ import type { Database } from './index.js';
 
 export interface SQLiteWorkerDialectConfig {
   /** An open Database, or a function returning one (or a Promise of one), called when Kysely first needs it. */
-  database: Database | (() => Database | Promise<Database>);
+  database: Database<any> | (() => Database<any> | Promise<Database<any>>);
   /** Runs once the connection exists (settings, pragmas). */
   onCreateConnection?: (connection: DatabaseConnection) => Promise<void>;
 }

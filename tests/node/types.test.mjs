@@ -39,6 +39,15 @@ export async function app(): Promise<number> {
   await db.transaction(async (tx) => { await tx.run('INSERT INTO t VALUES (?)', [2n ** 62n]); });
   const nested: number = await db.transaction((tx) => tx.transaction(async (inner) => (await inner.run('SELECT 1')).changes as number));
   const open: boolean = db.inTransaction;
+  // Counts follow the bigint mode; a database's rowMode and bigint are its calls' defaults.
+  const counted: number = (await db.run('DELETE FROM t')).changes;
+  const countedBig: bigint = (await db.run('DELETE FROM t', [], { bigint: 'always' })).changes;
+  const arrayDb = await openDatabase('arrays', { persistence: 'memory', rowMode: 'array', bigint: 'always' });
+  const arrayRows: SQLResultValue[][] = await arrayDb.all('SELECT 1');
+  const objectRows: Row[] = await arrayDb.all('SELECT 1 AS a', [], { rowMode: 'object' });
+  const bigCount: bigint = (await arrayDb.exec('SELECT 1')).changes;
+  const inTx: SQLResultValue[][] = await arrayDb.transaction((tx) => tx.all('SELECT 1'));
+  console.log(counted, countedBig, arrayRows, objectRows, bigCount, inTx);
   for await (const row of db.iterate<{ id: number }>('SELECT id FROM t', [], { chunkRows: 100 })) console.log(row.id);
   for await (const [v] of db.iterate('SELECT 1', null, { rowMode: 'array' })) console.log(v);
   console.log(nested, open);
@@ -164,6 +173,11 @@ export async function wrong(): Promise<void> {
   new Database();
   const rows = await db.all('SELECT 1 AS a', [], { rowMode: 'array' });
   console.log(rows[0].a, n);
+  const arrayDb = await openDatabase('arrays', { rowMode: 'array' });
+  const notObjects = await arrayDb.all('SELECT 1 AS b');
+  console.log(notObjects[0].b);
+  const notNumber: number = (await db.run('SELECT 1', [], { bigint: 'always' })).changes;
+  console.log(notNumber);
 }
 import { Database } from 'sqlite-worker';
 `);
@@ -174,6 +188,8 @@ import { Database } from 'sqlite-worker';
     assert.match(r.out, /not assignable to type 'number'/);  // export() gives bytes
     assert.match(r.out, /private/);                         // Databases come from openDatabase
     assert.match(r.out, /Property 'a' does not exist/);     // array rows are not objects
+    assert.match(r.out, /Property 'b' does not exist/);     // a database's rowMode is its calls' default
+    assert.match(r.out, /'bigint' is not assignable to type 'number'/);  // bigint: 'always' counts are bigints
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
