@@ -152,7 +152,8 @@ export interface Queries<D extends Defaults = StandardDefaults> {
    *  `chunkRows` rows (default 256; a chunk also ends at about 1 MiB): no answer holds the whole result. Breaking
    *  out of the loop closes it. Between chunks the tab's and other tabs' writes run; the rows may or may not show
    *  them, as with a statement on one SQLite connection. A write, a script or transaction control is
-   *  SQLITE_MISUSE; a cursor lost with its leader, or idle 30 s, rejects with SQLITE_WORKER_LEADER_CHANGED. */
+   *  SQLITE_MISUSE; a cursor lost with its leader, idle 30 s, or ended by a schema change or VACUUM
+   *  rejects with SQLITE_WORKER_LEADER_CHANGED. */
   iterate<R = Row>(sql: string, params: Params, options: ObjectRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
   iterate<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: ArrayRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;
   iterate<R = RowOf<D['rowMode']>>(sql: string, params?: Params, options?: DefaultRowsOptions & { chunkRows?: number }): AsyncGenerator<R, void, undefined>;

@@ -584,6 +584,20 @@ static int ceExec(void *pCtx, const CoordRequest *q, int *peKind, SqlwBuf *pOut)
   return rc;
 }
 
+/* True when request q failed only because a cursor is open (SQLite refuses DROP, and
+** VACUUM, while a statement is active: SQLITE_LOCKED, "SQL statements in progress") and
+** was undone whole: a request that holds no transaction statement. */
+static int ceCursorBlocked(sqlw_db *pDb, const CoordRequest *q){
+  int rc = sqlw_errcode(pDb) & 0xff;
+  uint32_t nSql;
+  if( sqlw_cursor_count(pDb)==0 || q->eKind!=REQ_EXEC || q->nBody<4 ) return 0;
+  if( rc!=SQLITE_LOCKED && !(rc==SQLITE_ERROR && strstr(sqlw_errmsg(pDb), "statements in progress")) ){
+    return 0;
+  }
+  nSql = ceU32(q->aBody);
+  return nSql<=q->nBody-4 && !sqlwMaybeTxnControl((const char*)q->aBody+4, nSql);
+}
+
 /* ceExec's work: runs the request by its kind. */
 static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf *pOut){
   const unsigned char *aClient = q->aClient;
@@ -639,7 +653,18 @@ static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
     ceFail(pOut, SQLITE_MISUSE, "this request kind cannot be sent to another tab");
     return SQLITE_MISUSE;
   }
-  rc = ceExecUser(pDb, q, peKind, pOut);
+  {
+    size_t nStart = pOut->n;
+    rc = ceExecUser(pDb, q, peKind, pOut);
+    if( ceCursorBlocked(pDb, q) ){
+      /* An open cursor (another iteration, maybe of another tab) kept a schema change
+      ** or VACUUM from running: the change wins, the cursors end (their next chunk says
+      ** so), and the request runs again (it was undone whole). */
+      sqlw_cursor_close_all(pDb);
+      pOut->n = nStart;
+      rc = ceExecUser(pDb, q, peKind, pOut);
+    }
+  }
   sqlwSettingsCapture(pDb, aClient);
   return rc;
 }

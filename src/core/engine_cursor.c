@@ -248,3 +248,10 @@ void sqlw_cursor_close_all(sqlw_db *pDb){
   if( pDb==0 || pDb->aCursor==0 ) return;
   for(i=0; i<SQLW_CURSORS; i++) cursorFree(&pDb->aCursor[i]);
 }
+
+int sqlw_cursor_count(sqlw_db *pDb){
+  int i, n = 0;
+  if( pDb==0 || pDb->aCursor==0 ) return 0;
+  for(i=0; i<SQLW_CURSORS; i++) n += pDb->aCursor[i].pStmt!=0;
+  return n;
+}

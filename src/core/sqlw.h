@@ -96,6 +96,8 @@ void sqlw_cursor_close(sqlw_db *pDb, const unsigned char *aOwner, uint32_t iId);
 void sqlw_cursor_expire(sqlw_db *pDb, double rIdleMs);
 /* Closes every cursor (an import replaces the database under them). */
 void sqlw_cursor_close_all(sqlw_db *pDb);
+/* The cursors open. */
+int sqlw_cursor_count(sqlw_db *pDb);
 
 /*
 ** The result buffer of the last sqlw_exec/sqlw_run_many/sqlw_batch/sqlw_import call: a pointer

@@ -144,3 +144,23 @@ test('120 refused: writes, scripts, transaction control, wrong parameters; close
     l.shut();
   }
 });
+
+test('130 an open cursor does not keep a schema change or VACUUM from running: they run, and its next chunk says it is gone', async () => {
+  const l = await leader('iter130');
+  try {
+    l.exec("CREATE TABLE t(x); CREATE TABLE u(y); INSERT INTO t VALUES (1), (2), (3)");
+    assert.equal(l.open(1, 1, 'SELECT x FROM t').more, true);
+    l.exec('DROP TABLE u');                        // SQLite alone: "database table is locked"
+    assert.equal(l.next(1, 1, 1).rc, SQLITE_WORKER_LEADER_CHANGED);
+    assert.equal(l.open(2, 1, 'SELECT x FROM t').more, true);
+    l.exec('VACUUM');                              // SQLite alone: "SQL statements in progress"
+    assert.equal(l.next(2, 1, 1).rc, SQLITE_WORKER_LEADER_CHANGED);
+    assert.equal(l.exec("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'u'").rows[0].n, 0);
+    // Writes and reads run beside an open cursor, which goes on.
+    assert.equal(l.open(3, 1, 'SELECT x FROM t ORDER BY x').more, true);
+    l.exec('INSERT INTO t VALUES (4)');
+    assert.equal(l.next(3, 1, 1).rc, 0);
+  } finally {
+    l.shut();
+  }
+});
