@@ -187,10 +187,6 @@ static int engineCheckText(Req *r, const char *zSql, size_t nSql){
   return SQLITE_OK;
 }
 
-int sqlwEngineCheckText(Req *r, const char *zSql, size_t nSql){
-  return engineCheckText(r, zSql, nSql);
-}
-
 /* FNV-1a hash of a SQL text. */
 static uint32_t cacheHash(const char *z, size_t n){
   uint32_t h = 2166136261u;
@@ -385,6 +381,21 @@ int sqlwReqUsable(Req *r){
   return 1;
 }
 
+int sqlwReqOneSet(Req *r, SqlwParams *par, const unsigned char *aParam, size_t nParam,
+                  const char *zSql, size_t nSql, const char *zWho){
+  char *zErr = 0;
+  int rc = sqlwParamsOpen(par, aParam, nParam, &zErr);
+  if( rc ){
+    sqlwReqFail(r, rc, zErr, -1);
+    return rc;
+  }
+  if( par->nSet!=1 ){
+    sqlwReqFailOwned(r, SQLITE_MISUSE, sqlite3_mprintf("%s takes exactly one parameter set", zWho));
+    return SQLITE_MISUSE;
+  }
+  return engineCheckText(r, zSql, nSql);
+}
+
 int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
               const unsigned char *aParam, size_t nParam){
   Req r;
@@ -399,16 +410,7 @@ int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
   if( pDb==0 ) return SQLITE_MISUSE;
   sqlwReqBegin(&r, pDb);
   if( !sqlwReqUsable(&r) ) return sqlwReqFinish(&r);
-  rc = sqlwParamsOpen(&par, aParam, nParam, &zErr);
-  if( rc ){
-    sqlwReqFail(&r, rc, zErr, -1);
-    return sqlwReqFinish(&r);
-  }
-  if( par.nSet!=1 ){
-    sqlwReqFail(&r, SQLITE_MISUSE, "exec takes exactly one parameter set", -1);
-    return sqlwReqFinish(&r);
-  }
-  if( engineCheckText(&r, zSql, nSql) ) return sqlwReqFinish(&r);
+  if( sqlwReqOneSet(&r, &par, aParam, nParam, zSql, nSql, "exec") ) return sqlwReqFinish(&r);
   aUsed = sqlite3_malloc64(par.nName+1);
   if( aUsed==0 ){
     sqlwReqFail(&r, SQLITE_NOMEM, 0, -1);

@@ -122,7 +122,6 @@ int sqlw_cursor_open(sqlw_db *pDb, const unsigned char *aOwner, uint32_t iId,
   unsigned char *aUsed = 0;
   sqlite3_stmt *pStmt = 0;
   const char *zTail = 0;
-  char *zErr = 0;
   struct SqlwCursor *c;
   size_t iCursor;
   uint32_t iValue = 0;
@@ -137,16 +136,7 @@ int sqlw_cursor_open(sqlw_db *pDb, const unsigned char *aOwner, uint32_t iId,
     sqlwReqFail(&r, SQLITE_MISUSE, "a chunk holds at least one row", -1);
     return sqlwReqFinish(&r);
   }
-  rc = sqlwParamsOpen(&par, aParam, nParam, &zErr);
-  if( rc ){
-    sqlwReqFail(&r, rc, zErr, -1);
-    return sqlwReqFinish(&r);
-  }
-  if( par.nSet!=1 ){
-    sqlwReqFail(&r, SQLITE_MISUSE, "iterate takes exactly one parameter set", -1);
-    return sqlwReqFinish(&r);
-  }
-  if( sqlwEngineCheckText(&r, zSql, nSql) ) return sqlwReqFinish(&r);
+  if( sqlwReqOneSet(&r, &par, aParam, nParam, zSql, nSql, "iterate") ) return sqlwReqFinish(&r);
   if( nSql>(size_t)0x7ffffffe ){
     sqlwReqFail(&r, SQLITE_TOOBIG, 0, -1);
     return sqlwReqFinish(&r);

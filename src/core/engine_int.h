@@ -160,6 +160,10 @@ int sqlwSavepointRelease(SqlwSavepoint *p);
 ** ended either way. Never fails. */
 void sqlwSavepointUndo(SqlwSavepoint *p);
 
+/* Opens the parameters aParam[0..nParam) of a request of one set (zWho: "exec") into
+** par and checks zSql's text. Returns SQLITE_OK, or fails r. */
+int sqlwReqOneSet(Req *r, SqlwParams *par, const unsigned char *aParam, size_t nParam,
+                  const char *zSql, size_t nSql, const char *zWho);
 /* Checks that the parameters of par fit statement pStmt (for every set alike): by name
 ** (then *paUsed, allocated, marks the names used, and pB holds the binding), or by count.
 ** zEach words the count in a message ("each set has"). Returns SQLITE_OK, or fails r. */
@@ -168,7 +172,6 @@ int sqlwBindShape(Req *r, SqlwParams *par, sqlite3_stmt *pStmt, SqlwBinding *pB,
 /* The engine's statement preparation, binding and row encoding, for engine_cursor.c. */
 int sqlwEngineIsTxnControl(const char *z, size_t n);
 int sqlwEngineIsBlank(const char *z, size_t n);
-int sqlwEngineCheckText(Req *r, const char *zSql, size_t nSql);
 
 /* True if some statement of z[0..n) may be transaction control: one starting with
 ** BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT or RELEASE at the text's start or after any
