@@ -27,7 +27,7 @@ SQLITE_OPTS := \
   -DSQLITE_OMIT_COMPILEOPTION_DIAGS -DSQLITE_OMIT_COMPLETE \
   -DSQLITE_UNTESTABLE -DSQLITE_OMIT_INTROSPECTION_PRAGMAS -DSQLITE_MAX_MMAP_SIZE=0 -DNDEBUG
 
-CORE_SRC  := src/core/engine.c src/core/engine_image.c src/core/engine_cursor.c src/core/codec.c src/core/coord_msg.c src/core/coord.c src/core/coord_engine.c src/core/coord_guard.c src/core/coord_txn.c src/core/vfs_common.c \
+CORE_SRC  := src/core/engine.c src/core/engine_image.c src/core/engine_cursor.c src/core/engine_changes.c src/core/codec.c src/core/coord_msg.c src/core/coord.c src/core/coord_engine.c src/core/coord_guard.c src/core/coord_txn.c src/core/vfs_common.c \
              src/core/vfs_host.c src/core/vfs_pool.c \
              src/core/memfile.c src/core/os.c src/core/stackguard.c
 CORE_HDR  := $(wildcard src/core/*.h) $(CODES_H)

@@ -1154,6 +1154,19 @@ int coordAnnouncement(const Coord *p, SqlwBuf *pOut){
   return coordMsgEncode(&m, pOut);
 }
 
+int coordTakeChanges(Coord *p, SqlwBuf *pOut){
+  size_t nStart = pOut->n;
+  if( p->eState!=COORD_LEADER || p->eng.xChanges==0 ) return 0;
+  if( sqlwBufReserve(pOut, COORD_HEADER) ) return 0;
+  coordMsgHeader(pOut->a+nStart, COORD_CHANGES, p->iEpoch, p->aId);
+  pOut->n += COORD_HEADER;
+  if( !p->eng.xChanges(p->eng.pCtx, pOut) || pOut->bOom ){
+    pOut->n = nStart;
+    return 0;
+  }
+  return 1;
+}
+
 int coordDirectHead(const Coord *p, unsigned char *aOut){
   if( p->eState!=COORD_FOLLOWER || !p->bLeaderKnown ) return 0;
   coordMsgHeader(aOut, COORD_REQUEST, p->iEpoch, p->aId);

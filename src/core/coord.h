@@ -78,6 +78,9 @@ typedef struct CoordEngine {
   int (*xRecorded)(void *pCtx, SqlwBuf *pOut);
   int (*xInTxn)(void *pCtx);
   void (*xDeadline)(void *pCtx, int64_t iBudgetMs);
+  /* Appends the fields and body of a CHANGES message for what committed since the last
+  ** call, if anything did (returns 1), and forgets it. May be NULL. */
+  int (*xChanges)(void *pCtx, SqlwBuf *pOut);
 } CoordEngine;
 
 typedef struct Coord Coord;
@@ -122,6 +125,11 @@ int coordCancel(Coord *p, uint32_t iSeq, int64_t iNow);
 ** a call, only the machine's floor counts. */
 void coordPageAcked(Coord *p, uint32_t iBelow);
 int coordTick(Coord *p, int64_t iNow);
+
+/* As leader: appends to pOut the CHANGES message (docs/coord.md, "Change notices") for
+** the commits since the last call, and returns 1; 0 when none changed anything (or when
+** not leading, or out of memory). A runtime calls it once per task, after the events. */
+int coordTakeChanges(Coord *p, SqlwBuf *pOut);
 
 /* Takes the next action into *pAct. Returns 1, or 0 when there is none left. */
 int coordNextAction(Coord *p, CoordAction *pAct);

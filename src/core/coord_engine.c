@@ -396,7 +396,9 @@ static uint64_t ceU64(const unsigned char *a){
 /* Imports a[0..n), or the staged image zStaged of nStaged bytes when zStaged is not NULL. */
 static int ceImportRun(sqlw_db *pDb, const unsigned char *a, size_t n, const char *zStaged,
                        int64_t nStaged){
-  return zStaged ? sqlw_import_file(pDb, zStaged, nStaged) : sqlw_import(pDb, a, n);
+  int rc = zStaged ? sqlw_import_file(pDb, zStaged, nStaged) : sqlw_import(pDb, a, n);
+  if( rc==SQLITE_OK ) sqlwChangesAll(pDb);      /* every table may have changed */
+  return rc;
 }
 
 static int ceImport(sqlw_db*, const unsigned char*, uint32_t, const unsigned char*, size_t,
@@ -581,6 +583,39 @@ static int ceExec(void *pCtx, const CoordRequest *q, int *peKind, SqlwBuf *pOut)
   sqlw_set_busy_notice(pDb, CE_BUSY_NOTICE_MS, q->aClient, COORD_ID_BYTES);
   rc = ceExecKind(pDb, q, peKind, pOut);
   sqlw_end_busy_notice(pDb);
+  sqlwChangesWriter(pDb, q->aClient);   /* what it committed is its (the change notice) */
+  return rc;
+}
+
+/*
+** A live query's run (REQ_LIVE: its body as REQ_EXEC's): one statement that only reads,
+** run as a read (not recorded). Its answer is flagged SQLW_FLAG_LIVE and carries the
+** trailer: the leadership and commit counter its result includes, and the tables its
+** statement reads (docs/format.md).
+*/
+static int ceLive(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf *pOut){
+  const unsigned char *a = q->aBody;
+  size_t n = q->nBody;
+  uint32_t nSql;
+  size_t nStart = pOut->n;
+  int rc;
+  *peKind = ANS_RESULT;
+  if( n<4 || (nSql = ceU32(a))>n-4 ){
+    ceFail(pOut, SQLITE_MISUSE, "malformed live query request");
+    return SQLITE_MISUSE;
+  }
+  sqlwSettingsFor(pDb, q->aClient);
+  pDb->chg.bLive = 1;
+  sqlwTablesFree(&pDb->chg.live);
+  ceUser(pDb, REQ_EXEC, (const char*)a+4, nSql, a+4+nSql, n-4-nSql);
+  pDb->chg.bLive = 0;
+  rc = ceAnswer(pDb, pOut);
+  if( rc==SQLITE_OK && pOut->n-nStart>=8 ){
+    pOut->a[nStart+6] |= SQLW_FLAG_LIVE;
+    sqlwChangesLiveTrailer(pDb, pOut);
+    if( pOut->bOom ) rc = SQLITE_NOMEM;
+  }
+  sqlwTablesFree(&pDb->chg.live);
   return rc;
 }
 
@@ -636,6 +671,7 @@ static int ceExecKind(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
   if( eKind==REQ_CURSOR_OPEN || eKind==REQ_CURSOR_NEXT || eKind==REQ_CURSOR_CLOSE ){
     return ceCursor(pDb, q, peKind, pOut);
   }
+  if( eKind==REQ_LIVE ) return ceLive(pDb, q, peKind, pOut);
   if( eKind==REQ_EXPORT ) return ceExport(pDb, peKind, pOut);
   if( eKind==REQ_IMPORT || eKind==REQ_IMPORT_PART || eKind==REQ_IMPORT_END ){
     int bStale = ceBelowFloor(pDb, aClient, iSeq);
@@ -856,6 +892,7 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   if( db==0 ) return SQLITE_MISUSE;
   if( ((sqlw_db*)pCtx)->bPrivate ){
     *piEpoch = iProposed>1 ? iProposed : 1;       /* one leader for the database's life */
+    sqlwChangesEpoch((sqlw_db*)pCtx, *piEpoch);
     return SQLITE_OK;
   }
   rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
@@ -882,6 +919,7 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   }
   if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
   if( rc ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+  if( rc==SQLITE_OK ) sqlwChangesEpoch((sqlw_db*)pCtx, *piEpoch);   /* commits count anew */
   return rc;
 }
 
@@ -932,6 +970,11 @@ static int ceRecorded(void *pCtx, SqlwBuf *pOut){
   return rc==SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* CoordEngine.xChanges over an sqlw_db (see coord.h). */
+static int ceChanges(void *pCtx, SqlwBuf *pOut){
+  return sqlwChangesTake((sqlw_db*)pCtx, pOut);
+}
+
 /* CoordEngine.xInTxn over an sqlw_db (see coord.h). */
 static int ceInTxn(void *pCtx){
   return sqlwTxnOpen((sqlw_db*)pCtx);
@@ -946,5 +989,6 @@ void coordEngineInit(CoordEngine *pEngine, sqlw_db *pDb){
   pEngine->xRecorded = ceRecorded;
   pEngine->xDeadline = ceDeadline;
   pEngine->xInTxn = ceInTxn;
+  pEngine->xChanges = ceChanges;
   sqlwTxnAttach(pDb);
 }

@@ -126,6 +126,7 @@ static const char *cePragmaRefused(sqlw_db *pDb, const char *zName, const char *
 int sqlwAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
                        const char *zDb, const char *zTrigger){
   sqlw_db *pDb = (sqlw_db*)pCtx;
+  if( pDb->pCollect ) sqlwChangesSaw(pDb, eAction, z1, z2);   /* engine_changes.c */
   switch( eAction ){
     case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE:
       if( ceReserved(z1) && zTrigger ){
@@ -164,7 +165,7 @@ int sqlwAuthorize(void *pCtx, int eAction, const char *z1, const char *z2,
       }
       return SQLITE_OK;
     case SQLITE_PRAGMA:
-      if( ceUserSql && z1 ){
+      if( ceUserSql && z1 && !pDb->bOwn ){
         const char *zWhy;
         int i;
         if( z2 ){

@@ -221,6 +221,7 @@ static void cacheDrop(sqlw_db *pDb, CacheEntry *e){
   cacheUnlinkLru(pDb, e);
   sqlite3_finalize(e->pStmt);
   sqlite3_free(e->zSql);
+  sqlwTablesFree(&e->tables);
   sqlite3_free(e);
   pDb->nCache--;
 }
@@ -262,13 +263,19 @@ static int cacheInsert(sqlw_db *pDb, const char *zSql, size_t nSql, uint32_t h,
 ** Prepares the first statement of zSql[0..nSql). When bWhole, the text is first looked
 ** up in the cache, and a text that holds exactly one statement is cached after
 ** preparing. Sets *ppStmt (NULL for a text of only comments/whitespace), *pzTail to
-** where the next statement starts, and *pbCached. Returns SQLite's code.
+** where the next statement starts, and *pbCached. For the user's statements, *ppSet (if
+** ppSet) is set to the tables the statement reads and writes (engine_changes.c): its
+** cache entry's, or pDb->stmtTables until the next prepare; NULL for the core's own.
+** Returns SQLite's code.
 */
-static int enginePrepare(sqlw_db *pDb, const char *zSql, size_t nSql, int bWhole,
-                         sqlite3_stmt **ppStmt, const char **pzTail, int *pbCached){
+static int enginePrepareSet(sqlw_db *pDb, const char *zSql, size_t nSql, int bWhole,
+                            sqlite3_stmt **ppStmt, const char **pzTail, int *pbCached,
+                            SqlwTables **ppSet){
   uint32_t h = 0;
   int rc;
+  int bCollect = !pDb->bOwn;
   *pbCached = 0;
+  if( ppSet ) *ppSet = 0;
   if( bWhole ){
     CacheEntry *e;
     h = cacheHash(zSql, nSql);
@@ -280,20 +287,75 @@ static int enginePrepare(sqlw_db *pDb, const char *zSql, size_t nSql, int bWhole
         *ppStmt = e->pStmt;
         *pzTail = zSql+nSql;
         *pbCached = 1;
+        if( ppSet && bCollect ) *ppSet = &e->tables;
         return SQLITE_OK;
       }
     }
   }
   if( nSql>(size_t)0x7ffffffe ) return SQLITE_TOOBIG;
+  if( bCollect ){
+    sqlwTablesFree(&pDb->stmtTables);
+    pDb->pCollect = &pDb->stmtTables;
+  }
   rc = sqlite3_prepare_v3(pDb->db, zSql, (int)nSql, bWhole ? SQLITE_PREPARE_PERSISTENT : 0,
                           ppStmt, pzTail);
+  pDb->pCollect = 0;
   if( rc==SQLITE_OK && *ppStmt && bWhole ){
     pDb->nMiss++;
     if( engineIsBlank(*pzTail, nSql-(size_t)(*pzTail-zSql)) ){
       *pbCached = cacheInsert(pDb, zSql, nSql, h, *ppStmt);
+      if( *pbCached ) sqlwTablesMove(&pDb->pMru->tables, &pDb->stmtTables);
     }
   }
+  if( ppSet && bCollect && *ppStmt ){
+    *ppSet = *pbCached ? &pDb->pMru->tables : &pDb->stmtTables;
+  }
   return rc;
+}
+
+/* enginePrepareSet without the tables. */
+static int enginePrepare(sqlw_db *pDb, const char *zSql, size_t nSql, int bWhole,
+                         sqlite3_stmt **ppStmt, const char **pzTail, int *pbCached){
+  return enginePrepareSet(pDb, zSql, nSql, bWhole, ppStmt, pzTail, pbCached, 0);
+}
+
+/*
+** Around a run of the user's statement pStmt (tables pSet): the authorizer notes what a
+** re-prepare sees (a schema change makes SQLite prepare it again as it runs), which then
+** replaces the statement's tables; the changes it made are noted (engine_changes.c).
+*/
+typedef struct EngineRun {
+  SqlwTables *pSet;
+  int nReprepare;
+  sqlite3_int64 nBefore;        /* sqlite3_total_changes64 before */
+  sqlite3_int64 iCookie;        /* the schema cookie before, for a statement of DDL */
+} EngineRun;
+
+static void engineRunBegin(sqlw_db *pDb, EngineRun *p, SqlwTables *pSet, sqlite3_stmt *pStmt){
+  p->pSet = pSet;
+  if( pSet==0 ) return;
+  p->iCookie = pSet->bSchema ? sqlwSchemaCookie(pDb) : -1;
+  p->nReprepare = sqlite3_stmt_status(pStmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+  p->nBefore = sqlite3_total_changes64(pDb->db);
+  if( pDb->stepTables.n || pDb->stepTables.bAll || pDb->stepTables.bSchema ){
+    sqlwTablesFree(&pDb->stepTables);
+  }
+  pDb->pCollect = &pDb->stepTables;
+}
+
+static void engineRunEnd(sqlw_db *pDb, EngineRun *p, sqlite3_stmt *pStmt){
+  SqlwTables *pSet = p->pSet;
+  int bSchema = 0;
+  if( pSet==0 ) return;
+  pDb->pCollect = 0;
+  if( sqlite3_stmt_status(pStmt, SQLITE_STMTSTATUS_REPREPARE, 0)!=p->nReprepare ){
+    sqlwTablesMove(pSet, &pDb->stepTables);
+  }
+  if( pSet->bSchema ){
+    sqlite3_int64 iNow = sqlwSchemaCookie(pDb);
+    bSchema = iNow!=p->iCookie || iNow<0;
+  }
+  sqlwChangesStatement(pDb, pSet, sqlite3_total_changes64(pDb->db)!=p->nBefore, bSchema);
 }
 
 /* Ends a statement's use in a request: a cached one is reset with its bindings
@@ -313,7 +375,7 @@ static void engineRelease(sqlite3_stmt *pStmt, int bCached){
 ** *pnRow counts the set's rows across calls. Returns SQLITE_OK or the failure (then
 ** recorded in r).
 */
-static int engineStep(Req *r, sqlite3_stmt *pStmt, size_t *piSet, uint32_t *pnRow){
+static int engineStepRows(Req *r, sqlite3_stmt *pStmt, size_t *piSet, uint32_t *pnRow){
   sqlw_db *pDb = r->pDb;
   int64_t nBefore = sqlite3_total_changes64(pDb->db);
   int rc = sqlite3_step(pStmt);
@@ -340,6 +402,17 @@ static int engineStep(Req *r, sqlite3_stmt *pStmt, size_t *piSet, uint32_t *pnRo
   if( sqlite3_total_changes64(pDb->db)!=nBefore ) r->nChange += sqlite3_changes64(pDb->db);
   r->nStmt++;
   return SQLITE_OK;
+}
+
+/* engineStepRows, noting what the user's statement (tables pSet; NULL: none noted) changed. */
+static int engineStep(Req *r, sqlite3_stmt *pStmt, size_t *piSet, uint32_t *pnRow,
+                      SqlwTables *pSet){
+  EngineRun run;
+  int rc;
+  engineRunBegin(r->pDb, &run, pSet, pStmt);
+  rc = engineStepRows(r, pStmt, piSet, pnRow);
+  engineRunEnd(r->pDb, &run, pStmt);
+  return rc;
 }
 
 /* Reports the first name of p that aUsed does not mark as used. Returns SQLITE_OK if
@@ -426,8 +499,9 @@ int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
     int bLast;
     size_t iSet = 0;
     uint32_t nRow = 0;
+    SqlwTables *pSet = 0;
 
-    rc = enginePrepare(pDb, zSql+off, nSql-off, off==0, &pStmt, &zTail, &bCached);
+    rc = enginePrepareSet(pDb, zSql+off, nSql-off, off==0, &pStmt, &zTail, &bCached, &pSet);
     if( rc ){
       int iOff = sqlite3_error_offset(pDb->db);
       sqlwReqFailDb(&r, rc, iOff>=0 ? iOff+(int)off : -1);
@@ -439,6 +513,17 @@ int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
     }
     off = (size_t)(zTail-zSql);
     bLast = engineIsBlank(zSql+off, nSql-off);
+
+    if( pDb->chg.bLive ){
+      /* A live query's run (REQ_LIVE): one statement that only reads; its read set goes
+      ** with the answer. */
+      if( !bLast || r.nStmt>0 || !sqlite3_stmt_readonly(pStmt) ){
+        sqlwReqFail(&r, SQLITE_MISUSE, "a live query is one statement that only reads "
+                    "(a SELECT, a WITH … SELECT, or a PRAGMA that reads)", -1);
+        engineRelease(pStmt, bCached);
+        break;
+      }
+    }
 
     /* A transaction statement is the tab's, not the request's: coord_txn.c runs it. */
     if( pDb->xControl && !sqlite3_stmt_isexplain(pStmt) ){
@@ -478,7 +563,11 @@ int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
         if( rc ) sqlwReqFailDb(&r, rc, -1);
       }
     }
-    if( r.rc==SQLITE_OK ) engineStep(&r, pStmt, &iSet, &nRow);
+    if( r.rc==SQLITE_OK ) engineStep(&r, pStmt, &iSet, &nRow, pSet);
+    if( pDb->chg.bLive && pSet ){
+      sqlwTablesFree(&pDb->chg.live);
+      sqlwTablesMerge(&pDb->chg.live, pSet, SQLW_TABLE_READ, SQLW_TABLE_READ);
+    }
     engineRelease(pStmt, bCached);
   }
 
@@ -519,6 +608,10 @@ int sqlwSavepointRelease(SqlwSavepoint *p){
 }
 
 void sqlwSavepointUndo(SqlwSavepoint *p){
+  /* A savepoint that began the transaction: its RELEASE after the ROLLBACK TO commits
+  ** an empty transaction, which must not count the changes noted in it. (Not ROLLBACK:
+  ** that would end other tabs' open cursors.) */
+  if( p->bAutocommit ) sqlwChangesUndone(p->db);
   if( !sqlite3_get_autocommit(p->db)
    && engineSavepointSql(p->db, "ROLLBACK TO", p->zName)==SQLITE_OK ){
     engineSavepointSql(p->db, "RELEASE", p->zName);
@@ -571,6 +664,8 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
   size_t iCursor, iSet = 0;
   uint32_t nRow = 0, iValue = 0, s;
   int rc;
+  SqlwTables *pSet = 0;
+  EngineRun run;
 
   memset(&b, 0, sizeof(b));
   if( pDb==0 ) return SQLITE_MISUSE;
@@ -582,7 +677,7 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
     return sqlwReqFinish(&r);
   }
   if( engineCheckText(&r, zSql, nSql) ) return sqlwReqFinish(&r);
-  rc = enginePrepare(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached);
+  rc = enginePrepareSet(pDb, zSql, nSql, 1, &pStmt, &zTail, &bCached, &pSet);
   if( rc ){
     sqlwReqFailDb(&r, rc, sqlite3_error_offset(pDb->db));
     return sqlwReqFinish(&r);
@@ -613,16 +708,19 @@ int sqlw_run_many(sqlw_db *pDb, const char *zSql, size_t nSql,
     goto many_out;
   }
   iCursor = par.iValues;
+  /* What the sets changed is noted once, after the last (not a merge per row). */
+  engineRunBegin(pDb, &run, pSet, pStmt);
   for(s=0; s<par.nSet && r.rc==SQLITE_OK; s++){
     rc = sqlwBindValues(pStmt, &par, par.nName ? &b : 0, &iCursor, &iValue, par.nValue);
     if( rc ){
       sqlwReqFailDb(&r, rc, -1);
       break;
     }
-    if( engineStep(&r, pStmt, &iSet, &nRow) ) break;
+    if( engineStepRows(&r, pStmt, &iSet, &nRow) ) break;
     sqlite3_reset(pStmt);
   }
   sqlite3_reset(pStmt);
+  engineRunEnd(pDb, &run, pStmt);
   if( r.rc==SQLITE_OK ){
     rc = sqlwSavepointRelease(&sp);
     if( rc ) sqlwReqFailDb(&r, rc, -1);
@@ -867,6 +965,7 @@ int sqlw_open(const char *zPath, const char *zVfs, int flags, sqlw_db **ppDb){
     return rc;
   }
   sqlite3_extended_result_codes(pDb->db, 1);
+  sqlwChangesAttach(pDb);
   /* No writable_schema, no writes to sqlite_dbpage or to virtual tables' shadow
   ** tables, no journal_mode=OFF: no statement can break the file under SQLite. */
   sqlite3_db_config(pDb->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int*)0);
@@ -886,6 +985,7 @@ int sqlw_close(sqlw_db *pDb){
   if( pDb->db ) rc = sqlite3_close_v2(pDb->db);
   while( pDb->txn.nSp>0 ) sqlite3_free(pDb->txn.azSp[--pDb->txn.nSp]);
   sqlite3_free(pDb->txn.azSp);
+  sqlwChangesClose(pDb);
   sqlwBufFree(&pDb->out);
   sqlite3_free(pDb->zErr);
   sqlite3_free(pDb);

@@ -46,10 +46,26 @@ int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql);
 
 /* ---- the engine's own state (engine.c, engine_image.c) ---------------------------- */
 
+#define SQLW_TABLES_MAX 256        /* names in a set before it means "every table" */
+#define SQLW_NOTICE_WRITERS 32     /* writers a change notice names */
 #define ENGINE_CACHE_BUCKETS 128   /* hash buckets of the statement cache (a power of two) */
 #define SQLW_PROGRESS_OPS 1000     /* VM steps between two looks at the clock */
 
 typedef struct CacheEntry CacheEntry;
+
+/* A set of table names: what a statement may read or write (the authorizer saw it at
+** prepare), or what a transaction's statements changed (engine_changes.c). Names are
+** SQLite's own spelling of the table, any schema; compared without case. */
+typedef struct SqlwTables SqlwTables;
+struct SqlwTables {
+  int n, nAlloc;            /* names, slots */
+  char **az;                /* the names (sqlite3_malloc'd) */
+  unsigned char *aFlag;     /* per name: SQLW_TABLE_READ | SQLW_TABLE_WRITE */
+  int bSchema;              /* creates, drops or alters a schema object */
+  int bAll;                 /* too many names (SQLW_TABLES_MAX) or out of memory: any table */
+};
+#define SQLW_TABLE_READ  1
+#define SQLW_TABLE_WRITE 2
 
 /* A cached statement. Linked both in a hash chain and in the LRU list. */
 struct CacheEntry {
@@ -59,6 +75,7 @@ struct CacheEntry {
   uint32_t h;               /* Hash of zSql */
   int bOwn;                 /* The core's own statement (sqlwPrepareCached), never the
                             ** user's: the same text from the user is another entry */
+  SqlwTables tables;        /* What it reads and writes (the user's statements only) */
   CacheEntry *pHashNext;    /* Next entry in the same bucket */
   CacheEntry *pPrev;        /* More recently used entry, or NULL */
   CacheEntry *pNext;        /* Less recently used entry, or NULL */
@@ -95,6 +112,22 @@ struct sqlw_db {
   int (*xControl)(void *pCtx, sqlite3_stmt *pStmt, struct Req *r);
   void *pControlCtx;
   struct SqlwCursor *aCursor; /* SQLW_CURSORS open cursors (engine_cursor.c), or NULL */
+  SqlwTables *pCollect;     /* where the authorizer notes tables now, or NULL */
+  SqlwTables stmtTables;    /* the tables of the last statement prepared uncached */
+  SqlwTables stepTables;    /* what a statement's re-prepare saw while it ran */
+  struct SqlwChanges {      /* what commits changed (engine_changes.c) */
+    SqlwTables txn;         /* the open transaction's statements changed these */
+    SqlwTables done;        /* committed since the last notice was taken */
+    uint64_t iEpoch;        /* the leadership the counter counts in (sqlwChangesEpoch) */
+    uint32_t nCommit;       /* commits that changed something, this epoch */
+    uint32_t iFirst;        /* the first of them in done; 0: done is empty */
+    uint32_t nNew;          /* commits since the writer was last noted */
+    int nWriter;            /* clients whose commits done holds */
+    int bMoreWriters;       /* ... and more than SQLW_NOTICE_WRITERS */
+    unsigned char aWriter[SQLW_NOTICE_WRITERS*16];
+    int bLive;              /* the request is a live query's run (REQ_LIVE) */
+    SqlwTables live;        /* ... and its statement reads these */
+  } chg;
   struct SqlwTxn {          /* a tab's transaction on this connection (coord_txn.c) */
     int eState;             /* none, begun by BEGIN, or by a SAVEPOINT */
     int nSp, nSpAlloc;      /* the user's savepoints, oldest first */
@@ -104,6 +137,44 @@ struct sqlw_db {
     int bDirty;             /* it began the transaction over writes made outside one */
   } txn;
 };
+
+/* ---- change capture (engine_changes.c) --------------------------------------------- */
+
+/* The authorizer's report (coord_guard.c calls it for every action): notes the table in
+** pDb->pCollect, if any. */
+void sqlwChangesSaw(sqlw_db *pDb, int eAction, const char *z1, const char *z2);
+/* Installs the commit and rollback hooks on pDb's connection. */
+void sqlwChangesAttach(sqlw_db *pDb);
+/* The transaction open on db (a connection of sqlw_open) is being undone whole: what its
+** statements changed is forgotten. */
+void sqlwChangesUndone(sqlite3 *db);
+/* Frees everything of pDb's change capture. */
+void sqlwChangesClose(sqlw_db *pDb);
+void sqlwTablesFree(SqlwTables *p);
+/* Replaces *pTo with *pFrom, which is left empty. */
+void sqlwTablesMove(SqlwTables *pTo, SqlwTables *pFrom);
+/* Copies the names of pFrom flagged with a bit of mask into pTo (with eFlag), and its
+** bSchema, bAll. */
+void sqlwTablesMerge(SqlwTables *pTo, const SqlwTables *pFrom, int mask, int eFlag);
+/* SQLite's schema cookie of main (PRAGMA schema_version), or -1 when it cannot be read. */
+sqlite3_int64 sqlwSchemaCookie(sqlw_db *pDb);
+/* A statement of the user's with tables pSet ran to its end: bRows when it changed rows,
+** bSchema when it changed the schema. Notes its writes in the open transaction, or as
+** committed when none is open (it committed itself). */
+void sqlwChangesStatement(sqlw_db *pDb, const SqlwTables *pSet, int bRows, int bSchema);
+/* The leader's side (coord_engine.c). A new leadership iEpoch: the counter starts again. */
+void sqlwChangesEpoch(sqlw_db *pDb, uint64_t iEpoch);
+/* The request of client aClient (COORD_ID_BYTES) ended: the commits it made are its. */
+void sqlwChangesWriter(sqlw_db *pDb, const unsigned char *aClient);
+/* A commit changed every table (an import). */
+void sqlwChangesAll(sqlw_db *pDb);
+/* Appends a CHANGES message's fields and body (docs/coord.md) for what committed since
+** the last call, and empties it. Returns 1 when it wrote one, 0 when nothing committed
+** (or memory ran out: pOut->bOom). */
+int sqlwChangesTake(sqlw_db *pDb, SqlwBuf *pOut);
+/* Appends a live query's trailer (docs/format.md, SQLW_FLAG_LIVE) to pOut: the
+** leadership and commit its result includes, and the tables its statement reads. */
+void sqlwChangesLiveTrailer(sqlw_db *pDb, SqlwBuf *pOut);
 
 /* The state of one request while it runs. */
 typedef struct Req Req;

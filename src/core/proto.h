@@ -25,8 +25,9 @@
 /* The core's buffers of docs/format.md (SQWP, SQWR, SQWB, SQWL). */
 #define SQLW_FORMAT_VERSION 1
 /* The multi-tab messages (SQWC) of docs/coord.md; the channels' names carry it. */
-#define COORD_VERSION 4        /* 2: REQUEST carries the asker's budget; 3: errors are SQWR;
-                               ** 4: the leader hears each client's requests on its own channel */
+#define COORD_VERSION 5        /* 2: REQUEST carries the asker's budget; 3: errors are SQWR;
+                               ** 4: the leader hears each client's requests on its own channel;
+                               ** 5: live queries (REQ_LIVE) and change notices (CHANGES) */
 
 /* ---- layouts ------------------------------------------------------------------------
 ** @fixed
@@ -45,12 +46,23 @@
 #define SQLW_FLAG_IN_TXN   1
 /* A flag of an SQWR's flags: a cursor's chunk, and more rows may follow (REQ_CURSOR_NEXT). */
 #define SQLW_FLAG_MORE     2
+/* A flag of an SQWR's flags: a live query's answer (REQ_LIVE); the message is followed by
+** the live trailer (docs/format.md): u64 epoch, u32 commit counter, u32 flags, u32 count,
+** then count × (u32 n, n bytes of a table name it reads). */
+#define SQLW_FLAG_LIVE     4
+#define SQLW_LIVE_TRAILER  16       /* the trailer's bytes before its names */
+#define SQLW_LIVE_ALL      1        /* trailer flag: its read set is unknown (any table) */
 #define COORD_ID_BYTES     16       /* a client id: 16 random bytes */
 #define COORD_HEADER       32       /* magic, u16 version, u16 type, u64 epoch, sender id */
 /* The fields after the header (before the body) of a REQUEST, a REPLY, a LEASE_END. */
 #define COORD_REQUEST_FIELDS   24   /* seq, lease, acked below, kind, 3 zero, budget, nBody */
 #define COORD_REPLY_FIELDS     28   /* target id, seq, status, 3 zero, nBody */
 #define COORD_LEASE_END_FIELDS 24   /* target id, lease, reason, 3 zero */
+#define COORD_CHANGES_FIELDS   16   /* first commit, last commit, flags, nWriter */
+/* Flags of a CHANGES message. */
+#define COORD_CHANGES_SCHEMA       1  /* a schema object was made, changed or dropped */
+#define COORD_CHANGES_ALL          2  /* every table may have changed (an import; too many) */
+#define COORD_CHANGES_MORE_WRITERS 4  /* more tabs wrote than the message names */
 /* coordDirectHead(): a REQUEST's header, then the leader's id. */
 #define COORD_DIRECT_HEAD  48
 
@@ -88,6 +100,8 @@
                                ** read statement, answered a chunk at a time */
 #define REQ_CURSOR_NEXT  15    /* u32 cursor id, u32 rows per chunk, u32 chunk number */
 #define REQ_CURSOR_CLOSE 16    /* u32 cursor id */
+#define REQ_LIVE         17    /* as REQ_EXEC, one statement that only reads: a live query's
+                               ** run; its answer carries SQLW_FLAG_LIVE and the trailer */
 
 /* ---- answer kinds (SQWA kind byte, a REPLY's answer kind) ---------------------------
 ** @enum
@@ -106,6 +120,7 @@
 #define COORD_REQUEST     3    /* follower → leader: run this */
 #define COORD_REPLY       4    /* leader → one client: the answer */
 #define COORD_LEASE_END   5    /* leader → one client: your transaction ended */
+#define COORD_CHANGES     6    /* leader → every page: commits changed these tables */
 
 /* ---- REPLY statuses (and a local reply's) -------------------------------------------
 ** @enum

@@ -201,7 +201,7 @@ static int wasmNoRecorded(void *pCtx, SqlwBuf *pOut){
 /* coordCreate() for client aId (16 bytes); 0 when out of memory. */
 WASM_EXPORT(coord_create) Coord *wasmCoordCreate(const unsigned char *aId, double freezeMs,
                                                  double idleMs, double now){
-  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded, 0, 0 };
+  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded, 0, 0, 0 };
   if( sqlite3_initialize() ) return 0;
   return coordCreate(aId, &e, (int64_t)freezeMs, (int64_t)idleMs, (int64_t)now);
 }
@@ -212,7 +212,7 @@ WASM_EXPORT(coord_destroy) void wasmCoordDestroy(Coord *p){
 
 /* Sets the leader's engine over the open database db (0: none). */
 WASM_EXPORT(coord_attach) void wasmCoordAttach(Coord *p, sqlw_db *pDb){
-  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded, 0, 0 };
+  CoordEngine e = { 0, wasmNoExec, wasmNoEpoch, wasmNoForget, wasmNoRecorded, 0, 0, 0 };
   if( pDb ) coordEngineInit(&e, pDb);
   coordSetEngine(p, &e);
 }
@@ -281,6 +281,18 @@ WASM_EXPORT(coord_announcement) const unsigned char *wasmCoordAnnouncement(Coord
 }
 WASM_EXPORT(coord_announcement_len) size_t wasmCoordAnnouncementLen(void){
   return coordAnnounceBuf.n;
+}
+
+/* coordTakeChanges's message, valid until the next call; 0 when there is none. Its
+** length: coord_changes_len(). */
+static SqlwBuf coordChangesBuf;
+WASM_EXPORT(coord_take_changes) const unsigned char *wasmCoordTakeChanges(Coord *p){
+  coordChangesBuf.n = 0;
+  coordChangesBuf.bOom = 0;
+  return coordTakeChanges(p, &coordChangesBuf) ? coordChangesBuf.a : 0;
+}
+WASM_EXPORT(coord_changes_len) size_t wasmCoordChangesLen(void){
+  return coordChangesBuf.n;
 }
 
 /* coordDirectHead's COORD_DIRECT_HEAD bytes, valid until the next call; 0 when c leads

@@ -684,6 +684,7 @@ export class Channel {
     }
     else if (msg?.type === 'leader') this.#named(msg.gen, msg.head);
     else if (msg?.type === 'lease') this.#db._leaseEnded(msg.lease, msg.reason);
+    else if (msg?.type === 'changes') this.#db._changes(msg.data);
     else if (msg?.type === 'versionchange') this.#db._versionChange(msg.version);
   }
 

@@ -25,7 +25,7 @@ import {
   SQLITE_BLOB, SQLITE_FLOAT, SQLITE_INTEGER, SQLITE_MISMATCH, SQLITE_NULL, SQLITE_RANGE,
   SQLITE_TEXT, SQLITE_TOOBIG, SQLW_FORMAT_VERSION, SQLW_LIST_HEADER, SQLW_MAGIC_LIST,
   SQLW_MAGIC_PARAMS, SQLW_MAGIC_RESULT, SQLW_MAX_ANSWER, SQLW_PARAMS_HEADER,
-  SQLW_FLAG_IN_TXN, SQLW_FLAG_MORE, SQLW_RESULT_HEADER,
+  SQLW_FLAG_IN_TXN, SQLW_FLAG_LIVE, SQLW_FLAG_MORE, SQLW_LIVE_ALL, SQLW_LIVE_TRAILER, SQLW_RESULT_HEADER,
 } from './proto.js';
 
 // The tags of docs/format.md "Values" are SQLite's fundamental type numbers (SQLITE_INTEGER…).
@@ -572,7 +572,7 @@ export function decodeResultAt(u8, dv, start, len, asArray, always) {
     throw badResult(`format version ${version}, this reader speaks ${SQLW_FORMAT_VERSION}`);
   }
   const flags = dv.getUint16(start + 6, true);
-  if ((flags & ~(SQLW_FLAG_IN_TXN | SQLW_FLAG_MORE)) !== 0) throw badResult(`unknown flags 0x${flags.toString(16)}`);
+  if ((flags & ~(SQLW_FLAG_IN_TXN | SQLW_FLAG_MORE | SQLW_FLAG_LIVE)) !== 0) throw badResult(`unknown flags 0x${flags.toString(16)}`);
 
   const rc = dv.getInt32(start + 8, true);
   const errorOffset = dv.getInt32(start + 12, true);
@@ -650,10 +650,48 @@ export function decodeResultAt(u8, dv, start, len, asArray, always) {
   if (p + 4 > end) throw badResult('truncated message');
   const nMessage = dv.getUint32(p, true);
   p += 4;
-  if (p + nMessage !== end) throw badResult(`message of ${nMessage} bytes does not end the buffer`);
+  if ((flags & SQLW_FLAG_LIVE) === 0 && p + nMessage !== end) throw badResult(`message of ${nMessage} bytes does not end the buffer`);
+  if (p + nMessage > end) throw badResult('truncated message');
   const message = nMessage ? readText(u8, p, nMessage) : '';
+  const result = { rc, errorOffset, message, changes, lastInsertRowid, statements, resultSets };
+  if (flags & SQLW_FLAG_LIVE) result.live = readLiveTrailer(u8, dv, p + nMessage, end);
+  return result;
+}
 
-  return { rc, errorOffset, message, changes, lastInsertRowid, statements, resultSets };
+/*
+** A live query's trailer (SQLW_FLAG_LIVE, docs/format.md) at u8[p..end): { epoch, counter
+** (the commits of that leadership its result includes), all (its read set is unknown),
+** tables (the tables its statement reads) }.
+*/
+function readLiveTrailer(u8, dv, p, end) {
+  if (p + SQLW_LIVE_TRAILER + 4 > end) throw badResult('truncated live trailer');
+  const epoch = Number(dv.getBigUint64(p, true));
+  const counter = dv.getUint32(p + 8, true);
+  const all = (dv.getUint32(p + 12, true) & SQLW_LIVE_ALL) !== 0;
+  const [tables, after] = readNames(u8, dv, p + SQLW_LIVE_TRAILER, end);
+  if (after !== end) throw badResult('bytes after the live trailer');
+  return { epoch, counter, all, tables };
+}
+
+/*
+** A list of names at u8[p..end): u32 count, then count × (u32 n, n bytes of UTF-8).
+** Returns [names, the offset after them]. Throws on a list that passes end.
+*/
+export function readNames(u8, dv, p, end) {
+  if (p + 4 > end) throw badResult('truncated name list');
+  const n = dv.getUint32(p, true);
+  p += 4;
+  if (n > (end - p) / 4) throw badResult('name list longer than the buffer');
+  const names = [];
+  for (let i = 0; i < n; i++) {
+    if (p + 4 > end) throw badResult('truncated name');
+    const len = dv.getUint32(p, true);
+    p += 4;
+    if (p + len > end) throw badResult('truncated name');
+    names.push(readText(u8, p, len));
+    p += len;
+  }
+  return [names, p];
 }
 
 /*

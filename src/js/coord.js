@@ -192,6 +192,14 @@ export class CoordMachine {
     return new Uint8Array(this.#memory.buffer, p, this.#x.coord_announcement_len()).slice();
   }
 
+  /** As leader: the CHANGES message for the commits since the last call (a copy), or
+   *  null when none changed anything (coordTakeChanges). */
+  takeChanges() {
+    const p = this.#x.coord_take_changes(this.#c);
+    if (!p) return null;
+    return new Uint8Array(this.#memory.buffer, p, this.#x.coord_changes_len()).slice();
+  }
+
   /** True when the machine holds nothing: no lease, no held or pending request. */
   get idle() {
     return this.#x.coord_idle(this.#c) === 1;

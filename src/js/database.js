@@ -23,6 +23,7 @@ import { PREFIX, abortError, checkOptions, normalizeOptions } from './options.js
 import { Channel } from './channel.js';
 import { Queries, Transaction, answerError, lostReason, resultError } from './queries.js';
 import { checkName } from './host-common.js';
+import { ChangeFeed, LiveQuery } from './live.js';
 const EXPORT_CHUNK_BYTES = 2 * 1024 * 1024;   // a streamed export's chunks (whole pages)
 // A streamed import() sends the image to the leader in pieces of this size, one at a time.
 const IMPORT_PIECE_BYTES = 4 * 1024 * 1024;
@@ -126,6 +127,7 @@ export class Database extends Queries {
   #clientLockFreed = null; // settles once that lock is free again
   #onPageHide = null;
   #onPageShow = null;
+  #feed = new ChangeFeed(this);   // change notices: 'change' events and live queries
 
   /** @internal Use openDatabase(). */
   constructor(name, options) {
@@ -162,16 +164,53 @@ export class Database extends Queries {
   }
 
   /**
-   * Subscribes fn to `event`: 'leaderchange' ({ isLeader, epoch }), 'workerdied'
-   * ({ reason }), 'versionchange' ({ version, current }), 'close'. Returns a function
-   * that unsubscribes.
+   * Subscribes fn to `event`: 'change' ({ tables, seq, local, schema, all }: after a
+   * commit of any tab changed these tables), 'leaderchange' ({ isLeader, epoch }),
+   * 'workerdied' ({ reason }), 'versionchange' ({ version, current }), 'close'. Returns a
+   * function that unsubscribes.
    */
   on(event, fn) {
     if (typeof event !== 'string') throw misuse('event must be a string');
     if (typeof fn !== 'function') throw misuse('listener must be a function');
     if (!this.#listeners.has(event)) this.#listeners.set(event, new Set());
     this.#listeners.get(event).add(fn);
-    return () => this.#listeners.get(event)?.delete(fn);
+    if (event === 'change') this.#feed.update();
+    return () => {
+      const set = this.#listeners.get(event);
+      if (!set?.delete(fn)) return;
+      if (set.size === 0) this.#listeners.delete(event);
+      if (event === 'change') this.#feed.update();
+    };
+  }
+
+  /** @internal How many listeners `event` has. */
+  _listenerCount(event) {
+    return this.#listeners.get(event)?.size ?? 0;
+  }
+
+  /** @internal The change feed (tests: whether it listens, its live queries). */
+  get _feed() {
+    return this.#feed;
+  }
+
+  /** @internal True once close() began. */
+  get _closing() {
+    return this.#closed;
+  }
+
+  /* A memory database's change notice, from its worker. */
+  _changes(data) {
+    this.#feed.receive(data);
+  }
+
+  /**
+   * A live query: subscribe(listener, onError?) gets the rows of `sql` now and again
+   * after each commit (of any tab) that changed a table it reads; getSnapshot() returns
+   * the current rows. options: { rowMode, bigint }. See README "Live queries".
+   */
+  live(sql, params, options) {
+    if (this.#closed) throw misuse('the database is closed', sql);
+    return new LiveQuery(this, this.#feed, sql, params, options);
   }
 
   /*
@@ -227,6 +266,7 @@ export class Database extends Queries {
     this.epoch = epoch;
     this.trace(isLeader ? `this tab leads (epoch ${epoch})` : `another tab leads (epoch ${epoch})`);
     this.emit('leaderchange', { isLeader, epoch });
+    this.#feed.leaderChanged();
   }
 
   /* A tab of a newer wire version runs: this one should reload (see 'versionchange'). */
@@ -614,6 +654,7 @@ export class Database extends Queries {
       else this.#queue.push(run);
     });
     this.#closed = true;
+    this.#feed.close();       // live queries stop; no more notices
     // Bounded: past the calls' own timeoutMs (or CLOSE_WAIT_MS with none) and CLOSE_WAIT_MS
     // more for the worker's close, the worker is terminated and what is left rejects.
     const { timeoutMs } = this.options;

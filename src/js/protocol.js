@@ -299,6 +299,12 @@ export function pageChannelName(name, hex) {
   return `sqlw:${name}:v${COORD_VERSION}:page:${hex}`;
 }
 
+/** The BroadcastChannel where the leader of database `name` posts change notices
+ *  (CHANGES); pages listen while they have a 'change' listener or a live query. */
+export function changesChannelName(name) {
+  return `sqlw:${name}:v${COORD_VERSION}:changes`;
+}
+
 /** The BroadcastChannel client `hex` of database `name` hears its answers on. */
 export function clientChannelName(name, hex) {
   return `sqlw:${name}:v${COORD_VERSION}:client:${hex}`;

@@ -41,7 +41,7 @@ import { SQLiteError, errorFields } from './errors.js';
 import { encodeError } from './codec.js';
 import { CoordMachine, ACT, idHex } from './coord.js';
 import {
-  decodeRequests, encodeAnswers, postFrame, allChannelName, leaderChannelName,
+  decodeRequests, encodeAnswers, postFrame, allChannelName, changesChannelName, leaderChannelName,
   clientChannelName, clientLockName, leaderLockName, pageChannelName, requestChannelName,
   versionChannelName,
   checkChannelMessage, FRAME_DIRECT,
@@ -78,7 +78,7 @@ let onRole = null;       // resolves the wait for a first role (see open)
 let timer = null;
 // requests: hex → [the channel client hex's page posts requests on, the one it hears
 // the answers to them on] (see watchClient).
-const chan = { all: null, leaderIn: null, versions: null, clients: new Map(), requests: new Map() };
+const chan = { all: null, leaderIn: null, versions: null, changes: null, clients: new Map(), requests: new Map() };
 let directFrom = null;     // while a message of a page's requests channel is handled: its client
 let ownId = null;          // this client's id (16 bytes)
 let newerWire = 0;         // the highest newer wire version another tab speaks (0: none seen)
@@ -146,7 +146,7 @@ function fatal(e) {
   } catch {
     // releaseAll never throws; nothing else can be done here anyway.
   }
-  for (const ch of [chan.all, chan.leaderIn, ...chan.clients.values(), ...[...chan.requests.values()].flat()]) ch?.close();
+  for (const ch of [chan.all, chan.leaderIn, chan.changes, ...chan.clients.values(), ...[...chan.requests.values()].flat()]) ch?.close();
   for (const ctl of watches.values()) ctl.abort();
   lock.abort?.abort();
   lock.release?.();
@@ -241,6 +241,24 @@ function settle() {
   }
   nameLeader();
   flushAnswers();
+  flushChanges();
+}
+
+/*
+** A leader's change notice (docs/coord.md, "Change notices"): what the commits of this
+** task changed, once, after their answers. Shared: on the changes channel, for every
+** page (this tab's too); alone (a memory database): to this tab's page.
+*/
+function flushChanges() {
+  if (!machine || closed || !role.isLeader) return;
+  const notice = machine.takeChanges();
+  if (!notice) return;
+  if (shared) {
+    chan.changes ??= new BroadcastChannel(changesChannelName(opts.name));
+    chan.changes.postMessage(notice.buffer);
+  } else {
+    self.postMessage({ type: 'changes', data: notice.buffer }, [notice.buffer]);
+  }
 }
 
 /*
@@ -288,6 +306,8 @@ function setRole(isLeader, epoch) {
 function stepDown() {
   chan.leaderIn?.close();
   chan.leaderIn = null;
+  chan.changes?.close();
+  chan.changes = null;
   for (const ctl of watches.values()) ctl.abort();
   watches.clear();
   closeRequests(null);

@@ -185,7 +185,7 @@ static int coordCount(Coord *p, int eAct, int64_t *piAt){
 
 TEST(coordsilent, "coord-130 a request waits no longer than the freeze deadline for a leader that never announces"){
   static const unsigned char aId[COORD_ID_BYTES] = { 7 };
-  CoordEngine e = { 0, coordNoExec, coordNoEpoch, coordNoForget, coordNoRecorded, 0, 0 };
+  CoordEngine e = { 0, coordNoExec, coordNoEpoch, coordNoForget, coordNoRecorded, 0, 0, 0 };
   static const unsigned char aBody[5] = { 1, 0, 0, 0, 'x' };
   int64_t iAt = 0;
   Coord *p = coordCreate(aId, &e, 5000, 30000, 100);
@@ -231,7 +231,7 @@ TEST(coorddirect, "coord-140 a request its page posted: named, counted as sent, 
   static const unsigned char aId[COORD_ID_BYTES] = { 7 };
   static const unsigned char aL1[COORD_ID_BYTES] = { 1 };
   static const unsigned char aL2[COORD_ID_BYTES] = { 2 };
-  CoordEngine e = { 0, coordNoExec, coordNoEpoch, coordNoForget, coordNoRecorded, 0, 0 };
+  CoordEngine e = { 0, coordNoExec, coordNoEpoch, coordNoForget, coordNoRecorded, 0, 0, 0 };
   static const unsigned char aBody[5] = { 1, 0, 0, 0, 'x' };
   unsigned char aHead[COORD_DIRECT_HEAD];
   CoordMsg m;

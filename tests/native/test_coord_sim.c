@@ -435,6 +435,7 @@ static void simStartWorker(Sim *s, int i){
   e.xRecorded = simRecorded;
   e.xDeadline = 0;
   e.xInTxn = simInTxn;
+  e.xChanges = 0;
   c->pCoord = coordCreate(c->aId, &e, SIM_FREEZE, SIM_IDLE, s->now);
   if( c->pCoord==0 ){
     simFail(s, "coordCreate failed (client %d)%.0d", i, 0);

@@ -177,8 +177,16 @@ test('300 wrong magic, version, flags, tags and truncation are refused', () => {
   const badMagic = good.slice(); badMagic[3] = 0x50;
   assert.throws(() => decodeResult(badMagic), /magic/);
   assert.throws(() => decodeResult(sqwr({ version: 2 })), /version 2/);
-  const badFlags = good.slice(); badFlags[6] = 4;   // 1 and 2 are SQLW_FLAG_IN_TXN and SQLW_FLAG_MORE
+  const badFlags = good.slice(); badFlags[6] = 8;   // 1, 2, 4: SQLW_FLAG_IN_TXN, _MORE, _LIVE
   assert.throws(() => decodeResult(badFlags), /flags/);
+  // A live answer's trailer (SQLW_FLAG_LIVE): decoded; missing or longer, refused.
+  const trailer = [...new Uint8Array(new BigUint64Array([3n]).buffer), 7, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0x74];
+  const live = new Uint8Array(good.length + trailer.length); live.set(good); live.set(trailer, good.length); live[6] = 4;
+  assert.deepEqual(decodeResult(live).live, { epoch: 3, counter: 7, all: false, tables: ['t'] });
+  const bare = good.slice(); bare[6] = 4;
+  assert.throws(() => decodeResult(bare), /live trailer/);
+  const liveLonger = new Uint8Array(live.length + 1); liveLonger.set(live);
+  assert.throws(() => decodeResult(liveLonger), /after the live trailer/);
   for (let n = 0; n < good.length; n++) {
     assert.throws(() => decodeResult(good.subarray(0, n)), /malformed/, `truncated to ${n}`);
   }
