@@ -168,8 +168,45 @@ export interface Queries<D extends Defaults = StandardDefaults> {
     Promise<BatchResult<RowOf<RowModeOf<O, D>>, BigIntModeOf<O, D>>[]>;
 }
 
+/** A change notice: commits (of any tab, this one included) changed these tables. Given after the commits are
+ *  durable, at most once per task of the serving tab (several commits may share one). */
+export interface ChangeEvent {
+  /** The tables the commits changed (as SQLite names them), triggers' writes, foreign-key cascades and an FTS5
+   *  table's writes (under its own name) included; empty when `all`. */
+  tables: string[];
+  /** The last commit it reports: grows with every commit that changed something ((leadership epoch << 32) |
+   *  commit count), so a later event has a larger seq. */
+  seq: bigint;
+  /** Every commit it reports was this tab's. */
+  local: boolean;
+  /** A table, view, index or trigger was created, altered or dropped. */
+  schema: boolean;
+  /** Any table may have changed: an import, or commits this tab did not hear of. */
+  all: boolean;
+}
+
+/** A live query (db.live): the rows of one read statement, run again after each commit that changed a table it reads. */
+export interface LiveQuery<T> {
+  /** The SQL text. */
+  readonly sql: string;
+  /** Runs sent to the serving tab so far (the first, then one per batch of relevant commits). */
+  readonly runs: number;
+  /** Calls listener now with the current rows (undefined before the first result) and whenever they change;
+   *  onError when a run fails (the subscription stays: a later commit may make it succeed). Returns the function that
+   *  unsubscribes; when the last listener leaves, all work stops. Svelte's store contract and React's
+   *  useSyncExternalStore(q.subscribe, q.getSnapshot) work as they are. */
+  subscribe(listener: (rows: T | undefined) => void, onError?: (error: Error) => void): () => void;
+  /** The current rows: the same array until a run's result differs; undefined before the first result. */
+  getSnapshot(): T | undefined;
+}
+
+/** Options of a live query. */
+export interface LiveOptions extends QueryOptions {}
+
 /** Events of a database and their details. */
 export interface DatabaseEvents {
+  /** Commits of any tab changed tables (see ChangeEvent). */
+  change: ChangeEvent;
   /** The leadership changed: this tab leads now, stopped leading, or another tab took over (a higher epoch). */
   leaderchange: { isLeader: boolean; epoch: number };
   /** The worker died (terminated, crashed). With an OPFS database a new one starts and the pending requests are
@@ -230,6 +267,11 @@ export class Database<D extends Defaults = StandardDefaults> {
   /** The database's size (page_count × page_size) and the origin's storage figures from navigator.storage
    *  (usage and quota: null where the browser gives none; persisted: persistStorage() was granted). */
   storageEstimate(): Promise<{ databaseBytes: number; usage: number | null; quota: number | null; persisted: boolean }>;
+  /** A live query over `sql` (one statement that only reads): see LiveQuery. Its read set comes from SQLite (a view's
+   *  tables included); a statement that writes, or a script, fails its runs with SQLITE_MISUSE. */
+  live<R = Row>(sql: string, params: Params, options: LiveOptions & { rowMode: 'object' }): LiveQuery<Rows<R>>;
+  live<R extends SQLResultValue[] = SQLResultValue[]>(sql: string, params: Params, options: LiveOptions & { rowMode: 'array' }): LiveQuery<Rows<R>>;
+  live<R = RowOf<D['rowMode']>>(sql: string, params?: Params, options?: LiveOptions & { rowMode?: undefined }): LiveQuery<Rows<R>>;
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof DatabaseEvents>(event: K, listener: (detail: DatabaseEvents[K]) => void): () => void;
   /** Closes the database and ends its worker, after the calls made before it; bounded: past their timeoutMs plus

@@ -224,6 +224,9 @@ export class LiveQuery {
     this.#feed = feed;
     this.#sql = sql;
     this.#body = sqlBody(sql, ownParams(encodeParams(params)));
+    // Bound, so they can be handed on as they are (useSyncExternalStore(q.subscribe, q.getSnapshot)).
+    this.subscribe = this.subscribe.bind(this);
+    this.getSnapshot = this.getSnapshot.bind(this);
   }
 
   /** The SQL text. */

@@ -51,6 +51,16 @@ export async function app(): Promise<number> {
   for await (const row of db.iterate<{ id: number }>('SELECT id FROM t', [], { chunkRows: 100 })) console.log(row.id);
   for await (const [v] of db.iterate('SELECT 1', null, { rowMode: 'array' })) console.log(v);
   console.log(nested, open);
+  // Live queries and change events.
+  const live = db.live<{ id: number }>('SELECT id FROM t WHERE id > ?', [0], { rowMode: 'object' });
+  const off = live.subscribe((rows) => console.log(rows?.[0]?.id, rows?.columns), (e) => console.log(e.message));
+  const snap: { id: number }[] | undefined = live.getSnapshot();
+  const arrayLive = arrayDb.live('SELECT 1');
+  const cell: SQLResultValue | undefined = arrayLive.getSnapshot()?.[0]?.[0];
+  const offChange = db.on('change', (e) => { const seq: bigint = e.seq; console.log(e.tables.join(), e.local, e.schema, e.all, seq); });
+  off();
+  offChange();
+  console.log(snap, cell, live.runs);
   // Rows follow the call's rowMode.
   const objects = await db.all('SELECT 1 AS a');
   const a: SQLResultValue = objects[0].a;
@@ -178,6 +188,9 @@ export async function wrong(): Promise<void> {
   console.log(notObjects[0].b);
   const notNumber: number = (await db.run('SELECT 1', [], { bigint: 'always' })).changes;
   console.log(notNumber);
+  const notLocal: string = db.on('change', (e) => e.local);
+  db.live('SELECT 1').subscribe((rows) => rows?.[0].nope);
+  console.log(notLocal);
 }
 import { Database } from 'sqlite-worker';
 `);
@@ -190,6 +203,8 @@ import { Database } from 'sqlite-worker';
     assert.match(r.out, /Property 'a' does not exist/);     // array rows are not objects
     assert.match(r.out, /Property 'b' does not exist/);     // a database's rowMode is its calls' default
     assert.match(r.out, /'bigint' is not assignable to type 'number'/);  // bigint: 'always' counts are bigints
+    assert.match(r.out, /'\(\) => void' is not assignable to type 'string'/);  // on() returns the unsubscribe
+    assert.match(r.out, /Property 'nope' does not exist/);  // live rows are typed
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
