@@ -238,17 +238,26 @@ static void put32(SqlwBuf *pOut, uint32_t v){
   pOut->n += 4;
 }
 
-/* Appends p's names flagged with a bit of mask: u32 count, then (u32 n, n bytes) each;
-** none when p means every table. Returns 0, or 1 when out of memory. */
-static int putNames(SqlwBuf *pOut, const SqlwTables *p, int mask){
+/* The bytes of p's names flagged with a bit of mask, as putNames writes them. */
+static size_t namesBytes(const SqlwTables *p, int mask){
   size_t nNeed = 4;
-  uint32_t nName = 0;
   int i;
   for(i=0; !p->bAll && i<p->n; i++){
-    if( p->aFlag[i] & mask ){
-      nNeed += 4+strlen(p->az[i]);
-      nName++;
-    }
+    if( p->aFlag[i] & mask ) nNeed += 4+strlen(p->az[i]);
+  }
+  return nNeed;
+}
+
+/* Appends p's names flagged with a bit of mask: u32 count, then (u32 n, n bytes) each;
+** none when p means every table or they pass SQLW_NAMES_BYTES (the caller then says
+** "every table"). Returns 0, or 1 when out of memory. */
+static int putNames(SqlwBuf *pOut, const SqlwTables *p, int mask){
+  size_t nNeed = namesBytes(p, mask);
+  uint32_t nName = 0;
+  int i;
+  if( nNeed>SQLW_NAMES_BYTES ) nNeed = 4;
+  for(i=0; nNeed>4 && i<p->n; i++){
+    if( p->aFlag[i] & mask ) nName++;
   }
   if( sqlwBufReserve(pOut, nNeed) ) return 1;
   put32(pOut, nName);
@@ -267,7 +276,8 @@ int sqlwChangesTake(sqlw_db *pDb, SqlwBuf *pOut){
   struct SqlwChanges *c = &pDb->chg;
   uint32_t flags;
   if( c->iFirst==0 ) return 0;
-  flags = (c->done.bSchema ? COORD_CHANGES_SCHEMA : 0) | (c->done.bAll ? COORD_CHANGES_ALL : 0)
+  flags = (c->done.bSchema ? COORD_CHANGES_SCHEMA : 0)
+        | (c->done.bAll || namesBytes(&c->done, SQLW_TABLE_WRITE)>SQLW_NAMES_BYTES ? COORD_CHANGES_ALL : 0)
         | (c->bMoreWriters ? COORD_CHANGES_MORE_WRITERS : 0);
   if( sqlwBufReserve(pOut, COORD_CHANGES_FIELDS+(size_t)c->nWriter*COORD_ID_BYTES) ) return 0;
   put32(pOut, c->iFirst);
@@ -289,6 +299,6 @@ void sqlwChangesLiveTrailer(sqlw_db *pDb, SqlwBuf *pOut){
   if( sqlwBufReserve(pOut, SQLW_LIVE_TRAILER) ) return;
   for(i=0; i<8; i++) pOut->a[pOut->n++] = (unsigned char)(c->iEpoch>>(8*i));
   put32(pOut, c->nCommit);
-  put32(pOut, c->live.bAll ? SQLW_LIVE_ALL : 0);
+  put32(pOut, c->live.bAll || namesBytes(&c->live, SQLW_TABLE_READ)>SQLW_NAMES_BYTES ? SQLW_LIVE_ALL : 0);
   putNames(pOut, &c->live, SQLW_TABLE_READ);
 }

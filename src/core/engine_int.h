@@ -48,6 +48,7 @@ int sqlwBareStatement(sqlw_db *pDb, const char *zSql, size_t nSql);
 
 #define SQLW_TABLES_MAX 256        /* names in a set before it means "every table" */
 #define SQLW_NOTICE_WRITERS 32     /* writers a change notice names */
+#define SQLW_NAMES_BYTES (64*1024) /* a notice's or live answer's names, at most (else "all") */
 #define ENGINE_CACHE_BUCKETS 128   /* hash buckets of the statement cache (a power of two) */
 #define SQLW_PROGRESS_OPS 1000     /* VM steps between two looks at the clock */
 

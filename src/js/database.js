@@ -16,7 +16,7 @@ import { MAX_IMPORT_BYTES, clientLockName } from './protocol.js';
 import {
   ANS_BYTES, ANS_ERROR, ANS_RESULT, COORD_VERSION, REQ_BEGIN, REQ_CLOSE, REQ_COMMIT,
   REQ_EXPORT, REQ_IMPORT, REQ_IMPORT_DISCARD, REQ_IMPORT_END, REQ_IMPORT_PART,
-  REQ_EXEC, REQ_ROLLBACK, SQLITE_ERROR, SQLW_FLAG_IN_TXN,
+  REQ_EXEC, REQ_LIVE, REQ_ROLLBACK, SQLITE_ERROR, SQLW_FLAG_IN_TXN,
   SQLITE_TOOBIG, SQLITE_WORKER_UNAVAILABLE,
 } from './proto.js';
 import { PREFIX, abortError, checkOptions, normalizeOptions } from './options.js';
@@ -238,7 +238,9 @@ export class Database extends Queries {
       // starts a worker again for what is pending.
       this.#onPageHide = () => this.#channel.suspend();
       this.#onPageShow = (e) => {
-        if (e.persisted) this.#channel.restart();
+        if (!e.persisted) return;
+        this.#channel.restart();
+        this.#feed.leaderChanged();    // notices went unheard in the back/forward cache
       };
       globalThis.addEventListener('pagehide', this.#onPageHide);
       globalThis.addEventListener('pageshow', this.#onPageShow);
@@ -325,7 +327,7 @@ export class Database extends Queries {
 
   /* Sends a request of _send now, in the tab's SQL transaction if it holds one. */
   #sendNow(kind, parts, sql, signal, decode, control) {
-    if (this.#sqlLost) {
+    if (this.#sqlLost && kind !== REQ_LIVE) {     // told to the app's next call, not a live query's run
       const lost = this.#sqlLost;
       this.#sqlLost = null;
       return Promise.reject(new SQLiteError(lost.message, { errno: lost.errno, sql }));

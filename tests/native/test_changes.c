@@ -109,6 +109,17 @@ TEST(changes100, "changes-100 each commit names what it changed, where the updat
   t = take(pDb);
   CHECK_INT(t.flags & COORD_CHANGES_SCHEMA, COORD_CHANGES_SCHEMA);
   CHECK_STR(t.zNames, "d");
+  /* Names past SQLW_NAMES_BYTES: the notice says "every table" and names none. */
+  {
+    static char zSql[SQLW_NAMES_BYTES+200];
+    int n = snprintf(zSql, sizeof(zSql), "CREATE TABLE \"");
+    memset(zSql+n, 'x', SQLW_NAMES_BYTES+10);
+    snprintf(zSql+n+SQLW_NAMES_BYTES+10, 40, "\"(v)");
+    REQUIRE(testOk(pDb, zSql));
+    t = take(pDb);
+    CHECK_INT(t.flags, COORD_CHANGES_SCHEMA|COORD_CHANGES_ALL);
+    CHECK_STR(t.zNames, "");
+  }
 }
 
 TEST(changes110, "changes-110 a transaction is one commit of the union; a rollback or an undone request leaves nothing; commits count up"){
