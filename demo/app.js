@@ -13,9 +13,15 @@
 // worker leads and serves it, the others follow. The status bar shows this tab's role,
 // epoch and client id, live; "Open another tab" opens the page again to try it.
 //
+// The Live panel shows the newest users through db.live(): the library runs its query
+// again after any tab's commit that changed users (or the schema), so a row added in one
+// tab appears in every other. Under it, the last 'change' event (its tables, whether
+// this tab wrote it, its seq) and how many times the live query has run.
+//
 // #result carries data-run (a counter), data-action, data-outcome and data-served after
 // each action, so a test (tests/browser/demo.test.mjs) can tell when an action has
-// finished.
+// finished; #live-rows carries data-state and #live-status data-runs, data-seq and
+// data-local, for the same reason.
 
 import { openDatabase, listDatabases, deleteDatabase, SQLiteError } from '/dist/index.js';
 
@@ -40,12 +46,16 @@ const LOCAL_TURNS = 16;
 const LIST_TABLES = "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' "
   + "AND name NOT LIKE '\\_sqlw\\_%' ESCAPE '\\' ORDER BY type DESC, name";
 const COUNTS = 'SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM posts) AS posts';
+// The Live panel's query: it reads users only, so only commits that change users (or
+// the schema) run it again.
+const LIVE_SQL = 'SELECT id, name, email, age FROM users ORDER BY id DESC LIMIT 5';
 
 let db = null;                 // the open Database; null before the first open and while reset reopens it
 let queue = Promise.resolve(); // the actions, chained so that one runs at a time
 let runs = 0;                  // actions finished, shown as #result's data-run
 let role = null;               // the last 'leaderchange' detail, or null before one
 let unsubscribe = [];          // the current db's event subscriptions
+let live = null;               // the Live panel's state for the current db (see watchLive), or null
 
 const $ = (id) => document.getElementById(id);
 
@@ -481,6 +491,7 @@ function subscribe() {
     current.on('close', () => {
       if (db === current) $('status-name').textContent = `${current.name} (closed)`;
     }),
+    ...watchLive(current),
   ];
 }
 
@@ -509,6 +520,124 @@ async function openSteps(s) {
 /* Enables every action button (they stay disabled until the database first opens). */
 function enableButtons() {
   for (const b of document.querySelectorAll('button[disabled], input[type=file][disabled]')) b.disabled = false;
+}
+
+/* ---- live panel ------------------------------------------------------------------ */
+
+/*
+** Starts the Live panel on database d: subscribes to db.live(LIVE_SQL) and to d's
+** 'change' events, and shows both. Returns the functions that unsubscribe (called when
+** reset closes d; d's close has stopped the query already).
+**
+** The panel keeps { query, rows, error, change }: the last rows the query gave (undefined
+** before its first result), the error of its last run if that run failed, and the last
+** 'change' event. A query that failed runs again only after a schema change; if it then
+** succeeds with the rows it had before, its listener is not called (the rows did not
+** change), so the error is cleared when that schema change is heard, and put back by
+** onError if the run fails again.
+*/
+function watchLive(d) {
+  const state = { query: d.live(LIVE_SQL), rows: undefined, error: null, change: null };
+  live = state;
+  // Rendered in a microtask: the library starts the run that an event causes right
+  // after the event's listeners return, in the same turn, and query.runs counts it then.
+  const showRows = () => queueMicrotask(() => {
+    if (live === state) renderLiveRows();
+  });
+  const showStatus = () => queueMicrotask(() => {
+    if (live === state) renderLiveStatus();
+  });
+  const offChange = d.on('change', (detail) => {
+    state.change = detail;
+    if (state.error && (detail.schema || detail.all)) {
+      state.error = null;
+      showRows();
+    }
+    showStatus();
+  });
+  const offLeader = d.on('leaderchange', showStatus);   // a new leader: the query runs again
+  const offQuery = state.query.subscribe((rows) => {
+    state.rows = rows;
+    state.error = null;
+    showRows();
+    showStatus();
+  }, (e) => {
+    state.error = e;
+    showRows();
+    showStatus();
+  });
+  return [offChange, offLeader, offQuery];
+}
+
+/*
+** Shows the Live panel's rows (newest first), its error, that its first run is on its
+** way, or that no database is open (live is null).
+*/
+function renderLiveRows() {
+  const box = $('live-rows');
+  if (!live) {
+    box.dataset.state = 'closed';
+    box.replaceChildren(el('p', { class: 'info', text: 'No database is open.' }));
+    $('live-change').textContent = 'No change yet.';
+    $('live-runs').textContent = '';
+    for (const k of ['runs', 'seq', 'local']) delete $('live-status').dataset[k];
+    return;
+  }
+  const { rows, error } = live;
+  if (error) {
+    box.dataset.state = 'error';
+    box.replaceChildren(el('p', { class: 'info', text: 'The live query failed; it runs again after the next schema change (try "Create tables").' }),
+      errorBox(error));
+  } else if (rows === undefined) {
+    box.dataset.state = 'pending';
+    box.replaceChildren(el('p', { class: 'info', text: 'Running the live query…' }));
+  } else {
+    box.dataset.state = 'rows';
+    box.replaceChildren(rowsTable(rows.columns, rows));
+  }
+}
+
+/* The tables of a 'change' event as the panel says them: "users, posts", "every table"… */
+function changeTablesText({ tables, schema, all }) {
+  const names = all ? 'every table' : tables.length ? tables.join(', ') : 'no table';
+  return schema ? `${names} and the schema` : names;
+}
+
+/*
+** Shows the last 'change' event (its tables, which tab wrote it, its seq: the leader's
+** epoch in the high 32 bits, its commit count in the low) and the live query's runs.
+*/
+function renderLiveStatus() {
+  const { query, change } = live;
+  const line = $('live-change');
+  const status = $('live-status');
+  if (change) {
+    const epoch = change.seq >> 32n;
+    const commit = change.seq & 0xffffffffn;
+    line.replaceChildren('Last change: ', el('strong', { text: changeTablesText(change) }),
+      change.local ? ', written by this tab' : ', written by another tab',
+      ', seq ', el('span', { class: 'v v-bigint', text: `${change.seq}n` }), ` (epoch ${epoch}, commit ${commit}).`);
+    status.dataset.seq = String(change.seq);
+    status.dataset.local = String(change.local);
+  } else {
+    line.textContent = 'No change yet.';
+  }
+  $('live-runs').textContent = `The live query ran ${query.runs} time${query.runs === 1 ? '' : 's'}.`;
+  status.dataset.runs = String(query.runs);
+}
+
+/* Adds a user with the Live panel's name, as an action: every tab's panel shows it. */
+function addLiveUser(e) {
+  e.preventDefault();
+  const input = $('live-name');
+  const name = input.value;
+  return perform({
+    id: 'live-add', label: 'Add user (Live)',
+    async run(s) {
+      await s.run('INSERT INTO users(name) VALUES (?)', [name]);
+      if (input.value === name) input.value = '';
+    },
+  });
 }
 
 /* ---- actions ----------------------------------------------------------------------- */
@@ -792,6 +921,8 @@ function reset() {
           await s.call('db.close()', () => old.close(), () => 'closed; its worker ended');
           for (const off of unsubscribe) off();
           db = null;
+          live = null;
+          renderLiveRows();
           if (old.persistent) await s.call(`deleteDatabase(${JSON.stringify(DB_NAME)})`, () => deleteDatabase(DB_NAME));
         }
       } finally {
@@ -855,7 +986,7 @@ function main() {
     button.addEventListener('click', () => perform(action).then(revealResults));
     document.querySelector(`.buttons[data-group="${action.group}"]`).append(button);
   }
-  for (const id of ['run', 'export', 'reset', 'import-file']) $(id).disabled = true;
+  for (const id of ['run', 'export', 'reset', 'import-file', 'live-add']) $(id).disabled = true;
   $('run').addEventListener('click', runEditor);
   $('sql').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -866,6 +997,7 @@ function main() {
   $('export').addEventListener('click', exportFile);
   $('import-file').addEventListener('change', importFile);
   $('reset').addEventListener('click', reset);
+  $('live-form').addEventListener('submit', addLiveUser);
   $('open-tab').addEventListener('click', openAnotherTab);
   setUpDebug();
   perform({

@@ -5,8 +5,10 @@
 // a real download comes back through the file picker after a reset; the layout holds at
 // 1280×800 and at phone width; "Open another tab" opens a second tab that follows, and
 // takes over when the first closes (a query in flight then says it was served during a
-// leader change); nothing is logged to the console. Screenshots go to
-// build/artifacts/demo/ (not committed).
+// leader change); a user added through the Live panel of one tab shows in the other's
+// panel, with no reload, and a commit to another table does not run its live query
+// again; nothing is logged to the console. Screenshots go to build/artifacts/demo/ (not
+// committed).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -212,6 +214,44 @@ async function runInEditor(sql) {
   await page.keyboard.press('Enter');
   await page.keyboard.up('Control');
   return resultAfter(n);
+}
+
+/*
+** Page p's Live panel, read back from the DOM: { state (#live-rows' data-state), columns,
+** rows: [[text]], change (the last change line's text), runs, seq, local }.
+*/
+function readLive(p) {
+  return p.$eval('#live', (root) => {
+    const status = root.querySelector('#live-status');
+    return {
+      state: root.querySelector('#live-rows').dataset.state,
+      columns: [...root.querySelectorAll('#live-rows thead th')].map((th) => th.textContent),
+      rows: [...root.querySelectorAll('#live-rows tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
+      change: root.querySelector('#live-change').textContent,
+      runs: Number(status.dataset.runs),
+      seq: status.dataset.seq ?? null,
+      local: status.dataset.local ?? null,
+    };
+  });
+}
+
+/*
+** Polls page p's Live panel (readLive) until done(panel) is true, at most WAIT_MS.
+** Returns the panel; throws, showing it, when the time is up.
+*/
+async function liveUntil(p, done, what) {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const panel = await readLive(p);
+    if (done(panel)) return panel;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${WAIT_MS} ms (the panel: ${JSON.stringify(panel)})`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/* The ids and names of a Live panel's rows (id, name, email, age). */
+function idNames(panel) {
+  return panel.rows.map(([id, name]) => [id, name]);
 }
 
 /* The names of the tables of a sqlite_schema listing (rows of type, name, sql). */
@@ -716,6 +756,68 @@ test("176 a query in flight while the leader's tab closes says it was served dur
   const now = await roleOf(third);
   assert.equal(now.role, 'leader', now.text);
   assert.ok(now.epoch > before.epoch, `epoch ${now.epoch} after ${before.epoch}`);
+});
+
+test('177 the Live panel: a user added in one tab shows in the other with no reload', { ...T }, async () => {
+  // The leader (176's third tab) opens another tab, which follows; both panels show the
+  // newest users, newest first.
+  const a = page;
+  const b = watch(await newTab(() => a.click('#open-tab')));
+  await b.setViewport({ width: 1280, height: 800 });
+  await opened(b);
+  assert.equal((await roleOf(b)).role, 'follower');
+  const newest = [...USERS].reverse();
+  for (const p of [a, b]) {
+    const panel = await liveUntil(p, (l) => l.state === 'rows', 'the first rows');
+    assert.deepEqual(panel.columns, ['id', 'name', 'email', 'age']);
+    assert.deepEqual(idNames(panel), newest);
+  }
+  const runsBefore = (await readLive(b)).runs;
+  assert.ok(runsBefore >= 1, `the live query ran: ${runsBefore}`);
+
+  // Tab a adds a user through its panel; tab b's panel shows it, with no reload and
+  // nothing pressed there: its live query ran again on the change notice.
+  await a.bringToFront();
+  await a.type('#live-name', 'Katherine');
+  const added = await press('#live-add', a);
+  ok(added);
+  assert.equal(added.action, 'live-add');
+  assert.equal(added.steps[0].method, 'db.run');
+  assert.deepEqual(added.steps[0].info.map(({ changes, lastInsertRowid }) => [changes, lastInsertRowid]), [['1', '7']]);
+  assert.equal(await a.$eval('#live-name', (i) => i.value), '', 'the input is emptied');
+  const inB = await liveUntil(b, (l) => l.rows.some((r) => r[1] === 'Katherine'), "Katherine in the other tab's panel");
+  assert.deepEqual(idNames(inB), [['7', 'Katherine'], ...newest.slice(0, 4)]);
+  assert.match(inB.change, /^Last change: users, written by another tab, seq \d+n \(epoch \d+, commit \d+\)\.$/);
+  assert.equal(inB.local, 'false');
+  assert.ok(inB.runs > runsBefore, `the live query ran again: ${runsBefore} → ${inB.runs}`);
+  const [, epoch, commit] = inB.change.match(/\(epoch (\d+), commit (\d+)\)/);
+  assert.equal(BigInt(inB.seq), (BigInt(epoch) << 32n) | BigInt(commit));
+  // The writer's panel heard the same commit, as its own.
+  const inA = await liveUntil(a, (l) => l.seq === inB.seq, "the writer's change line");
+  assert.deepEqual(idNames(inA), idNames(inB));
+  assert.match(inA.change, /^Last change: users, written by this tab, /);
+  assert.equal(inA.local, 'true');
+
+  // A commit that changes posts only is a change event in b, but its live query, which
+  // reads users only, does not run again.
+  const post = await runInEditor("INSERT INTO posts(user_id, title) VALUES (7, 'Hidden figures')");
+  ok(post);
+  const other = await liveUntil(b, (l) => BigInt(l.seq) > BigInt(inB.seq), 'the change to posts');
+  assert.match(other.change, /^Last change: posts, written by another tab, /);
+  assert.equal(other.runs, inB.runs, 'no run for a table it does not read');
+  assert.deepEqual(other.rows, inB.rows);
+
+  // The follower writes through its panel too; the leader's tab shows the row.
+  await b.bringToFront();
+  await b.type('#live-name', 'Dorothy');
+  ok(await press('#live-add', b));
+  const back = await liveUntil(a, (l) => l.rows.some((r) => r[1] === 'Dorothy'), "Dorothy in the leader's panel");
+  assert.deepEqual(idNames(back).slice(0, 2), [['8', 'Dorothy'], ['7', 'Katherine']]);
+  assert.match(back.change, /^Last change: users, written by another tab, /);
+  await b.$eval('#live', (e) => e.scrollIntoView());
+  await b.screenshot({ path: path.join(ARTIFACTS, 'demo-live-1280x800.png') });
+  await bounded(b.close(), WAIT_MS, 'closing the second tab');
+  await a.bringToFront();
 });
 
 test('180 nothing was logged to the console, no request failed', { ...T }, () => {
