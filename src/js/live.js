@@ -127,6 +127,9 @@ export class ChangeFeed {
     } else if (!want && this.#channel) {
       this.#channel.close();
       this.#channel = null;
+      // What it hears next is a fresh start, not a gap (nobody here waited for the rest).
+      this.#epoch = -1;
+      this.#last = 0;
     }
   }
 
