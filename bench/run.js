@@ -2,7 +2,8 @@
 // POSIX host with a real fsync), in Node on the wasm build (node:fs host), and in
 // a headless browser: the C loop in a dedicated worker on OPFS (bench/browser/), the
 // public API from the main thread (bench/api/), the same from a follower tab and the
-// failover to it (bench/api/ in two pages), and the peers @sqlite.org/sqlite-wasm
+// failover to it (bench/api/ in two pages), live queries from one tab's writes to
+// another's listener (bench/api/live.js, two pages), and the peers @sqlite.org/sqlite-wasm
 // and @journeyapps/wa-sqlite (bench/peers/), all in one browser run, printed as tables
 // with the ratio to native measured in the same run, on the same filesystem.
 // BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=chromium (the default)
@@ -39,6 +40,12 @@ const ROWS = 100000;
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
+}
+
+/* The value of xs at quantile q (nearest rank). */
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil(q * s.length) - 1)];
 }
 
 /**
@@ -149,6 +156,7 @@ async function browserBench(profile) {
     out.floor = median(floors);
     out.api = await apiBench(page, server.origin);
     out.tabs = await tabsBench(browser, server.origin);
+    out.live = await liveBench(browser, server.origin);
     out.limits = await limitsBench(page, server.origin);
     if (process.env.BENCH_PEERS !== '0') out.peers = await benchPeers({ browser, origin: server.origin, runs: RUNS });
     return out;
@@ -215,6 +223,146 @@ async function tabsBench(browser, origin) {
   const ms = failovers.map((f) => f.ms);
   out.failover = { median: median(ms), max: Math.max(...ms), leading: median(failovers.map((f) => f.leading)) };
   return out;
+}
+
+// The live-query latency: awaited writes measured after LIVE_WARM unmeasured ones; the
+// re-runs: LIVE_BURST writes.
+const LIVE_WARM = 20;
+const LIVE_N = 200;
+const LIVE_BURST = 1000;
+const W2_N = 1000;      // W2's commits (bench/api/common.js)
+// W1 and W2 with and without a live query: three rounds, each condition once in each place of the order.
+const LIVE_ROUNDS = Math.min(RUNS, 3);
+
+/*
+** Live queries (bench/api/live.js in two pages of bench/api/index.html): page A opens
+** the database first, leads and writes; page B follows and holds the live queries.
+** Returns { clock } (B's clock minus A's, { offset, within } ms), { latency } (A's
+** write → B's listener: p50/p99 of LIVE_N, and A's commit alone), { reruns } (of B's
+** query over t for LIVE_BURST autocommit writes sent at once, and awaited one by one;
+** of its query over a table nobody writes; the notices B heard) and { w12 } (W1 and W2
+** with no live query, one in B, one in A: medians of LIVE_ROUNDS rounds, each condition
+** from the same empty tables, their order turned each round).
+*/
+async function liveBench(browser, origin) {
+  const open = async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error(`[bench live] ${e.message}`));
+    await page.goto(`${origin}/bench/api/index.html`, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.api !== undefined, { polling: 50 });
+    return page;
+  };
+  const call = (page, fn, ...args) => page.evaluate((f, a) => window.api.live[f](...a), fn, args);
+  const a = await open();
+  const b = await open();
+  try {
+    const out = {};
+    await call(a, 'open', 'bench-live', true);
+    await call(b, 'open', 'bench-live', false);
+    out.clock = await call(a, 'clockOffset', 50);
+
+    await call(b, 'watch', 'last', true);
+    const lat = await call(a, 'latency', LIVE_WARM, LIVE_N);
+    await call(b, 'unwatch', 'last');
+    out.latency = {
+      p50: quantile(lat.seen, 0.5), p99: quantile(lat.seen, 0.99),
+      commitP50: quantile(lat.commit, 0.5), commitP99: quantile(lat.commit, 0.99),
+    };
+
+    out.reruns = {};
+    for (const awaited of [false, true]) {
+      await call(b, 'hear');
+      await call(b, 'watch', 'last', false);
+      await call(b, 'watch', 'u', false);
+      const w = await call(a, 'burst', LIVE_BURST, awaited);
+      const shown = await call(b, 'until', 'last', 'id', w.lastId);
+      // A marker after the writes: once B heard its notice it has heard (and acted on)
+      // every notice of the writes, so the runs below are final.
+      await call(a, 'mark');
+      const notices = await call(b, 'heard', 'marker', 't');
+      const runs = await call(b, 'runs', 'last');
+      const unrelated = await call(b, 'runs', 'u');
+      if (runs !== shown.runs) throw new Error(`live: B's query ran ${runs - shown.runs} more times after the last write showed`);
+      await call(b, 'unwatch', 'last');
+      await call(b, 'unwatch', 'u');
+      out.reruns[awaited ? 'awaited' : 'atOnce'] = { reruns: runs - 1, unrelated: unrelated - 1, notices, ms: w.ms, shownMs: shown.at - w.start };
+    }
+
+    // W1 and W2, after one W1 that warms page A and its worker up, in LIVE_ROUNDS rounds
+    // of the three conditions, each from the same empty tables.
+    await call(a, 'reset');
+    await call(a, 'runW1');
+    const conds = ['none', 'b', 'a'];
+    const rounds = Object.fromEntries(conds.map((c) => [c, []]));
+    for (let round = 0; round < LIVE_ROUNDS; round++) {
+      for (let k = 0; k < conds.length; k++) {
+        const cond = conds[(k + round) % conds.length];
+        await call(a, 'reset');
+        const watcher = { none: null, a, b }[cond];
+        if (watcher) {
+          await call(watcher, 'watch', 't', false);
+          await call(watcher, 'watch', 't2', false);
+        }
+        const w1 = await call(a, 'runW1');
+        if (watcher) await call(watcher, 'until', 't', 'n', ROWS);
+        const w2 = await call(a, 'runW2');
+        const r = watcher ? await call(watcher, 'until', 't2', 'n', W2_N) : null;
+        rounds[cond].push({ w1, w2, reruns: r ? r.runs - 1 : 0 });
+        if (watcher) {
+          await call(watcher, 'unwatch', 't');
+          await call(watcher, 'unwatch', 't2');
+        }
+      }
+    }
+    await call(b, 'close', false);
+    await call(a, 'close', true);
+    out.w12 = {};
+    for (const c of conds) {
+      out.w12[c] = {};
+      for (const k of ['w1', 'w2', 'reruns']) out.w12[c][k] = median(rounds[c].map((r) => r[k]));
+    }
+    return out;
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}
+
+/* Prints the live-query tables (see liveBench). */
+function liveTable(l) {
+  const lat = l.latency;
+  const r = l.reruns;
+  const w = l.w12;
+  const num = (x) => x.toLocaleString('en-US');
+  const reruns = (n) => `${num(n)} re-run${n === 1 ? '' : 's'}`;
+  console.log(`\nLive queries (${BROWSER_NAME}, ms unless marked): page A opens the database first, leads and writes;`);
+  console.log('page B follows and holds db.live() queries, which run on A\'s worker over BroadcastChannel.');
+  console.log(`Latency: A's awaited single-row autocommit INSERTs into t, each waiting for B's listener of`);
+  console.log(`'SELECT id, name, score FROM t ORDER BY id DESC LIMIT 1' to have it; from just before A sends to B's`);
+  console.log(`listener, on the clock the pages share (timeOrigin + now(), ${TIMER} timer; B's clock − A's by ping-pong:`);
+  console.log(`${l.clock.offset.toFixed(2)} ± ${l.clock.within.toFixed(2)} ms). Re-runs: runs − 1 of a query B subscribed before the writes,`);
+  console.log('counted once the last write showed and a later marker\'s notice was heard.\n');
+  const row = (x, label) => [`live: re-runs per ${num(LIVE_BURST)} autocommit writes, ${label}`,
+    `${reruns(x.reruns)} (${num(x.notices)} change notices heard; B had the last row at ${f1(x.shownMs)}, A's writes took ${f1(x.ms)})`];
+  table(['what', 'value'], [
+    [`live: tab A write → tab B listener has the new rows, p50 / p99 of ${LIVE_N}`, `${f1(lat.p50)} / ${f1(lat.p99)}`],
+    ['  of which: A\'s commit alone (await run()), p50 / p99', `${f1(lat.commitP50)} / ${f1(lat.commitP99)}`],
+    ['  on top of the commit, p50', `${f1(lat.p50 - lat.commitP50)} (write → listener ${ratio(lat.p50, lat.commitP50)} the commit)`],
+    row(r.atOnce, 'sent at once'),
+    ['  B\'s live query over a table nobody writes', reruns(r.atOnce.unrelated)],
+    row(r.awaited, 'awaited one by one'),
+    ['  B\'s live query over a table nobody writes', reruns(r.awaited.unrelated)],
+  ]);
+  console.log(`\nW1 and W2 of the API table from page A (leading), page B open and following, each with no live`);
+  console.log('query, with B subscribed to \'SELECT count(*) AS n FROM t\' and the same over t2 (W2\'s table), and with A');
+  console.log(`subscribed to them itself; medians of ${LIVE_ROUNDS} rounds, each from empty tables (dropped, VACUUM, created) in`);
+  console.log('the database both pages keep open, after one W1 more, so A\'s worker runs them warm (faster than the API');
+  console.log('table\'s, each on a new database and worker). Re-runs: of the t2 query during W2, for its 1,000 commits.\n');
+  table(['workload', 'no live query', 'live query in B', 'B × none', 'live query in A', 'A × none'], [
+    ['W1 100k inserts, 1 tx (runMany)', f1(w.none.w1), f1(w.b.w1), ratio(w.b.w1, w.none.w1), f1(w.a.w1), ratio(w.a.w1, w.none.w1)],
+    ['W2 1,000 awaited autocommit run()', f1(w.none.w2), f1(w.b.w2), ratio(w.b.w2, w.none.w2), f1(w.a.w2), ratio(w.a.w2, w.none.w2)],
+    ['  re-runs of the live query during W2', '', num(w.b.reruns), '', num(w.a.reruns), ''],
+  ]);
 }
 
 /*
@@ -370,6 +518,7 @@ try {
     table(['journal / synchronous', 'workload', `${BROWSER_NAME} ms`, 'native ms', '× native'], rows);
     apiTable(browser, nativeBench(dir, 'wal', 'full'));
     tabsTable(browser);
+    liveTable(browser.live);
     limitsTable(browser.limits);
   }
 } finally {
