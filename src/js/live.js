@@ -11,7 +11,7 @@
 
 import { misuse } from './errors.js';
 import { checkDecodeOptions, decodeResult, encodeParams, readNames } from './codec.js';
-import { changesChannelName, sqlBody } from './protocol.js';
+import { LISTEN_MESSAGE, changesChannelName, sqlBody } from './protocol.js';
 import {
   ANS_ERROR, ANS_RESULT, COORD_CHANGES, COORD_CHANGES_ALL, COORD_CHANGES_FIELDS,
   COORD_CHANGES_MORE_WRITERS, COORD_CHANGES_SCHEMA, COORD_HEADER, COORD_ID_BYTES, COORD_VERSION,
@@ -124,6 +124,7 @@ export class ChangeFeed {
     if (want && !this.#channel) {
       this.#channel = new BroadcastChannel(changesChannelName(this.#db.name));
       this.#channel.onmessage = (e) => this.receive(e.data);
+      this.#channel.postMessage(LISTEN_MESSAGE);
     } else if (!want && this.#channel) {
       this.#channel.close();
       this.#channel = null;
@@ -183,6 +184,7 @@ export class ChangeFeed {
 
   /* The leader changed: notices may have been missed; every live query runs again. */
   leaderChanged() {
+    this.#channel?.postMessage(LISTEN_MESSAGE);      // the new leader does not know yet
     for (const live of this.#lives) live._rerun();
   }
 
@@ -305,6 +307,7 @@ export class LiveQuery {
   _notice(n) {
     if (this.#stopped) return;
     if (n.epoch < this.#epoch || (n.epoch === this.#epoch && n.last <= this.#counter)) return;
+    // (A gap in what this page heard is the feed's to see: it marks the notice `all`.)
     const affects = n.all || n.schema || this.#reads === null
       || n.tables.some((t) => this.#reads.has(t.toLowerCase()));
     if (!affects) return;

@@ -305,6 +305,10 @@ export function changesChannelName(name) {
   return `sqlw:${name}:v${COORD_VERSION}:changes`;
 }
 
+/** What a page posts on the changes channel when it starts listening, and again when the
+ *  leader changes: a leader posts notices once a page said so (docs/coord.md). */
+export const LISTEN_MESSAGE = Object.freeze({ sqlw: 'listen' });
+
 /** The BroadcastChannel client `hex` of database `name` hears its answers on. */
 export function clientChannelName(name, hex) {
   return `sqlw:${name}:v${COORD_VERSION}:client:${hex}`;

@@ -41,7 +41,7 @@ import { SQLiteError, errorFields } from './errors.js';
 import { encodeError } from './codec.js';
 import { CoordMachine, ACT, idHex } from './coord.js';
 import {
-  decodeRequests, encodeAnswers, postFrame, allChannelName, changesChannelName, leaderChannelName,
+  decodeRequests, encodeAnswers, postFrame, allChannelName, changesChannelName, leaderChannelName, LISTEN_MESSAGE,
   clientChannelName, clientLockName, leaderLockName, pageChannelName, requestChannelName,
   versionChannelName,
   checkChannelMessage, FRAME_DIRECT,
@@ -79,6 +79,7 @@ let timer = null;
 // requests: hex → [the channel client hex's page posts requests on, the one it hears
 // the answers to them on] (see watchClient).
 const chan = { all: null, leaderIn: null, versions: null, changes: null, clients: new Map(), requests: new Map() };
+let changesWanted = false; // as leader: a page said it listens for change notices
 let directFrom = null;     // while a message of a page's requests channel is handled: its client
 let ownId = null;          // this client's id (16 bytes)
 let newerWire = 0;         // the highest newer wire version another tab speaks (0: none seen)
@@ -247,14 +248,15 @@ function settle() {
 /*
 ** A leader's change notice (docs/coord.md, "Change notices"): what the commits of this
 ** task changed, once, after their answers. Shared: on the changes channel, for every
-** page (this tab's too); alone (a memory database): to this tab's page.
+** page (this tab's too), once a page said it listens (a post costs ~30 µs even when
+** nobody hears it; until then the commits' changes add up in the core, and the first
+** notice covers them all); alone (a memory database): to this tab's page.
 */
 function flushChanges() {
-  if (!machine || closed || !role.isLeader) return;
+  if (!machine || closed || !role.isLeader || (shared && (!changesWanted || !chan.changes))) return;
   const notice = machine.takeChanges();
   if (!notice) return;
   if (shared) {
-    chan.changes ??= new BroadcastChannel(changesChannelName(opts.name));
     chan.changes.postMessage(notice.buffer);
   } else {
     self.postMessage({ type: 'changes', data: notice.buffer }, [notice.buffer]);
@@ -294,6 +296,16 @@ function setRole(isLeader, epoch) {
     chan.leaderIn = new BroadcastChannel(leaderChannelName(opts.name));
     chan.leaderIn.onmessage = (e) => onChannel(e.data);
   }
+  if (isLeader && shared && !chan.changes) {
+    // Pages that want change notices say so here (LISTEN_MESSAGE); until one does, the
+    // core keeps what commits changed and posts nothing.
+    chan.changes = new BroadcastChannel(changesChannelName(opts.name));
+    chan.changes.onmessage = (e) => {
+      if (e.data?.sqlw !== LISTEN_MESSAGE.sqlw || changesWanted) return;
+      changesWanted = true;
+      enqueue(flushChanges);
+    };
+  }
   trace(isLeader ? `leading at epoch ${epoch}` : `following at epoch ${epoch}`);
   if (onRole && (isLeader || epoch > 0)) onRole();
   // A shared leader's page answers "who leads?" (HELLO) for it while it computes: it gets
@@ -308,6 +320,7 @@ function stepDown() {
   chan.leaderIn = null;
   chan.changes?.close();
   chan.changes = null;
+  changesWanted = false;
   for (const ctl of watches.values()) ctl.abort();
   watches.clear();
   closeRequests(null);

@@ -130,8 +130,10 @@ test('100 a live query in tab B sees tab A\'s insert; both tabs get one change e
     const rows = await until(b, name, (db) => { const r = window.lq('t').q.getSnapshot(); return r?.length === 1 ? r : null; }, 'the insert in B');
     assert.deepEqual(rows, [{ id: 1, v: 'hello' }]);
     // The writer's own tab hears it too, as local; the other tab as not local.
-    const ea = await until(a, name, (db) => (window.changes[db.name] ?? []).find((e) => e.tables.includes('t')), 'A\'s change event');
-    const eb = await until(b, name, (db) => (window.changes[db.name] ?? []).find((e) => e.tables.includes('t')), 'B\'s change event');
+    // (A tab's first notice may also report commits made just before it listened: the
+    // tables' creation here. The insert's is the one without a schema change.)
+    const ea = await until(a, name, (db) => (window.changes[db.name] ?? []).find((e) => e.tables.includes('t') && !e.schema), 'A\'s change event');
+    const eb = await until(b, name, (db) => (window.changes[db.name] ?? []).find((e) => e.tables.includes('t') && !e.schema), 'B\'s change event');
     assert.equal(ea.local, true);
     assert.equal(eb.local, false);
     assert.equal(ea.seq, eb.seq);
@@ -254,6 +256,8 @@ test('140 a schema change re-runs: a dropped table turns the live query into an 
   try {
     await inTab(b, name, (db) => { window.watch(db, 's', 'SELECT v FROM s'); return true; });
     await until(b, name, (db) => window.lq('s').q.getSnapshot()?.length === 1, 'the first result');
+    await markerHeard(a, b, name, 0);
+    const schemaBefore = await inTab(b, name, (db) => window.changes[db.name].filter((x) => x.schema).length);
     await inTab(a, name, (db) => db.exec('DROP TABLE s'));
     const err = await until(b, name, (db) => window.lq('s').errors[0], 'the error after DROP');
     assert.match(err, /no such table: s/);
@@ -265,7 +269,7 @@ test('140 a schema change re-runs: a dropped table turns the live query into an 
     // A CREATE TABLE IF NOT EXISTS of a table that exists changes nothing: no notice.
     await inTab(a, name, (db) => db.exec('CREATE TABLE IF NOT EXISTS s(v)'));
     await markerHeard(a, b, name, 1);
-    assert.equal(await inTab(b, name, (db) => window.changes[db.name].filter((x) => x.schema).length), 2,
+    assert.equal(await inTab(b, name, (db) => window.changes[db.name].filter((x) => x.schema).length), schemaBefore + 2,
       'DROP and CREATE were schema changes; the no-op was not');
     assertNoPageErrors([a, b]);
   } finally {
@@ -398,6 +402,39 @@ test('170 unsubscribing the last listener and closing leave no channel, listener
     assertNoPageErrors([a, b]);
   } finally {
     await closeTabs([a, b]);
+  }
+});
+
+test('175 the leader posts no notice until a page listens; the first then covers every commit since', T, async () => {
+  const name = `live175-${Date.now()}`;
+  const a = await newTab();
+  const c = await newTab();
+  try {
+    await inTab(a, name, (db) => db.exec('CREATE TABLE t(v)'));
+    // Tab C hears the changes channel raw (no LISTEN, as a bystander script would).
+    await inTab(c, name, (db, ch) => {
+      window.raw = [];
+      window.rawChannel = new BroadcastChannel(ch);
+      window.rawChannel.onmessage = (e) => {
+        if (e.data instanceof ArrayBuffer) {
+          const dv = new DataView(e.data);
+          window.raw.push([dv.getUint32(32, true), dv.getUint32(36, true)]);
+        }
+      };
+      return true;
+    }, changesChannelName(name));
+    for (let i = 0; i < 5; i++) await inTab(a, name, (db, v) => db.run('INSERT INTO t VALUES (?)', [v]), i);
+    // Now a page listens: the leader's first notice reports commits 1 (the CREATE) to 6.
+    await inTab(c, name, (db) => { window.listen(db); return true; });
+    const first = await until(c, name, () => window.raw[0], 'the first notice');
+    assert.deepEqual(first, [1, 6], 'nothing was posted before a page listened, and nothing is lost');
+    const e = await until(c, name, (db) => window.changes[db.name]?.[0], 'the change event');
+    assert.deepEqual(e.tables, ['t']);
+    assert.equal(e.schema, true);
+    await inTab(c, name, () => { window.rawChannel.close(); return true; });
+    assertNoPageErrors([a, c]);
+  } finally {
+    await closeTabs([a, c]);
   }
 });
 
