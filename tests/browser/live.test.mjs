@@ -13,6 +13,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, bounded, port } from './driver.mjs';
+import { tabHelpers } from './tabs.mjs';
 import { changesChannelName } from '../../src/js/protocol.js';
 
 const PORT = port(8731);
@@ -22,26 +23,9 @@ const CALL_MS = 60_000;
 const s = await openSession({ port: PORT, fixture: 'api' });
 after(() => s.close());
 
-const pageErrors = new Map();
+const { newTab, closeTabs, assertNoPageErrors } = tabHelpers(s, CALL_MS);
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function newTab() {
-  const page = await s.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  pageErrors.set(page, errors);
-  return page;
-}
-
-async function closeTabs(pages) {
-  for (const page of pages) {
-    if (!page.isClosed()) await bounded(page.close(), CALL_MS, 'closing a tab').catch(() => {});
-  }
-}
-
-function assertNoPageErrors(pages) {
-  assert.deepEqual(pages.flatMap((p) => pageErrors.get(p) ?? []), [], 'uncaught errors in the tabs');
-}
 
 /*
 ** Runs fn(db, ...args) in tab `page` (database `name`, opened at first use with

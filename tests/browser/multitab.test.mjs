@@ -13,6 +13,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSession, bounded, port } from './driver.mjs';
+import { tabHelpers } from './tabs.mjs';
 import {
   allChannelName, leaderChannelName, clientChannelName, pageChannelName, requestChannelName, versionChannelName,
 } from '../../src/js/protocol.js';
@@ -27,30 +28,9 @@ const SEED = Number(process.env.SQLW_MULTITAB_SEED ?? 20261126);
 const s = await openSession({ port: PORT, fixture: 'api' });
 after(() => s.close());
 
-const pageErrors = new Map();   // Page -> the messages of its 'pageerror' events
+const { newTab, closeTabs, assertNoPageErrors } = tabHelpers(s, CALL_MS);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/* Opens a new tab on the api fixture and records its uncaught errors. Returns the Page. */
-async function newTab() {
-  const page = await s.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  pageErrors.set(page, errors);
-  return page;
-}
-
-/* Closes the tabs still open. Cleanup only: a tab that will not close goes with the browser. */
-async function closeTabs(pages) {
-  for (const page of pages) {
-    if (!page.isClosed()) await bounded(page.close(), CALL_MS, 'closing a tab').catch(() => {});
-  }
-}
-
-/* Asserts that no tab of `pages` reported an uncaught error. */
-function assertNoPageErrors(pages) {
-  assert.deepEqual(pages.flatMap((p) => pageErrors.get(p) ?? []), [], 'uncaught errors in the tabs');
-}
 
 /*
 ** Runs fn(db, ...args) in tab `page`, db being the tab's database `name`: opened with
