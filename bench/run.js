@@ -132,7 +132,7 @@ if (MODES.length === 0) throw new Error(`BENCH_MODES=${process.env.BENCH_MODES} 
 ** rounds per mode. Returns { 'wal/full': { w1, w2, w5 }, ... } of medians in ms.
 */
 async function browserBench(profile) {
-  const server = await startServer({ port: 8790 });
+  const server = await startServer({ port: 8790 + Number(process.env.SQLW_PORT_OFFSET || 0) });
   const browser = await launchBrowser(profile, { protocolTimeout: 600_000 });
   try {
     const page = await browser.newPage();

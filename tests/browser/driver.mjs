@@ -46,10 +46,12 @@ if (!BROWSERS[BROWSER]) throw new Error(`SQLW_BROWSER must be chromium or firefo
 
 /**
  * The port a test file serves on: its own base (8711–8799) in Chromium, 100 above in
- * Firefox, so both browsers' suites can run at once (make test runs them side by side).
+ * Firefox, so both browsers' suites can run at once (make test runs them side by side);
+ * SQLW_PORT_OFFSET moves them all, for a second checkout's suites on the same machine.
  */
+const PORT_OFFSET = Number(process.env.SQLW_PORT_OFFSET || 0);
 export function port(base) {
-  return base + (BROWSER === 'firefox' ? 100 : 0);
+  return base + (BROWSER === 'firefox' ? 100 : 0) + PORT_OFFSET;
 }
 
 /** True when the browser speaks the Chrome DevTools Protocol (quota overrides need it). */
