@@ -66,6 +66,30 @@ void sqlwBufFree(SqlwBuf *p){
   p->nMax = nMax;
 }
 
+/*
+** Appends pFrom's bytes to pTo and empties pFrom. An empty pTo takes pFrom's allocation
+** (the two trade theirs): an answer of megabytes changes hands without a copy, so a
+** large result is not held twice. Returns SQLITE_OK, or SQLITE_NOMEM (pTo's bOom set)
+** when the copy fails or would pass pTo's nMax.
+*/
+int sqlwBufMove(SqlwBuf *pTo, SqlwBuf *pFrom){
+  if( pTo->n==0 && !pTo->bOom && (pTo->nMax==0 || pFrom->n<=pTo->nMax) ){
+    unsigned char *a = pTo->a;
+    size_t nAlloc = pTo->nAlloc;
+    pTo->a = pFrom->a;
+    pTo->n = pFrom->n;
+    pTo->nAlloc = pFrom->nAlloc;
+    pFrom->a = a;
+    pFrom->nAlloc = nAlloc;
+  }else{
+    if( sqlwBufReserve(pTo, pFrom->n) ) return SQLITE_NOMEM;
+    if( pFrom->n ) memcpy(pTo->a+pTo->n, pFrom->a, pFrom->n);
+    pTo->n += pFrom->n;
+  }
+  pFrom->n = 0;
+  return SQLITE_OK;
+}
+
 /* Appends n bytes. Drops them after an allocation failure (bOom tells). */
 static void codecPutBytes(SqlwBuf *p, const void *z, size_t n){
   if( sqlwBufReserve(p, n) ) return;

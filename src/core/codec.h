@@ -32,6 +32,7 @@ typedef struct SqlwBuf {
 
 int sqlwBufReserve(SqlwBuf *p, size_t nMore);
 void sqlwBufFree(SqlwBuf *p);
+int sqlwBufMove(SqlwBuf *pTo, SqlwBuf *pFrom);
 
 /* Result encoder (SQWR). */
 void sqlwResultBegin(SqlwBuf *p);

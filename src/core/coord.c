@@ -22,6 +22,7 @@
 #define COORD_MAX_LEADERS 3   /* leaders a request may outlive before it is given up */
 #define COORD_CANCEL_KEEP 32  /* withdrawals remembered for requests not arrived yet */
 #define COORD_AHEAD_KEEP  64  /* answers remembered that passed before their request */
+#define COORD_BUF_KEEP (1u<<20) /* a buffer larger than this is freed once used */
 
 /* A request of this tab not answered yet. */
 typedef struct CoordPending CoordPending;
@@ -119,12 +120,15 @@ static void coordBegin(Coord *p){
     p->iActNext = 0;
     p->data.n = 0;
     p->data.bOom = 0;
+    /* A large answer's buffer is not kept for the next event. */
+    if( p->data.nAlloc>COORD_BUF_KEEP ) sqlwBufFree(&p->data);
   }
   p->bOom = 0;
 }
 
-/* Queues an action whose data (a, n) is copied. Returns the action, or NULL (OOM). */
-static CoordAction *coordAct(Coord *p, int eAct, const unsigned char *a, size_t n){
+/* Queues an action whose data are the last n bytes of p->data. Returns the action, or
+** NULL (OOM). */
+static CoordAction *coordActTail(Coord *p, int eAct, size_t n){
   CoordQueued *q;
   if( p->nAct==p->nActAlloc ){
     int nNew = p->nActAlloc ? p->nActAlloc*2 : 16;
@@ -136,25 +140,31 @@ static CoordAction *coordAct(Coord *p, int eAct, const unsigned char *a, size_t 
   q = &p->aAct[p->nAct];
   memset(q, 0, sizeof(*q));
   q->act.eAct = eAct;
-  q->iData = p->data.n;
-  if( n ){
-    if( sqlwBufReserve(&p->data, n) ){ p->bOom = 1; return 0; }
-    memcpy(p->data.a+p->data.n, a, n);
-    p->data.n += n;
-  }
+  q->iData = p->data.n-n;
   q->act.nData = n;
   p->nAct++;
   return &q->act;
 }
 
+/* Queues an action whose data (a, n) is copied. Returns the action, or NULL (OOM). */
+static CoordAction *coordAct(Coord *p, int eAct, const unsigned char *a, size_t n){
+  if( n ){
+    if( sqlwBufReserve(&p->data, n) ){ p->bOom = 1; return 0; }
+    memcpy(p->data.a+p->data.n, a, n);
+    p->data.n += n;
+  }
+  return coordActTail(p, eAct, n);
+}
+
 /* Queues the post of message *pMsg on a channel (eAct: COORD_ACT_POST_*). */
 static void coordPost(Coord *p, int eAct, CoordMsg *pMsg, const unsigned char *aTo){
   CoordAction *pAct;
-  p->scratch.n = 0;
+  size_t nHad = p->data.n;
   memcpy(pMsg->aSender, p->aId, COORD_ID_BYTES);
   pMsg->iEpoch = p->iEpoch;
-  if( coordMsgEncode(pMsg, &p->scratch) ){ p->bOom = 1; return; }
-  pAct = coordAct(p, eAct, p->scratch.a, p->scratch.n);
+  /* Encoded in place, after the actions' bytes so far (a failed encoding adds none). */
+  if( coordMsgEncode(pMsg, &p->data) ){ p->bOom = 1; return; }
+  pAct = coordActTail(p, eAct, p->data.n-nHad);
   if( pAct && aTo ) memcpy(pAct->aId, aTo, COORD_ID_BYTES);
 }
 
@@ -305,6 +315,7 @@ static int coordRun(Coord *p, const CoordRequest *q, int64_t iNow){
   int eAnswer = 0;
   int rc;
   p->scratch.n = 0;
+  if( p->scratch.nAlloc>COORD_BUF_KEEP ) sqlwBufFree(&p->scratch);
   if( p->eng.xDeadline ){
     p->eng.xDeadline(p->eng.pCtx, q->iDeadline<0 ? -1 : q->iDeadline-iNow);
   }
@@ -453,7 +464,11 @@ static int coordServe(Coord *p, const CoordRequest *q, int64_t iNow, int *peAnsw
 
 /* Answers this tab's request iSeq with the body in p->scratch. */
 static void coordReplyLocal(Coord *p, uint32_t iSeq, int eAnswer){
-  CoordAction *pAct = coordAct(p, COORD_ACT_LOCAL_REPLY, p->scratch.a, p->scratch.n);
+  CoordAction *pAct = 0;
+  /* Moved, not copied, when it is the event's first data (a large answer usually is). */
+  size_t n = p->scratch.n;
+  if( sqlwBufMove(&p->data, &p->scratch) ) p->bOom = 1;
+  else pAct = coordActTail(p, COORD_ACT_LOCAL_REPLY, n);
   if( pAct ){
     pAct->iSeq = iSeq;
     pAct->eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
@@ -978,15 +993,33 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow){
 int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
                       const unsigned char *aBody, size_t nBody, uint32_t iBudget,
                       int bDirect, int64_t iNow){
+  unsigned char *aCopy = 0;
+  if( nBody ){
+    aCopy = sqlite3_malloc64(nBody);
+    if( aCopy==0 ) return SQLITE_NOMEM;
+    memcpy(aCopy, aBody, nBody);
+  }
+  return coordLocalTake(p, iSeq, iLease, eKind, aCopy, nBody, iBudget, bDirect, iNow);
+}
+
+int coordLocalTake(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
+                   unsigned char *aBody, size_t nBody, uint32_t iBudget,
+                   int bDirect, int64_t iNow){
   CoordPending *r;
   int bAhead;
   coordBegin(p);
   if( iSeq>p->iMaxSeq ) p->iMaxSeq = iSeq;
   bAhead = coordAheadTake(p, iSeq);
   bDirect = bDirect && p->eState==COORD_FOLLOWER && p->bLeaderKnown;
-  if( bDirect && bAhead ) return coordEnd(p);   /* its page has the leader's answer */
+  if( bDirect && bAhead ){
+    sqlite3_free(aBody);
+    return coordEnd(p);                         /* its page has the leader's answer */
+  }
   r = sqlite3_malloc64(sizeof(*r));
-  if( r==0 ) return SQLITE_NOMEM;
+  if( r==0 ){
+    sqlite3_free(aBody);
+    return SQLITE_NOMEM;
+  }
   memset(r, 0, sizeof(*r));
   r->iSeq = iSeq;
   r->iLease = iLease;
@@ -994,13 +1027,10 @@ int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
   r->iMade = iNow;
   r->iDeadline = coordDeadline(iBudget, iNow);
   if( nBody ){
-    r->aBody = sqlite3_malloc64(nBody);
-    if( r->aBody==0 ){
-      sqlite3_free(r);
-      return SQLITE_NOMEM;
-    }
-    memcpy(r->aBody, aBody, nBody);
+    r->aBody = aBody;
     r->nBody = nBody;
+  }else{
+    sqlite3_free(aBody);
   }
   if( p->pLast ) p->pLast->pNext = r; else p->pFirst = r;
   p->pLast = r;

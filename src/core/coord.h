@@ -111,6 +111,11 @@ int coordMessage(Coord *p, const unsigned char *a, size_t n, int64_t iNow);
 int coordLocalRequest(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
                       const unsigned char *aBody, size_t nBody, uint32_t iBudget,
                       int bDirect, int64_t iNow);
+/* coordLocalRequest taking the body instead of copying it: aBody (sqlite3_malloc'd, or
+** NULL when nBody is 0) is the machine's from the call on, freed whatever happens. */
+int coordLocalTake(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
+                   unsigned char *aBody, size_t nBody, uint32_t iBudget,
+                   int bDirect, int64_t iNow);
 int coordClientGone(Coord *p, const unsigned char *aId, int64_t iNow);
 
 /* The page gave up on its request iSeq (an AbortSignal): it is dropped where it still

@@ -229,14 +229,10 @@ static int ceBelowFloor(sqlw_db *pDb, const unsigned char *aClient, uint32_t iSe
   return ceFloor(pDb, aClient, iSeq, 0);
 }
 
-/* Appends the connection's result buffer (an SQWR) to pOut. Returns SQLITE_OK/NOMEM. */
+/* Moves the connection's result buffer (an SQWR) to the end of pOut (sqlwBufMove: taken
+** whole, not copied, when pOut is empty). Returns SQLITE_OK/NOMEM. */
 static int ceAnswer(sqlw_db *pDb, SqlwBuf *pOut){
-  size_t n;
-  const unsigned char *a = sqlw_result(pDb, &n);
-  if( sqlwBufReserve(pOut, n) ) return SQLITE_NOMEM;
-  memcpy(pOut->a+pOut->n, a, n);
-  pOut->n += n;
-  return SQLITE_OK;
+  return sqlwBufMove(pOut, &pDb->out);
 }
 
 /* The answer to a request of a transaction this leader does not hold (lost with a
@@ -772,8 +768,6 @@ static int ceExecUser(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
   int eKind = q->eKind;
   sqlite3 *db = sqlwHandle(pDb);
   const char *zWhy = 0;
-  const unsigned char *aAns;
-  size_t nAns;
   int rc, rcRun;
   int bBegun = 0;               /* the engine began a transaction for this request */
   SqlwSavepoint sp;
@@ -875,10 +869,7 @@ static int ceExecUser(sqlw_db *pDb, const CoordRequest *q, int *peKind, SqlwBuf 
     return rc;
   }
   /* The answer: the result (or failure) as the core encoded it. */
-  aAns = sqlw_result(pDb, &nAns);
-  if( sqlwBufReserve(pOut, nAns) ) return SQLITE_NOMEM;
-  memcpy(pOut->a+pOut->n, aAns, nAns);
-  pOut->n += nAns;
+  if( ceAnswer(pDb, pOut) ) return SQLITE_NOMEM;
   *peKind = eAnswer;
   return SQLITE_OK;
 }

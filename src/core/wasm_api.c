@@ -38,6 +38,12 @@ WASM_EXPORT(scratch) unsigned char *wasmScratch(size_t n){
   return aScratch;
 }
 
+/* A block of n bytes (at least 1) for `coord_local` to take, or 0 when memory runs out. */
+WASM_EXPORT(alloc) unsigned char *wasmAlloc(size_t n){
+  if( sqlite3_initialize() ) return 0;
+  return sqlite3_malloc64(n ? n : 1);
+}
+
 WASM_EXPORT(format_version) int wasmFormatVersion(void){
   return sqlw_format_version();
 }
@@ -234,10 +240,11 @@ WASM_EXPORT(coord_message) int wasmCoordMessage(Coord *p, const unsigned char *a
   return coordMessage(p, a, n, (int64_t)now);
 }
 
+/* The body is the machine's from the call on: a block of `alloc`, or 0 when n is 0. */
 WASM_EXPORT(coord_local) int wasmCoordLocal(Coord *p, uint32_t iSeq, uint32_t iLease, int eKind,
-                                           const unsigned char *a, size_t n, uint32_t iBudget,
+                                           unsigned char *a, size_t n, uint32_t iBudget,
                                            int bDirect, double now){
-  return coordLocalRequest(p, iSeq, iLease, eKind, a, n, iBudget, bDirect, (int64_t)now);
+  return coordLocalTake(p, iSeq, iLease, eKind, a, n, iBudget, bDirect, (int64_t)now);
 }
 
 WASM_EXPORT(coord_cancel) int wasmCoordCancel(Coord *p, uint32_t iSeq, double now){

@@ -5,6 +5,7 @@
 // locks and timers.
 
 import { SQLiteError } from './errors.js';
+import { framedPart } from './protocol.js';
 import {
   COORD_ACT_LEASE_LOST, COORD_ACT_LOCAL_REPLY, COORD_ACT_OPEN_STORAGE, COORD_ACT_POST_ALL,
   COORD_ACT_POST_CLIENT, COORD_ACT_POST_LEADER, COORD_ACT_ROLE, COORD_ACT_STEAL_LEADER,
@@ -90,7 +91,7 @@ export class CoordMachine {
           a.seq = x.coord_act_seq();
           a.status = x.coord_act_status();
           a.kind = x.coord_act_kind();
-          a.data = this.#bytes(x.coord_act_data(), x.coord_act_len());
+          a.data = this.#answer(x.coord_act_data(), x.coord_act_len());
           break;
         case ACT.WATCH_CLIENT:
           a.id = idHex(this.#bytes(x.coord_act_id(), COORD_ID_BYTES));
@@ -108,6 +109,14 @@ export class CoordMachine {
       out.push(a);
     }
     if (rc === SQLITE_NOMEM) out.push({ act: 0, nomem: true });
+    return out;
+  }
+
+  /* An answer's n bytes at p, copied once: into the place of a one-entry SQWA frame's
+   *  body (the page's answer usually travels alone, and then as that frame). */
+  #answer(p, n) {
+    const out = framedPart(n);
+    if (n) out.set(new Uint8Array(this.#memory.buffer, p, n));
     return out;
   }
 
@@ -146,9 +155,15 @@ export class CoordMachine {
    *  the page posted it to the leader directHead() names (see coordLocalRequest). Returns
    *  the actions. */
   local(seq, lease, kind, body, budget, direct = false) {
-    const p = this.#put(body);
+    // One copy into wasm memory, into a block the machine keeps as the request's body.
+    let p = 0;
+    if (body.length) {
+      p = this.#x.alloc(body.length);
+      if (!p) throw new SQLiteError('out of memory', { errno: SQLITE_NOMEM });
+      new Uint8Array(this.#memory.buffer, p, body.length).set(body);
+    }
     return this.#actions(this.#x.coord_local(this.#c, seq, lease, kind, p, body.length, budget,
-      direct ? 1 : 0, performance.now()), body.length);
+      direct ? 1 : 0, performance.now()));
   }
 
   /** What the page needs to post its requests to the leader itself (coordDirectHead):

@@ -37,8 +37,9 @@ const textEncoder = new TextEncoder();
 ** gen?, parts }], where parts are Uint8Arrays written one after the other as the entry's
 ** body (budget: ms the page still waits for the answer, COORD_NO_BUDGET by default;
 ** flags: FRAME_DIRECT or 0; gen: the u16 naming of the leader); acked: the header's
-** acked-below field. Returns the frame's
-** ArrayBuffer (exactly sized, ready to transfer).
+** acked-below field. Returns the frame's ArrayBuffer (exactly sized, ready to
+** transfer): for one entry whose only part framedPart made, that part's own buffer with
+** the frame written around it (a large answer is not copied twice).
 */
 function buildFrame(magic, entries, acked = 0) {
   let size = HEADER;
@@ -46,7 +47,9 @@ function buildFrame(magic, entries, acked = 0) {
     size += ENTRY;
     for (const p of e.parts) size += p.length;
   }
-  const buf = new ArrayBuffer(size);
+  const only = entries.length === 1 && entries[0].parts.length === 1 ? entries[0].parts[0] : null;
+  const inPlace = only !== null && framed.has(only.buffer) && only.buffer.byteLength === size;
+  const buf = inPlace ? only.buffer : new ArrayBuffer(size);
   const u8 = new Uint8Array(buf);
   const dv = new DataView(buf);
   for (let i = 0; i < 4; i++) u8[i] = magic.charCodeAt(i);
@@ -65,12 +68,27 @@ function buildFrame(magic, entries, acked = 0) {
     dv.setUint32(p + 12, e.budget ?? COORD_NO_BUDGET, true);
     dv.setUint32(p + 16, n, true);
     p += ENTRY;
+    if (inPlace) break;
     for (const part of e.parts) {
       u8.set(part, p);
       p += part.length;
     }
   }
   return buf;
+}
+
+// The buffers framedPart made: only these become frames in place (never an app's bytes).
+const framed = new WeakSet();
+
+/**
+ * A Uint8Array of n bytes at the end of its own ArrayBuffer, after room for a one-entry
+ * frame's header and entry: an answer copied there out of wasm memory becomes its SQWA
+ * frame, when it travels alone, without a second copy (buildFrame).
+ */
+export function framedPart(n) {
+  const buf = new ArrayBuffer(HEADER + ENTRY + n);
+  framed.add(buf);
+  return new Uint8Array(buf, HEADER + ENTRY, n);
 }
 
 /*

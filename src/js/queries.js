@@ -105,7 +105,8 @@ export class Queries {
       const decodeOptions = this._decodeOptions(options);
       checkDecodeOptions(decodeOptions);
       const signal = checkSignal(options?.signal);
-      const body = sqlBody(sql, ownParams(many ? encodeParamSets(params) : encodeParams(params)));
+      // A run-many's buffer is its own already; encodeParams reuses one, copied here.
+      const body = sqlBody(sql, many ? encodeParamSets(params) : ownParams(encodeParams(params)));
       return this._send(kind, body, sql, signal, (ans, bytes) => {
         if (ans === ANS_ERROR) throw answerError(bytes, sql);
         if (ans !== ANS_RESULT) throw new Error(`unexpected answer kind ${ans}`);

@@ -29,6 +29,13 @@ function put(bytes) {
   return p;
 }
 
+/* Copies a request body into a block coord_local takes (it frees it). Returns its pointer. */
+function owned(bytes) {
+  const p = x.alloc(bytes.length);
+  new Uint8Array(x.memory.buffer, p, bytes.length).set(bytes);
+  return p;
+}
+
 /* An exec request body: u32 length of the SQL, then the SQL. */
 function execBody(sql) {
   const text = new TextEncoder().encode(sql);
@@ -141,14 +148,14 @@ test('100 a follower writes through the leader; a new leader answers a re-send f
 
   // b's write goes to a and comes back answered.
   const w1 = execBody("INSERT INTO t VALUES ('b-1')");
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w1), w1.length, COORD_NO_BUDGET, 0, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, owned(w1), w1.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   deliver([a, b]);
   assert.equal(answer(b.replies.get(1)).changes, 1);
 
   // b's second write reaches a, which runs it, but a's tab closes before b hears back.
   const w2 = execBody("INSERT INTO t VALUES ('b-2')");
-  x.coord_local(b.c, 2, 0, REQ_EXEC, put(w2), w2.length, COORD_NO_BUDGET, 0, 0);
+  x.coord_local(b.c, 2, 0, REQ_EXEC, owned(w2), w2.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   const [, , request] = b.outbox.shift();
   x.coord_message(a.c, put(request), request.length, 0);
@@ -194,7 +201,7 @@ test("105 the follower's hop: a page's own REQUEST runs on the leader, its REPLY
   assert.equal(checked.type, COORD_REQUEST);
   // ... and tells its worker, which posts nothing.
   const body = new Uint8Array([...parts[0], ...parts[1]]);
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 1, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, owned(body), body.length, COORD_NO_BUDGET, 1, 0);
   b.drain();
   assert.equal(b.outbox.length, 0);
   assert.equal(x.coord_idle(b.c), 0);
@@ -248,7 +255,7 @@ test("120 connection settings belong to the tab that set them, and follow it to 
   assert.equal(a.leader, true);
   const send = (client, seq, sql) => {
     const body = execBody(sql);
-    x.coord_local(client.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0, 0);
+    x.coord_local(client.c, seq, 0, REQ_EXEC, owned(body), body.length, COORD_NO_BUDGET, 0, 0);
     client.drain();
     deliver(all.filter((k) => k.c));
     return decodeResult(client.replies.get(seq).body);
@@ -290,7 +297,7 @@ test('130 a request whose leaders all stop before answering is given up after 3,
   const keep = openShared();
   const b = new Client(21);
   const body = execBody('SELECT 1');
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, owned(body), body.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   let received = 0;
   for (let i = 0; i < 4; i++) {
@@ -322,11 +329,11 @@ test('140 a write whose answer is over 64 KiB is recorded without it: a re-send 
   a.drain();
   deliver([a, b]);
   const setup = execBody('CREATE TABLE big(v TEXT)');
-  x.coord_local(a.c, 1, 0, REQ_EXEC, put(setup), setup.length, COORD_NO_BUDGET, 0, 0);
+  x.coord_local(a.c, 1, 0, REQ_EXEC, owned(setup), setup.length, COORD_NO_BUDGET, 0, 0);
   a.drain();
   // b's write returns 100 KB; a runs it, and its tab closes before b hears back.
   const w = execBody("INSERT INTO big VALUES (printf('%.100000c', 'x')) RETURNING v");
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, owned(w), w.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   const [, , request] = b.outbox.shift();
   x.coord_message(a.c, put(request), request.length, 0);
@@ -342,7 +349,7 @@ test('140 a write whose answer is over 64 KiB is recorded without it: a re-send 
   assert.equal(decodeResult(reply.body).rc, SQLITE_WORKER_RESULT_NOT_KEPT);
   assert.match(decodeResult(reply.body).message, /^the request was applied/);
   const count = execBody('SELECT count(*) AS n FROM big');
-  x.coord_local(b.c, 2, 0, REQ_EXEC, put(count), count.length, COORD_NO_BUDGET, 0, 0);
+  x.coord_local(b.c, 2, 0, REQ_EXEC, owned(count), count.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   assert.deepEqual(answer(b.replies.get(2)).resultSets[0].rows, [{ n: 1 }]);
   b.close();
@@ -372,7 +379,7 @@ test('160 the user\'s SQL may read the pages of the file (sqlite_dbpage) but not
   a.drain();
   const send = (seq, sql) => {
     const body = execBody(sql);
-    x.coord_local(a.c, seq, 0, REQ_EXEC, put(body), body.length, COORD_NO_BUDGET, 0, 0);
+    x.coord_local(a.c, seq, 0, REQ_EXEC, owned(body), body.length, COORD_NO_BUDGET, 0, 0);
     a.drain();
     return a.replies.get(seq);
   };
@@ -398,7 +405,7 @@ test('170 a withdrawn request (CANCEL) is dropped by the leader, held or not yet
   deliver([a, b]);
   const local = (client, seq, lease, kind, sql) => {
     const body = sql ? execBody(sql) : new Uint8Array(0);
-    x.coord_local(client.c, seq, lease, kind, put(body), body.length, COORD_NO_BUDGET, 0, 0);
+    x.coord_local(client.c, seq, lease, kind, owned(body), body.length, COORD_NO_BUDGET, 0, 0);
     client.drain();
   };
   local(a, 1, 0, REQ_EXEC, 'CREATE TABLE w(x TEXT)');
@@ -475,7 +482,7 @@ test('180 forged messages without live ids change nothing: no step-down, no wrap
   assert.equal(a.epoch, 1);
   // b's write is pending; a forged REPLY (from nobody) and LEASE_END do not settle it.
   const w = execBody('CREATE TABLE t(x)');
-  x.coord_local(b.c, 1, 0, REQ_EXEC, put(w), w.length, COORD_NO_BUDGET, 0, 0);
+  x.coord_local(b.c, 1, 0, REQ_EXEC, owned(w), w.length, COORD_NO_BUDGET, 0, 0);
   b.drain();
   const fake = new Uint8Array([ANS_RESULT, ...new TextEncoder().encode(SQLW_MAGIC_RESULT)]);
   const reply = forge(COORD_REPLY, max, stranger, replyFields(b.id, 1, COORD_DONE, fake.length), fake);
