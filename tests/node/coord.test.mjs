@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setup } from './helpers.mjs';
 import { decodeResult } from '../../src/js/codec.js';
-import { checkChannelMessage, encodeCoordRequest, replyFields as replyOf, sqlBody } from '../../src/js/protocol.js';
+import { checkChannelMessage, decodeAnswers, encodeAnswers, encodeCoordRequest, framedPart, replyFields as replyOf, sqlBody } from '../../src/js/protocol.js';
 import { ACT } from '../../src/js/coord.js';
 import {
   ANS_RESULT, COORD_ANNOUNCE, COORD_DIRECT_HEAD, COORD_DONE, COORD_HEADER, COORD_LEASE_END,
@@ -558,4 +558,24 @@ test('200 checkChannelMessage: junk, oversized, foreign and self-sent messages a
   const [, , announce] = a.outbox.find(([channel, , bytes]) => channel === ACT.POST_ALL && bytes[6] === COORD_ANNOUNCE);
   assert.equal(checkChannelMessage(announce, me).type, COORD_ANNOUNCE);
   a.close();
+});
+
+test("210 an answer alone in its frame is framed in place, once; any other part is copied, an app's bytes untouched", () => {
+  const body = framedPart(100000);
+  for (let i = 0; i < body.length; i++) body[i] = i & 0xff;
+  const frame = encodeAnswers([{ id: 7, kind: 1, parts: [body] }]);
+  assert.equal(frame, body.buffer, 'the frame is the part\'s own buffer');
+  const [a] = decodeAnswers(frame);
+  assert.equal(a.id, 7);
+  assert.equal(a.body.length, 100000);
+  assert.ok(a.body.every((b, i) => b === (i & 0xff)));
+  // The same part beside another answer, and bytes of any other origin, are copied.
+  const two = decodeAnswers(encodeAnswers([{ id: 1, kind: 1, parts: [framedPart(3)] }, { id: 2, kind: 1, parts: [new Uint8Array([9])] }]));
+  assert.deepEqual(two.map((e) => [e.id, [...e.body]]), [[1, [0, 0, 0]], [2, [9]]]);
+  const app = new Uint8Array(32 + 5).fill(3);
+  const own = app.subarray(32);
+  const frame2 = encodeAnswers([{ id: 3, kind: 1, parts: [own] }]);
+  assert.notEqual(frame2, app.buffer);
+  assert.ok(app.every((b) => b === 3), 'the app\'s buffer is not written');
+  assert.deepEqual([...decodeAnswers(frame2)[0].body], [3, 3, 3, 3, 3]);
 });
