@@ -590,8 +590,21 @@ int sqlw_exec(sqlw_db *pDb, const char *zSql, size_t nSql,
 /* Runs "<zVerb> <zName>" on db (zName: a savepoint's, at most 32 bytes). */
 static int engineSavepointSql(sqlite3 *db, const char *zVerb, const char *zName){
   char zSql[64];
+  sqlw_db *pDb = sqlwChangesDb(db);
+  sqlite3_stmt *pStmt = 0;
+  int bCached = 0;
+  int rc;
   sqlite3_snprintf((int)sizeof(zSql), zSql, "%s %s", zVerb, zName);
-  return sqlite3_exec(db, zSql, 0, 0, 0);
+  if( pDb==0 ) return sqlite3_exec(db, zSql, 0, 0, 0);
+  /* Every write request runs in one: prepared once, from the statement cache, not parsed
+  ** for each request. */
+  rc = sqlwPrepareCached(pDb, zSql, &pStmt, &bCached);
+  if( rc==SQLITE_OK ){
+    rc = sqlite3_step(pStmt);
+    if( rc==SQLITE_DONE || rc==SQLITE_ROW ) rc = SQLITE_OK;
+    sqlwReleaseCached(pStmt, bCached);
+  }
+  return rc;
 }
 
 int sqlwSavepointBegin(SqlwSavepoint *p, sqlite3 *db, const char *zName){

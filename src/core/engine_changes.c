@@ -148,8 +148,12 @@ void sqlwChangesAttach(sqlw_db *pDb){
   sqlite3_rollback_hook(pDb->db, changesRolledBack, pDb);
 }
 
+sqlw_db *sqlwChangesDb(sqlite3 *db){
+  return (sqlw_db*)sqlite3_get_clientdata(db, CHANGES_CLIENTDATA);
+}
+
 void sqlwChangesUndone(sqlite3 *db){
-  sqlw_db *pDb = (sqlw_db*)sqlite3_get_clientdata(db, CHANGES_CLIENTDATA);
+  sqlw_db *pDb = sqlwChangesDb(db);
   if( pDb ) sqlwTablesFree(&pDb->chg.txn);
 }
 

@@ -144,8 +144,10 @@ struct sqlw_db {
 /* The authorizer's report (coord_guard.c calls it for every action): notes the table in
 ** pDb->pCollect, if any. */
 void sqlwChangesSaw(sqlw_db *pDb, int eAction, const char *z1, const char *z2);
-/* Installs the commit and rollback hooks on pDb's connection. */
+/* Installs the commit and rollback hooks on pDb's connection (and keeps pDb with it). */
 void sqlwChangesAttach(sqlw_db *pDb);
+/* The sqlw_db of connection db (one of sqlw_open's), or NULL for any other. */
+sqlw_db *sqlwChangesDb(sqlite3 *db);
 /* The transaction open on db (a connection of sqlw_open) is being undone whole: what its
 ** statements changed is forgotten. */
 void sqlwChangesUndone(sqlite3 *db);
