@@ -282,10 +282,14 @@ demo: build
 	node scripts/serve.mjs
 
 # ---- bench and size -----------------------------------------------------------------
-build/native/bench-native: bench/bench_native.c build/native/libsqlw.a
+build/native/bench-native: bench/bench_native.c bench/bench_util.h build/native/libsqlw.a
 	gcc -O2 $(INCLUDES) $(WARN) $< build/native/libsqlw.a -lm -o $@
 
-bench: build build/native/bench-native
+# The plain-SQLite reference: SQLite's API only, the same SQLite objects, the core's host VFS.
+build/native/bench-plain: bench/bench_plain.c bench/bench_util.h build/native/libsqlw.a
+	gcc -O2 $(INCLUDES) $(WARN) $< build/native/libsqlw.a -lm -o $@
+
+bench: build build/native/bench-native build/native/bench-plain
 	node bench/run.js
 
 size: build
