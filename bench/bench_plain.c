@@ -24,6 +24,7 @@
 ** Prints one JSON line of medians in ms.
 **
 ** Usage: bench-plain DIR [RUNS] [JOURNAL SYNC]   e.g. bench-plain /tmp/b 5 wal full
+** Built for wasm too (the memdb workloads as exports): see the __wasm__ part below.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,15 @@
 #include <unistd.h>
 #include "sqlite3.h"
 #include "bench_util.h"
+
+/* Fails the benchmark loudly: a number from a failed run would be a lie. The wasm build
+** has no stderr or exit (no WASI imports): it traps, and its caller sees the trap. */
+#ifdef __wasm__
+static inline void plainIgnore(int x, ...){ (void)x; }   /* uses the message's values */
+# define PLAIN_FAIL(...) (plainIgnore(0, __VA_ARGS__), __builtin_trap())
+#else
+# define PLAIN_FAIL(...) (fprintf(stderr, "bench-plain: " __VA_ARGS__), exit(1))
+#endif
 
 #define W1_ROWS 100000
 #define W2_N 1000
@@ -53,10 +63,7 @@ static PlainRow *plainRows(int nRow){
   PlainRow *a = malloc(sizeof(PlainRow)*(size_t)nRow);
   uint32_t seed = 42;
   int i, k;
-  if( a==0 ){
-    fprintf(stderr, "bench-plain: out of memory\n");
-    exit(1);
-  }
+  if( a==0 ) PLAIN_FAIL("out of memory\n");
   for(i=0; i<nRow; i++){
     a[i].rScore = benchRand(&seed)/4294967296.0*100.0;
     for(k=0; k<NAME_LEN; k++) a[i].zName[k] = azAlpha[benchRand(&seed)%26];
@@ -69,8 +76,7 @@ static PlainRow *plainRows(int nRow){
 ** failed run would be a lie. */
 static void plainCheck(int rc, sqlite3 *db, const char *zWhat){
   if( rc!=SQLITE_OK && rc!=SQLITE_DONE && rc!=SQLITE_ROW ){
-    fprintf(stderr, "bench-plain: %s failed: %s\n", zWhat, db ? sqlite3_errmsg(db) : "");
-    exit(1);
+    PLAIN_FAIL("%s failed: %s\n", zWhat, db ? sqlite3_errmsg(db) : "");
   }
 }
 
@@ -112,6 +118,7 @@ static double plainW1(sqlite3 *db, const PlainRow *aRow){
   return benchNowMs()-t0;
 }
 
+#ifndef __wasm__   /* memdb only in wasm: nothing durable to measure */
 /* W2: W2_N autocommit inserts into t2. Returns ms. */
 static double plainW2(sqlite3 *db){
   sqlite3_stmt *pIns;
@@ -125,6 +132,7 @@ static double plainW2(sqlite3 *db){
   sqlite3_finalize(pIns);
   return benchNowMs()-t0;
 }
+#endif
 
 /* Where W3 leaves a sum of what it read, so the compiler cannot skip the reads. */
 static volatile double plainSink;
@@ -154,8 +162,7 @@ static double plainW3(sqlite3 *db){
   t0 = benchNowMs()-t0;
   plainSink = rSum;
   if( n!=W1_ROWS || nByte!=(long)W1_ROWS*(NAME_LEN+BLOB_LEN) ){
-    fprintf(stderr, "bench-plain: W3 read %d rows, %ld bytes\n", n, nByte);
-    exit(1);
+    PLAIN_FAIL("W3 read %d rows, %ld bytes\n", n, nByte);
   }
   return t0;
 }
@@ -180,16 +187,61 @@ static double plainW5(sqlite3 *db){
   }
   sqlite3_finalize(pSel);
   if( nHit!=W5_N ){
-    fprintf(stderr, "bench-plain: W5 found %d rows of %d\n", nHit, W5_N);
-    exit(1);
+    PLAIN_FAIL("W5 found %d rows of %d\n", nHit, W5_N);
   }
   return benchNowMs()-t0;
 }
 
+static const char zSchema[] =
+  "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);"
+  "CREATE TABLE t2(id INTEGER PRIMARY KEY, v INTEGER)";
+
+#ifdef __wasm__
+/*
+** The wasm build (build/wasm/bench-plain.wasm, the same SQLite objects as the shipped
+** module): the memdb workloads, one export each, for bench/run.js in Node and the
+** benchmark worker in a browser, so the wasm's own cost shows apart from our engine's.
+** Its imports are the host interface's; on memdb only host_time (a clock in ms),
+** host_random and host_tzoffset are called. Each export traps on failure.
+*/
+static PlainRow *aWasmRow = 0;   /* W1's rows, made once */
+static sqlite3 *pWasmDb = 0;     /* the open private memdb database, or 0 */
+
+int plainWasmOpen(void);
+double plainWasmW1(void);
+double plainWasmW3(void);
+double plainWasmW5(void);
+void plainWasmClose(void);
+
+/* Opens a new private memdb database with the schema (closing the last one). Returns 0. */
+__attribute__((export_name("plain_open"))) int plainWasmOpen(void){
+  plainWasmClose();
+  if( aWasmRow==0 ) aWasmRow = plainRows(W1_ROWS);
+  plainCheck(sqlite3_initialize(), 0, "sqlite3_initialize");
+  plainCheck(sqlite3_open_v2("plain", &pWasmDb, SQLITE_OPEN_READWRITE|SQLITE_OPEN_CREATE,
+                             "memdb"), pWasmDb, "open memdb");
+  plainExec(pWasmDb, zSchema);
+  return 0;
+}
+
+/* W1, W3, W5 on the database plainWasmOpen() opened (W1 first). Return ms. */
+__attribute__((export_name("plain_w1"))) double plainWasmW1(void){
+  return plainW1(pWasmDb, aWasmRow);
+}
+__attribute__((export_name("plain_w3"))) double plainWasmW3(void){
+  return plainW3(pWasmDb);
+}
+__attribute__((export_name("plain_w5"))) double plainWasmW5(void){
+  return plainW5(pWasmDb);
+}
+
+/* Closes the database plainWasmOpen() opened, if any. */
+__attribute__((export_name("plain_close"))) void plainWasmClose(void){
+  if( pWasmDb ) sqlite3_close_v2(pWasmDb);
+  pWasmDb = 0;
+}
+#else
 int main(int argc, char **argv){
-  static const char zSchema[] =
-    "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);"
-    "CREATE TABLE t2(id INTEGER PRIMARY KEY, v INTEGER)";
   const char *zDir = argc>1 ? argv[1] : ".";
   int nRun = argc>2 ? atoi(argv[2]) : 5;
   const char *zJournal = argc>3 ? argv[3] : "wal";
@@ -240,3 +292,4 @@ int main(int argc, char **argv){
   free(aRow);
   return 0;
 }
+#endif

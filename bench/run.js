@@ -29,6 +29,7 @@ import { createNodeHost } from '../dist/host-node.js';
 import { w1Rows, CREATE_T, INSERT_T } from './workload.js';
 import { startServer } from '../tests/browser/server.mjs';
 import { benchPeers } from './peers/driver.mjs';
+import { engineLoopW1, plainWasm } from './loops.js';
 
 const BROWSER = process.env.BENCH_BROWSER || 'chromium';
 const BROWSER_NAME = { chromium: 'Chromium', firefox: 'Firefox' }[BROWSER];
@@ -92,42 +93,6 @@ async function wasmW1(core, dir, vfs) {
   return { total: median(total), encode: median(encode) };
 }
 
-/**
- * Runs W1 as the native benchmark does: one run_many call of the wasm core with the
- * rows already encoded and in wasm memory, on a private memdb database, so the time is
- * the C loop alone. Returns the median in ms.
- */
-function wasmW1Loop(core) {
-  const x = core.exports;
-  const enc = new TextEncoder();
-  const params = encodeParamSets(w1Rows(ROWS));
-  const put = (bytes) => {
-    const p = x.scratch(bytes.length);
-    new Uint8Array(x.memory.buffer, p, bytes.length).set(bytes);
-    return p;
-  };
-  const times = [];
-  for (let r = 0; r < RUNS; r++) {
-    const names = enc.encode(`w1-loop-${r}\0memdb\0`);
-    const pNames = put(names);
-    const db = x.open(pNames, pNames + names.indexOf(0) + 1, 0);
-    if (!db || x.errcode(db)) throw new Error('W1 loop: open failed');
-    const create = enc.encode(CREATE_T);
-    if (x.exec(db, put(create), create.length, 0, 0)) throw new Error('W1 loop: create failed');
-    const sql = enc.encode(INSERT_T);
-    const p = x.scratch(sql.length + params.length);
-    new Uint8Array(x.memory.buffer, p, sql.length).set(sql);
-    new Uint8Array(x.memory.buffer, p + sql.length, params.length).set(params);
-    const t0 = performance.now();
-    const rc = x.run_many(db, p, sql.length, p + sql.length, params.length);
-    times.push(performance.now() - t0);
-    if (rc) throw new Error(`W1 loop: run_many failed with ${rc}`);
-    x.close(db);
-  }
-  x.scratch(0);
-  return median(times);
-}
-
 /*
 ** Runs the plain-SQLite reference (bench/bench_plain.c: SQLite's API only, the same build
 ** and pragmas) in dir, the file workloads in the given mode. Returns its JSON line: medians
@@ -181,6 +146,7 @@ async function browserBench(profile) {
     const floors = [];
     for (let round = 0; round < RUNS; round++) floors.push(await page.evaluate(() => window.bench.run({ floor: true })));
     out.floor = median(floors);
+    out.loops = await page.evaluate((runs) => window.bench.run({ loops: true, runs }), RUNS);
     if (PAGE_SIZES.length > 0) out.pages = await pageSizeBench(page);
     out.api = await apiBench(page, server.origin);
     out.tabs = await tabsBench(browser, server.origin);
@@ -707,6 +673,27 @@ function tabsTable(browser) {
   table(['workload', 'leader tab', 'follower tab', 'follower × leader', 'aim'], rows);
 }
 
+/*
+** Prints the wasm's cost apart from our engine's, on memdb (no storage): plain SQLite's C
+** loop natively (pd, bench-plain) and in wasm (the same loop, build/wasm/bench-plain.wasm),
+** and our engine's run_many loop in wasm, in Node (nl) and in the browser's worker (bl, or
+** none), each { engine, plain }.
+*/
+function loopsTable(pd, nl, bl) {
+  const rows = [];
+  const add = (where, l) => {
+    rows.push(['W1', where, f1(l.plain.w1), ratio(l.plain.w1, pd.w1_mem_ms), f1(l.engine), ratio(l.engine, l.plain.w1), ratio(l.engine, pd.w1_mem_ms)]);
+    rows.push(['W3', where, f1(l.plain.w3), ratio(l.plain.w3, pd.w3_mem_ms), '', '', '']);
+    rows.push(['W5', where, f1(l.plain.w5), ratio(l.plain.w5, pd.w5_mem_ms), '', '', '']);
+  };
+  add('Node', nl);
+  if (bl) add(`${BROWSER_NAME}, dedicated worker`, bl);
+  console.log('\nThe wasm\'s cost apart from our engine\'s, memdb (no storage), ms: plain SQLite\'s C loop (bench/bench_plain.c)');
+  console.log('compiled to wasm with the shipped module\'s SQLite objects and flags, against the same loop natively');
+  console.log(`(W1 ${f1(pd.w1_mem_ms)}, W3 ${f1(pd.w3_mem_ms)}, W5 ${f1(pd.w5_mem_ms)}); our engine's C loop: one run_many call in the shipped module.\n`);
+  table(['workload', 'where', 'plain SQLite in wasm', '× plain SQLite native', 'our engine\'s loop in wasm', '× plain SQLite in wasm', '× plain SQLite native'], rows);
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-bench-'));
 try {
   const native = nativeBench(dir);
@@ -719,7 +706,8 @@ try {
   });
   const file = await wasmW1(core, dir, 'host');
   const mem = await wasmW1(core, dir, 'memdb');
-  const loop = wasmW1Loop(core);
+  const loop = engineLoopW1(core, encodeParamSets, RUNS);
+  const plainLoop = await plainWasm(fs.readFileSync(path.join(root, 'build/wasm/bench-plain.wasm')), RUNS);
   console.log(`SQLite Worker benchmark: medians of ${RUNS} runs; ${os.cpus().length} cores; Node ${process.version}`);
   console.log('\nW1 = 100,000 inserts in one transaction. Plain SQLite: a C loop over SQLite\'s API only (bench/bench_plain.c:');
   console.log('prepare once, bind/step/reset per row), the same SQLite build; our engine native: the engine\'s C (one');
@@ -736,6 +724,8 @@ try {
     ['W1, memdb', 'wasm in Node: runMany (encode + call)', f1(mem.total), ratio(mem.total, pd.w1_mem_ms), ratio(mem.total, native.w1_mem_ms)],
     ['  JS encoding of the rows', 'wasm in Node', f1(mem.encode), '', ''],
   ]);
+  const nodeLoops = { engine: loop, plain: plainLoop };
+  if (BROWSER === '0') loopsTable(pd, nodeLoops, null);
   if (BROWSER !== '0') {
     const profile = path.join(dir, 'profile');
     const browser = await browserBench(profile);
@@ -758,6 +748,7 @@ try {
     rows.push(['no SQLite: 1,000 × (write 4,120 B + flush), the floor of W2', 'floor', f1(browser.floor), '', '', f1(floorNative), ratio(browser.floor, floorNative)]);
     table(['journal / synchronous', 'workload', `${BROWSER_NAME} ms`, 'plain SQLite ms', '× plain SQLite', 'our engine native ms', '× our engine native'], rows);
     if (browser.pages) pagesTable(browser.pages);
+    loopsTable(pd, nodeLoops, browser.loops);
     const plainWal = plains['wal/full'] ?? plainBench(dir, 'wal', 'full');
     apiTable(browser, nativeBench(dir, 'wal', 'full'), plainWal);
     barTable(browser, plainWal, loop, pd);

@@ -6,6 +6,7 @@ import { loadCore } from '/dist/core.js';
 import { encodeParamSets } from '/dist/codec.js';
 import { createBrowserHost } from '/dist/host-browser.js';
 import { w1Rows, mulberry32, CREATE_T, INSERT_T, FRAME, FLOOR_N, FLOOR_SLOTS } from '../workload.js';
+import { engineLoopW1, plainWasm } from '../loops.js';
 
 const ROWS = 100000;
 const host = createBrowserHost();
@@ -187,7 +188,12 @@ self.onmessage = async (e) => {
     if (args.floor) result = await flushFloor();
     else if (args.countMake) result = await countMake(args);
     else if (args.countFirst) result = await countFirst(args);
-    else if (args.countDrop) result = await host.deleteDatabase(`bench-count-${args.pageSize}`);
+    else if (args.loops) {
+      result = {
+        engine: engineLoopW1(await corePromise, encodeParamSets, args.runs),
+        plain: await plainWasm(await fetch('/build/wasm/bench-plain.wasm'), args.runs),
+      };
+    } else if (args.countDrop) result = await host.deleteDatabase(`bench-count-${args.pageSize}`);
     else result = await runOnce(args);
     self.postMessage({ id, ok: true, result });
   } catch (err) {
