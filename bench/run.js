@@ -694,6 +694,11 @@ function loopsTable(pd, nl, bl) {
   table(['workload', 'where', 'plain SQLite in wasm', '× plain SQLite native', 'our engine\'s loop in wasm', '× plain SQLite in wasm', '× plain SQLite native'], rows);
 }
 
+// What make bench builds besides dist/: say so rather than fail halfway through the run.
+const BUILT = ['build/native/bench-native', 'build/native/bench-plain', 'build/wasm/bench-plain.wasm'];
+const missing = BUILT.filter((f) => !fs.existsSync(path.join(root, f)));
+if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: run make ${missing.join(' ')} (make bench builds them)`);
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-bench-'));
 try {
   const native = nativeBench(dir);
