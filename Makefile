@@ -282,10 +282,25 @@ demo: build
 	node scripts/serve.mjs
 
 # ---- bench and size -----------------------------------------------------------------
-build/native/bench-native: bench/bench_native.c build/native/libsqlw.a
+build/native/bench-native: bench/bench_native.c bench/bench_util.h build/native/libsqlw.a
 	gcc -O2 $(INCLUDES) $(WARN) $< build/native/libsqlw.a -lm -o $@
 
-bench: build build/native/bench-native
+# The plain-SQLite reference: SQLite's API only, the same SQLite objects, the core's host VFS.
+build/native/bench-plain: bench/bench_plain.c bench/bench_util.h build/native/libsqlw.a
+	gcc -O2 $(INCLUDES) $(WARN) $< build/native/libsqlw.a -lm -o $@
+
+# The same plain loop in wasm (its memdb workloads as exports; bench/plain-wasm.js runs
+# it): the same SQLite objects and flags as the shipped module, the core's VFS objects.
+build/wasm/bench_plain.o: bench/bench_plain.c bench/bench_util.h $(CORE_HDR) build/wasm.flags
+	$(WASM_CC) $(WASM_CFLAGS) $(WARN) -c $< -o $@
+
+BENCH_PLAIN_WASM_OBJ := build/wasm/bench_plain.o build/wasm/sqlite3.o build/wasm/os.o \
+  build/wasm/vfs_host.o build/wasm/vfs_common.o build/wasm/memfile.o build/wasm/stackguard.o
+build/wasm/bench-plain.wasm: $(BENCH_PLAIN_WASM_OBJ)
+	wasm-ld $(WASM_LDFLAGS) $(WASI_LIB)/crt1-reactor.o $^ -L$(WASI_LIB) -lc $(WASM_RT) -o $@.raw
+	wasm-opt $(WASM_OPT_FLAGS) $@.raw -o $@
+
+bench: build build/native/bench-native build/native/bench-plain build/wasm/bench-plain.wasm
 	node bench/run.js
 
 size: build

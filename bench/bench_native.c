@@ -18,22 +18,9 @@
 #include "sqlite3.h"
 #include "sqlw.h"
 #include "host.h"
+#include "bench_util.h"
 
 #define W1_ROWS 100000
-
-/* mulberry32: the seeded generator the JS side uses too (bench/workload.js). */
-static uint32_t benchRand(uint32_t *pState){
-  uint32_t t = (*pState += 0x6D2B79F5u);
-  t = (t ^ (t>>15)) * (t | 1u);
-  t ^= t + (t ^ (t>>7)) * (t | 61u);
-  return t ^ (t>>14);
-}
-
-static double benchNowMs(void){
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec*1e3 + ts.tv_nsec/1e6;
-}
 
 static void put32(unsigned char *a, uint32_t v){ memcpy(a, &v, 4); }  /* little-endian host */
 
@@ -68,11 +55,6 @@ static void benchCheck(int rc, sqlw_db *pDb, const char *zWhat){
     fprintf(stderr, "bench-native: %s failed: %s\n", zWhat, sqlw_errmsg(pDb));
     exit(1);
   }
-}
-
-static int cmpDouble(const void *a, const void *b){
-  double x = *(const double*)a, y = *(const double*)b;
-  return x<y ? -1 : x>y;
 }
 
 /*

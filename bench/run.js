@@ -1,15 +1,23 @@
-// run.js — `make bench`: the design's workloads natively (bench/bench_native.c, gcc -O2,
-// POSIX host with a real fsync), in Node on the wasm build (node:fs host), and in
+// run.js — `make bench`: the design's workloads as plain SQLite runs them (bench/bench_plain.c:
+// SQLite's API only, the same build and pragmas: the reference of issue 18's bar), through our
+// engine natively (bench/bench_native.c, gcc -O2, POSIX host with a real fsync), in Node on
+// the wasm build (node:fs host), and in
 // a headless browser: the C loop in a dedicated worker on OPFS (bench/browser/), the
 // public API from the main thread (bench/api/), the same from a follower tab and the
 // failover to it (bench/api/ in two pages), live queries from one tab's writes to
 // another's listener (bench/api/live.js, two pages), and the peers @sqlite.org/sqlite-wasm
 // and @journeyapps/wa-sqlite (bench/peers/), all in one browser run, printed as tables
-// with the ratio to native measured in the same run, on the same filesystem.
+// with each ratio naming its reference (× plain SQLite, × our engine native), measured in
+// the same run, on the same filesystem.
 // BENCH_RUNS sets the rounds per number (medians); BENCH_BROWSER=chromium (the default)
 // or firefox picks the browser (Debian's, launched by tests/browser/driver.mjs), 0 skips
 // it; BENCH_PEERS=0 skips the peers; BENCH_MODES=wal/full,… limits the journal modes;
 // BENCH_BIG_MIB sets the size of the streamed export/import (default 1536 MiB; 0 skips it).
+// The scale rows (issue 18; bench/api/scale.js): BENCH_SCALE=0 skips them all;
+// BENCH_SCALE_ROWS sets the big table of W1/W5 (default 1000000); BENCH_SCALE_MIB the
+// database of the open → first result row (default 1024 MiB; 0 skips it); BENCH_TABS the
+// tabs writing at once (default 8; 0 skips it). BENCH_PAGE_SIZES=4096,8192,16384 adds the
+// page-size table (off by default), its count(*) over a BENCH_PAGE_MIB database (default 256).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +29,7 @@ import { createNodeHost } from '../dist/host-node.js';
 import { w1Rows, CREATE_T, INSERT_T } from './workload.js';
 import { startServer } from '../tests/browser/server.mjs';
 import { benchPeers } from './peers/driver.mjs';
+import { engineLoopW1, plainWasm } from './loops.js';
 
 const BROWSER = process.env.BENCH_BROWSER || 'chromium';
 const BROWSER_NAME = { chromium: 'Chromium', firefox: 'Firefox' }[BROWSER];
@@ -36,6 +45,14 @@ const root = path.resolve(here, '..');
 const RUNS = Number(process.env.BENCH_RUNS || 5);
 const BIG_MIB = Number(process.env.BENCH_BIG_MIB ?? 1536);
 const ROWS = 100000;
+const SCALE = process.env.BENCH_SCALE !== '0';
+const SCALE_ROWS = Number(process.env.BENCH_SCALE_ROWS || 1000000);
+const SCALE_MIB = Number(process.env.BENCH_SCALE_MIB ?? 1024);
+const TABS = Number(process.env.BENCH_TABS ?? 8);
+const PAGE_SIZES = (process.env.BENCH_PAGE_SIZES || '').split(',').filter(Boolean).map(Number);
+const PAGE_MIB = Number(process.env.BENCH_PAGE_MIB || 256);
+// Commits of the writers' row: W2's 1,000 from one tab, and as many in all from TABS tabs.
+const WRITES = 1000;
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -76,40 +93,15 @@ async function wasmW1(core, dir, vfs) {
   return { total: median(total), encode: median(encode) };
 }
 
-/**
- * Runs W1 as the native benchmark does: one run_many call of the wasm core with the
- * rows already encoded and in wasm memory, on a private memdb database, so the time is
- * the C loop alone. Returns the median in ms.
- */
-function wasmW1Loop(core) {
-  const x = core.exports;
-  const enc = new TextEncoder();
-  const params = encodeParamSets(w1Rows(ROWS));
-  const put = (bytes) => {
-    const p = x.scratch(bytes.length);
-    new Uint8Array(x.memory.buffer, p, bytes.length).set(bytes);
-    return p;
-  };
-  const times = [];
-  for (let r = 0; r < RUNS; r++) {
-    const names = enc.encode(`w1-loop-${r}\0memdb\0`);
-    const pNames = put(names);
-    const db = x.open(pNames, pNames + names.indexOf(0) + 1, 0);
-    if (!db || x.errcode(db)) throw new Error('W1 loop: open failed');
-    const create = enc.encode(CREATE_T);
-    if (x.exec(db, put(create), create.length, 0, 0)) throw new Error('W1 loop: create failed');
-    const sql = enc.encode(INSERT_T);
-    const p = x.scratch(sql.length + params.length);
-    new Uint8Array(x.memory.buffer, p, sql.length).set(sql);
-    new Uint8Array(x.memory.buffer, p + sql.length, params.length).set(params);
-    const t0 = performance.now();
-    const rc = x.run_many(db, p, sql.length, p + sql.length, params.length);
-    times.push(performance.now() - t0);
-    if (rc) throw new Error(`W1 loop: run_many failed with ${rc}`);
-    x.close(db);
-  }
-  x.scratch(0);
-  return median(times);
+/*
+** Runs the plain-SQLite reference (bench/bench_plain.c: SQLite's API only, the same build
+** and pragmas) in dir, the file workloads in the given mode. Returns its JSON line: medians
+** in ms of W1, W2, W3, W5 on a file and W1, W3, W5 on memdb.
+*/
+function plainBench(dir, journal = 'wal', sync = 'full') {
+  const out = execFileSync(path.join(root, 'build/native/bench-plain'),
+    [dir, String(RUNS), journal, sync]);
+  return JSON.parse(out.toString());
 }
 
 /* Runs the native benchmark in dir; the pool workloads in the given mode. */
@@ -154,10 +146,13 @@ async function browserBench(profile) {
     const floors = [];
     for (let round = 0; round < RUNS; round++) floors.push(await page.evaluate(() => window.bench.run({ floor: true })));
     out.floor = median(floors);
+    out.loops = await page.evaluate((runs) => window.bench.run({ loops: true, runs }), RUNS);
+    if (PAGE_SIZES.length > 0) out.pages = await pageSizeBench(page);
     out.api = await apiBench(page, server.origin);
     out.tabs = await tabsBench(browser, server.origin);
     out.live = await liveBench(browser, server.origin);
     out.limits = await limitsBench(page, server.origin);
+    if (SCALE) out.scale = await scaleBench(browser, server.origin);
     if (process.env.BENCH_PEERS !== '0') out.peers = await benchPeers({ browser, origin: server.origin, runs: RUNS });
     return out;
   } finally {
@@ -167,9 +162,60 @@ async function browserBench(profile) {
 }
 
 /*
+** Page sizes (BENCH_PAGE_SIZES) in the benchmark worker on OPFS, WAL/FULL: W1, W2, W5 as
+** the journal-mode table runs them, RUNS rounds, the sizes' order turned each round; then
+** a PAGE_MIB MiB database per size and RUNS rounds of its first SELECT count(*) (pool and
+** database opened afresh), in turn. Returns { [size]: { w1, w2, w5, open, count } } of
+** medians in ms, with { makeMs, pages } of each database.
+*/
+async function pageSizeBench(page) {
+  const run = (a) => page.evaluate((x) => window.bench.run(x), a);
+  const turn = (round) => PAGE_SIZES.map((_, i) => PAGE_SIZES[(i + round) % PAGE_SIZES.length]);
+  const got = Object.fromEntries(PAGE_SIZES.map((s) => [s, { rounds: [], counts: [] }]));
+  for (let round = 0; round < RUNS; round++) {
+    for (const size of turn(round)) got[size].rounds.push(await run({ journal: 'wal', sync: 'full', round, pageSize: size }));
+  }
+  try {
+    for (const size of PAGE_SIZES) got[size].makeMs = (await run({ countMake: true, pageSize: size, mib: PAGE_MIB })).ms;
+    for (let round = 0; round < RUNS; round++) {
+      for (const size of turn(round)) got[size].counts.push(await run({ countFirst: true, pageSize: size }));
+    }
+  } finally {
+    for (const size of PAGE_SIZES) await run({ countDrop: true, pageSize: size });
+  }
+  const out = {};
+  for (const size of PAGE_SIZES) {
+    const g = got[size];
+    const n = new Set(g.counts.map((c) => c.n));
+    if (n.size !== 1) throw new Error(`count(*) at ${size}-byte pages gave ${[...n]}`);
+    out[size] = { makeMs: g.makeMs, pages: g.counts[0].pages, rows: g.counts[0].n };
+    for (const k of ['w1', 'w2', 'w5']) out[size][k] = median(g.rounds.map((r) => r[k]));
+    for (const k of ['open', 'count']) out[size][k] = median(g.counts.map((r) => r[k]));
+  }
+  return out;
+}
+
+/* Prints the page-size table (see pageSizeBench), each ratio against the first size. */
+function pagesTable(pg) {
+  const base = pg[PAGE_SIZES[0]];
+  const MiB = 1024 * 1024;
+  const rows = PAGE_SIZES.map((size) => {
+    const p = pg[size];
+    return [`${size / 1024} KiB`, `${f1(p.w1)} (${ratio(p.w1, base.w1)})`, `${f1(p.w2)} (${ratio(p.w2, base.w2)})`,
+      `${f1(p.w5)} (${ratio(p.w5, base.w5)})`, `${(p.pages * size / MiB).toFixed(0)} MiB, ${p.pages.toLocaleString('en-US')} pages`,
+      f1(p.makeMs), f1(p.open), `${f1(p.count)} (${ratio(p.count, base.count)})`, `${(p.count / p.pages * 1000).toFixed(2)} µs`];
+  });
+  console.log(`\nPage sizes (${BROWSER_NAME}, dedicated worker, OPFS pool VFS, WAL/FULL, ms, medians of ${RUNS}, sizes in turn;`);
+  console.log(`ratios × ${PAGE_SIZES[0] / 1024} KiB): W1/W2/W5 as in the journal-mode table; then a ~${PAGE_MIB} MiB database of`);
+  console.log(`${(1000).toLocaleString('en-US')}-byte blobs (in the page at every size) per size, and its first SELECT count(*): the pool and`);
+  console.log('the database opened afresh in the worker, the query timed alone (the OS may cache the file).\n');
+  table(['page size', 'W1', 'W2', 'W5', 'database', 'made in', 'open', 'first count(*)', 'count per page'], rows);
+}
+
+/*
 ** The public API from the main thread (bench/api/index.html): RUNS rounds of W1–W5,
-** each followed by a page load that measures W6. Returns medians { w1, w2, w3, w5, w6 }
-** in ms and { w4Mean, w4P50, w4P99 } in µs, with the journal mode and sync level seen.
+** each followed by a page load that measures W6. Returns medians { w1, w2, w3, w5, w6,
+** and W6's parts w6Load, w6Open, w6Query } in ms and { w4Mean, w4P50, w4P99 } in µs, with the journal mode and sync level seen.
 */
 async function apiBench(page, origin) {
   const url = `${origin}/bench/api/index.html`;
@@ -180,11 +226,12 @@ async function apiBench(page, origin) {
     const r = await page.evaluate(() => window.api.round());
     await page.goto(`${url}?w6`, { waitUntil: 'load' });
     await page.waitForFunction(() => window.w6 !== undefined, { polling: 50 });
-    r.w6 = (await page.evaluate(() => window.w6)).ms;
+    const w6 = await page.evaluate(() => window.w6);
+    Object.assign(r, { w6: w6.ms, w6Load: w6.called, w6Open: w6.open, w6Query: w6.query });
     rounds.push(r);
   }
   const out = { journal: rounds[0].journal, sync: rounds[0].sync };
-  for (const k of ['w1', 'w2', 'w3', 'w5', 'w6', 'w4Mean', 'w4P50', 'w4P99', 'echo']) out[k] = median(rounds.map((r) => r[k]));
+  for (const k of ['w1', 'w2', 'w3', 'w5', 'w6', 'w6Load', 'w6Open', 'w6Query', 'w4Mean', 'w4P50', 'w4P99', 'echo']) out[k] = median(rounds.map((r) => r[k]));
   return out;
 }
 
@@ -410,6 +457,122 @@ function limitsTable(l) {
   ]);
 }
 
+/* Opens bench/api/index.html in a new page of browser; resolves with the page, ready. */
+async function apiPage(browser, origin, label) {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error(`[bench ${label}] ${e.message}`));
+  await page.goto(`${origin}/bench/api/index.html`, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.api !== undefined, { polling: 50 });
+  return page;
+}
+
+/*
+** The scale rows (bench/api/scale.js), each skippable (see the top of this file): W1 and
+** W5 on a SCALE_ROWS-row table; the workers' wasm memory around W1, W3 and a 64 MiB blob;
+** W6 on a database of W1's rows alone and on one with SCALE_MIB MiB more, RUNS rounds
+** each, in turn; TABS tabs writing at once against one tab. Returns { rows, memory, open,
+** writers } (ms and bytes).
+*/
+async function scaleBench(browser, origin) {
+  const out = {};
+  const page = await apiPage(browser, origin, 'scale');
+  const call = (fn, ...args) => page.evaluate((f, a) => window.api.scale[f](...a), fn, args);
+  try {
+    if (SCALE_ROWS > 0) out.rows = await call('rows', SCALE_ROWS);
+    out.memory = await call('memory');
+    if (SCALE_MIB > 0) {
+      const small = await call('fillBig', 'bench-scale-small', 0);
+      const big = await call('fillBig', 'bench-scale-big', SCALE_MIB);
+      const w6 = { small: [], big: [] };
+      for (let round = 0; round < RUNS; round++) {
+        for (const which of round % 2 ? ['big', 'small'] : ['small', 'big']) {
+          await page.goto(`${origin}/bench/api/index.html?w6=bench-scale-${which}`, { waitUntil: 'load' });
+          await page.waitForFunction(() => window.w6 !== undefined, { polling: 50 });
+          w6[which].push((await page.evaluate(() => window.w6)).ms);
+        }
+      }
+      await page.goto(`${origin}/bench/api/index.html`, { waitUntil: 'load' });
+      await page.waitForFunction(() => window.api !== undefined, { polling: 50 });
+      await call('wipe', 'bench-scale-small');
+      await call('wipe', 'bench-scale-big');
+      out.open = { small: { bytes: small.bytes, w6: median(w6.small) }, big: { bytes: big.bytes, fillMs: big.ms, w6: median(w6.big) } };
+    }
+  } finally {
+    await page.close();
+  }
+  if (TABS > 0) out.writers = await writersBench(browser, origin);
+  return out;
+}
+
+/*
+** TABS tabs of one database writing at once, against one tab: WRITES awaited autocommit
+** inserts from one tab, and WRITES / TABS from each of TABS tabs started at the same
+** wall-clock time; min(RUNS, 3) rounds, the order of the two turned each round. Returns
+** { one, many } with the medians of commits per second (all the commits over the span
+** from the first start to the last end).
+*/
+async function writersBench(browser, origin) {
+  const rates = { 1: [], [TABS]: [] };
+  for (let round = 0; round < Math.min(RUNS, 3); round++) {
+    for (const k of round % 2 ? [TABS, 1] : [1, TABS]) {
+      const pages = [];
+      try {
+        for (let i = 0; i < k; i++) {
+          const page = await apiPage(browser, origin, `writer ${i}`);
+          pages.push(page);
+          await page.evaluate((leader) => window.api.scale.tabOpen('bench-scale-tabs', leader), i === 0);
+        }
+        const n = Math.round(WRITES / k);
+        const at = await pages[0].evaluate(() => performance.timeOrigin + performance.now() + 300);
+        const spans = await Promise.all(pages.map((p) => p.evaluate((a, b) => window.api.scale.tabWrite(a, b), n, at)));
+        const ms = Math.max(...spans.map((x) => x.end)) - Math.min(...spans.map((x) => x.start));
+        for (const p of pages.slice(1)) await p.evaluate(() => window.api.scale.tabClose());
+        const count = await pages[0].evaluate(() => window.api.scale.tabClose());
+        if (count !== n * k) throw new Error(`${k} tabs wrote ${count} rows, not ${n * k}`);
+        rates[k].push(n * k / ms * 1000);
+      } finally {
+        for (const p of pages) await p.close();
+      }
+    }
+  }
+  return { one: median(rates[1]), many: median(rates[TABS]) };
+}
+
+/* Prints the scale table (see scaleBench); api: the API table's medians, the references. */
+function scaleTable(sc, api) {
+  const MiB = 1024 * 1024;
+  const mb = (x) => `${(x / MiB).toFixed(1)} MiB`;
+  const num = (x) => x.toLocaleString('en-US');
+  const rows = [];
+  if (sc.rows) {
+    rows.push([`W1 ${num(SCALE_ROWS)} inserts, 1 tx (runMany)`, `${f1(sc.rows.w1)} ms`, `${ratio(sc.rows.w1 / SCALE_ROWS, api.w1 / ROWS)} per row`]);
+    rows.push([`W5 10,000 point reads at once, ${num(SCALE_ROWS)}-row table`, `${f1(sc.rows.w5)} ms`, ratio(sc.rows.w5, api.w5)]);
+    rows.push([`worker memory, W1 of ${num(SCALE_ROWS)} rows: before → after`, `${mb(sc.rows.before)} → ${mb(sc.rows.after)}`, '']);
+  }
+  const m = sc.memory;
+  rows.push(['worker memory, W1 100k rows: before → after', `${mb(m.w1.before)} → ${mb(m.w1.after)}`, '']);
+  rows.push(['worker memory, W3 100k rows as objects (a fresh worker)', `${mb(m.w3.before)} → ${mb(m.w3.after)}`, '']);
+  rows.push(['worker memory, a 64 MiB blob written and read back (a fresh worker, one transaction)', `${mb(m.blob.before)} → ${mb(m.blob.after)}`, '']);
+  rows.push(['  then idle (past 256 MiB the worker recycles itself: a new one\'s memory)', mb(m.blob.idle), '']);
+  if (sc.open) {
+    const o = sc.open;
+    rows.push([`W6 reload → first result, ${mb(o.small.bytes)} database (W1's rows)`, `${f1(o.small.w6)} ms`, '1.00×']);
+    rows.push([`W6 reload → first result, ${mb(o.big.bytes)} database (the same + blobs)`, `${f1(o.big.w6)} ms`, ratio(o.big.w6, o.small.w6)]);
+    rows.push(['  (the API table\'s W6, its own 100k-row database)', `${f1(api.w6)} ms`, '']);
+  }
+  if (sc.writers) {
+    const w = sc.writers;
+    rows.push([`commits/s, 1 tab (${num(WRITES)} awaited autocommit run())`, `${f1(w.one)}/s`, '1.00×']);
+    rows.push([`commits/s, ${TABS} tabs at once (${num(Math.round(WRITES / TABS))} each, all of them)`, `${f1(w.many)}/s`, ratio(w.many, w.one)]);
+  }
+  console.log(`\nScale (${BROWSER_NAME}, the public API from the main thread, OPFS, WAL/FULL; one run unless marked): W1/W5`);
+  console.log('on a big table (the last column: per row against the API table\'s W1, and W5 against its W5); the worker\'s');
+  console.log('wasm memory, which never shrinks: after an operation is its high-water, kept until close(); W6 on a');
+  console.log(`small and a big database, medians of ${RUNS}, in turn (the last column: × the small one); tabs writing`);
+  console.log(`at once, all the commits over the span from the first start to the last end, medians of ${Math.min(RUNS, 3)}.\n`);
+  table(['what', 'value', 'ratio'], rows);
+}
+
 /* Prints a markdown table. */
 function table(head, rows) {
   console.log(`| ${head.join(' | ')} |`);
@@ -421,33 +584,67 @@ const f1 = (ms) => ms.toFixed(1);
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}×` : '');
 
 /*
-** Prints the public-API table: ours from the main thread, native (the same C, WAL/FULL,
-** as one C call per request), and the peers, with ratios and the aims.
+** Prints the public-API table: ours from the main thread, plain SQLite (its API only, the
+** same build and pragmas, WAL/FULL, on a POSIX file), our engine native (the same C,
+** WAL/FULL, one C call per request), and the peers, each ratio naming its reference, with
+** the design's aims.
 */
-function apiTable(browser, n) {
+function apiTable(browser, n, pl) {
   const a = browser.api;
   const p = browser.peers;
   const us = (x) => `${x.toFixed(1)} µs`;
   const peerCells = (key, fmt) => (p ? [fmt(p['sqlite-wasm'][key]), fmt(p['wa-sqlite'][key])] : ['—', '—']);
-  const peerRatio = (key, nat) => (p ? [ratio(p['sqlite-wasm'][key], nat), ratio(p['wa-sqlite'][key], nat)] : ['—', '—']);
+  const peerRatio = (key, ref) => (p ? [ratio(p['sqlite-wasm'][key], ref), ratio(p['wa-sqlite'][key], ref)] : ['—', '—']);
+  const w = (label, key, plainMs, nativeMs, aim) => [label, f1(a[key]), f1(plainMs), ratio(a[key], plainMs),
+    f1(nativeMs), ratio(a[key], nativeMs), ...peerCells(key, f1), ...peerRatio(key, plainMs), aim];
   const rows = [
-    ['W1 100k inserts, 1 tx (runMany)', f1(a.w1), f1(n.w1_pool_ms), ratio(a.w1, n.w1_pool_ms), ...peerCells('w1', f1), ...peerRatio('w1', n.w1_pool_ms), '≤ 3×'],
-    ['W2 1,000 awaited autocommit run()', f1(a.w2), f1(n.w2_pool_ms), ratio(a.w2, n.w2_pool_ms), ...peerCells('w2', f1), ...peerRatio('w2', n.w2_pool_ms), '≤ 200 ms'],
-    ['W3 SELECT * 100k rows as objects', f1(a.w3), f1(n.w3_pool_ms), ratio(a.w3, n.w3_pool_ms), ...peerCells('w3', f1), ...peerRatio('w3', n.w3_pool_ms), '≤ 6×'],
-    ['W4 SELECT 1 round trip, mean', us(a.w4Mean), us(n.w4_pool_us), ratio(a.w4Mean, n.w4_pool_us), ...peerCells('w4Mean', us), '', '', '≤ 50 µs'],
-    ['W4 floor: bare postMessage echo, mean', us(a.echo), '', '', '', '', '', '', ''],
-    [`W4 p50 / p99 (${TIMER} timer)`, `${us(a.w4P50)} / ${us(a.w4P99)}`, '', '', ...(p ? [`${us(p['sqlite-wasm'].w4P50)} / ${us(p['sqlite-wasm'].w4P99)}`, `${us(p['wa-sqlite'].w4P50)} / ${us(p['wa-sqlite'].w4P99)}`] : ['—', '—']), '', '', ''],
-    ['W5 10,000 point reads at once', f1(a.w5), f1(n.w5_pool_ms), ratio(a.w5, n.w5_pool_ms), ...peerCells('w5', f1), ...peerRatio('w5', n.w5_pool_ms), '≤ 90 ms'],
-    ['W5 in the peers\' worker (loop)', '', '', '', ...peerCells('w5InWorker', f1), '', '', ''],
-    ['W6 reload to first result', f1(a.w6), '', '', ...peerCells('w6', f1), '', '', '≤ 120 ms'],
+    w('W1 100k inserts, 1 tx (runMany)', 'w1', pl.w1_file_ms, n.w1_pool_ms, '≤ 3× engine native'),
+    w('W2 1,000 awaited autocommit run()', 'w2', pl.w2_file_ms, n.w2_pool_ms, '≤ 200 ms'),
+    w('W3 SELECT * 100k rows as objects', 'w3', pl.w3_file_ms, n.w3_pool_ms, '≤ 6× engine native'),
+    ['W4 SELECT 1 round trip, mean', us(a.w4Mean), '', '', us(n.w4_pool_us), ratio(a.w4Mean, n.w4_pool_us), ...peerCells('w4Mean', us), '', '', '≤ 50 µs'],
+    ['W4 floor: bare postMessage echo, mean', us(a.echo), '', '', '', '', '', '', '', '', ''],
+    [`W4 p50 / p99 (${TIMER} timer)`, `${us(a.w4P50)} / ${us(a.w4P99)}`, '', '', '', '', ...(p ? [`${us(p['sqlite-wasm'].w4P50)} / ${us(p['sqlite-wasm'].w4P99)}`, `${us(p['wa-sqlite'].w4P50)} / ${us(p['wa-sqlite'].w4P99)}`] : ['—', '—']), '', '', ''],
+    w('W5 10,000 point reads at once', 'w5', pl.w5_file_ms, n.w5_pool_ms, '≤ 90 ms'),
+    ['W5 in the peers\' worker (loop)', '', '', '', '', '', ...peerCells('w5InWorker', f1), '', '', ''],
+    ['W6 reload to first result', f1(a.w6), '', '', '', '', ...peerCells('w6', f1), '', '', '≤ 120 ms'],
   ];
   console.log(`\nThe public API from the main thread (ms unless marked), in the same ${BROWSER_NAME} run as the peers;`);
-  console.log(`ours: openDatabase() on OPFS, ${a.journal}/${a.sync === 2 ? 'FULL' : a.sync}; native: the same C, one call per request, WAL/FULL.`);
+  console.log(`ours: openDatabase() on OPFS, ${a.journal}/${a.sync === 2 ? 'FULL' : a.sync}; plain SQLite: its API only (bench/bench_plain.c), a`);
+  console.log('POSIX file, the same build and pragmas (WAL, exclusive, FULL); our engine native: the same C as the worker,');
+  console.log('one call per request, WAL/FULL, on POSIX slot files. Each ratio names its reference; the peers\' is plain SQLite.');
   if (p) {
     console.log(`peers: @sqlite.org/sqlite-wasm ${p['sqlite-wasm'].version} (opfs-sahpool, oo1, SQLite ${p['sqlite-wasm'].sqlite}, ${p['sqlite-wasm'].journal}/${p['sqlite-wasm'].sync}) and `
-      + `@journeyapps/wa-sqlite ${p['wa-sqlite'].version} (AccessHandlePoolVFS, sync build, SQLite ${p['wa-sqlite'].sqlite}, ${p['wa-sqlite'].journal}/${p['wa-sqlite'].sync}), each in a worker, as the peers' defaults.\n`);
+      + `@journeyapps/wa-sqlite ${p['wa-sqlite'].version} (AccessHandlePoolVFS, sync build, SQLite ${p['wa-sqlite'].sqlite}, ${p['wa-sqlite'].journal}/${p['wa-sqlite'].sync}), each in a worker, as the peers' defaults.`);
   }
-  table(['workload', 'ours', 'native', 'ours × native', 'sqlite-wasm', 'wa-sqlite', 'sqlite-wasm × native', 'wa-sqlite × native', 'aim'], rows);
+  console.log('');
+  table(['workload', 'ours', 'plain SQLite', 'ours × plain SQLite', 'our engine native', 'ours × our engine native',
+    'sqlite-wasm', 'wa-sqlite', 'sqlite-wasm × plain SQLite', 'wa-sqlite × plain SQLite', 'aim'], rows);
+}
+
+/*
+** Prints issue 18's bar: each measure beside its reference and aim, and whether this run
+** met it. pl: plain SQLite WAL/FULL on a file; loop: the wasm C loop in Node on memdb;
+** pd: plain SQLite with the core's defaults (its memdb W1 is loop's reference).
+*/
+function barTable(browser, pl, loop, pd) {
+  const a = browser.api;
+  const c = browser['wal/full'];
+  const met = (ok) => (ok ? 'met' : 'not met');
+  const rows = [];
+  const vs = (label, ours, ref, refLabel, aimX) => rows.push([label, f1(ours), `${f1(ref)} (${refLabel})`, ratio(ours, ref), `≤ ${aimX}×`, met(ours <= aimX * ref)]);
+  const abs = (label, ours, aimMs) => rows.push([label, f1(ours), '', '', `≤ ${aimMs} ms`, met(ours <= aimMs)]);
+  if (c) vs('W1 C loop in the worker (OPFS, WAL/FULL)', c.w1, pl.w1_file_ms, 'plain SQLite, file', 2);
+  vs('W1 C loop, wasm in Node, memdb', loop, pd.w1_mem_ms, 'plain SQLite, memdb', 2);
+  vs('W1 through the public API', a.w1, pl.w1_file_ms, 'plain SQLite, file', 4);
+  vs('W3 through the public API', a.w3, pl.w3_file_ms, 'plain SQLite, file', 3);
+  vs('W2 through the public API', a.w2, browser.floor, 'storage floor, OPFS', 1.5);
+  abs('W5 through the public API', a.w5, 90);
+  abs('W6 reload to first result', a.w6, 100);
+  rows.push([`  of which: page load ${f1(a.w6Load)}, openDatabase() ${f1(a.w6Open)} (the worker's start, the wasm, the pool, the open), the read ${f1(a.w6Query)}`, '', '', '', 'open ≤ 25 ms, inside openDatabase()', '']);
+  abs('failover: leader closed → first answer, median', browser.tabs.failover.median, 40);
+  console.log(`\nIssue 18's bar (${BROWSER_NAME}, ms): against plain SQLite with our pragmas (WAL, exclusive, FULL; bench/bench_plain.c)`);
+  console.log('in this run, or against the storage floor this run measured on OPFS (1,000 × write one WAL frame + flush).\n');
+  table(['measure', 'ours', 'reference', 'ours × reference', 'aim', 'this run'], rows);
 }
 
 /*
@@ -478,48 +675,94 @@ function tabsTable(browser) {
   table(['workload', 'leader tab', 'follower tab', 'follower × leader', 'aim'], rows);
 }
 
+/*
+** Prints the wasm's cost apart from our engine's, on memdb (no storage): plain SQLite's C
+** loop natively (pd, bench-plain) and in wasm (the same loop, build/wasm/bench-plain.wasm),
+** and our engine's run_many loop in wasm, in Node (nl) and in the browser's worker (bl, or
+** none), each { engine, plain }.
+*/
+function loopsTable(pd, nl, bl) {
+  const rows = [];
+  const add = (where, l) => {
+    rows.push(['W1', where, f1(l.plain.w1), ratio(l.plain.w1, pd.w1_mem_ms), f1(l.engine), ratio(l.engine, l.plain.w1), ratio(l.engine, pd.w1_mem_ms)]);
+    rows.push(['W3', where, f1(l.plain.w3), ratio(l.plain.w3, pd.w3_mem_ms), '', '', '']);
+    rows.push(['W5', where, f1(l.plain.w5), ratio(l.plain.w5, pd.w5_mem_ms), '', '', '']);
+  };
+  add('Node', nl);
+  if (bl) add(`${BROWSER_NAME}, dedicated worker`, bl);
+  console.log('\nThe wasm\'s cost apart from our engine\'s, memdb (no storage), ms: plain SQLite\'s C loop (bench/bench_plain.c)');
+  console.log('compiled to wasm with the shipped module\'s SQLite objects and flags, against the same loop natively');
+  console.log(`(W1 ${f1(pd.w1_mem_ms)}, W3 ${f1(pd.w3_mem_ms)}, W5 ${f1(pd.w5_mem_ms)}); our engine's C loop: one run_many call in the shipped module.\n`);
+  table(['workload', 'where', 'plain SQLite in wasm', '× plain SQLite native', 'our engine\'s loop in wasm', '× plain SQLite in wasm', '× plain SQLite native'], rows);
+}
+
+// What make bench builds besides dist/: say so rather than fail halfway through the run.
+const BUILT = ['build/native/bench-native', 'build/native/bench-plain', 'build/wasm/bench-plain.wasm'];
+const missing = BUILT.filter((f) => !fs.existsSync(path.join(root, f)));
+if (missing.length > 0) throw new Error(`${missing.join(', ')} missing: run make ${missing.join(' ')} (make bench builds them)`);
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlw-bench-'));
 try {
   const native = nativeBench(dir);
+  // The Node file rows open with the core's defaults (no durability set: SQLite's DELETE
+  // journal, synchronous=FULL), so their plain reference runs in that mode too.
+  const plainDelete = plainBench(dir, 'delete', 'full');
   const core = await loadCore({
     wasm: fs.readFileSync(path.join(root, 'dist/sqlite-worker.wasm')),
     host: createNodeHost({ root: dir }),
   });
   const file = await wasmW1(core, dir, 'host');
   const mem = await wasmW1(core, dir, 'memdb');
-  const loop = wasmW1Loop(core);
+  const loop = engineLoopW1(core, encodeParamSets, RUNS);
+  const plainLoop = await plainWasm(fs.readFileSync(path.join(root, 'build/wasm/bench-plain.wasm')), RUNS);
   console.log(`SQLite Worker benchmark: medians of ${RUNS} runs; ${os.cpus().length} cores; Node ${process.version}`);
-  console.log('\nW1 = 100,000 inserts in one transaction (one run-many call)\n');
-  table(['workload', 'where', 'ms', '× native'], [
-    ['W1, file', 'native: C loop, gcc -O2, POSIX fsync', f1(native.w1_file_ms), '1.00×'],
-    ['W1, file', 'wasm in Node: runMany, node:fs', f1(file.total), ratio(file.total, native.w1_file_ms)],
-    ['W1, memdb', 'native: C loop, gcc -O2', f1(native.w1_mem_ms), '1.00×'],
-    ['W1, memdb', 'wasm in Node: C loop (one run_many call)', f1(loop), ratio(loop, native.w1_mem_ms)],
-    ['W1, memdb', 'wasm in Node: runMany (encode + call)', f1(mem.total), ratio(mem.total, native.w1_mem_ms)],
-    ['  JS encoding of the rows', 'wasm in Node', f1(mem.encode), ''],
+  console.log('\nW1 = 100,000 inserts in one transaction. Plain SQLite: a C loop over SQLite\'s API only (bench/bench_plain.c:');
+  console.log('prepare once, bind/step/reset per row), the same SQLite build; our engine native: the engine\'s C (one');
+  console.log('run-many call over encoded rows), gcc -O2; both over POSIX files with a real fdatasync. Files: SQLite\'s');
+  console.log('default DELETE journal, synchronous=FULL (what the core opens with in Node).\n');
+  const pd = plainDelete;
+  table(['workload', 'where', 'ms', '× plain SQLite', '× our engine native'], [
+    ['W1, file', 'plain SQLite: C loop over its API, gcc -O2', f1(pd.w1_file_ms), '1.00×', ratio(pd.w1_file_ms, native.w1_file_ms)],
+    ['W1, file', 'our engine native: C loop, gcc -O2, POSIX fsync', f1(native.w1_file_ms), ratio(native.w1_file_ms, pd.w1_file_ms), '1.00×'],
+    ['W1, file', 'wasm in Node: runMany, node:fs', f1(file.total), ratio(file.total, pd.w1_file_ms), ratio(file.total, native.w1_file_ms)],
+    ['W1, memdb', 'plain SQLite: C loop over its API, gcc -O2', f1(pd.w1_mem_ms), '1.00×', ratio(pd.w1_mem_ms, native.w1_mem_ms)],
+    ['W1, memdb', 'our engine native: C loop, gcc -O2', f1(native.w1_mem_ms), ratio(native.w1_mem_ms, pd.w1_mem_ms), '1.00×'],
+    ['W1, memdb', 'wasm in Node: C loop (one run_many call)', f1(loop), ratio(loop, pd.w1_mem_ms), ratio(loop, native.w1_mem_ms)],
+    ['W1, memdb', 'wasm in Node: runMany (encode + call)', f1(mem.total), ratio(mem.total, pd.w1_mem_ms), ratio(mem.total, native.w1_mem_ms)],
+    ['  JS encoding of the rows', 'wasm in Node', f1(mem.encode), '', ''],
   ]);
+  const nodeLoops = { engine: loop, plain: plainLoop };
+  if (BROWSER === '0') loopsTable(pd, nodeLoops, null);
   if (BROWSER !== '0') {
     const profile = path.join(dir, 'profile');
     const browser = await browserBench(profile);
     const rows = [];
     let floorNative = null;
+    const plains = {};
     for (const [journal, sync] of MODES) {
       const n = nativeBench(dir, journal, sync);
+      const pl = plains[`${journal}/${sync}`] = plainBench(dir, journal, sync);
       floorNative ??= n.floor_ms;
       const b = browser[`${journal}/${sync}`];
       const mode = `${journal.toUpperCase()}${journal === 'wal' ? ' (exclusive)' : ''} / ${sync.toUpperCase()}`;
-      rows.push([mode, 'W1', f1(b.w1), f1(n.w1_pool_ms), ratio(b.w1, n.w1_pool_ms)]);
-      rows.push([mode, 'W2', f1(b.w2), f1(n.w2_pool_ms), ratio(b.w2, n.w2_pool_ms)]);
-      rows.push([mode, 'W5', f1(b.w5), f1(n.w5_pool_ms), ratio(b.w5, n.w5_pool_ms)]);
+      rows.push([mode, 'W1', f1(b.w1), f1(pl.w1_file_ms), ratio(b.w1, pl.w1_file_ms), f1(n.w1_pool_ms), ratio(b.w1, n.w1_pool_ms)]);
+      rows.push([mode, 'W2', f1(b.w2), f1(pl.w2_file_ms), ratio(b.w2, pl.w2_file_ms), f1(n.w2_pool_ms), ratio(b.w2, n.w2_pool_ms)]);
+      rows.push([mode, 'W5', f1(b.w5), f1(pl.w5_file_ms), ratio(b.w5, pl.w5_file_ms), f1(n.w5_pool_ms), ratio(b.w5, n.w5_pool_ms)]);
     }
-    console.log(`\n${BROWSER_NAME}, dedicated worker, OPFS pool VFS; native: the same C on POSIX files (gcc -O2, fsync)`);
+    console.log(`\n${BROWSER_NAME}, dedicated worker, OPFS pool VFS; plain SQLite: SQLite's API only on a POSIX file, the`);
+    console.log('same pragmas; our engine native: the same C as the worker on POSIX slot files (gcc -O2, fsync).');
     console.log('W1 as one run_many call; W2 = 1,000 autocommit inserts and W5 = 10,000 reads by random id, one request each\n');
-    rows.push(['no SQLite: 1,000 × (write 4,120 B + flush), the floor of W2', 'floor', f1(browser.floor), f1(floorNative), ratio(browser.floor, floorNative)]);
-    table(['journal / synchronous', 'workload', `${BROWSER_NAME} ms`, 'native ms', '× native'], rows);
-    apiTable(browser, nativeBench(dir, 'wal', 'full'));
+    rows.push(['no SQLite: 1,000 × (write 4,120 B + flush), the floor of W2', 'floor', f1(browser.floor), '', '', f1(floorNative), ratio(browser.floor, floorNative)]);
+    table(['journal / synchronous', 'workload', `${BROWSER_NAME} ms`, 'plain SQLite ms', '× plain SQLite', 'our engine native ms', '× our engine native'], rows);
+    if (browser.pages) pagesTable(browser.pages);
+    loopsTable(pd, nodeLoops, browser.loops);
+    const plainWal = plains['wal/full'] ?? plainBench(dir, 'wal', 'full');
+    apiTable(browser, nativeBench(dir, 'wal', 'full'), plainWal);
+    barTable(browser, plainWal, loop, pd);
     tabsTable(browser);
     liveTable(browser.live);
     limitsTable(browser.limits);
+    if (browser.scale) scaleTable(browser.scale, browser.api);
   }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });

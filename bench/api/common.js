@@ -1,7 +1,7 @@
-// common.js — helpers of the public API's benchmark pages (index.html, live.js): opening
-// and deleting a benchmark database, W1, and percentiles.
+// common.js — helpers of the public API's benchmark pages (index.html, live.js, scale.js):
+// opening and deleting a benchmark database, W1, W2, W5, and percentiles.
 import { openDatabase, deleteDatabase } from '/dist/index.js';
-import { INSERT_T } from '../workload.js';
+import { INSERT_T, mulberry32 } from '../workload.js';
 
 /** W1's row count. */
 export const ROWS = 100000;
@@ -57,5 +57,22 @@ export async function w2(db) {
   for (let i = 0; i < W2_N; i++) await db.run('INSERT INTO t2(v) VALUES (?)', [i]);
   const ms = performance.now() - t;
   if ((await db.get('SELECT count(*) AS n FROM t2')).n !== W2_N) throw new Error('W2 lost rows');
+  return ms;
+}
+
+/** W5's point read and its count. */
+export const POINT = 'SELECT * FROM t WHERE id = ?';
+export const W5_N = 10000;
+
+/** W5 on an n-row t: W5_N point reads by random id (seed 7), issued at once. Returns the ms. */
+export async function w5(db, n = ROWS) {
+  const rand = mulberry32(7);
+  const ids = Array.from({ length: W5_N }, () => 1 + rand() % n);
+  const t = performance.now();
+  const reads = await Promise.all(ids.map((id) => db.get(POINT, [id])));
+  const ms = performance.now() - t;
+  reads.forEach((row, i) => {
+    if (row?.id !== ids[i]) throw new Error(`W5: read ${i} of id ${ids[i]} returned ${row?.id}`);
+  });
   return ms;
 }
