@@ -46,8 +46,10 @@ int sqlwBufReserve(SqlwBuf *p, size_t nMore){
     return SQLITE_NOMEM;
   }
   if( nNeed<=p->nAlloc ) return SQLITE_OK;
-  nNew = p->nAlloc ? p->nAlloc : 4096;
-  while( nNew<nNeed ) nNew = nNew*2>nNew ? nNew*2 : nNeed;
+  /* Doubled, as appends add up; one large append (a big value) gets an eighth more
+  ** than it needs, not the next power of two (a 64 MiB blob does not take 128). */
+  nNew = p->nAlloc<4096 ? 4096 : (p->nAlloc>(size_t)0x7fffffff ? nNeed : p->nAlloc*2);
+  if( nNew<nNeed ) nNew = nNeed+nNeed/8;
   aNew = sqlite3_realloc64(p->a, nNew);
   if( aNew==0 ){
     p->bOom = 1;

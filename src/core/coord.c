@@ -480,20 +480,22 @@ static void coordReplyLocal(Coord *p, uint32_t iSeq, int eAnswer){
 static void coordReplyRemote(Coord *p, const unsigned char *aClient, uint32_t iSeq,
                              int eAnswer){
   CoordMsg r;
-  unsigned char *aBody = sqlite3_malloc64(p->scratch.n+1);
-  if( aBody==0 ){ p->bOom = 1; return; }
-  /* One byte of answer kind, then the answer (copied: the encoder reuses scratch). */
-  aBody[0] = (unsigned char)eAnswer;
-  if( p->scratch.n ) memcpy(aBody+1, p->scratch.a, p->scratch.n);
+  CoordAction *pAct;
+  unsigned char kind = (unsigned char)eAnswer;
+  size_t nHad = p->data.n;
   memset(&r, 0, sizeof(r));
   r.eType = COORD_REPLY;
+  memcpy(r.aSender, p->aId, COORD_ID_BYTES);
+  r.iEpoch = p->iEpoch;
   memcpy(r.aTarget, aClient, COORD_ID_BYTES);
   r.iSeq = iSeq;
   r.eStatus = eAnswer ? COORD_DONE : COORD_REJECTED;
-  r.aBody = aBody;
-  r.nBody = (uint32_t)(p->scratch.n+1);
-  coordPost(p, COORD_ACT_POST_CLIENT, &r, aClient);
-  sqlite3_free(aBody);
+  /* One byte of answer kind, then the answer: encoded straight into the actions' bytes. */
+  r.aBody = p->scratch.a;
+  r.nBody = (uint32_t)p->scratch.n;
+  if( coordMsgEncodeAfter(&r, &kind, 1, &p->data) ){ p->bOom = 1; return; }
+  pAct = coordActTail(p, COORD_ACT_POST_CLIENT, p->data.n-nHad);
+  if( pAct ) memcpy(pAct->aId, aClient, COORD_ID_BYTES);
 }
 
 /* The leader serves its own tab's pending requests, in order, until one is held. */

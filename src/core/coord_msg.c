@@ -121,13 +121,20 @@ void coordMsgHeader(unsigned char *a, int eType, uint64_t iEpoch, const unsigned
 }
 
 int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
+  return coordMsgEncodeAfter(p, 0, 0, pOut);
+}
+
+int coordMsgEncodeAfter(const CoordMsg *p, const unsigned char *aPre, uint32_t nPre,
+                        SqlwBuf *pOut){
   int nFixed = coordFixed(p->eType);
   uint32_t nBody = 0;
   unsigned char *a;
   if( nFixed<0 ) return SQLITE_MISUSE;
   if( p->eType==COORD_REQUEST || p->eType==COORD_REPLY ){
-    if( p->nBody>COORD_MAX_BODY || (p->nBody && p->aBody==0) ) return SQLITE_MISUSE;
-    nBody = p->nBody;
+    if( p->nBody>COORD_MAX_BODY-nPre || (p->nBody && p->aBody==0) ) return SQLITE_MISUSE;
+    nBody = nPre+p->nBody;
+  }else if( nPre ){
+    return SQLITE_MISUSE;
   }
   if( p->eType==COORD_REQUEST && (p->eKind<=0 || p->eKind>255) ) return SQLITE_MISUSE;
   if( p->eType==COORD_REPLY && (p->eStatus<COORD_DONE || p->eStatus>COORD_NOT_LEADER) ){
@@ -165,7 +172,8 @@ int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut){
     default:
       break;
   }
-  if( nBody ) memcpy(a+nFixed, p->aBody, nBody);
+  if( nPre ) memcpy(a+nFixed, aPre, nPre);
+  if( nBody>nPre ) memcpy(a+nFixed+nPre, p->aBody, nBody-nPre);
   pOut->n += COORD_HEADER+(size_t)nFixed+nBody;
   return SQLITE_OK;
 }

@@ -46,6 +46,10 @@ int coordMsgDecode(const unsigned char *a, size_t n, CoordMsg *p, const char **p
 ** or SQLITE_NOMEM.
 */
 int coordMsgEncode(const CoordMsg *p, SqlwBuf *pOut);
+/* coordMsgEncode of a REQUEST or REPLY whose body is aPre[0..nPre) then p's body (an
+** answer after its kind byte, with no copy of the two made first). */
+int coordMsgEncodeAfter(const CoordMsg *p, const unsigned char *aPre, uint32_t nPre,
+                        SqlwBuf *pOut);
 
 /* Writes the COORD_HEADER bytes of a message of type eType, epoch iEpoch, from aSender. */
 void coordMsgHeader(unsigned char *a, int eType, uint64_t iEpoch, const unsigned char *aSender);
