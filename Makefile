@@ -3,7 +3,7 @@
 #   make build   the wasm module and the JS loader in dist/
 #   make bench   benchmarks (native vs wasm), printed as a table
 #   make fuzz    the fuzzers, for longer than the quick runs of make test
-#   make size    wasm and JS sizes, raw and gzip -9
+#   make size    wasm and JS sizes, raw, gzip -9 and brotli, and what a page downloads
 #   make demo    build, then serve the interactive demo at http://localhost:3000/ (PORT)
 # Objects are cached under build/; SQLite is fetched into build/sqlite at first use.
 
@@ -44,7 +44,8 @@ WASM_FEATURES := -mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-global
 WASM_CFLAGS := $(WASM_OPT_LEVEL) $(WASM_FEATURES) $(SQLITE_OPTS) $(INCLUDES)
 WASM_SQLITE_FLAGS := -DHAVE_LOCALTIME_R=1 -Dlocaltime_r=sqlwLocaltimeR \
   -Dmalloc=sqlwGuardMalloc -Drealloc=sqlwGuardRealloc -w
-WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_api.c) build/wasm/sqlite3.o
+# wasm_api.c (the exports) and hostmath.c (libm through the host) are the wasm build's own.
+WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_api.c src/core/hostmath.c) build/wasm/sqlite3.o
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
 
@@ -288,11 +289,9 @@ build/native/bench-native: bench/bench_native.c build/native/libsqlw.a
 bench: build build/native/bench-native
 	node bench/run.js
 
+# Raw, gzip -9 and brotli sizes (node:zlib), and what a page downloads against the aim.
 size: build
-	@printf '%-28s %10s %10s\n' file raw gzip-9
-	@for f in dist/sqlite-worker.wasm $(DIST_BUNDLES) $(DIST_JS); do \
-	  printf '%-28s %10d %10d\n' $$f $$(stat -c %s $$f) $$(gzip -9 -c $$f | wc -c); \
-	done
+	@node scripts/size.mjs dist/sqlite-worker.wasm $(DIST_BUNDLES) $(DIST_JS)
 
 clean:
 	rm -rf build dist
