@@ -65,6 +65,11 @@ HOST_IMPORT(time) double host_time(void);
 /* Minutes to add to UTC to get local time at the UTC instant iMs (ms since 1970). */
 HOST_IMPORT(tzoffset) int host_tzoffset(double iMs);
 
+/* Returns the math function eOp (SQLW_MATH_* of proto.h) of x, or of x and y for the
+** functions of two arguments (atan2, pow, fmod); NaN for an unknown eOp. Only the wasm
+** build calls it (src/core/hostmath.c): native builds use their C library's libm. */
+HOST_IMPORT(math) double host_math(int eOp, double x, double y);
+
 /* The request running now has run for a while (aTag[0..nTag): whose it is, the asking
 ** client's id), or, with nTag 0, the request that was reported is over. Called from
 ** inside the request (SQLite's progress handler): the host can tell its page, which

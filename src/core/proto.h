@@ -177,6 +177,31 @@
 #define SQLW_POOL_OPEN     4   /* files SQLite has open now */
 #define SQLW_POOL_WANTED   5   /* free slots the pool asks the host to add */
 
+/* ---- the functions of host_math (src/core/hostmath.c) ---------------------------------
+** The wasm build's math library: what SQLite's math functions and FTS5's bm25() ask of
+** libm, computed by the host (JavaScript's Math, and % for fmod).
+** @enum
+*/
+#define SQLW_MATH_ACOS   1
+#define SQLW_MATH_ASIN   2
+#define SQLW_MATH_ATAN   3
+#define SQLW_MATH_ATAN2  4   /* atan2(x, y), in C's order of arguments */
+#define SQLW_MATH_ACOSH  5
+#define SQLW_MATH_ASINH  6
+#define SQLW_MATH_ATANH  7
+#define SQLW_MATH_COS    8
+#define SQLW_MATH_SIN    9
+#define SQLW_MATH_TAN    10
+#define SQLW_MATH_COSH   11
+#define SQLW_MATH_SINH   12
+#define SQLW_MATH_TANH   13
+#define SQLW_MATH_EXP    14
+#define SQLW_MATH_LOG    15
+#define SQLW_MATH_LOG10  16
+#define SQLW_MATH_LOG2   17
+#define SQLW_MATH_POW    18  /* pow(x, y): x to the power y */
+#define SQLW_MATH_FMOD   19  /* fmod(x, y): x - n*y, n = x/y truncated (JavaScript's %) */
+
 /* ---- the library's own result codes --------------------------------------------------
 ** Extended codes of SQLITE_ERROR (1), as SQLite's own extended codes are of their
 ** primary code: (code & 0xff) is 1. sqlw_code_name() and the page name them.

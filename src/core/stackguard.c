@@ -34,7 +34,7 @@
 
 #define SQLW_GUARD_CLOCK_EVERY 256     /* allocations between two looks at the clock */
 
-static uintptr_t iTop = 0;      /* the stack pointer of the first allocation (shallow) */
+static uintptr_t iTop = 0;      /* the stack pointer of the shallowest allocation seen */
 static uintptr_t iLow = 0;      /* the lowest stack pointer seen by an allocation */
 static int eTripped = 0;        /* SQLW_GUARD_STACK/_DEADLINE since the last reset, or 0 */
 static double rDeadline = 0;    /* host_time() past which allocations fail; 0: none */
@@ -48,8 +48,12 @@ static uintptr_t guardSp(void){
 /* 1 when the caller is too deep, or its deadline has passed: the allocation must fail. */
 static int guardTooDeep(void){
   uintptr_t sp = guardSp();
-  if( iTop==0 ) iTop = iLow = sp;
-  if( sp<iLow ) iLow = sp;
+  /* The first allocation need not be the shallowest: which of SQLite's calls allocates
+  ** first, and how deep its frames are, depends on the build (a -Os SQLite's first
+  ** allocation is deeper than a later sqlite3_malloc of sqlw_open). Measured from a
+  ** deeper one, iTop-sp would wrap and fail every shallower allocation. */
+  if( sp>iTop ) iTop = sp;
+  if( iLow==0 || sp<iLow ) iLow = sp;
   if( iTop-sp>SQLW_STACK_BUDGET ){
     eTripped = SQLW_GUARD_STACK;
     return 1;

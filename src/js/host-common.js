@@ -4,6 +4,12 @@
 // touch storage (random, time, tzoffset, busy, log). Each host adds its files.
 
 import { misuse } from './errors.js';
+import {
+  SQLW_MATH_ACOS, SQLW_MATH_ASIN, SQLW_MATH_ATAN, SQLW_MATH_ATAN2, SQLW_MATH_ACOSH,
+  SQLW_MATH_ASINH, SQLW_MATH_ATANH, SQLW_MATH_COS, SQLW_MATH_SIN, SQLW_MATH_TAN,
+  SQLW_MATH_COSH, SQLW_MATH_SINH, SQLW_MATH_TANH, SQLW_MATH_EXP, SQLW_MATH_LOG,
+  SQLW_MATH_LOG10, SQLW_MATH_LOG2, SQLW_MATH_POW, SQLW_MATH_FMOD,
+} from './proto.js';
 
 /** The longest database name, in bytes of UTF-8 (POOL_NAME_MAX of src/core/vfs_pool.c). */
 export const NAME_MAX = 64;
@@ -101,6 +107,18 @@ export function makeEmit(log) {
   };
 }
 
+// host_math's functions by operation (src/core/hostmath.c): the wasm build's libm.
+// JavaScript's % on numbers is C's fmod.
+const MATH = {
+  [SQLW_MATH_ACOS]: Math.acos, [SQLW_MATH_ASIN]: Math.asin, [SQLW_MATH_ATAN]: Math.atan,
+  [SQLW_MATH_ATAN2]: Math.atan2, [SQLW_MATH_ACOSH]: Math.acosh, [SQLW_MATH_ASINH]: Math.asinh,
+  [SQLW_MATH_ATANH]: Math.atanh, [SQLW_MATH_COS]: Math.cos, [SQLW_MATH_SIN]: Math.sin,
+  [SQLW_MATH_TAN]: Math.tan, [SQLW_MATH_COSH]: Math.cosh, [SQLW_MATH_SINH]: Math.sinh,
+  [SQLW_MATH_TANH]: Math.tanh, [SQLW_MATH_EXP]: Math.exp, [SQLW_MATH_LOG]: Math.log,
+  [SQLW_MATH_LOG10]: Math.log10, [SQLW_MATH_LOG2]: Math.log2, [SQLW_MATH_POW]: Math.pow,
+  [SQLW_MATH_FMOD]: (x, y) => x % y,
+};
+
 /**
  * The imports of host.h that do not touch storage. bytes(ptr, n): a view of wasm memory;
  * emit: makeEmit's function; onBusy: the host's option (tag: a Uint8Array copy of the
@@ -121,6 +139,11 @@ export function baseImports({ bytes, emit, onBusy, fill }) {
     /* host_time: milliseconds since 1970-01-01 UTC. */
     time() {
       return Date.now();
+    },
+    /* host_math: the math function op of x (and y); NaN for an unknown op. */
+    math(op, x, y) {
+      const f = MATH[op];
+      return f ? f(x, y) : NaN;
     },
     /* host_tzoffset: minutes to add to UTC for local time at the instant ms (0 if invalid). */
     tzoffset(ms) {

@@ -10,7 +10,10 @@ import { after } from 'node:test';
 import { createNodeHost } from '../../src/js/host-node.js';
 import {
   SQLITE_CANTOPEN, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_READONLY,
-  SQLITE_OPEN_READWRITE,
+  SQLITE_OPEN_READWRITE, SQLW_MATH_ACOS, SQLW_MATH_ASIN, SQLW_MATH_ATAN, SQLW_MATH_ATAN2,
+  SQLW_MATH_ACOSH, SQLW_MATH_ASINH, SQLW_MATH_ATANH, SQLW_MATH_COS, SQLW_MATH_SIN,
+  SQLW_MATH_TAN, SQLW_MATH_COSH, SQLW_MATH_SINH, SQLW_MATH_TANH, SQLW_MATH_EXP,
+  SQLW_MATH_LOG, SQLW_MATH_LOG10, SQLW_MATH_LOG2, SQLW_MATH_POW, SQLW_MATH_FMOD,
 } from '../../src/js/proto.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sqlite-worker-host-'));
@@ -166,6 +169,21 @@ test('200 time and tzoffset', () => {
   const jan = Date.UTC(2024, 0, 15);
   assert.equal(h.tzoffset(jan), -new Date(jan).getTimezoneOffset());
   assert.equal(h.tzoffset(NaN), 0);
+});
+
+test('205 math computes each SQLW_MATH_* function as Math does; NaN for an unknown one', () => {
+  const one = [[SQLW_MATH_ACOS, Math.acos], [SQLW_MATH_ASIN, Math.asin], [SQLW_MATH_ATAN, Math.atan],
+    [SQLW_MATH_ACOSH, Math.acosh, 1.25], [SQLW_MATH_ASINH, Math.asinh], [SQLW_MATH_ATANH, Math.atanh],
+    [SQLW_MATH_COS, Math.cos], [SQLW_MATH_SIN, Math.sin], [SQLW_MATH_TAN, Math.tan],
+    [SQLW_MATH_COSH, Math.cosh], [SQLW_MATH_SINH, Math.sinh], [SQLW_MATH_TANH, Math.tanh],
+    [SQLW_MATH_EXP, Math.exp], [SQLW_MATH_LOG, Math.log], [SQLW_MATH_LOG10, Math.log10],
+    [SQLW_MATH_LOG2, Math.log2]];
+  for (const [op, f, x = 0.25] of one) assert.equal(h.math(op, x, 0), f(x), `op ${op}`);
+  assert.equal(h.math(SQLW_MATH_ATAN2, 1, -2), Math.atan2(1, -2));
+  assert.equal(h.math(SQLW_MATH_POW, 2, 10), 1024);
+  assert.equal(h.math(SQLW_MATH_FMOD, -7.5, 2), -1.5);
+  assert.ok(Number.isNaN(h.math(0, 1, 1)));
+  assert.ok(Number.isNaN(h.math(1000, 1, 1)));
 });
 
 test('210 log lines reach the log option; a throwing logger does not escape', () => {

@@ -17,7 +17,7 @@ const { root } = await setup();
 const bytes = fs.readFileSync(WASM_PATH);
 const module = new WebAssembly.Module(bytes);
 const HOST_FUNCTIONS = ['open', 'close', 'read', 'write', 'truncate', 'size', 'sync', 'delete',
-  'access', 'random', 'time', 'tzoffset', 'busy', 'log'];
+  'access', 'random', 'time', 'tzoffset', 'math', 'busy', 'log'];
 
 test('100 every import is from module host; none is WASI', () => {
   const imports = WebAssembly.Module.imports(module);

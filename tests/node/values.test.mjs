@@ -178,3 +178,35 @@ test('160 a returned blob owns its bytes: later requests do not change it', () =
     db.close();
   }
 });
+
+test('170 SQL math functions compute what JavaScript\'s Math does (the wasm build\'s libm is the host\'s)', () => {
+  const db = core.open(':memory:', { vfs: 'memdb' });
+  try {
+    const [row] = rows(db, `SELECT acos(0.5) AS acos, asin(0.5) AS asin, atan(2) AS atan,
+      atan2(1, -2) AS atan2, acosh(2) AS acosh, asinh(2) AS asinh, atanh(0.5) AS atanh,
+      cos(1) AS cos, sin(1) AS sin, tan(1) AS tan, cosh(1) AS cosh, sinh(1) AS sinh,
+      tanh(1) AS tanh, exp(1) AS exp, ln(10) AS ln, log10(2) AS log10, log2(10) AS log2,
+      log(2, 1024) AS logb, pow(2, 0.5) AS pow, mod(7.5, -2) AS mod, mod(-7.5, 2) AS modneg,
+      sqrt(2) AS sqrt, ceil(-1.5) AS ceil, floor(-1.5) AS floor, trunc(-1.5) AS trunc,
+      pi() AS pi, degrees(pi()) AS degrees, radians(180) AS radians,
+      ln(0) AS ln0, sqrt(-1) AS sqrtneg, acos(2) AS acos2`);
+    const want = {
+      acos: Math.acos(0.5), asin: Math.asin(0.5), atan: Math.atan(2), atan2: Math.atan2(1, -2),
+      acosh: Math.acosh(2), asinh: Math.asinh(2), atanh: Math.atanh(0.5), cos: Math.cos(1),
+      sin: Math.sin(1), tan: Math.tan(1), cosh: Math.cosh(1), sinh: Math.sinh(1),
+      tanh: Math.tanh(1), exp: Math.exp(1), ln: Math.log(10), log10: Math.log10(2),
+      log2: Math.log2(10), logb: Math.log(1024) / Math.log(2), pow: Math.pow(2, 0.5),
+      mod: 1.5, modneg: -1.5, sqrt: Math.SQRT2, ceil: -1, floor: -2, trunc: -1, pi: Math.PI,
+      degrees: 180, radians: Math.PI, ln0: null, sqrtneg: null, acos2: null,
+    };
+    assert.deepEqual(row, want);
+    // FTS5's bm25() calls log() too.
+    db.exec(`CREATE VIRTUAL TABLE f USING fts5(body);
+      INSERT INTO f VALUES ('apple pie'), ('apple tart'), ('plum cake')`);
+    const ranks = rows(db, "SELECT bm25(f) AS r FROM f WHERE f MATCH 'plum'");
+    assert.equal(ranks.length, 1);
+    assert.ok(Number.isFinite(ranks[0].r) && ranks[0].r < 0, `bm25 ${ranks[0].r}`);
+  } finally {
+    db.close();
+  }
+});

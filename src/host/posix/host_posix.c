@@ -38,6 +38,7 @@
 
 #include "sqlite3.h"
 #include "../../core/host.h"
+#include "../../core/proto.h"
 
 #ifndef PATH_MAX
 # define PATH_MAX 4096
@@ -341,6 +342,36 @@ static int posixDebugOn(void){
 void host_busy(const unsigned char *aTag, int nTag){
   (void)aTag;
   (void)nTag;
+}
+
+/*
+** host_math: the math function eOp (SQLW_MATH_*) of x (and y), from the C library. The
+** core calls it only in its wasm build (src/core/hostmath.c); here it completes host.h.
+** Returns NaN for an unknown eOp.
+*/
+double host_math(int eOp, double x, double y){
+  switch( eOp ){
+    case SQLW_MATH_ACOS:  return acos(x);
+    case SQLW_MATH_ASIN:  return asin(x);
+    case SQLW_MATH_ATAN:  return atan(x);
+    case SQLW_MATH_ATAN2: return atan2(x, y);
+    case SQLW_MATH_ACOSH: return acosh(x);
+    case SQLW_MATH_ASINH: return asinh(x);
+    case SQLW_MATH_ATANH: return atanh(x);
+    case SQLW_MATH_COS:   return cos(x);
+    case SQLW_MATH_SIN:   return sin(x);
+    case SQLW_MATH_TAN:   return tan(x);
+    case SQLW_MATH_COSH:  return cosh(x);
+    case SQLW_MATH_SINH:  return sinh(x);
+    case SQLW_MATH_TANH:  return tanh(x);
+    case SQLW_MATH_EXP:   return exp(x);
+    case SQLW_MATH_LOG:   return log(x);
+    case SQLW_MATH_LOG10: return log10(x);
+    case SQLW_MATH_LOG2:  return log2(x);
+    case SQLW_MATH_POW:   return pow(x, y);
+    case SQLW_MATH_FMOD:  return fmod(x, y);
+  }
+  return NAN;
 }
 
 /*
