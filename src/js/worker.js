@@ -63,8 +63,10 @@ const WARM_UP_SQL = 'CREATE TABLE w(a INTEGER PRIMARY KEY, b TEXT); '
 let debug = false;
 let opts = null;         // the open message
 let core = null;
+let coreLoading = null;  // the core while it loads (a promise), from the open message on
 let host = null;
 let pool = null;
+let poolAhead = null;    // the pool being opened since the leader lock was granted (a promise)
 let db = null;
 let machine = null;
 let shared = false;      // shared mode (see the header)
@@ -85,12 +87,21 @@ let ownId = null;          // this client's id (16 bytes)
 let newerWire = 0;         // the highest newer wire version another tab speaks (0: none seen)
 const alive = new Set();   // senders of an ANNOUNCE whose life lock was seen held (hex)
 let channelOrder = Promise.resolve(); // channel messages reach the machine in arrival order
-const lock = { name: '', held: false, release: null, abort: null };
+const lock = { name: '', held: false, early: false, release: null, abort: null };
 const watches = new Map(); // client hex → AbortController of its life-lock request
 
 /* Logs a debug line (debug mode only). */
 function trace(...args) {
   if (debug) console.debug(PREFIX, ...args);
+}
+
+// Debug mode: when each step of the first open happened, in ms since the worker started
+// (its performance.now()), traced as one line when the worker posts 'ready'.
+let openMarks = [];
+
+/* Notes step `what` of the first open (debug mode only). */
+function mark(what) {
+  if (debug && openMarks !== null) openMarks.push(`${what} ${performance.now().toFixed(1)}`);
 }
 
 /* Runs fn after everything queued before it (fn may be async). An exception out of it is
@@ -332,8 +343,9 @@ function stepDown() {
   }
 }
 
-/* Closes the database and the pool, if open. */
+/* Closes the database and the pool, if open, and a pool still being opened ahead. */
 function closeStorage() {
+  discardPoolAhead();
   machine?.attach(0);
   try {
     db?.close();
@@ -423,8 +435,17 @@ function requestLeadership(steal = false) {
     return new Promise((release) => {
       lock.release = release;
       grantedAt = performance.now();
+      mark('leader lock');
       trace('granted the leader lock');
-      enqueue(() => machine && perform(machine.granted()));
+      // The machine will ask for the storage (a follower granted the lock opens it): its
+      // files are opened from here, without waiting for the queue or, at the first open,
+      // for the core to load.
+      openPoolAhead();
+      if (!machine) {
+        lock.early = true; // granted before the core loaded: open() tells the machine
+        return;
+      }
+      enqueue(onLeaderLock);
     });
   }).then(() => {
     // Released by this worker (stepped down or closing).
@@ -437,12 +458,58 @@ function requestLeadership(steal = false) {
     lock.held = false;
     lock.release = null;
     trace('the leader lock was taken by another tab:', e?.name);
+    if (lock.early) {
+      // Stolen before the core loaded: the machine never heard of it.
+      lock.early = false;
+      discardPoolAhead();
+      requestLeadership();
+      return;
+    }
     enqueue(() => {
       if (!machine) return;
       perform(machine.lost());
       requestLeadership();
     });
   });
+}
+
+/* Tells the machine the leader lock is held; a pool opened ahead that it does not ask for
+** is closed again. */
+function onLeaderLock() {
+  if (!machine) {
+    discardPoolAhead();
+    return;
+  }
+  const actions = machine.granted();
+  if (!actions.some((a) => a.act === ACT.OPEN_STORAGE)) discardPoolAhead();
+  perform(actions);
+}
+
+/*
+** Starts opening the pool's files as soon as the leader lock is granted (shared mode):
+** each file is a round trip to the browser's storage, and the handles do not need the
+** core until the pool is made over them, so they open while the core loads or while
+** the queue runs what came before. Only the lock's holder opens the files, as always:
+** the pool is then either taken by openStorage or closed by discardPoolAhead.
+*/
+function openPoolAhead() {
+  if (!shared || closed || poolAhead || pool) return;
+  poolAhead = host.openPool(core ?? coreLoading, opts.name, { busyTimeout: opts.busyTimeout });
+  // The error, if any, is openStorage's to report; nothing waits on it before that.
+  poolAhead.then(() => mark('pool'), () => {});
+}
+
+/* Closes a pool opened ahead that the machine did not take (once it has opened). */
+function discardPoolAhead() {
+  const ahead = poolAhead;
+  poolAhead = null;
+  ahead?.then((p) => {
+    try {
+      p.close();
+    } catch (e) {
+      console.error(PREFIX, 'closing a pool opened ahead:', e?.message);
+    }
+  }, () => {});
 }
 
 /*
@@ -469,6 +536,7 @@ function openLeaderStorage() {
     if (!machine) return undefined;
     const t1 = performance.now();
     perform(machine.storageOpened(rc));
+    mark('lead');
     if (debug && role.isLeader) {
       trace(`took the lead in ${(performance.now() - t1).toFixed(1)} ms (epoch, bookkeeping, held requests); `
         + `${(performance.now() - grantedAt).toFixed(1)} ms after the lock was granted`);
@@ -482,15 +550,24 @@ let grantedAt = 0;       // when the leader lock was last granted (debug timings
 /* Opens the pool (shared mode) or a memory database, and attaches the machine. */
 async function openStorage() {
   const t0 = performance.now();
-  if (shared) pool = await host.openPool(core, opts.name, { busyTimeout: opts.busyTimeout });
+  if (shared) {
+    openPoolAhead();
+    const ahead = poolAhead;
+    try {
+      pool = await ahead;
+    } finally {
+      if (poolAhead === ahead) poolAhead = null;
+    }
+  }
   const t1 = performance.now();
   db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
-  if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms, database ${(performance.now() - t1).toFixed(1)} ms`);
+  if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms (waited here), database ${(performance.now() - t1).toFixed(1)} ms`);
   if (pool) db.setDurability(opts.durability);
   // A memory database is this tab's alone: no records, settings or epoch to keep.
   else db.setPrivate();
   // Every statement this tab runs as leader, whoever asked, stops at maxStatementMs.
   db.setStatementCap(opts.maxStatementMs ?? -1);
+  mark('database');
   // The pool opens with files enough for a first transaction; it grows after the next
   // event (growPool), not here: a new leader answers sooner.
   machine.attach(db.handle);
@@ -689,8 +766,8 @@ async function open(msg) {
   const t0 = performance.now();
   opts = msg;
   debug = msg.debug === true;
+  mark('open message');
   try {
-    await holdLifeLock(msg.lock);
     host = createBrowserHost({
       log: (level, message) => {
         if (level === 0) console.error(PREFIX, message);
@@ -701,7 +778,12 @@ async function open(msg) {
       // this worker if the request's tab is gone (no deadline would end it).
       onBusy: (tag) => self.postMessage({ type: 'busy', client: tag ? idHex(tag) : null }),
     });
-    const corePromise = loadCore({ wasm: wasmSource(msg), host });
+    // Everything that waits on the browser starts at once: the wasm's download and
+    // compilation, the life lock, the OPFS check, then the leader lock and the pool's
+    // files (openPoolAhead); the machine starts once the core is loaded.
+    coreLoading = loadCore({ wasm: wasmSource(msg), host });
+    coreLoading.catch(() => {}); // awaited below; a failure before that is reported there
+    const lifeLock = holdLifeLock(msg.lock);
     let persistenceError = null;
     if (msg.persistence !== 'memory') {
       try {
@@ -717,7 +799,14 @@ async function open(msg) {
       }
     }
     shared = msg.persistence !== 'memory' && !persistenceError;
-    core = await corePromise;
+    mark('storage checked');
+    if (shared) {
+      lock.name = leaderLockName(msg.name);
+      requestLeadership();
+    }
+    await lifeLock;
+    core = await coreLoading;
+    mark('core');
     const t1 = performance.now();
     const firstRole = new Promise((resolve, reject) => {
       onRole = resolve;
@@ -733,9 +822,11 @@ async function open(msg) {
       chan.all.onmessage = (e) => onChannel(e.data);
       const mine = clientChannel(msg.clientId);
       mine.onmessage = (e) => onChannel(e.data);
-      lock.name = leaderLockName(msg.name);
       perform(machine.initial);
-      requestLeadership();
+      if (lock.early) {
+        lock.early = false;
+        enqueue(onLeaderLock);
+      }
     } else {
       perform(machine.granted()); // alone: this client leads its memory database
     }
@@ -751,6 +842,9 @@ async function open(msg) {
       + `(the core loaded after ${(t1 - t0).toFixed(1)} ms)`);
     if (shared && !role.isLeader) setTimeout(warmUp, WARM_UP_DELAY_MS);
     nameLeader();
+    mark('ready');
+    if (debug) trace(`open timeline (ms since the worker started): ${openMarks.join(', ')}`);
+    openMarks = null;
     self.postMessage({
       type: 'ready', persistent: shared, persistenceError, vfs: shared ? 'opfs' : 'memdb',
       isLeader: role.isLeader, epoch: role.epoch,
