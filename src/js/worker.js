@@ -5,7 +5,9 @@
 //
 // Messages with the page (docs/format.md, "Page ↔ worker messages"):
 //   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
-//     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
+//     lock, wasm, moduleFollows, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) },
+//     then, when moduleFollows, { type: 'module', module } (the wasm the page compiled, a
+//     WebAssembly.Module, or null: load it as without), then SQWQ frames (ArrayBuffers) of
 //     requests, { type: 'cancel', id } (the page gave up on request id), { type: 'ping' }
 //     (answered { type: 'pong', wasmBytes } between two events: the page's watchdog and
 //     memoryUsage()), { type: 'acked', below } (the page settled every request below
@@ -747,14 +749,24 @@ function warmUp() {
 
 /* ---- opening ----------------------------------------------------------------------- */
 
+// The Module the page compiled, posted after the open message ({ type: 'module' }): a
+// promise of it, or of null when the page could not compile or post it.
+let takePageModule = null;
+const pageModule = new Promise((resolve) => {
+  takePageModule = resolve;
+});
+
 /*
-** Where the wasm comes from: the page's wasmUrl, else the bytes a self-contained build
-** inlined (globalThis.sqliteWorkerWasm: bytes or a promise of them), else the module
-** beside this file.
+** Where the wasm comes from: the Module the page compiled when the open message says one
+** follows (moduleFollows), else (or when the page had none) the page's wasmUrl, else the
+** bytes a self-contained build inlined (globalThis.sqliteWorkerWasm: bytes or a promise
+** of them), else the module beside this file.
 */
 function wasmSource(msg) {
-  if (msg.wasm) return new URL(msg.wasm);
-  return globalThis.sqliteWorkerWasm ?? new URL('./sqlite-worker.wasm', import.meta.url);
+  const own = () => (msg.wasm ? new URL(msg.wasm)
+    : globalThis.sqliteWorkerWasm ?? new URL('./sqlite-worker.wasm', import.meta.url));
+  if (msg.moduleFollows === true) return pageModule.then((m) => m ?? own());
+  return own();
 }
 
 /*
@@ -874,6 +886,9 @@ self.onmessage = (e) => {
     // Not queued: answered as soon as the worker is between two events (its page's
     // watchdog, for a leader other tabs wait on).
     self.postMessage({ type: 'pong', wasmBytes: core ? core.memory.buffer.byteLength : 0 });
+  } else if (msg && msg.type === 'module') {
+    // The page's compiled wasm (see wasmSource); anything else is not one.
+    takePageModule(msg.module instanceof WebAssembly.Module ? msg.module : null);
   } else if (msg && msg.type === 'open') {
     // Not queued: the open waits for events that the queue runs (the lock, the storage).
     open(msg);
