@@ -72,6 +72,7 @@ let poolAhead = null;    // the pool being opened since the leader lock was gran
 let db = null;
 let machine = null;
 let shared = false;      // shared mode (see the header)
+let sharing = false;     // the leader lock is wanted: shared mode, or at open not ruled out yet
 let closed = false;
 let queue = Promise.resolve();
 let answers = [];        // answers of the current event, posted as one frame
@@ -450,10 +451,10 @@ function requestLeadership(steal = false) {
       enqueue(onLeaderLock);
     });
   }).then(() => {
-    // Released by this worker (stepped down or closing).
+    // Released by this worker (stepped down, closing, or not sharing after all).
     lock.held = false;
     lock.release = null;
-    if (!closed) requestLeadership();
+    if (!closed && sharing) requestLeadership();
   }, (e) => {
     if (!granted) return; // the request was aborted (a steal replaced it)
     // Stolen: another tab took the lock from this frozen-looking leader.
@@ -464,7 +465,7 @@ function requestLeadership(steal = false) {
       // Stolen before the core loaded: the machine never heard of it.
       lock.early = false;
       discardPoolAhead();
-      requestLeadership();
+      if (sharing) requestLeadership();
       return;
     }
     enqueue(() => {
@@ -495,7 +496,7 @@ function onLeaderLock() {
 ** the pool is then either taken by openStorage or closed by discardPoolAhead.
 */
 function openPoolAhead() {
-  if (!shared || closed || poolAhead || pool) return;
+  if (!sharing || closed || poolAhead || pool) return;
   poolAhead = host.openPool(core ?? coreLoading, opts.name, { busyTimeout: opts.busyTimeout });
   // The error, if any, is openStorage's to report; nothing waits on it before that.
   poolAhead.then(() => mark('pool'), () => {});
@@ -796,6 +797,13 @@ async function open(msg) {
     coreLoading = loadCore({ wasm: wasmSource(msg), host });
     coreLoading.catch(() => {}); // awaited below; a failure before that is reported there
     const lifeLock = holdLifeLock(msg.lock);
+    // Shared mode is likely (OPFS asked for, Web Locks and BroadcastChannel here): the
+    // leader lock, and with it the pool's files, are asked for while OPFS is checked.
+    if (msg.persistence !== 'memory' && globalThis.navigator?.locks && typeof BroadcastChannel === 'function') {
+      sharing = true;
+      lock.name = leaderLockName(msg.name);
+      requestLeadership();
+    }
     let persistenceError = null;
     if (msg.persistence !== 'memory') {
       try {
@@ -812,9 +820,13 @@ async function open(msg) {
     }
     shared = msg.persistence !== 'memory' && !persistenceError;
     mark('storage checked');
-    if (shared) {
-      lock.name = leaderLockName(msg.name);
-      requestLeadership();
+    if (sharing && !shared) {
+      // OPFS refused: this tab keeps its database in memory, alone.
+      sharing = false;
+      lock.early = false;
+      lock.abort?.abort();
+      lock.release?.();
+      discardPoolAhead();
     }
     await lifeLock;
     core = await coreLoading;
