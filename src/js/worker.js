@@ -320,6 +320,9 @@ function setRole(isLeader, epoch) {
       enqueue(flushChanges);
     };
   }
+  // A follower looks its database's folder up now: taking the lead then opens the files
+  // without that step.
+  if (!isLeader && shared && !closed) host.prepareFolder(opts.name);
   trace(isLeader ? `leading at epoch ${epoch}` : `following at epoch ${epoch}`);
   if (onRole && (isLeader || epoch > 0)) onRole();
   // A shared leader's page answers "who leads?" (HELLO) for it while it computes: it gets
