@@ -48,7 +48,8 @@ typedef struct CoordAction {
 ** answered from its record; with no transaction open and no record it returns
 ** SQLITE_ABORT: the transaction was lost); REQ_ROLLBACK rolls back.
 ** xEpoch(pCtx, iProposed, piEpoch) stores the epoch max(stored + 1, iProposed) in the
-** database and returns it in *piEpoch.
+** database and returns it in *piEpoch. The write reaches the host before it returns; it
+** need not be flushed (the next durable commit flushes it: docs/decisions.md).
 ** xForget(pCtx, aClient) drops every record of a client that is gone.
 ** xRecorded(pCtx, pOut) appends the ids of the clients that have records (16 bytes
 ** each), so a new leader can watch them and forget the dead.

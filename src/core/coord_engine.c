@@ -879,6 +879,7 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   sqlite3 *db = sqlwHandle((sqlw_db*)pCtx);
   sqlite3_stmt *pStmt = 0;
   sqlite3_int64 iStored = 0;
+  int bUnsynced;
   int rc;
   if( db==0 ) return SQLITE_MISUSE;
   if( ((sqlw_db*)pCtx)->bPrivate ){
@@ -886,9 +887,14 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
     sqlwChangesEpoch((sqlw_db*)pCtx, *piEpoch);
     return SQLITE_OK;
   }
+  /* Not flushed (synchronous=NORMAL for this one commit, docs/decisions.md 2026-12-03):
+  ** the epoch fences leaders that are alive, and they all die with the machine, so what
+  ** must hold is that the write reaches the host before the announcement, not the
+  ** disk. The next durable commit flushes the WAL, the epoch's frames with it. */
+  bUnsynced = sqlwDurability((sqlw_db*)pCtx)==SQLW_DURABLE
+           && sqlite3_exec(db, "PRAGMA synchronous=NORMAL", 0, 0, 0)==SQLITE_OK;
   rc = sqlite3_exec(db, "BEGIN IMMEDIATE", 0, 0, 0);
-  if( rc ) return rc;
-  rc = sqlite3_exec(db, zSchema, 0, 0, 0);
+  if( rc==SQLITE_OK ) rc = sqlite3_exec(db, zSchema, 0, 0, 0);
   if( rc==SQLITE_OK ){
     rc = sqlite3_prepare_v2(db, "SELECT v FROM main._sqlw_meta WHERE k='epoch'", -1, &pStmt, 0);
   }
@@ -910,6 +916,11 @@ static int ceEpoch(void *pCtx, uint64_t iProposed, uint64_t *piEpoch){
   }
   if( rc==SQLITE_OK ) rc = sqlite3_exec(db, "COMMIT", 0, 0, 0);
   if( rc ) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+  if( bUnsynced ){
+    /* Every later commit is flushed again; without it this leader must not lead. */
+    int rc2 = sqlite3_exec(db, "PRAGMA synchronous=FULL", 0, 0, 0);
+    if( rc==SQLITE_OK ) rc = rc2;
+  }
   if( rc==SQLITE_OK ) sqlwChangesEpoch((sqlw_db*)pCtx, *piEpoch);   /* commits count anew */
   return rc;
 }

@@ -10,7 +10,7 @@
 // (trace, emit, _role, _leaseEnded, _versionChange).
 
 import { SQLiteError, fromFields } from './errors.js';
-import { spawnWorker } from './spawn.js';
+import { defaultWasmUrl, spawnWorker } from './spawn.js';
 import {
   FRAME_DIRECT, FRAME_MAX, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName,
   checkChannelMessage, clientChannelName, clientLockName, decodeAnswers,
@@ -23,6 +23,44 @@ import {
   SQLITE_TOOBIG, SQLITE_WORKER_DIED, SQLITE_WORKER_TIMEOUT, SQLITE_WORKER_UNAVAILABLE,
 } from './proto.js';
 import { PREFIX, abortError } from './options.js';
+// The wasm compiled by this page, by URL: a promise of a WebAssembly.Module, or of null
+// when the page could not compile it (the worker then loads the wasm itself).
+const compiled = new Map();
+
+/*
+** Compiles the wasm at `url` in this page, once per page and URL (see Channel#start).
+** Returns a promise of the WebAssembly.Module, or of null when it cannot be compiled
+** here (no streaming compilation, an HTTP error, a CSP without 'wasm-unsafe-eval'):
+** never rejects. A failure is not kept, so a later worker tries again.
+*/
+function compiledModule(url) {
+  let p = compiled.get(url);
+  if (!p) {
+    p = compileWasm(url).catch(() => {
+      // The worker loads the wasm itself and reports what is wrong with it.
+      compiled.delete(url);
+      return null;
+    });
+    compiled.set(url, p);
+  }
+  return p;
+}
+
+/* Fetches and compiles the wasm at `url`. Resolves to the Module or null; throws what
+** the compilation throws. */
+async function compileWasm(url) {
+  if (typeof WebAssembly?.compileStreaming !== 'function' || typeof fetch !== 'function') return null;
+  const response = await fetch(url);
+  if (!response.ok) return null;
+  try {
+    return await WebAssembly.compileStreaming(response.clone());
+  } catch (e) {
+    // Refused for a Content-Type other than application/wasm: compiled from the bytes.
+    if (!(e instanceof TypeError)) throw e;
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
 // How much sooner than this page's deadline the leader's interrupt of a request may
 // answer (clocks in milliseconds, budgets rounded down) and still be its timeout.
 const INTERRUPT_SLACK_MS = 5;
@@ -120,6 +158,13 @@ export class Channel {
         { errno: SQLITE_WORKER_UNAVAILABLE, cause: e }));
     }
     this.#worker = worker;
+    // The page fetches and compiles the wasm while the worker's script loads, and hands
+    // the worker the Module (kept for the page's next workers: a restarted worker
+    // compiles nothing). Not for a worker of the app's own URL without wasmUrl: where
+    // that one finds the wasm is its own affair.
+    const wasmUrl = o.wasmUrl ? new URL(o.wasmUrl, globalThis.location?.href).href : undefined;
+    const compiling = wasmUrl ?? (o.workerUrl ? null : defaultWasmUrl()?.href ?? null);
+    const module = compiling ? compiledModule(compiling) : null;
     this.#starting = new Promise((resolve, reject) => {
       worker.onmessage = (e) => {
         const msg = e.data;
@@ -165,7 +210,16 @@ export class Channel {
         maxStatementMs: o.maxStatementMs === Infinity ? -1 : o.maxStatementMs,
         debug: o.debug,
         lock,
-        wasm: o.wasmUrl ? new URL(o.wasmUrl, globalThis.location?.href).href : undefined,
+        wasm: wasmUrl,
+        moduleFollows: module !== null,
+      });
+      module?.then((m) => {
+        try {
+          worker.postMessage({ type: 'module', module: m });
+        } catch {
+          // The browser cannot post a Module to this worker: it loads the wasm itself.
+          worker.postMessage({ type: 'module', module: null });
+        }
       });
     });
     return this.#starting;

@@ -176,6 +176,9 @@ export function createBrowserHost({ log, onBusy } = {}) {
   const emit = makeEmit(log);
   // The pools open in this host, by database name.
   const pools = new Map();
+  // The folders of databases this worker may soon open, looked up ahead (prepareFolder):
+  // name → promise of the folder's handle, or of null when it was not found.
+  const prepared = new Map();
   let lastFailure = null;
 
   /* The bytes [ptr, ptr+n) of wasm memory; a fresh view, since memory may have grown. */
@@ -431,15 +434,21 @@ export function createBrowserHost({ log, onBusy } = {}) {
     let x = null;        // the core's exports, once it is loaded
     let pool = null;
     try {
-      const lib = await libraryFolder(true);
-      try {
-        dir = await lib.getDirectoryHandle(folderName(name)).catch(async (e) => {
-          if (e?.name !== 'NotFoundError') throw e;
-          made = lib;
-          return lib.getDirectoryHandle(folderName(name), { create: true });
-        });
-      } catch (e) {
-        throw ioError(`cannot open the folder of database ${JSON.stringify(name)}`, SQLITE_CANTOPEN, e);
+      // A folder looked up ahead is used once; without one, two round trips more.
+      const ahead = prepared.get(name);
+      prepared.delete(name);
+      dir = ahead ? await ahead : null;
+      if (!dir) {
+        const lib = await libraryFolder(true);
+        try {
+          dir = await lib.getDirectoryHandle(folderName(name)).catch(async (e) => {
+            if (e?.name !== 'NotFoundError') throw e;
+            made = lib;
+            return lib.getDirectoryHandle(folderName(name), { create: true });
+          });
+        } catch (e) {
+          throw ioError(`cannot open the folder of database ${JSON.stringify(name)}`, SQLITE_CANTOPEN, e);
+        }
       }
       // Every slot's handle is requested at once: each is a round trip to the browser's
       // storage process, and a database's start-up waits for all of them. Then the folder
@@ -592,6 +601,17 @@ export function createBrowserHost({ log, onBusy } = {}) {
     },
     /* Resolves when databases can be opened on OPFS here; throws like openPool. */
     checkOpfs: () => probeSyncAccess(),
+    /*
+    ** Looks up the folder of database `name` ahead of an openPool, which then skips that
+    ** step (a follower does this, so that taking the lead has two round trips to the
+    ** browser's storage fewer). Opens no file and creates nothing; a folder not found
+    ** (or any failure) leaves openPool to look it up itself. Never throws.
+    */
+    prepareFolder(name) {
+      if (pools.has(name)) return;
+      const ahead = libraryFolder(false).then((lib) => lib?.getDirectoryHandle(folderName(name)) ?? null);
+      prepared.set(name, ahead.catch(() => null));
+    },
     listDatabases,
     deleteDatabase,
     wipeAll,

@@ -26,3 +26,11 @@ export function spawnWorker(name, workerUrl) {
   blobUrl ??= URL.createObjectURL(new Blob([WORKER_CODE], { type: 'text/javascript' }));
   return new Worker(blobUrl, options);
 }
+
+/**
+ * The worker of this build carries the wasm inlined: there is no file for the page to
+ * compile ahead. Returns null.
+ */
+export function defaultWasmUrl() {
+  return null;
+}

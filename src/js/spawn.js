@@ -13,3 +13,12 @@ export function spawnWorker(name, workerUrl) {
   // Written out in full: Vite bundles a worker only when the options are a literal.
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: `sqlite-worker ${name}` });
 }
+
+/**
+ * Where the worker started by spawnWorker (without `workerUrl`) loads the wasm from: the
+ * module beside this file, as a URL. The page compiles it while the worker script loads
+ * (see compiledModule in channel.js).
+ */
+export function defaultWasmUrl() {
+  return new URL('./sqlite-worker.wasm', import.meta.url);
+}

@@ -5,7 +5,9 @@
 //
 // Messages with the page (docs/format.md, "Page ↔ worker messages"):
 //   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
-//     lock, wasm, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) }, then SQWQ frames (ArrayBuffers) of
+//     lock, wasm, moduleFollows, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) },
+//     then, when moduleFollows, { type: 'module', module } (the wasm the page compiled, a
+//     WebAssembly.Module, or null: load it as without), then SQWQ frames (ArrayBuffers) of
 //     requests, { type: 'cancel', id } (the page gave up on request id), { type: 'ping' }
 //     (answered { type: 'pong', wasmBytes } between two events: the page's watchdog and
 //     memoryUsage()), { type: 'acked', below } (the page settled every request below
@@ -63,11 +65,14 @@ const WARM_UP_SQL = 'CREATE TABLE w(a INTEGER PRIMARY KEY, b TEXT); '
 let debug = false;
 let opts = null;         // the open message
 let core = null;
+let coreLoading = null;  // the core while it loads (a promise), from the open message on
 let host = null;
 let pool = null;
+let poolAhead = null;    // the pool being opened since the leader lock was granted (a promise)
 let db = null;
 let machine = null;
 let shared = false;      // shared mode (see the header)
+let sharing = false;     // the leader lock is wanted: shared mode, or at open not ruled out yet
 let closed = false;
 let queue = Promise.resolve();
 let answers = [];        // answers of the current event, posted as one frame
@@ -85,12 +90,21 @@ let ownId = null;          // this client's id (16 bytes)
 let newerWire = 0;         // the highest newer wire version another tab speaks (0: none seen)
 const alive = new Set();   // senders of an ANNOUNCE whose life lock was seen held (hex)
 let channelOrder = Promise.resolve(); // channel messages reach the machine in arrival order
-const lock = { name: '', held: false, release: null, abort: null };
+const lock = { name: '', held: false, early: false, release: null, abort: null };
 const watches = new Map(); // client hex → AbortController of its life-lock request
 
 /* Logs a debug line (debug mode only). */
 function trace(...args) {
   if (debug) console.debug(PREFIX, ...args);
+}
+
+// Debug mode: when each step of the first open happened, in ms since the worker started
+// (its performance.now()), traced as one line when the worker posts 'ready'.
+let openMarks = [];
+
+/* Notes step `what` of the first open (debug mode only). */
+function mark(what) {
+  if (debug && openMarks !== null) openMarks.push(`${what} ${performance.now().toFixed(1)}`);
 }
 
 /* Runs fn after everything queued before it (fn may be async). An exception out of it is
@@ -306,6 +320,9 @@ function setRole(isLeader, epoch) {
       enqueue(flushChanges);
     };
   }
+  // A follower looks its database's folder up now: taking the lead then opens the files
+  // without that step.
+  if (!isLeader && shared && !closed) host.prepareFolder(opts.name);
   trace(isLeader ? `leading at epoch ${epoch}` : `following at epoch ${epoch}`);
   if (onRole && (isLeader || epoch > 0)) onRole();
   // A shared leader's page answers "who leads?" (HELLO) for it while it computes: it gets
@@ -332,8 +349,9 @@ function stepDown() {
   }
 }
 
-/* Closes the database and the pool, if open. */
+/* Closes the database and the pool, if open, and a pool still being opened ahead. */
 function closeStorage() {
+  discardPoolAhead();
   machine?.attach(0);
   try {
     db?.close();
@@ -423,26 +441,81 @@ function requestLeadership(steal = false) {
     return new Promise((release) => {
       lock.release = release;
       grantedAt = performance.now();
+      mark('leader lock');
       trace('granted the leader lock');
-      enqueue(() => machine && perform(machine.granted()));
+      // The machine will ask for the storage (a follower granted the lock opens it): its
+      // files are opened from here, without waiting for the queue or, at the first open,
+      // for the core to load.
+      openPoolAhead();
+      if (!machine) {
+        lock.early = true; // granted before the core loaded: open() tells the machine
+        return;
+      }
+      enqueue(onLeaderLock);
     });
   }).then(() => {
-    // Released by this worker (stepped down or closing).
+    // Released by this worker (stepped down, closing, or not sharing after all).
     lock.held = false;
     lock.release = null;
-    if (!closed) requestLeadership();
+    if (!closed && sharing) requestLeadership();
   }, (e) => {
     if (!granted) return; // the request was aborted (a steal replaced it)
     // Stolen: another tab took the lock from this frozen-looking leader.
     lock.held = false;
     lock.release = null;
     trace('the leader lock was taken by another tab:', e?.name);
+    if (lock.early) {
+      // Stolen before the core loaded: the machine never heard of it.
+      lock.early = false;
+      discardPoolAhead();
+      if (sharing) requestLeadership();
+      return;
+    }
     enqueue(() => {
       if (!machine) return;
       perform(machine.lost());
       requestLeadership();
     });
   });
+}
+
+/* Tells the machine the leader lock is held; a pool opened ahead that it does not ask for
+** is closed again. */
+function onLeaderLock() {
+  if (!machine) {
+    discardPoolAhead();
+    return;
+  }
+  const actions = machine.granted();
+  if (!actions.some((a) => a.act === ACT.OPEN_STORAGE)) discardPoolAhead();
+  perform(actions);
+}
+
+/*
+** Starts opening the pool's files as soon as the leader lock is granted (shared mode):
+** each file is a round trip to the browser's storage, and the handles do not need the
+** core until the pool is made over them, so they open while the core loads or while
+** the queue runs what came before. Only the lock's holder opens the files, as always:
+** the pool is then either taken by openStorage or closed by discardPoolAhead.
+*/
+function openPoolAhead() {
+  if (!sharing || closed || poolAhead || pool) return;
+  poolAhead = host.openPool(core ?? coreLoading, opts.name, { busyTimeout: opts.busyTimeout });
+  // The error, if any, is openStorage's to report; nothing waits on it before that.
+  poolAhead.then(() => mark('pool'), () => {});
+}
+
+/* Closes a pool opened ahead that the machine did not take (once it has opened). */
+function discardPoolAhead() {
+  const ahead = poolAhead;
+  poolAhead = null;
+  ahead?.then((p) => {
+    try {
+      p.close();
+    } catch (e) {
+      console.error(PREFIX, 'closing a pool opened ahead:', e?.message);
+    }
+  }, () => {});
 }
 
 /*
@@ -469,6 +542,7 @@ function openLeaderStorage() {
     if (!machine) return undefined;
     const t1 = performance.now();
     perform(machine.storageOpened(rc));
+    mark('lead');
     if (debug && role.isLeader) {
       trace(`took the lead in ${(performance.now() - t1).toFixed(1)} ms (epoch, bookkeeping, held requests); `
         + `${(performance.now() - grantedAt).toFixed(1)} ms after the lock was granted`);
@@ -482,15 +556,24 @@ let grantedAt = 0;       // when the leader lock was last granted (debug timings
 /* Opens the pool (shared mode) or a memory database, and attaches the machine. */
 async function openStorage() {
   const t0 = performance.now();
-  if (shared) pool = await host.openPool(core, opts.name, { busyTimeout: opts.busyTimeout });
+  if (shared) {
+    openPoolAhead();
+    const ahead = poolAhead;
+    try {
+      pool = await ahead;
+    } finally {
+      if (poolAhead === ahead) poolAhead = null;
+    }
+  }
   const t1 = performance.now();
   db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
-  if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms, database ${(performance.now() - t1).toFixed(1)} ms`);
+  if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms (waited here), database ${(performance.now() - t1).toFixed(1)} ms`);
   if (pool) db.setDurability(opts.durability);
   // A memory database is this tab's alone: no records, settings or epoch to keep.
   else db.setPrivate();
   // Every statement this tab runs as leader, whoever asked, stops at maxStatementMs.
   db.setStatementCap(opts.maxStatementMs ?? -1);
+  mark('database');
   // The pool opens with files enough for a first transaction; it grows after the next
   // event (growPool), not here: a new leader answers sooner.
   machine.attach(db.handle);
@@ -670,14 +753,24 @@ function warmUp() {
 
 /* ---- opening ----------------------------------------------------------------------- */
 
+// The Module the page compiled, posted after the open message ({ type: 'module' }): a
+// promise of it, or of null when the page could not compile or post it.
+let takePageModule = null;
+const pageModule = new Promise((resolve) => {
+  takePageModule = resolve;
+});
+
 /*
-** Where the wasm comes from: the page's wasmUrl, else the bytes a self-contained build
-** inlined (globalThis.sqliteWorkerWasm: bytes or a promise of them), else the module
-** beside this file.
+** Where the wasm comes from: the Module the page compiled when the open message says one
+** follows (moduleFollows), else (or when the page had none) the page's wasmUrl, else the
+** bytes a self-contained build inlined (globalThis.sqliteWorkerWasm: bytes or a promise
+** of them), else the module beside this file.
 */
 function wasmSource(msg) {
-  if (msg.wasm) return new URL(msg.wasm);
-  return globalThis.sqliteWorkerWasm ?? new URL('./sqlite-worker.wasm', import.meta.url);
+  const own = () => (msg.wasm ? new URL(msg.wasm)
+    : globalThis.sqliteWorkerWasm ?? new URL('./sqlite-worker.wasm', import.meta.url));
+  if (msg.moduleFollows === true) return pageModule.then((m) => m ?? own());
+  return own();
 }
 
 /*
@@ -689,8 +782,8 @@ async function open(msg) {
   const t0 = performance.now();
   opts = msg;
   debug = msg.debug === true;
+  mark('open message');
   try {
-    await holdLifeLock(msg.lock);
     host = createBrowserHost({
       log: (level, message) => {
         if (level === 0) console.error(PREFIX, message);
@@ -701,7 +794,19 @@ async function open(msg) {
       // this worker if the request's tab is gone (no deadline would end it).
       onBusy: (tag) => self.postMessage({ type: 'busy', client: tag ? idHex(tag) : null }),
     });
-    const corePromise = loadCore({ wasm: wasmSource(msg), host });
+    // Everything that waits on the browser starts at once: the wasm's download and
+    // compilation, the life lock, the OPFS check, then the leader lock and the pool's
+    // files (openPoolAhead); the machine starts once the core is loaded.
+    coreLoading = loadCore({ wasm: wasmSource(msg), host });
+    coreLoading.catch(() => {}); // awaited below; a failure before that is reported there
+    const lifeLock = holdLifeLock(msg.lock);
+    // Shared mode is likely (OPFS asked for, Web Locks and BroadcastChannel here): the
+    // leader lock, and with it the pool's files, are asked for while OPFS is checked.
+    if (msg.persistence !== 'memory' && globalThis.navigator?.locks && typeof BroadcastChannel === 'function') {
+      sharing = true;
+      lock.name = leaderLockName(msg.name);
+      requestLeadership();
+    }
     let persistenceError = null;
     if (msg.persistence !== 'memory') {
       try {
@@ -717,7 +822,18 @@ async function open(msg) {
       }
     }
     shared = msg.persistence !== 'memory' && !persistenceError;
-    core = await corePromise;
+    mark('storage checked');
+    if (sharing && !shared) {
+      // OPFS refused: this tab keeps its database in memory, alone.
+      sharing = false;
+      lock.early = false;
+      lock.abort?.abort();
+      lock.release?.();
+      discardPoolAhead();
+    }
+    await lifeLock;
+    core = await coreLoading;
+    mark('core');
     const t1 = performance.now();
     const firstRole = new Promise((resolve, reject) => {
       onRole = resolve;
@@ -733,9 +849,11 @@ async function open(msg) {
       chan.all.onmessage = (e) => onChannel(e.data);
       const mine = clientChannel(msg.clientId);
       mine.onmessage = (e) => onChannel(e.data);
-      lock.name = leaderLockName(msg.name);
       perform(machine.initial);
-      requestLeadership();
+      if (lock.early) {
+        lock.early = false;
+        enqueue(onLeaderLock);
+      }
     } else {
       perform(machine.granted()); // alone: this client leads its memory database
     }
@@ -751,6 +869,9 @@ async function open(msg) {
       + `(the core loaded after ${(t1 - t0).toFixed(1)} ms)`);
     if (shared && !role.isLeader) setTimeout(warmUp, WARM_UP_DELAY_MS);
     nameLeader();
+    mark('ready');
+    if (debug) trace(`open timeline (ms since the worker started): ${openMarks.join(', ')}`);
+    openMarks = null;
     self.postMessage({
       type: 'ready', persistent: shared, persistenceError, vfs: shared ? 'opfs' : 'memdb',
       isLeader: role.isLeader, epoch: role.epoch,
@@ -780,6 +901,9 @@ self.onmessage = (e) => {
     // Not queued: answered as soon as the worker is between two events (its page's
     // watchdog, for a leader other tabs wait on).
     self.postMessage({ type: 'pong', wasmBytes: core ? core.memory.buffer.byteLength : 0 });
+  } else if (msg && msg.type === 'module') {
+    // The page's compiled wasm (see wasmSource); anything else is not one.
+    takePageModule(msg.module instanceof WebAssembly.Module ? msg.module : null);
   } else if (msg && msg.type === 'open') {
     // Not queued: the open waits for events that the queue runs (the lock, the storage).
     open(msg);

@@ -826,3 +826,35 @@ test('117 db.iterate reads a result in chunks: every row in order, a 300 MB resu
   assert.equal(r.bad, 'SQLITE_MISUSE');
   assert.deepEqual(r.count, { n: 10001 });
 });
+
+test('118 the page compiles the wasm once and hands it to its workers: a worker that dies is replaced, and another database opens, with no second fetch', T, async () => {
+  // Before counting: this page has compiled the module (a first open does).
+  await inPage(async ({ openDatabase }) => (await openDatabase('api-module-warm', { persistence: 'memory' })).close());
+  const fetched = [];
+  const onRequest = (req) => {
+    if (new URL(req.url()).pathname.endsWith('.wasm')) fetched.push(req.url());
+  };
+  s.page.on('request', onRequest);
+  let r;
+  try {
+    r = await inPage(async ({ openDatabase }) => {
+      const started = window.workers.length;
+      const db = await openDatabase('api-module');
+      await db.exec('DROP TABLE IF EXISTS t; CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+      window.workers.at(-1).terminate();
+      const write = await db.run('INSERT INTO t VALUES (2)');   // a new worker runs it
+      const rows = await db.all('SELECT x FROM t ORDER BY x');
+      const mem = await openDatabase('api-module-mem', { persistence: 'memory' });
+      const one = await mem.get('SELECT 1 AS one');
+      await mem.close();
+      await db.close();
+      return { workers: window.workers.length - started, write, rows, one };
+    });
+  } finally {
+    s.page.off('request', onRequest);
+  }
+  assert.deepEqual(r, { workers: 3, write: { changes: 1, lastInsertRowid: 2 }, rows: [{ x: 1 }, { x: 2 }], one: { one: 1 } });
+  // Chromium reports a dedicated worker's fetches as the page's: none of the three
+  // workers fetched the wasm (before: one fetch and one compilation each).
+  assert.deepEqual(fetched, []);
+});

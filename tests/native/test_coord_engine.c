@@ -15,6 +15,8 @@
 
 #include "sqlite3.h"
 #include "support.h"
+#include "faulthost.h"
+#include "testpool.h"
 #include "../../src/core/coord.h"
 #include "../../src/core/engine_int.h"
 
@@ -223,6 +225,62 @@ static int engSetup(Eng *p, unsigned char **paAns1, size_t *pnAns1,
 #define ENG_SETUP(p, pa, pn) engSetup((p), (pa), (pn), __FILE__, __LINE__)
 
 /* ---- epochs ------------------------------------------------------------------------ */
+
+/*
+** The machine stops now, p's pool stops, then the power loss eLoss happens and the pool
+** and its database start again, as after a restart. Returns the stored epoch, or -1.
+*/
+static int64_t engRestartEpoch(TestPool *p, int eLoss){
+  faultCrashNow();
+  testPoolStop(p);
+  if( faultPowerLoss(eLoss, 0)!=0 ) return -1;
+  if( testPoolStart(p)!=SQLITE_OK || testPoolOpenDb(p, "/epoch.db")!=SQLITE_OK
+   || sqlw_set_durability(p->pDb, SQLW_DURABLE)!=SQLITE_OK ) return -1;
+  return testInt(p->pDb, "SELECT v FROM _sqlw_meta WHERE k='epoch'");
+}
+
+TEST(coordeng105, "coordeng-105 durable pool: xEpoch's commit is written, not flushed; "
+                  "the next durable commit flushes it; a killed process keeps it, a power "
+                  "loss before that commit loses it"){
+  TestPool *p = testPoolNew("coordeng105", 6);
+  CoordEngine e;
+  uint64_t iEpoch = 0;
+  REQUIRE(p);
+  REQUIRE(testPoolOpenDb(p, "/epoch.db")==SQLITE_OK);
+  REQUIRE(sqlw_set_durability(p->pDb, SQLW_DURABLE)==SQLITE_OK);
+  faultReset();
+  faultRealSync(0);
+  coordEngineInit(&e, p->pDb);
+  CHECK_RC(e.xEpoch(e.pCtx, 0, &iEpoch), SQLITE_OK);
+  CHECK_INT(iEpoch, 1);
+  CHECK_INT(testInt(p->pDb, "PRAGMA synchronous"), 2);         /* FULL again after it */
+  /* A durable commit is flushed, and the epoch's frames with it. */
+  faultOverlayBegin();
+  CHECK(testOk(p->pDb, "CREATE TABLE t(x); INSERT INTO t VALUES(1)"));
+  CHECK(faultCount(FAULT_SYNC)>0);
+  CHECK_INT(engRestartEpoch(p, FAULT_LOSS_DROP), 1);
+  CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM t"), 1);
+  /* Epoch 2 (the WAL exists now): no flush at all; the process then dies before any
+  ** commit, and the write had reached the host. */
+  coordEngineInit(&e, p->pDb);
+  CHECK(testOk(p->pDb, "INSERT INTO t VALUES(2)"));             /* a WAL to append to */
+  faultReset();
+  faultRealSync(0);
+  faultOverlayBegin();
+  CHECK_RC(e.xEpoch(e.pCtx, 0, &iEpoch), SQLITE_OK);
+  CHECK_INT(iEpoch, 2);
+  CHECK_INT(faultCount(FAULT_SYNC), 0);
+  CHECK_INT(engRestartEpoch(p, FAULT_LOSS_KEEP), 2);
+  /* Epoch 3, then the power goes before any commit: 3 is lost with every tab that knew
+  ** it, and the next leader takes 3 again; the acknowledged rows stay. */
+  coordEngineInit(&e, p->pDb);
+  faultOverlayBegin();
+  CHECK_RC(e.xEpoch(e.pCtx, 0, &iEpoch), SQLITE_OK);
+  CHECK_INT(iEpoch, 3);
+  CHECK_INT(engRestartEpoch(p, FAULT_LOSS_DROP), 2);
+  CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM t"), 2);
+  faultReset();
+}
 
 TEST(coordeng100, "coordeng-100 xEpoch creates the schema and the epochs grow"){
   Eng *p = ENG_OPEN();
