@@ -70,6 +70,12 @@ static int poolIntegrityOk(sqlw_db *pDb, const char *zFile, int iLine){
   " sum(unicode(substr(CAST(b AS TEXT), 1 + id % 3000, 1)))" \
   " || ':' || sum(length(b)) FROM t"
 
+/* A digest of t(id, b) that changes when any row or blob byte changes. */
+#define POOL_DIGEST_SQL_B \
+  "SELECT count(*) || ':' || sum(id) || ':' || sum(length(b)) || ':' ||" \
+  " sum(unicode(substr(hex(b), 1 + id % 200, 1)))" \
+  " FROM t"
+
 /* Reads the little-endian u32 at a. */
 static uint32_t poolGet32(const unsigned char *a){
   return (uint32_t)a[0] | (uint32_t)a[1]<<8 | (uint32_t)a[2]<<16 | (uint32_t)a[3]<<24;
@@ -269,6 +275,60 @@ TEST(pool145, "pool-145 a DELETE journal's slot is reused, the WAL's freed at cl
   REQUIRE(testOk(pDb, "PRAGMA locking_mode=EXCLUSIVE"));
   CHECK_INT(testInt(pDb, "SELECT count(*) FROM t"), 51);
   CHECK(POOL_INTEGRITY(pDb));
+}
+
+/* The size of slot file i of p and its bytes [iOfst, iOfst+n) into a; -1 if unreadable. */
+static long poolSlotRead(TestPool *p, int i, long iOfst, unsigned char *a, size_t n){
+  char zPath[200];
+  FILE *f;
+  long sz;
+  snprintf(zPath, sizeof(zPath), "%s/slot-%03d", p->zDir, p->aId[i]);
+  f = fopen(zPath, "rb");
+  if( f==0 ) return -1;
+  fseek(f, 0, SEEK_END);
+  sz = ftell(f);
+  memset(a, 0xff, n);
+  if( fseek(f, iOfst, SEEK_SET)!=0 || fread(a, 1, n, f)!=n ) sz = -1;
+  fclose(f);
+  return sz;
+}
+
+TEST(pool147, "pool-147 a checkpoint empties the WAL: header zeroed, blocks kept, reused by the next commits"){
+  TestPool *p = testPoolNew("pool-147", 4);
+  unsigned char aHdr[32], aZero[32];
+  char zDigest[128], zAfter[128];
+  long szEmptied, sz;
+  int iWal, i;
+  REQUIRE(p);
+  memset(aZero, 0, sizeof(aZero));
+  REQUIRE(POOL_OPEN(p, "/app.db"));
+  /* As the worker opens it: WAL, exclusive, FULL, and the engine's checkpoint. */
+  CHECK_RC(sqlw_set_durability(p->pDb, SQLW_DURABLE), SQLITE_OK);
+  REQUIRE(testOk(p->pDb, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)"));
+  /* One transaction of ~1,500 pages: its commit checkpoints (1,000 frames or more). */
+  REQUIRE(testOk(p->pDb, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c"
+                         " WHERE x<1500) INSERT INTO t SELECT x, randomblob(3500) FROM c"));
+  iWal = testPoolFind(p, "/app.db-wal");
+  REQUIRE(iWal>=0);
+  szEmptied = poolSlotRead(p, iWal, TESTPOOL_HEADER, aHdr, sizeof(aHdr));
+  CHECK(szEmptied>TESTPOOL_HEADER+1000L*4096);              /* its blocks are kept... */
+  CHECK(szEmptied<=TESTPOOL_HEADER+4300800L);                /* ...up to one interval */
+  CHECK(memcmp(aHdr, aZero, sizeof(aHdr))==0);               /* an empty WAL to SQLite */
+  /* Small commits overwrite the kept blocks: the file does not grow. */
+  for(i=0; i<20; i++){
+    if( !testOk(p->pDb, "INSERT INTO t(b) VALUES(randomblob(100))") ) break;
+  }
+  sz = poolSlotRead(p, iWal, TESTPOOL_HEADER, aHdr, sizeof(aHdr));
+  CHECK(sz==szEmptied);
+  CHECK(memcmp(aHdr, aZero, sizeof(aHdr))!=0);               /* a new WAL header */
+  testTextAt(p->pDb, POOL_DIGEST_SQL_B, zDigest, sizeof(zDigest), __FILE__, __LINE__);
+  REQUIRE(POOL_RESTART(p));
+  REQUIRE(POOL_OPEN(p, "/app.db"));
+  REQUIRE(testOk(p->pDb, "PRAGMA locking_mode=EXCLUSIVE"));
+  testTextAt(p->pDb, POOL_DIGEST_SQL_B, zAfter, sizeof(zAfter), __FILE__, __LINE__);
+  CHECK_STR(zAfter, zDigest);
+  CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM t"), 1520);
+  CHECK(POOL_INTEGRITY(p->pDb));
 }
 
 TEST(pool150, "pool-150 the pool asks for slots when few are free; adding them satisfies it"){
