@@ -5,7 +5,7 @@
 // locks and timers.
 
 import { SQLiteError } from './errors.js';
-import { framedPart } from './protocol.js';
+import { TRANSFER_MIN, framedPart } from './protocol.js';
 import {
   COORD_ACT_LEASE_LOST, COORD_ACT_LOCAL_REPLY, COORD_ACT_OPEN_STORAGE, COORD_ACT_POST_ALL,
   COORD_ACT_POST_CLIENT, COORD_ACT_POST_LEADER, COORD_ACT_ROLE, COORD_ACT_STEAL_LEADER,
@@ -25,8 +25,6 @@ export const ACT = {
   STEAL_LEADER: COORD_ACT_STEAL_LEADER,   // the leader seems frozen: take its lock with steal
   LEASE_LOST: COORD_ACT_LEASE_LOST,       // this tab's transaction `seq` ended: status is the reason
 };
-// Answers from this size on are copied straight into their frame's place (#answer).
-const FRAMED_MIN = 64 * 1024;
 // The scratch buffer is shrunk back after a message larger than this.
 const SCRATCH_KEEP = 1 << 20;
 
@@ -114,12 +112,12 @@ export class CoordMachine {
     return out;
   }
 
-  /* An answer's n bytes at p. A large one is copied once: into the place of a
-   *  one-entry SQWA frame's body (it usually travels alone, and then as that frame); a
-   *  small one as any bytes (a buffer of its own per answer would cost more than the
-   *  copy into the frame: W5's 10,000 answers). */
+  /* An answer's n bytes at p. One large enough for its frame to be transferred is copied
+   *  once: into the place of a one-entry SQWA frame's body (it usually travels alone,
+   *  and then as that frame); a small one as any bytes (a buffer of its own per answer
+   *  would cost more than the copy into the frame: W5's 10,000 answers). */
   #answer(p, n) {
-    if (n < FRAMED_MIN) return this.#bytes(p, n);
+    if (n < TRANSFER_MIN) return this.#bytes(p, n);
     const out = framedPart(n);
     out.set(new Uint8Array(this.#memory.buffer, p, n));
     return out;

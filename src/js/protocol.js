@@ -161,7 +161,7 @@ export function sqlBody(sql, params) {
 // Frames smaller than this are copied by postMessage rather than transferred: for a
 // small buffer a transfer costs more than the copy (measured in Chromium: a 64-byte
 // round trip took ~27 µs longer transferred than copied), for a large one far less.
-const TRANSFER_MIN = 64 * 1024;
+export const TRANSFER_MIN = 64 * 1024;
 
 /**
  * Posts `frame` (an ArrayBuffer) on `port` (a Worker or a worker's global scope):
