@@ -8,7 +8,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setup } from './helpers.mjs';
+import { leadAlone, setup } from './helpers.mjs';
 import { decodeResult } from '../../src/js/codec.js';
 import { checkChannelMessage, decodeAnswers, encodeAnswers, encodeCoordRequest, framedPart, replyFields as replyOf, sqlBody } from '../../src/js/protocol.js';
 import { ACT } from '../../src/js/coord.js';
@@ -578,4 +578,32 @@ test("210 an answer alone in its frame is framed in place, once; any other part 
   assert.notEqual(frame2, app.buffer);
   assert.ok(app.every((b) => b === 3), 'the app\'s buffer is not written');
   assert.deepEqual([...decodeAnswers(frame2)[0].body], [3, 3, 3, 3, 3]);
+});
+
+test('220 small answers share slabs of one buffer: each keeps its own bytes after many more, in and out of a frame', () => {
+  const db = core.open('/coord-slabs', { vfs: 'memdb' });
+  const { machine: m } = leadAlone(core, db);
+  const answers = [];
+  try {
+    // Enough answers of ~100 bytes to fill several slabs, all kept before any is read.
+    for (let seq = 1; seq <= 400; seq++) {
+      const body = execBody(`SELECT ${seq} AS n, '${'x'.repeat(seq % 50)}' AS pad`);
+      for (const a of m.local(seq, 0, REQ_EXEC, body, COORD_NO_BUDGET)) {
+        if (a.act === ACT.LOCAL_REPLY) answers.push({ id: a.seq, kind: a.kind, parts: [a.data] });
+      }
+    }
+    assert.equal(answers.length, 400);
+    assert.ok(new Set(answers.map((a) => a.parts[0].buffer)).size > 1, 'the answers span more than one slab');
+    const check = (id, bytes) => {
+      const row = decodeResult(bytes).resultSets[0].rows[0];
+      assert.deepEqual([row.n, row.pad], [id, 'x'.repeat(id % 50)], `answer ${id}`);
+    };
+    for (const a of answers) check(a.id, a.parts[0]);
+    const framed = decodeAnswers(encodeAnswers(answers));
+    assert.deepEqual(framed.map((e) => e.id), answers.map((a) => a.id));
+    for (const e of framed) check(e.id, e.body);
+  } finally {
+    m.destroy();
+    db.close();
+  }
 });
