@@ -128,7 +128,7 @@ async function main() {
   let server = null;
   let browser = null;
   try {
-    server = await startServer({ port: 8791 + Number(process.env.SQLW_PORT_OFFSET || 0) });
+    server = await startServer({ port: 8791 + Number(process.env.SQLW_PORT_OFFSET || 0), cache: true });
     browser = await puppeteer.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,

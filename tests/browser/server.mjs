@@ -43,10 +43,12 @@ function resolve(root, urlPath) {
 
 /**
  * Starts the server on 127.0.0.1:port serving `root` (default: the repository root).
- * Returns { origin: 'http://127.0.0.1:<port>', close() → Promise }. Rejects when the
+ * With `cache`, files are served as a deployed site serves them: `Cache-Control:
+ * no-cache` with an ETag, a matching If-None-Match answered 304 (the browser revalidates
+ * and reuses its copy, and with it the wasm it compiled); otherwise `no-store`. Returns { origin: 'http://127.0.0.1:<port>', close() → Promise }. Rejects when the
  * port is taken (EADDRINUSE): tests choose distinct ports.
  */
-export async function startServer({ port, root = ROOT }) {
+export async function startServer({ port, root = ROOT, cache = false }) {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -63,11 +65,17 @@ export async function startServer({ port, root = ROOT }) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Length': stat.size,
-      'Cache-Control': 'no-store',
-    });
+    const type = MIME[path.extname(file)] ?? 'application/octet-stream';
+    if (cache) {
+      const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' }).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': type, 'Content-Length': stat.size, 'Cache-Control': 'no-cache', ETag: etag });
+    } else {
+      res.writeHead(200, { 'Content-Type': type, 'Content-Length': stat.size, 'Cache-Control': 'no-store' });
+    }
     if (req.method === 'HEAD') res.end();
     else fs.createReadStream(file).pipe(res);
   });
