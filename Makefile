@@ -45,15 +45,27 @@ WASM_OPT_LEVEL ?= -Oz
 # −10 KB raw, −3 KB gzip, and fewer adds (docs/decisions.md, 2026-12-03).
 WASM_OPT_FLAGS := $(WASM_OPT_LEVEL) --converge --low-memory-unused --strip-producers
 WASM_FEATURES := -mbulk-memory -mnontrapping-fptoint -msign-ext -mmutable-globals
-WASM_CFLAGS := $(WASM_OPT_LEVEL) $(WASM_FEATURES) $(SQLITE_OPTS) $(INCLUDES)
+# FTS5 is not in the module: it is a module of its own, dist/sqlite-worker-fts5.wasm,
+# linked by the core into the first connection that needs it (src/js/core.js,
+# docs/decisions.md 2026-12-04): a page that never uses FTS5 never downloads it.
+# It is SQLite's own fts5.c cut out of the amalgamation, built position-independent
+# (clang makes PIC only for the emscripten triple; the code is plain wasm32 C against
+# wasi-libc's headers all the same) and linked as a shared module; the core exports
+# what it imports (FTS5_IMPORTS) and its table.
+WASM_CFLAGS := $(WASM_OPT_LEVEL) $(WASM_FEATURES) $(filter-out -DSQLITE_ENABLE_FTS5,$(SQLITE_OPTS)) \
+  -DSQLW_FTS5_MODULE $(INCLUDES)
+WASM_PIC_CC := clang --target=wasm32-unknown-emscripten -fPIC -nostdlibinc -isystem /usr/include/wasm32-wasi
 WASM_SQLITE_FLAGS := -DHAVE_LOCALTIME_R=1 -Dlocaltime_r=sqlwLocaltimeR \
   -Dmalloc=sqlwGuardMalloc -Drealloc=sqlwGuardRealloc -w
 # wasm_api.c (the exports) and hostmath.c (libm through the host) are the wasm build's own.
 WASM_OBJ  := $(patsubst src/core/%.c,build/wasm/%.o,$(CORE_SRC) src/core/wasm_api.c src/core/hostmath.c) build/wasm/sqlite3.o
 WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-first \
   --initial-memory=16777216 --max-memory=2147483648 --gc-sections --strip-debug
+# What the FTS5 module needs of the core: its table, stack pointer and the functions it imports.
+FTS5_IMPORTS := build/wasm/fts5.imports
+WASM_LINK_FTS5 = --export-table --growable-table --export=__stack_pointer $$(sed 's/^/--export=/' $(FTS5_IMPORTS))
 
-DIST_JS := dist/proto.js dist/host-common.js dist/core.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
+DIST_JS := dist/proto.js dist/host-common.js dist/core.js dist/link.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
   dist/host-node.js dist/host-browser.js dist/drizzle.js dist/kysely.js
 # Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
 DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js
@@ -89,7 +101,7 @@ build/%.flags: FORCE
 setup:
 	@bash scripts/setup.sh
 
-build: setup dist/sqlite-worker.wasm $(DIST_JS) $(DIST_BUNDLES) $(DIST_TYPES_OLD) check-imports
+build: setup dist/sqlite-worker.wasm dist/sqlite-worker-fts5.wasm $(DIST_JS) $(DIST_BUNDLES) $(DIST_TYPES_OLD) check-imports
 
 $(SQLITE_C):
 	bash scripts/fetch-sqlite.sh
@@ -109,10 +121,37 @@ build/wasm/%.o: src/core/%.c $(CORE_HDR) $(SQLITE_C) build/wasm.flags
 	@mkdir -p $(@D)
 	$(WASM_CC) $(WASM_CFLAGS) $(WARN) -c $< -o $@
 
-build/wasm/sqlite-worker.raw.wasm: $(WASM_OBJ)
-	wasm-ld $(WASM_LDFLAGS) $(WASI_LIB)/crt1-reactor.o $(WASM_OBJ) -L$(WASI_LIB) -lc $(WASM_RT) -o $@
+build/wasm/sqlite-worker.raw.wasm: $(WASM_OBJ) $(FTS5_IMPORTS)
+	wasm-ld $(WASM_LDFLAGS) $(WASM_LINK_FTS5) $(WASI_LIB)/crt1-reactor.o $(WASM_OBJ) -L$(WASI_LIB) -lc $(WASM_RT) -o $@
 
 dist/sqlite-worker.wasm: build/wasm/sqlite-worker.raw.wasm build/wasm.flags
+	@mkdir -p $(@D)
+	wasm-opt $(WASM_OPT_FLAGS) $< -o $@
+
+# The FTS5 module: fts5.c as the amalgamation holds it, as a loadable extension
+# (sqlite3_fts5_init) calling SQLite's functions directly (SQLITE_OMIT_LOAD_EXTENSION:
+# no sqlite3_api table), which it imports from the core.
+build/wasm/fts5.c: $(SQLITE_C)
+	@mkdir -p $(@D)
+	{ printf '#include "sqlite3ext.h"\n#include <string.h>\n#include <assert.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <math.h>\n'; \
+	  sed -n '/^\/\*\*\*\*\*\*\*\*\*\*\*\*\*\* Begin file fts5\.c /,/^\/\*\*\*\*\*\*\*\*\*\*\*\*\*\* End of fts5\.c /p' $<; } > $@.tmp
+	@grep -q 'sqlite3_fts5_init' $@.tmp || { echo "fts5.c not found in $<"; exit 1; }
+	mv $@.tmp $@
+
+build/wasm/fts5.o: build/wasm/fts5.c build/wasm.flags
+	$(WASM_PIC_CC) $(WASM_OPT_LEVEL) $(WASM_FEATURES) $(filter-out -DSQLITE_ENABLE_FTS5,$(SQLITE_OPTS)) -I$(SQLITE_DIR) -w -c $< -o $@
+
+build/wasm/fts5.raw.wasm: build/wasm/fts5.o
+	wasm-ld --experimental-pic -shared --strip-debug --export=sqlite3_fts5_init $< -o $@
+
+$(FTS5_IMPORTS): build/wasm/fts5.raw.wasm
+	wasm-objdump -x -j Import $< | grep -E '^ - func\[|^ - global\[.* <- GOT\.func\.' \
+	  | sed -n 's/.* <- \(env\|GOT\.func\)\.\([A-Za-z0-9_]*\)$$/\2/p' | sort -u > $@.tmp
+	@! wasm-objdump -x -j Import $< | grep -q ' <- GOT\.mem\.' || { echo "$<: imports data of the core (GOT.mem), which the loader does not link"; exit 1; }
+	@grep -q '^sqlite3_create_module_v2$$' $@.tmp || { echo "$@: no imports read from $<"; exit 1; }
+	mv $@.tmp $@
+
+dist/sqlite-worker-fts5.wasm: build/wasm/fts5.raw.wasm build/wasm.flags
 	@mkdir -p $(@D)
 	wasm-opt $(WASM_OPT_FLAGS) $< -o $@
 
@@ -122,7 +161,7 @@ dist/%.js: src/js/%.js
 
 # The browser entry points, bundled and minified (scripts/build-js.mjs). esbuild comes
 # from npm (setup), hence the order-only setup.
-$(DIST_BUNDLES) &: dist/sqlite-worker.wasm $(wildcard src/js/*.js) \
+$(DIST_BUNDLES) &: dist/sqlite-worker.wasm dist/sqlite-worker-fts5.wasm $(wildcard src/js/*.js) \
   scripts/build-js.mjs | setup
 	@mkdir -p dist
 	node scripts/build-js.mjs
@@ -134,11 +173,12 @@ dist/ts5.6/%.d.ts: %.d.ts
 	sed 's/Uint8Array<ArrayBuffer>/Uint8Array/g' $< > $@
 
 # What the Node suite loads (tests/node/proto-shift.test.mjs builds this in a copy).
-node-dist: dist/sqlite-worker.wasm $(DIST_JS)
+node-dist: dist/sqlite-worker.wasm dist/sqlite-worker-fts5.wasm $(DIST_JS)
 
-# The module must import only the host interface: no WASI, nothing else.
+# The module must import only the host interface and link.fts5 (src/js/link.js): no
+# WASI, nothing else.
 check-imports: dist/sqlite-worker.wasm
-	@bad=$$(wasm-objdump -x -j Import $< | grep -E '<-' | grep -v ' <- host\.' || true); \
+	@bad=$$(wasm-objdump -x -j Import $< | grep -E '<-' | grep -v ' <- host\.' | grep -v ' <- link\.fts5$$' || true); \
 	if [ -n "$$bad" ]; then echo "unexpected wasm imports:"; echo "$$bad"; exit 1; fi
 
 build/native/sqlite3.o: $(SQLITE_C) build/native.flags
@@ -207,7 +247,7 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 # so their output stays readable.
 test: setup
 	@$(MAKE) --no-print-directory check-proto
-	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm $(DIST_JS) \
+	@$(MAKE) --no-print-directory -j$(NPROC) dist/sqlite-worker.wasm dist/sqlite-worker-fts5.wasm $(DIST_JS) \
 	  build/asan/test-native build/native/coord-sim $(FUZZ_TARGETS)
 	@$(MAKE) --no-print-directory check-imports lint test-native test-sim fuzz-quick test-node \
 	  test-conformance test-browser test-webkit
@@ -310,7 +350,7 @@ bench: build build/native/bench-native build/native/bench-plain build/wasm/bench
 
 # Raw, gzip -9 and brotli sizes (node:zlib), and what a page downloads against the aim.
 size: build
-	@node scripts/size.mjs dist/sqlite-worker.wasm $(DIST_BUNDLES) $(DIST_JS)
+	@node scripts/size.mjs dist/sqlite-worker.wasm dist/sqlite-worker-fts5.wasm $(DIST_BUNDLES) $(DIST_JS)
 
 clean:
 	rm -rf build dist

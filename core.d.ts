@@ -12,6 +12,8 @@ export interface CoreHost {
   attach(memory: WebAssembly.Memory): void;
   /** Reads a wasm file named by a path or file: URL (the Node host has one). */
   readWasm?(pathOrUrl: string | URL): Promise<ArrayBufferView | ArrayBuffer>;
+  /** The same, synchronously: FTS5's module is read in the middle of a prepare (the Node host has one). */
+  readWasmSync?(pathOrUrl: string | URL): ArrayBufferView | ArrayBuffer;
 }
 
 /** One result set of a statement. */
@@ -75,6 +77,10 @@ export interface Core {
 export function loadCore(options: {
   wasm: BufferSource | WebAssembly.Module | Response | PromiseLike<BufferSource | WebAssembly.Module | Response> | URL | string;
   host: CoreHost;
+  /** FTS5's module, read (synchronously) and linked the first time a connection names FTS5: a Module, its
+   *  bytes, a URL or path (read by host.readWasmSync), a function returning one, or null for none.
+   *  Default: sqlite-worker-fts5.wasm beside `wasm` when that is a URL or path. */
+  fts5?: WebAssembly.Module | BufferSource | URL | string | null | (() => WebAssembly.Module | BufferSource | URL | string);
 }): Promise<Core>;
 
 /** The name of a result code, from the first core loaded. */

@@ -126,7 +126,8 @@ export interface OpenOptions extends QueryOptions {
   debug?: boolean;
   /** Where the worker script is, when a deployment moves it (default: beside this module). */
   workerUrl?: string | URL;
-  /** Where the wasm module is, when a deployment moves it (default: beside the worker). */
+  /** Where the wasm module is, when a deployment moves it (default: beside the worker). FTS5's module,
+   *  fetched the first time a statement names FTS5, is then sqlite-worker-fts5.wasm beside it. */
   wasmUrl?: string | URL;
 }
 

@@ -6,7 +6,8 @@
 //                                    so bundlers (Vite, webpack) and plain servers work;
 //   dist/sqlite-worker.single.js    the same API as one module that needs no other file.
 //
-//   node scripts/build-js.mjs        (make build runs it; needs dist/sqlite-worker.wasm)
+//   node scripts/build-js.mjs        (make build runs it; needs dist/sqlite-worker.wasm and
+//                                    dist/sqlite-worker-fts5.wasm)
 //
 // Bundling matters for start-up: served as separate modules, the API and the worker
 // load in a waterfall of small requests (measured: ~100 ms more from navigation to the
@@ -16,7 +17,8 @@
 // The single-file build takes two passes:
 //   1. the worker (src/js/worker.js and its imports) as one module script, preceded by a
 //      statement that sets globalThis.sqliteWorkerWasm to a promise of the wasm's bytes,
-//      inflated from gzip inlined as base64 (worker.js takes its wasm from there);
+//      inflated from gzip inlined as base64 (worker.js takes its wasm from there), and
+//      one that sets globalThis.sqliteWorkerFts5 to a function of FTS5's (src/js/link.js);
 //   2. the API (src/js/index.js) with spawn.js replaced by spawn-inline.js, which starts
 //      the worker from a Blob URL of pass 1's code, supplied to it as `./worker-code.js`.
 // The sources import one another as `./name.js`, their names in src/js/ and in dist/
@@ -33,6 +35,7 @@ import * as esbuild from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const WASM = path.join(ROOT, 'dist/sqlite-worker.wasm');
+const FTS5 = path.join(ROOT, 'dist/sqlite-worker-fts5.wasm');
 const SINGLE = path.join(ROOT, 'dist/sqlite-worker.single.js');
 const WORKER_CODE_NS = 'sqlite-worker-code';
 
@@ -76,6 +79,19 @@ function wasmStatement(wasmBytes) {
 }
 
 /*
+** The statement that puts FTS5's module on globalThis.sqliteWorkerFts5: a function
+** returning its bytes, decoded from base64 when called. It is called in the middle of a
+** prepare (src/js/link.js), so it must be synchronous: the module is inlined
+** uncompressed (the browser's DecompressionStream is asynchronous). Returns the
+** JavaScript text.
+*/
+function fts5Statement(fts5Bytes) {
+  return 'globalThis.sqliteWorkerFts5=(s=>()=>{const t=atob(s),b=new Uint8Array(t.length);'
+    + 'for(let i=0;i<t.length;i++)b[i]=t.charCodeAt(i);return b})'
+    + `(${JSON.stringify(fts5Bytes.toString('base64'))});`;
+}
+
+/*
 ** Bundles `entry` (a path under ROOT) with the dist-layout plugin, as `outName` in dist/
 ** (used for the source map's name). Returns { code, map } (map: the source map's text,
 ** or null without `sourcemap`). Throws esbuild's error (its messages already printed).
@@ -114,6 +130,7 @@ for (const [entry, name] of [['src/js/index.js', 'index.js'], ['src/js/worker.js
   write(`${name}.map`, map);
   write(name, code);
 }
-const { code: workerCode } = await bundle('src/js/worker.js', 'worker.js', { banner: wasmStatement(fs.readFileSync(WASM)) });
+const banner = wasmStatement(fs.readFileSync(WASM)) + fts5Statement(fs.readFileSync(FTS5));
+const { code: workerCode } = await bundle('src/js/worker.js', 'worker.js', { banner });
 const { code: single } = await bundle('src/js/index.js', path.basename(SINGLE), { workerCode });
 write(path.basename(SINGLE), single);

@@ -10,7 +10,7 @@ import { engineLoopW1, plainWasm } from '../loops.js';
 
 const ROWS = 100000;
 const host = createBrowserHost();
-const corePromise = loadCore({ wasm: fetch('/dist/sqlite-worker.wasm'), host });
+const corePromise = loadCore({ wasm: fetch('/dist/sqlite-worker.wasm'), host, fts5: '/dist/sqlite-worker-fts5.wasm' });
 
 /* Copies `bytes` into the core's scratch memory at offset `at`; returns the address. */
 function place(x, bytes, p, at = 0) {

@@ -259,6 +259,60 @@ static int cacheInsert(sqlw_db *pDb, const char *zSql, size_t nSql, uint32_t h,
   return 1;
 }
 
+#ifdef SQLW_FTS5_MODULE
+/* Links FTS5 (dist/sqlite-worker-fts5.wasm) into connection db: the core's loader
+** (src/js/core.js) fetches and instantiates the module once per instance, then calls its
+** sqlite3_fts5_init(db). Returns SQLite's code (an error when the module cannot be had). */
+__attribute__((import_module("link"), import_name("fts5"))) int sqlwLinkFts5(sqlite3 *db);
+
+/* True when z[0..n) holds "fts5", in any case. */
+static int engineNamesFts5(const char *z, size_t n){
+  size_t i;
+  for(i=0; i+4<=n; i++){
+    if( (z[i]|0x20)=='f' && (z[i+1]|0x20)=='t' && (z[i+2]|0x20)=='s' && z[i+3]=='5' ) return 1;
+  }
+  return 0;
+}
+
+/* Links FTS5 into pDb's connection, once. Returns SQLite's code. */
+static int engineLinkFts5(sqlw_db *pDb){
+  int rc;
+  if( pDb->bFts5 ) return SQLITE_OK;
+  rc = sqlwLinkFts5(pDb->db);
+  if( rc==SQLITE_OK ) pDb->bFts5 = 1;
+  return rc;
+}
+#endif
+
+/*
+** sqlite3_prepare_v3 of the user's SQL (their statements, not the core's own). The core
+** is built without FTS5, which is linked into a connection the first time it is named:
+** a statement that fails to prepare for want of it ("no such module: fts5", "no such
+** function: fts5_...": a query of an FTS5 table, a trigger writing one) is prepared again
+** once it is linked; one that prepares but names FTS5 (CREATE VIRTUAL TABLE ... USING
+** fts5, whose module is looked up when it runs) links it before it runs. When FTS5
+** cannot be linked, the statement fails as SQLite says (the console says why). Returns
+** SQLite's code, as sqlite3_prepare_v3.
+*/
+int sqlwPrepareUser(sqlw_db *pDb, const char *zSql, int nSql, unsigned int flags,
+                    sqlite3_stmt **ppStmt, const char **pzTail){
+  int rc = sqlite3_prepare_v3(pDb->db, zSql, nSql, flags, ppStmt, pzTail);
+#ifdef SQLW_FTS5_MODULE
+  if( !pDb->bFts5 ){
+    if( rc==SQLITE_ERROR && strstr(sqlite3_errmsg(pDb->db), "fts5")!=0 ){
+      if( engineLinkFts5(pDb)==SQLITE_OK ){
+        if( pDb->pCollect ) sqlwTablesFree(pDb->pCollect);
+        rc = sqlite3_prepare_v3(pDb->db, zSql, nSql, flags, ppStmt, pzTail);
+      }
+    }else if( rc==SQLITE_OK && *ppStmt && engineNamesFts5(zSql, (size_t)(*pzTail-zSql)) ){
+      /* Not linked: the statement fails as it runs, as SQLite says ("no such module"). */
+      (void)engineLinkFts5(pDb);
+    }
+  }
+#endif
+  return rc;
+}
+
 /*
 ** Prepares the first statement of zSql[0..nSql). When bWhole, the text is first looked
 ** up in the cache, and a text that holds exactly one statement is cached after
@@ -297,8 +351,10 @@ static int enginePrepareSet(sqlw_db *pDb, const char *zSql, size_t nSql, int bWh
     sqlwTablesFree(&pDb->stmtTables);
     pDb->pCollect = &pDb->stmtTables;
   }
-  rc = sqlite3_prepare_v3(pDb->db, zSql, (int)nSql, bWhole ? SQLITE_PREPARE_PERSISTENT : 0,
-                          ppStmt, pzTail);
+  rc = bCollect ? sqlwPrepareUser(pDb, zSql, (int)nSql, bWhole ? SQLITE_PREPARE_PERSISTENT : 0,
+                                  ppStmt, pzTail)
+               : sqlite3_prepare_v3(pDb->db, zSql, (int)nSql, bWhole ? SQLITE_PREPARE_PERSISTENT : 0,
+                                    ppStmt, pzTail);
   pDb->pCollect = 0;
   if( rc==SQLITE_OK && *ppStmt && bWhole ){
     pDb->nMiss++;

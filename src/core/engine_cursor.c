@@ -141,7 +141,7 @@ int sqlw_cursor_open(sqlw_db *pDb, const unsigned char *aOwner, uint32_t iId,
     sqlwReqFail(&r, SQLITE_TOOBIG, 0, -1);
     return sqlwReqFinish(&r);
   }
-  rc = sqlite3_prepare_v3(pDb->db, zSql, (int)nSql, 0, &pStmt, &zTail);
+  rc = sqlwPrepareUser(pDb, zSql, (int)nSql, 0, &pStmt, &zTail);
   if( rc ){
     sqlwReqFailDb(&r, rc, sqlite3_error_offset(pDb->db));
     return sqlwReqFinish(&r);

@@ -107,6 +107,7 @@ struct sqlw_db {
   int eDurability;          /* sqlw_set_durability's mode, or -1 before any */
   const char *zDeny;        /* Why the authorizer last refused (static), or NULL */
   int bPrivate;             /* sqlw_set_private: the engine keeps no bookkeeping */
+  int bFts5;                /* FTS5 was linked into this connection (sqlwPrepareUser) */
   /* Runs a transaction statement (BEGIN, COMMIT, SAVEPOINT, ...) that sqlw_exec met at
   ** the top level of the user's SQL, instead of stepping it: coord_txn.c keeps each tab's
   ** transaction. Returns 1 when it ran it (failing r on error), 0 to step it as it is. */
@@ -246,6 +247,8 @@ int sqlwBindShape(Req *r, SqlwParams *par, sqlite3_stmt *pStmt, SqlwBinding *pB,
 /* The engine's statement preparation, binding and row encoding, for engine_cursor.c. */
 int sqlwEngineIsTxnControl(const char *z, size_t n);
 int sqlwEngineIsBlank(const char *z, size_t n);
+int sqlwPrepareUser(sqlw_db *pDb, const char *zSql, int nSql, unsigned int flags,
+                    sqlite3_stmt **ppStmt, const char **pzTail);
 
 /* True if some statement of z[0..n) may be transaction control: one starting with
 ** BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT or RELEASE at the text's start or after any

@@ -20,6 +20,7 @@ import {
   encodeParams, encodeParamSets, decodeResultAt, decodeResultList, checkDecodeOptions,
 } from './codec.js';
 import { batchBody } from './protocol.js';
+import { Fts5Link, fts5Beside } from './link.js';
 import {
   REQ_BATCH, REQ_RUN_MANY, SQLITE_NOMEM, SQLW_DURABLE, SQLW_FORMAT_VERSION, SQLW_RELAXED,
   SQLW_STAT_AUTOCOMMIT, SQLW_STAT_CACHE_HITS, SQLW_STAT_CACHE_MISSES, SQLW_STAT_CACHE_SIZE,
@@ -73,8 +74,8 @@ async function instantiateResponse(response, imports) {
 ** Node, so browser bundles of it carry no `node:` import. Returns a
 ** WebAssembly.Instance. Throws TypeError for anything else.
 */
-async function instantiate(wasm, host) {
-  const imports = host.imports;
+async function instantiate(wasm, host, link) {
+  const imports = { ...host.imports, link: link.imports };
   if (wasm && typeof wasm.then === 'function') wasm = await wasm;
   if (wasm instanceof WebAssembly.Module) return WebAssembly.instantiate(wasm, imports);
   if (wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) {
@@ -520,19 +521,26 @@ class Core {
  * wasm: a BufferSource, a WebAssembly.Module, a Response or promise of one, a URL, or a
  *   string (a file path or file: URL, read with host.readWasm: the Node host's; a URL
  *   elsewhere).
- * host: { imports, attach(memory), readWasm? } — the import object ({ host: {...} }, see
- *   src/core/host.h), a function given the module's memory once, before any call, and
- *   (optional) one that reads a wasm file's bytes.
+ * host: { imports, attach(memory), readWasm?, readWasmSync? } — the import object
+ *   ({ host: {...} }, see src/core/host.h), a function given the module's memory once,
+ *   before any call, and (optional) ones that read a wasm file's bytes, the second
+ *   synchronously (for the FTS5 module).
+ * fts5: the FTS5 module (src/js/link.js), linked the first time a connection needs it:
+ *   a WebAssembly.Module, its bytes, a URL or path (read with host.readWasmSync), a
+ *   function returning one of these, or null for none. By default the file
+ *   sqlite-worker-fts5.wasm beside `wasm` when that is a URL or path.
  * Returns a Core. Throws when the module cannot be loaded or speaks another wire-format
  * version than this file.
  */
-export async function loadCore({ wasm, host } = {}) {
+export async function loadCore({ wasm, host, fts5 } = {}) {
   if (!host || typeof host.attach !== 'function' || typeof host.imports !== 'object') {
     throw new TypeError('loadCore needs host: { imports, attach(memory) }');
   }
-  const instance = await instantiate(wasm, host);
+  const link = new Fts5Link(fts5 === undefined ? fts5Beside(wasm) : fts5, host);
+  const instance = await instantiate(wasm, host, link);
   const rt = new Runtime(instance);
   host.attach(rt.memory);
+  link.attach(rt.x);
   if (typeof rt.x._initialize === 'function') rt.x._initialize();
   const version = rt.x.format_version();
   if (version !== SQLW_FORMAT_VERSION) {

@@ -162,7 +162,7 @@ async function libraryFolder(create, needSync = true) {
  *   1 warning, 2 debug); by default they go to console.error/warn/debug.
  * onBusy: optional function (tag) told, from inside a request, that it has run for a
  *   while (tag: a Uint8Array, the asking client's id), and then (tag null) that it ended.
- * Returns the host: { imports, attach(memory) } for loadCore, plus
+ * Returns the host: { imports, attach(memory), readWasmSync(url) } for loadCore, plus
  *   openPool(core, name, options) → Promise<SlotPool>
  *   listDatabases() → Promise<string[]>
  *   deleteDatabase(name) → Promise<boolean>
@@ -588,6 +588,21 @@ export function createBrowserHost({ log, onBusy } = {}) {
     /* Gives the host the module's memory; called once by loadCore. */
     attach(mem) {
       memory = mem;
+    },
+    /*
+    ** Reads a wasm module at `url` synchronously (the FTS5 module, linked in the middle
+    ** of a prepare: src/js/link.js). Allowed in a worker, not on a page. Returns an
+    ** ArrayBuffer; throws naming the URL and the HTTP status on failure.
+    */
+    readWasmSync(url) {
+      const req = new XMLHttpRequest();
+      req.open('GET', String(url), false);
+      req.responseType = 'arraybuffer';
+      req.send();
+      if (req.status !== 200 && !(req.status === 0 && req.response?.byteLength)) {
+        throw new Error(`cannot load ${url}: HTTP ${req.status} ${req.statusText}`);
+      }
+      return req.response;
     },
     openPool,
     /*

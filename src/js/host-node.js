@@ -372,6 +372,10 @@ export function createNodeHost({ root = process.cwd(), log, onBusy } = {}) {
     readWasm(pathOrUrl) {
       return fs.promises.readFile(pathOrUrl);
     },
+    /* The same, synchronously (the FTS5 module, linked in the middle of a prepare). */
+    readWasmSync(pathOrUrl) {
+      return fs.readFileSync(typeof pathOrUrl === 'string' && pathOrUrl.startsWith('file:') ? new URL(pathOrUrl) : pathOrUrl);
+    },
     openPool,
   };
 }

@@ -774,6 +774,17 @@ function wasmSource(msg) {
 }
 
 /*
+** Where FTS5's module comes from (src/js/link.js: fetched the first time a connection
+** needs it): beside the page's wasmUrl, else the bytes a self-contained build inlined
+** (globalThis.sqliteWorkerFts5: a function returning them), else the module beside this
+** file.
+*/
+function fts5Source(msg) {
+  if (msg.wasm) return new URL('sqlite-worker-fts5.wasm', msg.wasm);
+  return globalThis.sqliteWorkerFts5 ?? new URL('./sqlite-worker-fts5.wasm', import.meta.url);
+}
+
+/*
 ** Answers the open message: loads the core, picks the mode, joins the protocol and waits
 ** for a first role (this tab leads with its storage open, or a leader is known; at most
 ** freezeMs). Posts { type: 'ready', ... } or { type: 'failed', error }.
@@ -797,7 +808,7 @@ async function open(msg) {
     // Everything that waits on the browser starts at once: the wasm's download and
     // compilation, the life lock, the OPFS check, then the leader lock and the pool's
     // files (openPoolAhead); the machine starts once the core is loaded.
-    coreLoading = loadCore({ wasm: wasmSource(msg), host });
+    coreLoading = loadCore({ wasm: wasmSource(msg), host, fts5: fts5Source(msg) });
     coreLoading.catch(() => {}); // awaited below; a failure before that is reported there
     const lifeLock = holdLifeLock(msg.lock);
     // Shared mode is likely (OPFS asked for, Web Locks and BroadcastChannel here): the

@@ -60,8 +60,11 @@ async function main() {
     await db.exec('CREATE TABLE IF NOT EXISTS t(n INTEGER, label TEXT, data BLOB); DELETE FROM t');
     await db.runMany('INSERT INTO t VALUES (?, ?, ?)', [[10, 'a', null], [20n, 'b', null], [30, ${JSON.stringify(label)}, new Uint8Array([1, 2, 3])]]);
     const r = await db.get('SELECT count(*) AS c, sum(n) AS s, (SELECT label FROM t ORDER BY n DESC LIMIT 1) AS last, (SELECT data FROM t WHERE data IS NOT NULL) AS data FROM t');
+    // FTS5, a module of its own the worker fetches when first named: the bundle ships it.
+    await db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS f USING fts5(body); DELETE FROM f; INSERT INTO f VALUES ('quick brown fox'), ('lazy dog')");
+    const hit = await db.get("SELECT body FROM f WHERE f MATCH 'fox'");
     await db.close();
-    out.textContent = \`rows: \${r.c}, sum: \${r.s}, last: \${r.last}, blob: \${r.data.length} bytes\`;
+    out.textContent = \`rows: \${r.c}, sum: \${r.s}, last: \${r.last}, blob: \${r.data.length} bytes, fts5: \${hit.body}\`;
   } catch (e) {
     out.textContent = \`error: \${e.code} \${e.message}\`;
   }
@@ -72,7 +75,7 @@ main();
 
 /* What appMain's page shows once its query ran. */
 export function appExpected(label) {
-  return `rows: 3, sum: 60, last: ${label}, blob: 3 bytes`;
+  return `rows: 3, sum: 60, last: ${label}, blob: 3 bytes, fts5: quick brown fox`;
 }
 
 /*

@@ -9,8 +9,9 @@
 // What it proves: no file the browser loads imports anything of Node (webpack 5 fails on
 // a `node:` scheme); webpack 5 turns the worker (`new Worker(new URL(…,
 // import.meta.url))`) into a chunk and the wasm into an asset with no configuration;
-// esbuild leaves those URLs as they are, so the app ships dist/worker.js and
-// dist/sqlite-worker.wasm beside its bundle, as the README says.
+// esbuild leaves those URLs as they are, so the app ships dist/worker.js,
+// dist/sqlite-worker.wasm and dist/sqlite-worker-fts5.wasm beside its bundle, as the
+// README says. The app uses FTS5, so the module fetched when first needed ships too.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,7 +63,7 @@ compiler.run((err, stats) => {
     build: `import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 await esbuild.build({ entryPoints: ['main.js'], bundle: true, format: 'esm', outfile: 'www/esbuild/main.js', logLevel: 'error' });
-for (const f of ['worker.js', 'sqlite-worker.wasm']) fs.copyFileSync('node_modules/sqlite-worker/dist/' + f, 'www/esbuild/' + f);
+for (const f of ['worker.js', 'sqlite-worker.wasm', 'sqlite-worker-fts5.wasm']) fs.copyFileSync('node_modules/sqlite-worker/dist/' + f, 'www/esbuild/' + f);
 `,
   },
 };

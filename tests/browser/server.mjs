@@ -45,11 +45,13 @@ function resolve(root, urlPath) {
  * Starts the server on 127.0.0.1:port serving `root` (default: the repository root).
  * With `cache`, files are served as a deployed site serves them: `Cache-Control:
  * no-cache` with an ETag, a matching If-None-Match answered 304 (the browser revalidates
- * and reuses its copy, and with it the wasm it compiled); otherwise `no-store`. Returns { origin: 'http://127.0.0.1:<port>', close() → Promise }. Rejects when the
+ * and reuses its copy, and with it the wasm it compiled); otherwise `no-store`.
+ * `onRequest(path)`, if given, hears the path of every request. Returns { origin: 'http://127.0.0.1:<port>', close() → Promise }. Rejects when the
  * port is taken (EADDRINUSE): tests choose distinct ports.
  */
-export async function startServer({ port, root = ROOT, cache = false }) {
+export async function startServer({ port, root = ROOT, cache = false, onRequest = null }) {
   const server = http.createServer((req, res) => {
+    onRequest?.(req.url.split('?')[0]);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;

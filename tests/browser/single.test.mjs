@@ -1,7 +1,7 @@
 // single.test.mjs — the self-contained single-file build, dist/sqlite-worker.single.js:
 // a page that imports only that file (fixtures/single.html) opens an OPFS database,
-// writes and reads rows with bound parameters, and closes, while the browser fetches
-// nothing but the page and that file: no worker.js, no sqlite-worker.wasm.
+// writes and reads rows with bound parameters, searches them with FTS5, and closes, while
+// the browser fetches nothing but the page and that file: no worker.js, no wasm.
 //
 // In the browser SQLW_BROWSER names (driver.mjs).
 
@@ -49,11 +49,12 @@ test('100 the single file has the exports of dist/index.js', T, async () => {
   assert.deepEqual(Object.keys(single).sort(), Object.keys(modular).sort());
 });
 
-test('110 an OPFS database: create, insert with parameters, read back, close', T, async () => {
+test('110 an OPFS database: create, insert with parameters, read back, FTS5, close', T, async () => {
   const r = await bounded(page.evaluate(() => window.runScenario('single.db')), STEP_TIMEOUT_MS, 'the scenario');
   scenarioRan = true;
   assert.equal(r.error, undefined, JSON.stringify(r.error));
   assert.equal(r.persistent, true);
+  assert.deepEqual(r.fts5, ['héllo 😀']);
   assert.deepEqual(r.rows, [
     { id: 1, big: { bigint: String(2n ** 62n + 1n) }, t: 'integer', label: 'héllo 😀', data: { bytes: [0, 1, 254, 255] }, score: 0.5 },
     { id: 2, big: { bigint: String(-(2n ** 63n)) }, t: 'integer', label: '', data: { bytes: [] }, score: -1.25 },

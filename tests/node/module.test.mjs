@@ -19,10 +19,17 @@ const module = new WebAssembly.Module(bytes);
 const HOST_FUNCTIONS = ['open', 'close', 'read', 'write', 'truncate', 'size', 'sync', 'delete',
   'access', 'random', 'time', 'tzoffset', 'math', 'busy', 'log'];
 
-test('100 every import is from module host; none is WASI', () => {
+// The FTS5 module (src/js/link.js) and what it needs of the core.
+const fts5 = new WebAssembly.Module(fs.readFileSync(WASM_PATH.replace(/[^/]*$/, 'sqlite-worker-fts5.wasm')));
+
+test('100 every import is from module host but link.fts5; none is WASI', () => {
   const imports = WebAssembly.Module.imports(module);
   assert.ok(imports.length > 0);
   for (const imp of imports) {
+    if (imp.module === 'link') {
+      assert.deepEqual([imp.name, imp.kind], ['fts5', 'function']);
+      continue;
+    }
     assert.equal(imp.module, 'host', `${imp.module}.${imp.name}`);
     assert.equal(imp.kind, 'function', imp.name);
     assert.ok(HOST_FUNCTIONS.includes(imp.name), `unexpected import host.${imp.name}`);
@@ -39,7 +46,7 @@ test('105 the README lists every function host.h declares, and the module import
   const declared = [...header.matchAll(/^HOST_IMPORT\((\w+)\)/gm)].map((m) => m[1]).sort();
   assert.deepEqual(listed, declared);
   assert.deepEqual(declared, [...HOST_FUNCTIONS].sort());
-  for (const i of WebAssembly.Module.imports(module)) assert.ok(declared.includes(i.name), i.name);
+  for (const i of WebAssembly.Module.imports(module)) assert.ok(i.module === 'link' || declared.includes(i.name), i.name);
 });
 
 test('110 the Node host provides every function host.h declares', () => {
@@ -48,18 +55,29 @@ test('110 the Node host provides every function host.h declares', () => {
   for (const name of HOST_FUNCTIONS) assert.equal(typeof host.imports.host[name], 'function');
 });
 
-test('120 the exports are those of docs/wasm-abi.md', () => {
+test('120 the exports are those of docs/wasm-abi.md, and the functions the FTS5 module imports', () => {
   // The document is the contract: every export it lists in a table's first column
-  // (`name`, or `a`, `b` for several), and nothing else, plus the memory.
+  // (`name`, or `a`, `b` for several), and nothing else, plus the memory and what the
+  // FTS5 module imports of the core under the same names.
   const doc = fs.readFileSync(new URL('../../docs/wasm-abi.md', import.meta.url), 'utf8');
   const documented = new Set(['memory']);
   for (const line of doc.split('\n')) {
     const cell = /^\| ([^|]+) \|/.exec(line);
-    if (!cell) continue;
+    if (!cell || cell[1].includes('.')) continue; // an import (`link.fts5`)
     for (const m of cell[1].matchAll(/`([a-z_]+)`/g)) documented.add(m[1]);
   }
+  const forFts5 = WebAssembly.Module.imports(fts5).filter((i) => i.kind === 'function').map((i) => i.name);
+  assert.ok(forFts5.includes('sqlite3_create_module_v2') && forFts5.includes('sqlite3_step'), forFts5.join(' '));
+  for (const name of forFts5) documented.add(name);
   const names = WebAssembly.Module.exports(module).map((e) => e.name).sort();
   assert.deepEqual(names, [...documented].sort());
+  // What the FTS5 module imports besides: the core's memory, table, stack pointer and
+  // its own bases, and (GOT.func) slots of core functions whose address it takes.
+  for (const i of WebAssembly.Module.imports(fts5)) {
+    if (i.kind === 'function') assert.equal(i.module, 'env', i.name);
+    else if (i.module === 'env') assert.ok(['memory', '__indirect_function_table', '__stack_pointer', '__memory_base', '__table_base'].includes(i.name), i.name);
+    else assert.equal(i.module, 'GOT.func', `${i.module}.${i.name}`);
+  }
 });
 
 /* The exported functions' signatures, read from the module's binary: name → { params, results }. */
@@ -142,7 +160,11 @@ test('125 every export has the number of parameters and results docs/wasm-abi.md
       checked++;
     });
   }
-  assert.equal(checked, sigs.size, 'every exported function has a documented signature');
+  // SQLite's functions exported for the FTS5 module: their signatures are SQLite's, and
+  // a mismatch would fail its instantiation (LinkError: tests/node/fts5.test.mjs).
+  const forFts5 = new Set(WebAssembly.Module.imports(fts5).map((i) => i.name));
+  const own = [...sigs.keys()].filter((n) => !forFts5.has(n));
+  assert.equal(checked, own.length, 'every exported function has a documented signature');
 });
 
 test('130 the core loads from a path, a file URL, bytes, an ArrayBuffer and a Module', async () => {
@@ -192,7 +214,7 @@ test('170 the package: dist, the types, the license and the README; no sources, 
     { cwd: new URL('../..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const files = JSON.parse(out)[0].files.map((f) => f.path);
   for (const f of ['LICENSE', 'README.md', 'index.d.ts', 'package.json', 'dist/index.js', 'dist/worker.js',
-    'dist/core.js', 'dist/host-node.js', 'dist/sqlite-worker.wasm', 'dist/sqlite-worker.single.js', 'dist/drizzle.js', 'dist/kysely.js']) {
+    'dist/core.js', 'dist/link.js', 'dist/host-node.js', 'dist/sqlite-worker.wasm', 'dist/sqlite-worker-fts5.wasm', 'dist/sqlite-worker.single.js', 'dist/drizzle.js', 'dist/kysely.js']) {
     assert.ok(files.includes(f), `${f} is not in the package: ${files.join(' ')}`);
   }
   const root = ['LICENSE', 'README.md', 'package.json', 'index.d.ts', 'core.d.ts', 'errors.d.ts', 'host-node.d.ts', 'worker.d.ts',
@@ -216,7 +238,7 @@ test('180 publint (strict) and "are the types wrong" (ESM-only profile) find not
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
     // The package is ESM only (no CommonJS entry, by design); the wasm is an asset, not a module.
     const attw = spawnSync(path.join(root, 'node_modules/.bin/attw'), [path.join(tmp, packed[0].filename),
-      '--profile', 'esm-only', '--exclude-entrypoints', './sqlite-worker.wasm', '--format', 'ascii'], { cwd: root, encoding: 'utf8' });
+      '--profile', 'esm-only', '--exclude-entrypoints', './sqlite-worker.wasm', './sqlite-worker-fts5.wasm', '--format', 'ascii'], { cwd: root, encoding: 'utf8' });
     assert.equal(attw.status, 0, attw.stdout + attw.stderr);
     assert.doesNotMatch(attw.stdout, /(node16 \(from ESM\)|bundler): (?!🟢)/u, attw.stdout);
   } finally {

@@ -93,7 +93,7 @@ after(async () => {
   await server?.close();
 });
 
-test('100 WebKit: the API on JavaScriptCore in memory: values, errors with codes, a transaction, export and import', T, async () => {
+test('100 WebKit: the API on JavaScriptCore in memory: values, errors with codes, a transaction, export and import, FTS5', T, async () => {
   await load('/tests/browser/fixtures/api.html', 'apiReady');
   const r = await inPage(async () => {
     const { openDatabase } = window.api;
@@ -115,8 +115,11 @@ test('100 WebKit: the API on JavaScriptCore in memory: values, errors with codes
     const copy = await openDatabase('wk-copy', { persistence: 'memory' });
     await copy.import(image);
     const copied = await copy.get('SELECT count(*) AS n FROM t');
+    // FTS5: the worker fetches its module (a synchronous request) when first named.
+    await db.exec("CREATE VIRTUAL TABLE f USING fts5(body); INSERT INTO f VALUES ('webkit finds this'), ('not that')");
+    const fts5 = await db.all("SELECT body FROM f WHERE f MATCH 'finds'");
     const result = {
-      persistent: db.persistent, reason: db.persistenceError, shown, unique, rolled, copied,
+      persistent: db.persistent, reason: db.persistenceError, shown, unique, rolled, copied, fts5,
       inTx: await db.get("SELECT count(*) AS n FROM t WHERE x = 'in tx'"),
     };
     await copy.close();
@@ -126,6 +129,7 @@ test('100 WebKit: the API on JavaScriptCore in memory: values, errors with codes
   assert.ok(!r.thrown, JSON.stringify(r.thrown));
   assert.equal(r.persistent, false);
   assert.match(r.reason, /persistence unavailable/);
+  assert.deepEqual(r.fts5, [{ body: 'webkit finds this' }]);
   assert.deepEqual(r.shown, [[null, 'null'], [42, 'integer'], ['-9223372036854775808n', 'integer'], ['9007199254740992n', 'integer'],
     [0.5, 'real'], ['héllo 😀', 'text'], [[0, 255, 7], 'blob']]);
   assert.equal(r.unique, 'SQLITE_CONSTRAINT_UNIQUE 2067');
@@ -161,11 +165,13 @@ test('120 WebKit: the one-file build runs an app in memory', T, async () => {
     await db.exec('CREATE TABLE t(a, b)');
     await db.run('INSERT INTO t VALUES (?, ?)', [2n ** 62n, 'ünï']);
     const row = await db.get('SELECT a, b FROM t');
-    const out = { persistent: db.persistent, a: `${row.a}`, b: row.b };
+    await db.exec("CREATE VIRTUAL TABLE f USING fts5(b); INSERT INTO f SELECT b FROM t");
+    const hit = await db.get("SELECT b FROM f WHERE f MATCH 'ünï'");
+    const out = { persistent: db.persistent, a: `${row.a}`, b: row.b, fts5: hit?.b };
     await db.close();
     return out;
   });
-  assert.deepEqual(r, { persistent: false, a: '4611686018427387904', b: 'ünï' });
+  assert.deepEqual(r, { persistent: false, a: '4611686018427387904', b: 'ünï', fts5: 'ünï' });
 });
 
 test('130 WebKit: the demo opens in memory and says why', T, async () => {
