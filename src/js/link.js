@@ -16,13 +16,15 @@
 //      SQLite functions it imports, which the core exports (Makefile FTS5_IMPORTS);
 //      its start function applies its relocations;
 // and then calls its sqlite3_fts5_init(db) for the connection. A failure (no such file,
-// a module that does not fit this core) is reported once on the console and the
-// statement fails as SQLite says ("no such module: fts5"); nothing is retried.
+// a module that does not fit this core, no memory) is reported on the console and the
+// statement fails as SQLite says ("no such module: fts5"); the module is asked for again
+// only RETRY_MS later (a synchronous request per statement would stall an offline app).
 
 import { SQLITE_ERROR } from './proto.js';
 
 const PREFIX = '[sqlite-worker]';
 const DYLINK_MEM_INFO = 1; // the dylink.0 subsection of memory and table needs
+const RETRY_MS = 10_000;
 
 /*
 ** Reads the memory and table needs of a dylink.0 section (an ArrayBuffer). Returns
@@ -63,7 +65,7 @@ export class Fts5Link {
   #host;
   #core = null;
   #exports = null;
-  #failure = null;
+  #failedAt = -Infinity; // performance.now() of the last failure
 
   /*
   ** source: the FTS5 module (a WebAssembly.Module, its bytes, a URL or path the host's
@@ -87,12 +89,12 @@ export class Fts5Link {
 
   /* The import: links FTS5 into connection db. Returns SQLite's code. */
   #link(db) {
-    if (this.#failure) return SQLITE_ERROR;
+    if (!this.#exports && performance.now() - this.#failedAt < RETRY_MS) return SQLITE_ERROR;
     try {
       this.#exports ??= this.#instantiate();
       return this.#exports.sqlite3_fts5_init(db, 0, 0);
     } catch (e) {
-      this.#failure = e;
+      this.#failedAt = performance.now();
       console.error(PREFIX, `FTS5 is not available: ${e?.message ?? e}`);
       return SQLITE_ERROR;
     }
@@ -134,6 +136,19 @@ export class Fts5Link {
     const align = 2 ** need.memAlign;
     const block = x.alloc(need.memSize + align);
     if (!block) throw new Error(`out of memory for the FTS5 module's ${need.memSize} bytes`);
+    try {
+      return this.#place(mod, need, block);
+    } catch (e) {
+      x.free(block);
+      throw e;
+    }
+  }
+
+  /* Instantiates mod with its memory in the core's block (need: its dylink.0). Returns its
+  ** exports. Throws on failure (the table may keep the slots it grew: they are never used). */
+  #place(mod, need, block) {
+    const x = this.#core;
+    const align = 2 ** need.memAlign;
     const memoryBase = Math.ceil(block / align) * align;
     new Uint8Array(x.memory.buffer, memoryBase, need.memSize).fill(0);
     const table = x.__indirect_function_table;
