@@ -94,8 +94,8 @@ test('110 after a reload, a query of the FTS5 table on OPFS links the module aga
   const r = await inPage(async (api) => {
     const db = await api.openDatabase('fts5-a.db', { persistence: 'opfs' });
     const rows = await db.all("SELECT rowid FROM notes_fts WHERE notes_fts MATCH 'quick OR lazy' ORDER BY rowid");
-    await db.run("INSERT INTO notes(body) VALUES ('a quick one')");
-    await db.exec("INSERT INTO notes_fts(rowid, body) VALUES (last_insert_rowid(), 'a quick one')");
+    const { lastInsertRowid } = await db.run("INSERT INTO notes(body) VALUES ('a quick one')");
+    await db.run("INSERT INTO notes_fts(rowid, body) VALUES (?, 'a quick one')", [lastInsertRowid]);
     const quick = await db.all("SELECT rowid FROM notes_fts WHERE notes_fts MATCH 'quick' ORDER BY rowid");
     await db.close();
     return { rows, quick };
