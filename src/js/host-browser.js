@@ -156,6 +156,9 @@ async function libraryFolder(create, needSync = true) {
   }
 }
 
+// How long readWasmSync waits for a module (FTS5's, 61 KB gzip) before it gives up.
+const SYNC_FETCH_TIMEOUT_MS = 20_000;
+
 /**
  * Creates a browser host.
  * log: optional function (level, message) receiving the core's log lines (level 0 error,
@@ -598,6 +601,10 @@ export function createBrowserHost({ log, onBusy } = {}) {
       const req = new XMLHttpRequest();
       req.open('GET', String(url), false);
       req.responseType = 'arraybuffer';
+      // The worker waits for it, and with it every tab it serves: a stalled download
+      // fails the statement rather than the database (a worker may time a synchronous
+      // request; a page may not).
+      req.timeout = SYNC_FETCH_TIMEOUT_MS;
       req.send();
       if (req.status !== 200 && !(req.status === 0 && req.response?.byteLength)) {
         throw new Error(`cannot load ${url}: HTTP ${req.status} ${req.statusText}`);
