@@ -126,7 +126,7 @@ export class CoordMachine {
   #answer(p, n) {
     if (n >= TRANSFER_MIN) {
       const out = framedPart(n);
-      out.set(new Uint8Array(this.#memory.buffer, p, n));
+      out.set(this.#heap().subarray(p, p + n));
       return out;
     }
     if (this.#slabUsed + n > this.#slab.length) {
@@ -147,7 +147,7 @@ export class CoordMachine {
 
   /* A copy of n bytes of wasm memory at p (an empty array for none). */
   #bytes(p, n) {
-    return n ? new Uint8Array(this.#memory.buffer, p, n).slice() : new Uint8Array(0);
+    return this.#heap().slice(p, p + n);
   }
 
   /** The leader's engine over the open connection `handle` (0: none). */

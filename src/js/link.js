@@ -10,7 +10,8 @@
 //      bytes or a compiled Module given to loadCore, else the host's readWasmSync (a
 //      file in Node, a synchronous request in a worker);
 //   2. reads its dylink.0 section (the memory and table it needs), allocates that memory
-//      with the core's allocator (never freed: the module lives as long as the core),
+//      with the core's allocator (once linked, never freed: the module lives as long as
+//      the core),
 //      zeroes it and grows the core's function table;
 //   3. instantiates it against the core's memory, table and stack pointer, and the
 //      SQLite functions it imports, which the core exports (Makefile FTS5_IMPORTS);
@@ -137,19 +138,18 @@ export class Fts5Link {
     const block = x.alloc(need.memSize + align);
     if (!block) throw new Error(`out of memory for the FTS5 module's ${need.memSize} bytes`);
     try {
-      return this.#place(mod, need, block);
+      return this.#place(mod, need, Math.ceil(block / align) * align);
     } catch (e) {
       x.free(block);
       throw e;
     }
   }
 
-  /* Instantiates mod with its memory in the core's block (need: its dylink.0). Returns its
-  ** exports. Throws on failure (the table may keep the slots it grew: they are never used). */
-  #place(mod, need, block) {
+  /* Instantiates mod with its memory at memoryBase in the core (need: its dylink.0).
+  ** Returns its exports. Throws on failure (the table may keep the slots it grew: they
+  ** are never used). */
+  #place(mod, need, memoryBase) {
     const x = this.#core;
-    const align = 2 ** need.memAlign;
-    const memoryBase = Math.ceil(block / align) * align;
     new Uint8Array(x.memory.buffer, memoryBase, need.memSize).fill(0);
     const table = x.__indirect_function_table;
     const tableBase = table.length;

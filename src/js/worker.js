@@ -38,6 +38,7 @@
 // the storage pool gets the files it asked for (OPFS creates them only asynchronously).
 
 import { loadCore } from './core.js';
+import { fts5Beside } from './link.js';
 import { createBrowserHost } from './host-browser.js';
 import { SQLiteError, errorFields } from './errors.js';
 import { encodeError } from './codec.js';
@@ -780,7 +781,7 @@ function wasmSource(msg) {
 ** file.
 */
 function fts5Source(msg) {
-  if (msg.wasm) return new URL('sqlite-worker-fts5.wasm', msg.wasm);
+  if (msg.wasm) return fts5Beside(msg.wasm);
   return globalThis.sqliteWorkerFts5 ?? new URL('./sqlite-worker-fts5.wasm', import.meta.url);
 }
 
