@@ -65,7 +65,7 @@ WASM_LDFLAGS := --no-entry --export=_initialize -z stack-size=524288 --stack-fir
 FTS5_IMPORTS := build/wasm/fts5.imports
 WASM_LINK_FTS5 = --export-table --growable-table --export=__stack_pointer $$(sed 's/^/--export=/' $(FTS5_IMPORTS))
 
-DIST_JS := dist/proto.js dist/host-common.js dist/core.js dist/link.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
+DIST_JS := dist/proto.js dist/opfs.js dist/host-common.js dist/core.js dist/runtime.js dist/link.js dist/codec.js dist/errors.js dist/pool.js dist/protocol.js dist/coord.js \
   dist/host-node.js dist/host-browser.js dist/drizzle.js dist/kysely.js
 # Bundled by scripts/build-js.mjs (esbuild): the API, the worker, and the one-file build.
 DIST_BUNDLES := dist/index.js dist/worker.js dist/sqlite-worker.single.js

@@ -54,8 +54,11 @@ export interface Connection {
   export(): Bytes;
   /** Replaces the database with a database file, validated first. */
   import(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): void;
-  /** Counters of the connection. */
-  stats(): { cacheHits: number; cacheMisses: number; cacheSize: number; autocommit: boolean };
+  /**
+   * Counters of the connection. `local`: the temp schema's objects plus the attached
+   * databases (state that lives only on this connection), -1 when unknown.
+   */
+  stats(): { cacheHits: number; cacheMisses: number; cacheSize: number; autocommit: boolean; stackHigh: number; local: number };
   /** The core's handle (0 once closed). */
   readonly handle: number;
   readonly closed: boolean;

@@ -106,7 +106,7 @@ async function bundle(entry, outName, { workerCode, banner, sourcemap = false } 
     minify: true,
     write: false,
     sourcemap: sourcemap ? 'linked' : false,
-    // core.js reads wasm files with node:fs only in Node; that path never runs here.
+    // runtime.js reads wasm files with node:fs only in Node; that path never runs here.
     external: ['node:*'],
     banner: banner ? { js: banner } : undefined,
     plugins: [distLayout(workerCode)],

@@ -1272,6 +1272,23 @@ int sqlw_error_offset(sqlw_db *pDb){
   return pDb ? pDb->iErrOff : -1;
 }
 
+/*
+** The state that lives only on connection db (SQLW_STAT_LOCAL): the objects of its temp
+** schema plus its attached databases. -1 when the count cannot be read.
+*/
+static int64_t localState(sqlite3 *db){
+  sqlite3_stmt *pStmt = 0;
+  int64_t n = -1;
+  int i;
+  if( sqlite3_prepare_v2(db, "SELECT count(*) FROM temp.sqlite_schema", -1, &pStmt, 0)==SQLITE_OK
+   && sqlite3_step(pStmt)==SQLITE_ROW ){
+    n = sqlite3_column_int64(pStmt, 0);
+    for(i=2; sqlite3_db_name(db, i); i++) n++;  /* 0 is main, 1 temp, then the attached */
+  }
+  sqlite3_finalize(pStmt);
+  return n;
+}
+
 int64_t sqlw_stat(sqlw_db *pDb, int op){
   if( pDb==0 ) return -1;
   switch( op ){
@@ -1280,6 +1297,7 @@ int64_t sqlw_stat(sqlw_db *pDb, int op){
     case SQLW_STAT_CACHE_SIZE:   return pDb->nCache;
     case SQLW_STAT_AUTOCOMMIT:   return pDb->db ? sqlite3_get_autocommit(pDb->db) : 1;
     case SQLW_STAT_STACK_HIGH:   return sqlwStackHigh();
+    case SQLW_STAT_LOCAL:        return pDb->db ? localState(pDb->db) : 0;
     default:                     return -1;
   }
 }

@@ -167,6 +167,8 @@
 #define SQLW_STAT_CACHE_SIZE    3   /* statements in the cache now */
 #define SQLW_STAT_AUTOCOMMIT    4   /* 1 when no transaction is open */
 #define SQLW_STAT_STACK_HIGH    5   /* most bytes of stack SQLite was seen using (wasm) */
+#define SQLW_STAT_LOCAL         6   /* temp schema objects plus attached databases: state
+                                    ** that lives only on this connection */
 
 /* ---- a pool's counters (sqlw_pool_stat) ---------------------------------------------
 ** @enum

@@ -36,21 +36,23 @@
 // Not done here: deciding when to grow (the caller calls pool.grow() between requests),
 // and any coordination between tabs (a later layer's Web Locks).
 
-import { SQLiteError, misuse } from './errors.js';
+import { misuse } from './errors.js';
 import {
   HandleTable, SLOT_RE, baseImports, checkName, folderName, makeEmit, slotName,
 } from './host-common.js';
 import { SlotPool } from './pool.js';
 import {
-  SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
+  ROOT_FOLDER, busy, deleteDatabaseFolder, ioError, libraryFolder, listDatabases, opfsRoot, unavailable,
+  wipeFolders,
+} from './opfs.js';
+import {
+  SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
   SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC, SQLITE_IOERR_READ,
-  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
+  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE,
 } from './proto.js';
 
 // Result codes come from proto.js (generated from sqlite3.h); the imports return them negated.
 
-// The folder of this library in the origin's OPFS (slot files: host-common.js).
-const ROOT_FOLDER = 'sqlite-worker';
 // How long openPool retries by default while another holder keeps a slot open. Above
 // 2 s because Chromium lets a terminated worker's running task go on for 2 s before
 // stopping it (and only then releases its handles): a reloading tab's old worker may
@@ -65,47 +67,6 @@ const BACKOFF_MAX_MS = 400;
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-/* The SQLITE_BUSY error of a pool held elsewhere. */
-function busy(message, cause) {
-  return new SQLiteError(message, { errno: SQLITE_BUSY, cause });
-}
-
-/* The error of a browser that cannot persist (see the file header). */
-function unavailable(reason, cause) {
-  return new SQLiteError(`persistence unavailable: ${reason}`, { errno: SQLITE_WORKER_PERSISTENCE_UNAVAILABLE, cause });
-}
-
-/* The error of an OPFS call that failed for a reason of its own, with its code. */
-function ioError(message, errno, cause) {
-  return new SQLiteError(`${message}: ${cause?.name ?? 'Error'}: ${cause?.message ?? cause}`, { errno, cause });
-}
-
-/*
-** The origin's OPFS root. Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE when there is no
-** OPFS, when the browser refuses it (private browsing), or, when `needSync` (opening
-** databases, not managing folders), when this is not a context with sync access
-** handles (only dedicated workers have them).
-*/
-async function opfsRoot(needSync = true) {
-  if (typeof navigator === 'undefined' || typeof navigator.storage?.getDirectory !== 'function') {
-    throw unavailable('this browser has no Origin Private File System (navigator.storage.getDirectory)');
-  }
-  if (needSync && (typeof FileSystemFileHandle === 'undefined' ||
-      typeof FileSystemFileHandle.prototype.createSyncAccessHandle !== 'function')) {
-    throw unavailable('no OPFS sync access handles here (they exist only in dedicated workers)');
-  }
-  try {
-    // Kept once found: it is a round trip to the browser (~20 ms here), and a new leader
-    // asks for it again in the middle of a failover.
-    rootHandle ??= await navigator.storage.getDirectory();
-    return rootHandle;
-  } catch (e) {
-    // SecurityError in private browsing and when storage is blocked for the site.
-    throw unavailable(`the browser refused the Origin Private File System (${e?.name}: ${e?.message})`, e);
-  }
-}
-let rootHandle = null;
 
 /*
 ** Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE unless OPFS files can be opened for
@@ -140,21 +101,6 @@ async function probeSyncAccess() {
   }
 }
 let syncProbed = false;
-
-/*
-** The folder of this library in OPFS (created when `create`), or null when it does not
-** exist. Throws like opfsRoot.
-*/
-async function libraryFolder(create, needSync = true) {
-  const root = await opfsRoot(needSync);
-  try {
-    return await root.getDirectoryHandle(ROOT_FOLDER, { create });
-  } catch (e) {
-    if (e?.name === 'NotFoundError') return null;
-    if (e?.name === 'QuotaExceededError') throw ioError('cannot create the storage folder', SQLITE_FULL, e);
-    throw ioError('cannot open the storage folder', SQLITE_CANTOPEN, e);
-  }
-}
 
 // How long readWasmSync waits for a module (FTS5's, 61 KB gzip) before it gives up.
 const SYNC_FETCH_TIMEOUT_MS = 20_000;
@@ -522,63 +468,22 @@ export function createBrowserHost({ log, onBusy } = {}) {
   }
 
   /**
-   * The names of the databases stored in this origin, sorted. Returns [] when there are
-   * none. Throws SQLITE_WORKER_PERSISTENCE_UNAVAILABLE like openPool.
-   */
-  async function listDatabases() {
-    const lib = await libraryFolder(false, false);
-    if (!lib) return [];
-    const names = [];
-    for await (const [entry, handle] of lib.entries()) {
-      if (handle.kind !== 'directory') continue;
-      try {
-        names.push(decodeURIComponent(entry));
-      } catch {
-        // Not a folder this library made (not URI-encoded): not a database of ours.
-      }
-    }
-    return names.sort();
-  }
-
-  /**
-   * Deletes database `name` and its storage. Returns true if it existed, false if not.
-   * Throws SQLiteError SQLITE_BUSY when it is open in this worker (close it first) or
-   * its files are held by another worker or tab; SQLITE_IOERR_DELETE otherwise.
+   * Deletes database `name` and its storage (opfs.js). Throws SQLiteError SQLITE_BUSY
+   * also when it is open in this worker (close it first).
    */
   async function deleteDatabase(name) {
     checkName(name);
     if (pools.has(name)) throw busy(`database ${JSON.stringify(name)} is open in this worker: close it before deleting it`);
-    const lib = await libraryFolder(false, false);
-    if (!lib) return false;
-    try {
-      await lib.removeEntry(folderName(name), { recursive: true });
-      return true;
-    } catch (e) {
-      if (e?.name === 'NotFoundError') return false;
-      if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidModificationError') {
-        throw busy(`database ${JSON.stringify(name)} is in use by another worker or tab and cannot be deleted`, e);
-      }
-      throw ioError(`cannot delete database ${JSON.stringify(name)}`, SQLITE_IOERR_DELETE, e);
-    }
+    return deleteDatabaseFolder(name);
   }
 
   /**
-   * Deletes every database of this origin (the library's whole OPFS folder).
-   * Throws SQLiteError SQLITE_BUSY when a pool is open in this worker or another holds
-   * files; SQLITE_IOERR_DELETE otherwise.
+   * Deletes every database of this origin (opfs.js). Throws SQLiteError SQLITE_BUSY
+   * also when a pool is open in this worker.
    */
   async function wipeAll() {
     if (pools.size) throw busy(`databases are open in this worker (${[...pools.keys()].join(', ')}): close them first`);
-    const root = await opfsRoot(false);
-    try {
-      await root.removeEntry(ROOT_FOLDER, { recursive: true });
-    } catch (e) {
-      if (e?.name === 'NotFoundError') return;
-      if (e?.name === 'NoModificationAllowedError' || e?.name === 'InvalidModificationError') {
-        throw busy('a database is in use by another worker or tab; nothing can be wiped now', e);
-      }
-      throw ioError('cannot wipe the databases', SQLITE_IOERR_DELETE, e);
-    }
+    return wipeFolders();
   }
 
   return {

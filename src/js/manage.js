@@ -6,12 +6,7 @@ import { SQLiteError } from './errors.js';
 import { leaderLockName } from './protocol.js';
 import { SQLITE_BUSY } from './proto.js';
 import { checkName } from './host-common.js';
-
-/* The OPFS side of database management, loaded when first needed. */
-async function storage() {
-  const { createBrowserHost } = await import('./host-browser.js');
-  return createBrowserHost();
-}
+import { deleteDatabaseFolder, listDatabases as listFolders, wipeFolders } from './opfs.js';
 
 /**
  * Asks the browser to keep this origin's storage (OPFS databases included) under storage
@@ -35,7 +30,7 @@ export async function persistStorage() {
  * none. Rejects with SQLITE_WORKER_PERSISTENCE_UNAVAILABLE where there is no OPFS.
  */
 export async function listDatabases() {
-  return (await storage()).listDatabases();
+  return listFolders();
 }
 
 /**
@@ -45,8 +40,7 @@ export async function listDatabases() {
  */
 export async function deleteDatabase(name) {
   checkName(name);
-  const store = await storage();
-  return whileUnused(name, () => store.deleteDatabase(name));
+  return whileUnused(name, () => deleteDatabaseFolder(name));
 }
 
 /* How long deleteDatabase() waits for the leader lock of a database being closed. */
@@ -81,6 +75,5 @@ async function whileUnused(name, fn) {
  * open.
  */
 export async function deleteAllDatabases() {
-  const store = await storage();
-  return store.wipeAll();
+  return wipeFolders();
 }

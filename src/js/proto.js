@@ -83,6 +83,7 @@ export const SQLW_STAT_CACHE_MISSES = 2;
 export const SQLW_STAT_CACHE_SIZE = 3;
 export const SQLW_STAT_AUTOCOMMIT = 4;
 export const SQLW_STAT_STACK_HIGH = 5;
+export const SQLW_STAT_LOCAL = 6;
 export const SQLW_POOL_SLOTS = 1;
 export const SQLW_POOL_FREE = 2;
 export const SQLW_POOL_CORRUPT = 3;

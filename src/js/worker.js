@@ -37,7 +37,7 @@
 // Everything that touches the core runs in one queue, in arrival order; between events
 // the storage pool gets the files it asked for (OPFS creates them only asynchronously).
 
-import { loadCore } from './core.js';
+import { loadCoreWith } from './runtime.js';
 import { fts5Beside } from './link.js';
 import { createBrowserHost } from './host-browser.js';
 import { SQLiteError, errorFields } from './errors.js';
@@ -51,7 +51,7 @@ import {
 } from './protocol.js';
 import {
   ANS_DONE, ANS_ERROR, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_IDLE, COORD_REPLY, COORD_REQUEST,
-  COORD_VERSION, REQ_CLOSE, SQLITE_MISUSE, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
+  COORD_VERSION, REQ_CLOSE, REQ_EXEC, SQLITE_MISUSE, SQLITE_WORKER_PERSISTENCE_UNAVAILABLE,
 } from './proto.js';
 
 const PREFIX = '[sqlite-worker]';
@@ -130,10 +130,7 @@ const RECYCLE_BYTES = 256 * 1024 * 1024;
 function maybeRecycle() {
   if (closed || !shared || !machine || !core || core.memory.buffer.byteLength <= RECYCLE_BYTES) return;
   if (!machine.idle) return;
-  if (db) {
-    const r = db.exec("SELECT (SELECT count(*) FROM temp.sqlite_schema) + (SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')) AS n");
-    if (r.resultSets[0].rows[0].n !== 0) return;
-  }
+  if (db && db.stats().local !== 0) return;
   trace(`recycling the worker: its memory grew to ${core.memory.buffer.byteLength} bytes`);
   close();
   self.postMessage({ type: 'recycle' });
@@ -744,7 +741,8 @@ function warmUp() {
     const t0 = performance.now();
     const w = core.open('/sqlw-warm-up', { vfs: 'memdb' });
     try {
-      w.exec(WARM_UP_SQL);
+      const { rc } = w.raw(REQ_EXEC, { sql: new TextEncoder().encode(WARM_UP_SQL), params: null });
+      if (rc !== 0) trace(`warm-up failed: ${core.codeName(rc)}`);
     } finally {
       w.close();
     }
@@ -809,7 +807,8 @@ async function open(msg) {
     // Everything that waits on the browser starts at once: the wasm's download and
     // compilation, the life lock, the OPFS check, then the leader lock and the pool's
     // files (openPoolAhead); the machine starts once the core is loaded.
-    coreLoading = loadCore({ wasm: wasmSource(msg), host, fts5: fts5Source(msg) });
+    // No codec: the machine passes the page's bytes through (runtime.js).
+    coreLoading = loadCoreWith({ wasm: wasmSource(msg), host, fts5: fts5Source(msg) });
     coreLoading.catch(() => {}); // awaited below; a failure before that is reported there
     const lifeLock = holdLifeLock(msg.lock);
     // Shared mode is likely (OPFS asked for, Web Locks and BroadcastChannel here): the

@@ -528,6 +528,27 @@ test('111e after a huge result an idle worker gives its memory back (a new worke
   assert.deepEqual(r.memory, { size: 200000000, next: [{ x: 1 }], workers: 0, died: [] });
 });
 
+test('111f a leader whose connection holds a temp table or an attached database keeps its worker after a huge result', { timeout: 90_000 }, async () => {
+  const r = await inPage(async ({ openDatabase }) => {
+    const out = {};
+    for (const local of ['CREATE TEMP TABLE scratch(x); INSERT INTO scratch VALUES (7)', "ATTACH ':memory:' AS side; CREATE TABLE side.scratch(x); INSERT INTO side.scratch VALUES (7)"]) {
+      const db = await openDatabase('api-recycle-local');
+      const died = [];
+      db.on('workerdied', (e) => died.push(e.reason));
+      await db.exec(local);
+      const before = window.workers.length;
+      const big = await db.get('SELECT zeroblob(200000000) AS z');
+      const kept = await db.all('SELECT x FROM scratch');
+      out[local.split(' ')[1]] = { size: big.z.length, kept, workers: window.workers.length - before, died };
+      await db.close();
+    }
+    return out;
+  });
+  // Recycling would lose what lives only on the connection: the worker stays.
+  assert.deepEqual(r.TEMP, { size: 200000000, kept: [{ x: 7 }], workers: 0, died: [] });
+  assert.deepEqual(r["':memory:'"], { size: 200000000, kept: [{ x: 7 }], workers: 0, died: [] });
+});
+
 test('108b export({ stream: true }) reads the file in chunks from one snapshot; import() takes a stream', { timeout: 90_000 }, async () => {
   const r = await inPage(async ({ openDatabase }) => {
     const db = await openDatabase('api-stream');
