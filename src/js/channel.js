@@ -12,10 +12,10 @@
 import { SQLiteError, fromFields } from './errors.js';
 import { defaultWasmUrl, spawnWorker } from './spawn.js';
 import {
-  FRAME_DIRECT, FRAME_MAX, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName,
+  FRAME_DIRECT, FRAME_MAX, GIVE_BACK_MIN, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName,
   checkChannelMessage, clientChannelName, clientLockName, decodeAnswers,
   encodeCoordRequest, encodeRequests, isHello, pageChannelName, postFrame, replyFields,
-  requestChannelName, workerLockName,
+  offerSpare, requestChannelName, workerLockName,
 } from './protocol.js';
 import {
   ANS_ERROR, COORD_DONE, COORD_HEADER, COORD_ID_BYTES, COORD_NO_BUDGET, COORD_NOT_LEADER,
@@ -729,6 +729,7 @@ export class Channel {
   /* A message of the worker: an SQWA frame, or a role or lease notice. */
   #onMessage(msg) {
     if (msg instanceof ArrayBuffer) this.#onFrame(msg);
+    else if (msg?.type === 'spare') offerSpare(msg.buffer); // a request frame, read: see protocol.js
     else if (msg?.type === 'pong') this.#pong(msg);
     else if (msg?.type === 'recycle') this.#recycled();
     else if (msg?.type === 'busy') this.#onBusy(msg.client);
@@ -757,6 +758,9 @@ export class Channel {
       this.#take(a.id, p);
       this.#answer(p, a.kind, a.body);
     }
+    // Every answer was decoded into values of their own (codec.js keeps no view of a
+    // body): the worker may build its next frames in this buffer (protocol.js, offerSpare).
+    if (buf.byteLength >= GIVE_BACK_MIN) this.#worker?.postMessage({ type: 'spare', buffer: buf }, [buf]);
     this.#settled();
   }
 

@@ -29,6 +29,8 @@ export const ACT = {
 const SCRATCH_KEEP = 1 << 20;
 // The size of a slab of small answers (each < TRANSFER_MIN, so a slab holds at least one).
 const SLAB_BYTES = TRANSFER_MIN;
+// The slabs kept for the next answers once framed (1 MiB: a frame of 256 answers of 4 KiB).
+const SLABS_KEPT = 256;
 
 /** The hex text of a client id. */
 export function idHex(bytes) {
@@ -52,6 +54,8 @@ export class CoordMachine {
   #c;
   #slab = new Uint8Array(0); // where small answers are copied (see #answer)
   #slabUsed = 0;
+  #slabs = [];               // the slabs filled since answersFramed(), in order
+  #slabAt = -1;              // the index of #slab in #slabs
   #heap8 = new Uint8Array(0);
 
   /*
@@ -121,8 +125,9 @@ export class CoordMachine {
    *  once: into the place of a one-entry SQWA frame's body (it usually travels alone,
    *  and then as that frame); a small one into the current answer slab, a view of which
    *  is returned (an ArrayBuffer per small answer cost the worker ~3 µs each: a third of
-   *  W5's 10,000 point reads). A slab is never written twice: a full one is left to
-   *  the views that still hold it, and a new one is made. */
+   *  W5's 10,000 point reads). A slab is not written again until answersFramed() says
+   *  that every answer returned so far has been copied into a frame: the slabs are then
+   *  filled again from the first (a new one costs its 4 KiB of fresh memory). */
   #answer(p, n) {
     if (n >= TRANSFER_MIN) {
       const out = framedPart(n);
@@ -130,13 +135,26 @@ export class CoordMachine {
       return out;
     }
     if (this.#slabUsed + n > this.#slab.length) {
-      this.#slab = new Uint8Array(SLAB_BYTES);
+      if (++this.#slabAt >= this.#slabs.length) {
+        this.#slabAt = this.#slabs.length;
+        this.#slabs.push(new Uint8Array(SLAB_BYTES));
+      }
+      this.#slab = this.#slabs[this.#slabAt];
       this.#slabUsed = 0;
     }
     const at = this.#slabUsed;
     copyInto(this.#slab, this.#heap().subarray(p, p + n), at);
     this.#slabUsed += n;
     return this.#slab.subarray(at, at + n);
+  }
+
+  /** Every answer this machine returned has been copied into a frame (or dropped): its
+   *  slabs may be written again. At most SLABS_KEPT are kept for that. */
+  answersFramed() {
+    if (this.#slabs.length > SLABS_KEPT) this.#slabs.length = SLABS_KEPT;
+    this.#slabAt = -1;
+    this.#slab = new Uint8Array(0);
+    this.#slabUsed = 0;
   }
 
   /* A view of all of wasm memory (a new one after the memory grew: the old is detached). */

@@ -47,7 +47,7 @@ import {
   decodeRequests, encodeAnswers, postFrame, allChannelName, changesChannelName, leaderChannelName, LISTEN_MESSAGE,
   clientChannelName, clientLockName, leaderLockName, pageChannelName, requestChannelName,
   versionChannelName,
-  checkChannelMessage, FRAME_DIRECT,
+  checkChannelMessage, FRAME_DIRECT, GIVE_BACK_MIN, offerSpare,
 } from './protocol.js';
 import {
   ANS_DONE, ANS_ERROR, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_IDLE, COORD_REPLY, COORD_REQUEST,
@@ -297,6 +297,8 @@ function flushAnswers() {
   const out = answers;
   answers = [];
   postFrame(self, encodeAnswers(out));
+  // Every answer is in the frame now: the machine may write its answer slabs again.
+  machine?.answersFramed();
 }
 
 /* Records a role change and tells the page; a leader that stepped down closes its files. */
@@ -617,6 +619,8 @@ function handleFrame(buf) {
   }
   settle();
   if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms (${role.isLeader ? 'run here' : 'sent to the leader'})`);
+  // The machine copied every body: the page may build its next frames in this buffer.
+  if (buf.byteLength >= GIVE_BACK_MIN) self.postMessage({ type: 'spare', buffer: buf }, [buf]);
   return growPool();
 }
 
@@ -908,6 +912,9 @@ self.onmessage = (e) => {
   } else if (msg && msg.type === 'acked' && Number.isInteger(msg.below)) {
     // The page settled every request below `below` (some from the channel, unseen here).
     enqueue(() => machine && !closed && machine.pageAcked(msg.below >>> 0));
+  } else if (msg && msg.type === 'spare') {
+    // An answer frame the page has read, given back: the next frames are built in it.
+    offerSpare(msg.buffer);
   } else if (msg && msg.type === 'ping') {
     // Not queued: answered as soon as the worker is between two events (its page's
     // watchdog, for a leader other tabs wait on).

@@ -10,7 +10,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { leadAlone, setup } from './helpers.mjs';
 import { decodeResult } from '../../src/js/codec.js';
-import { checkChannelMessage, decodeAnswers, encodeAnswers, encodeCoordRequest, framedPart, replyFields as replyOf, sqlBody } from '../../src/js/protocol.js';
+import {
+  checkChannelMessage, decodeAnswers, dropSpares, encodeAnswers, encodeCoordRequest, framedPart, offerSpare,
+  replyFields as replyOf, spareStats, sqlBody,
+} from '../../src/js/protocol.js';
 import { ACT } from '../../src/js/coord.js';
 import {
   ANS_RESULT, COORD_ANNOUNCE, COORD_DIRECT_HEAD, COORD_DONE, COORD_HEADER, COORD_LEASE_END,
@@ -602,6 +605,94 @@ test('220 small answers share slabs of one buffer: each keeps its own bytes afte
     const framed = decodeAnswers(encodeAnswers(answers));
     assert.deepEqual(framed.map((e) => e.id), answers.map((a) => a.id));
     for (const e of framed) check(e.id, e.body);
+  } finally {
+    m.destroy();
+    db.close();
+  }
+});
+
+test('230 a frame may sit in a longer buffer (its length is in its header); the length is checked', () => {
+  const frame = encodeAnswers([{ id: 5, kind: 1, parts: [new Uint8Array([1, 2, 3])] }]);
+  const longer = new Uint8Array(frame.byteLength + 40).fill(0xee);
+  longer.set(new Uint8Array(frame));
+  const [a] = decodeAnswers(longer.buffer);
+  assert.deepEqual([a.id, [...a.body]], [5, [1, 2, 3]]);
+  const dv = new DataView(longer.buffer);
+  dv.setUint32(12, longer.length + 1, true);
+  assert.throws(() => decodeAnswers(longer.buffer), /malformed frame: a length of \d+ in a buffer of \d+/);
+  dv.setUint32(12, frame.byteLength - 1, true);
+  assert.throws(() => decodeAnswers(longer.buffer), /malformed frame: entry longer than the frame/);
+  dv.setUint32(12, frame.byteLength + 4, true);
+  assert.throws(() => decodeAnswers(longer.buffer), /malformed frame: bytes after the last entry/);
+});
+
+test('240 a frame buffer given back is reused by the next transferred frame, never by a small one; the spares are bounded', () => {
+  dropSpares();
+  try {
+    // Refused: not an ArrayBuffer, too small to be a transferred frame's, over the bound.
+    for (const bad of [new Uint8Array(65536), new ArrayBuffer(100), new ArrayBuffer(9 * 1024 * 1024), null, 'x']) {
+      assert.equal(offerSpare(bad), false);
+    }
+    assert.deepEqual(spareStats(), { count: 0, bytes: 0 });
+    const spare = new ArrayBuffer(65536);
+    new Uint8Array(spare).fill(0xab);
+    assert.equal(offerSpare(spare), true);
+    assert.equal(offerSpare(spare), false, 'offered twice, kept once');
+    // A small frame is copied when posted: a new, exact buffer.
+    const small = encodeAnswers([{ id: 1, kind: 1, parts: [new Uint8Array(10)] }]);
+    assert.notEqual(small, spare);
+    // A frame of 20 KB is built in the spare, over the old bytes, and reads back whole.
+    const body = new Uint8Array(20000).map((_, i) => i % 251);
+    const big = encodeAnswers([{ id: 2, kind: 1, parts: [body] }, { id: 3, kind: 1, parts: [new Uint8Array([7])] }]);
+    assert.equal(big, spare);
+    const [a, b] = decodeAnswers(big);
+    assert.deepEqual([a.id, a.body.length, b.id, [...b.body]], [2, 20000, 3, [7]]);
+    assert.ok(a.body.every((v, i) => v === i % 251));
+    assert.deepEqual(spareStats(), { count: 0, bytes: 0 });
+    // A large answer's own buffer (framedPart) comes from a spare too.
+    assert.equal(offerSpare(big), true);
+    const part = framedPart(30000);
+    assert.equal(part.buffer, big);
+    // Bounded: 64 buffers and 16 MiB at most, the oldest dropped first.
+    const many = Array.from({ length: 70 }, () => new ArrayBuffer(8192));
+    for (const m of many) offerSpare(m);
+    assert.deepEqual(spareStats(), { count: 64, bytes: 64 * 8192 });
+    for (let i = 0; i < 3; i++) offerSpare(new ArrayBuffer(8 * 1024 * 1024));
+    assert.ok(spareStats().bytes <= 16 * 1024 * 1024, `${spareStats().bytes} bytes kept`);
+  } finally {
+    dropSpares();
+  }
+});
+
+test('250 answer slabs are written again only once the answers are framed, and never under a live answer', () => {
+  const db = core.open('/coord-slab-reuse', { vfs: 'memdb' });
+  const { machine: m } = leadAlone(core, db);
+  try {
+    const run = (from, to) => {
+      const out = [];
+      for (let seq = from; seq <= to; seq++) {
+        for (const a of m.local(seq, 0, REQ_EXEC, execBody(`SELECT ${seq} AS n, '${'y'.repeat(60)}' AS pad`), COORD_NO_BUDGET)) {
+          if (a.act === ACT.LOCAL_REPLY) out.push({ id: a.seq, kind: a.kind, parts: [a.data] });
+        }
+      }
+      return out;
+    };
+    const ids = (frame) => decodeAnswers(frame).map((e) => decodeResult(e.body).resultSets[0].rows[0].n);
+    const n = (a) => decodeResult(a.parts[0]).resultSets[0].rows[0].n;
+    const first = run(1, 200);
+    const slabs = new Set(first.map((a) => a.parts[0].buffer));
+    // Answers not yet framed keep their bytes while more are made (no answersFramed).
+    const second = run(201, 400);
+    assert.deepEqual(first.map(n), Array.from({ length: 200 }, (_, i) => i + 1));
+    assert.ok(new Set(second.filter((a) => slabs.has(a.parts[0].buffer)).map((a) => a.parts[0].buffer)).size <= 1,
+      'only the last slab goes on, past its answers');
+    const frame1 = encodeAnswers([...first, ...second]);
+    m.answersFramed();
+    // Now the same slabs take the next answers; the frame built before is its own copy.
+    const third = run(401, 600);
+    assert.ok(third.some((a) => slabs.has(a.parts[0].buffer)), 'the slabs are written again');
+    assert.deepEqual(ids(frame1), Array.from({ length: 400 }, (_, i) => i + 1));
+    assert.deepEqual(ids(encodeAnswers(third)), Array.from({ length: 200 }, (_, i) => i + 401));
   } finally {
     m.destroy();
     db.close();
