@@ -103,6 +103,12 @@ function sameEpoch(bytes, head) {
   return true;
 }
 
+/* A request waiting for its frame, with every field a frame entry reads from the start
+** (one shape for buildFrame; #flush sets budget, flags and gen). */
+function outgoing(id, kind, lease, parts, deadline) {
+  return { id, kind, lease, parts, deadline, budget: COORD_NO_BUDGET, flags: 0, gen: 0 };
+}
+
 /*
 ** The worker runtime's connection: one Worker at a time, its frames, the pending
 ** requests (kept until answered, so a restarted worker gets them again).
@@ -492,7 +498,7 @@ export class Channel {
     this.#via = 0;
     for (const [id, p] of this.#pending) {
       p.path = NOT_SENT;
-      this.#outgoing.push({ id, kind: p.kind, lease: p.lease, parts: p.parts, deadline: p.deadline });
+      this.#outgoing.push(outgoing(id, p.kind, p.lease, p.parts, p.deadline));
     }
     this.#db.trace(`sending ${this.#pending.size} request(s) again to the new worker`);
     this.#flush();
@@ -539,12 +545,13 @@ export class Channel {
         resolve = (v) => { signal.removeEventListener('abort', onAbort); res(v); };
         reject = (e) => { signal.removeEventListener('abort', onAbort); rej(e); };
       }
+      const deadline = performance.now() + timeoutMs;
       this.#pending.set(id, {
-        resolve, reject, deadline: performance.now() + timeoutMs, sql, decode, kind, lease, parts, resends: 0,
+        resolve, reject, deadline, sql, decode, kind, lease, parts, resends: 0,
         path: NOT_SENT, to: null, size,
       });
       if (this.#timer === null && timeoutMs !== Infinity) this.#timer = setTimeout(() => this.#expire(), timeoutMs);
-      this.#outgoing.push({ id, kind, lease, parts, deadline: performance.now() + timeoutMs });
+      this.#outgoing.push(outgoing(id, kind, lease, parts, deadline));
       // A long run of requests goes out in frames of FRAME_EAGER as it is made, so the
       // worker starts on the first while this thread still encodes the rest.
       if (this.#outgoing.length >= FRAME_EAGER) this.#flush();

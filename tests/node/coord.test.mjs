@@ -12,7 +12,7 @@ import { leadAlone, setup } from './helpers.mjs';
 import { decodeResult } from '../../src/js/codec.js';
 import {
   checkChannelMessage, decodeAnswers, dropSpares, encodeAnswers, encodeCoordRequest, framedPart, offerSpare,
-  replyFields as replyOf, spareStats, sqlBody,
+  postFrame, replyFields as replyOf, spareStats, sqlBody,
 } from '../../src/js/protocol.js';
 import { ACT } from '../../src/js/coord.js';
 import {
@@ -697,4 +697,19 @@ test('250 answer slabs are written again only once the answers are framed, and n
     m.destroy();
     db.close();
   }
+});
+
+test('260 a small frame is copied when posted, and its buffer carries the next frame of its size', () => {
+  const posted = [];
+  const port = { postMessage: (m, transfer) => posted.push(transfer ? m : structuredClone(m)) };
+  const f1 = encodeAnswers([{ id: 1, kind: 1, parts: [new Uint8Array([1, 2, 3])] }]);
+  postFrame(port, f1);
+  const f2 = encodeAnswers([{ id: 2, kind: 1, parts: [new Uint8Array([4, 5, 6])] }]);
+  assert.equal(f2, f1, 'the same buffer, built over');
+  postFrame(port, f2);
+  // What was posted is the receiver's own copy: both frames read back as they were.
+  assert.deepEqual(posted.map((b) => decodeAnswers(b).map((e) => [e.id, [...e.body]])), [[[1, [1, 2, 3]]], [[2, [4, 5, 6]]]]);
+  // A frame of another size gets its own buffer.
+  const f3 = encodeAnswers([{ id: 3, kind: 1, parts: [new Uint8Array(7)] }]);
+  assert.notEqual(f3, f1);
 });
