@@ -111,7 +111,7 @@ export function framedPart(n) {
 
 // Buffers of frames given back by their receiver (the page gives its worker the answer
 // frames it has decoded), reused for the next frames: a new ArrayBuffer costs its size in
-// fresh memory (measured in Chromium on this project's 2-core VM: ~4.5 µs per KiB, a
+// fresh memory (measured in Chromium on a 2-core VM: ~4.5 µs per KiB, a
 // 52 KiB frame of 256 point-read answers ~230 µs, a 6.4 MB result ~25 ms), a reused one
 // nothing. Only frames that are transferred take one (a copied frame would copy the whole
 // buffer). At most SPARE_COUNT are kept (a burst of 10,000 point reads is 40 frames),
