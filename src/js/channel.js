@@ -12,9 +12,9 @@
 import { SQLiteError, fromFields } from './errors.js';
 import { defaultWasmUrl, spawnWorker } from './spawn.js';
 import {
-  FRAME_DIRECT, FRAME_MAX, GIVE_BACK_MIN, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName,
+  FRAME_DIRECT, FRAME_MAX, MAX_BODY_BYTES, MAX_IMPORT_BYTES, allChannelName,
   checkChannelMessage, clientChannelName, clientLockName, decodeAnswers,
-  encodeCoordRequest, encodeRequests, isHello, pageChannelName, postFrame, replyFields,
+  encodeCoordRequest, encodeRequests, giveBack, isHello, pageChannelName, postFrame, replyFields,
   offerSpare, requestChannelName, workerLockName,
 } from './protocol.js';
 import {
@@ -767,7 +767,7 @@ export class Channel {
     }
     // Every answer was decoded into values of their own (codec.js keeps no view of a
     // body): the worker may build its next frames in this buffer (protocol.js, offerSpare).
-    if (buf.byteLength >= GIVE_BACK_MIN) this.#worker?.postMessage({ type: 'spare', buffer: buf }, [buf]);
+    if (this.#worker) giveBack(this.#worker, buf);
     this.#settled();
   }
 

@@ -31,6 +31,8 @@ const SCRATCH_KEEP = 1 << 20;
 const SLAB_BYTES = TRANSFER_MIN;
 // The slabs kept for the next answers once framed (1 MiB: a frame of 256 answers of 4 KiB).
 const SLABS_KEPT = 256;
+// The slab before the first answer: full, so the first answer takes a slab of its own.
+const NO_SLAB = new Uint8Array(0);
 
 /** The hex text of a client id. */
 export function idHex(bytes) {
@@ -52,7 +54,7 @@ export class CoordMachine {
   #x;
   #memory;
   #c;
-  #slab = new Uint8Array(0); // where small answers are copied (see #answer)
+  #slab = NO_SLAB;           // where small answers are copied (see #answer)
   #slabUsed = 0;
   #slabs = [];               // the slabs filled since answersFramed(), in order
   #slabAt = -1;              // the index of #slab in #slabs
@@ -135,10 +137,7 @@ export class CoordMachine {
       return out;
     }
     if (this.#slabUsed + n > this.#slab.length) {
-      if (++this.#slabAt >= this.#slabs.length) {
-        this.#slabAt = this.#slabs.length;
-        this.#slabs.push(new Uint8Array(SLAB_BYTES));
-      }
+      if (++this.#slabAt === this.#slabs.length) this.#slabs.push(new Uint8Array(SLAB_BYTES));
       this.#slab = this.#slabs[this.#slabAt];
       this.#slabUsed = 0;
     }
@@ -153,7 +152,7 @@ export class CoordMachine {
   answersFramed() {
     if (this.#slabs.length > SLABS_KEPT) this.#slabs.length = SLABS_KEPT;
     this.#slabAt = -1;
-    this.#slab = new Uint8Array(0);
+    this.#slab = NO_SLAB;
     this.#slabUsed = 0;
   }
 

@@ -472,7 +472,6 @@ export function createBrowserHost({ log, onBusy } = {}) {
    * also when it is open in this worker (close it first).
    */
   async function deleteDatabase(name) {
-    checkName(name);
     if (pools.has(name)) throw busy(`database ${JSON.stringify(name)} is open in this worker: close it before deleting it`);
     return deleteDatabaseFolder(name);
   }

@@ -179,8 +179,17 @@ export function dropSpares() {
   spareBytes = 0;
 }
 
-/** Frames from this many bytes are given back to their sender once read (offerSpare). */
-export const GIVE_BACK_MIN = 32 * 1024;
+// Frames from this many bytes are given back to their sender once read (offerSpare).
+const GIVE_BACK_MIN = 32 * 1024;
+
+/**
+ * Gives the buffer of frame `buf`, read and no longer looked at, back to its sender on
+ * `port` (a Worker or a worker's global scope) as `{ type: 'spare', buffer }`, when it is
+ * large enough to be worth the post; the sender passes it to offerSpare.
+ */
+export function giveBack(port, buf) {
+  if (buf.byteLength >= GIVE_BACK_MIN) port.postMessage({ type: 'spare', buffer: buf }, [buf]);
+}
 
 /*
 ** Parses a frame with magic `magic`. Returns { acked, entries: [{ id, kind, flags, gen,

@@ -47,7 +47,7 @@ import {
   decodeRequests, encodeAnswers, postFrame, allChannelName, changesChannelName, leaderChannelName, LISTEN_MESSAGE,
   clientChannelName, clientLockName, leaderLockName, pageChannelName, requestChannelName,
   versionChannelName,
-  checkChannelMessage, FRAME_DIRECT, GIVE_BACK_MIN, offerSpare,
+  checkChannelMessage, FRAME_DIRECT, giveBack, offerSpare,
 } from './protocol.js';
 import {
   ANS_DONE, ANS_ERROR, COORD_ANNOUNCE, COORD_DONE, COORD_LEASE_IDLE, COORD_REPLY, COORD_REQUEST,
@@ -620,7 +620,7 @@ function handleFrame(buf) {
   settle();
   if (debug) trace(`${requests.length} request(s) in ${(performance.now() - t0).toFixed(2)} ms (${role.isLeader ? 'run here' : 'sent to the leader'})`);
   // The machine copied every body: the page may build its next frames in this buffer.
-  if (buf.byteLength >= GIVE_BACK_MIN) self.postMessage({ type: 'spare', buffer: buf }, [buf]);
+  giveBack(self, buf);
   return growPool();
 }
 
