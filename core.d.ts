@@ -50,6 +50,8 @@ export interface Connection {
   setStatementCap(ms: number): void;
   /** One client only: the multi-tab engine keeps no bookkeeping (`_sqlw_` tables) on it. */
   setPrivate(): void;
+  /** Pages of `bytes` (512 to 65536, a power of two) for a database that has none yet; before setDurability. */
+  setPageSize(bytes: number): void;
   /** The database file: a standalone SQLite database. */
   export(): Bytes;
   /** Replaces the database with a database file, validated first. */

@@ -119,6 +119,10 @@ export interface OpenOptions extends QueryOptions {
   /** A transaction with no request for this long, in ms up to 2^31−1 (default 30000), is rolled back by the leader;
    *  its next call rejects with SQLITE_WORKER_TRANSACTION_TIMEOUT. The leader tab's setting applies. */
   transactionIdleMs?: number;
+  /** The page size in bytes of a database this open creates: a power of two from 512 to 65536 (default 4096,
+   *  SQLite's). A database that exists keeps its own (`PRAGMA page_size` tells it). Larger pages scan large
+   *  tables and bulk-insert faster; each durable commit writes whole pages. */
+  pageSize?: number;
   /** How long to wait, in ms (0 to 2^31−1), for storage another tab or a reloading page still holds (default 5000),
    *  then SQLITE_BUSY. */
   busyTimeoutMs?: number;

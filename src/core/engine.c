@@ -1143,6 +1143,21 @@ void sqlw_set_private(sqlw_db *pDb){
   if( pDb ) pDb->bPrivate = 1;
 }
 
+int sqlw_set_page_size(sqlw_db *pDb, int szPage){
+  char zSql[40];
+  int rc;
+  if( pDb==0 ) return SQLITE_MISUSE;
+  if( pDb->db==0 || szPage<512 || szPage>65536 || (szPage & (szPage-1))!=0 ){
+    sqlwSetError(pDb, SQLITE_MISUSE, pDb->db ? "the page size must be a power of two from 512 to 65536"
+                                                : "the database is not open", -1);
+    return SQLITE_MISUSE;
+  }
+  sqlite3_snprintf(sizeof(zSql), zSql, "PRAGMA main.page_size=%d", szPage);
+  rc = sqlite3_exec(pDb->db, zSql, 0, 0, 0);
+  sqlwSetError(pDb, rc, rc ? sqlite3_errmsg(pDb->db) : 0, -1);
+  return rc;
+}
+
 int sqlw_set_durability(sqlw_db *pDb, int eMode){
   sqlite3_stmt *pStmt = 0;
   const char *zMode = 0;

@@ -182,6 +182,15 @@ void sqlw_set_statement_cap(sqlw_db *pDb, double rCapMs);
 void sqlw_set_private(sqlw_db *pDb);
 
 /*
+** Asks for pages of szPage bytes (a power of two, 512 to 65536) in a database that has
+** none yet: call it after sqlw_open and before sqlw_set_durability, whose switch to WAL
+** writes the first page. A database that exists keeps its page size (SQLite's rule: a
+** WAL database cannot change it). Returns SQLITE_OK, or SQLITE_MISUSE for a size SQLite
+** has no pages of (the message says so); the size in force is PRAGMA page_size's.
+*/
+int sqlw_set_page_size(sqlw_db *pDb, int szPage);
+
+/*
 ** Busy notices. sqlw_set_busy_notice asks for host_busy(aTag, nTag) once the requests
 ** that run next have taken rAfterMs milliseconds (checked with the deadline), so the
 ** host can learn, while a statement still runs, whose request keeps the connection

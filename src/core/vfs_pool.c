@@ -36,8 +36,9 @@
 #define POOL_WAL_BUF  (256*1024) /* bytes of WAL appends gathered into one host write */
 #define POOL_WAL_FRAME_HDR 24    /* bytes of a WAL frame header (SQLite's wal.c) */
 #define POOL_WAL_HDR      32      /* bytes of a WAL file's header (SQLite's wal.c) */
-#define POOL_WAL_KEEP (4200*1024) /* WAL bytes kept allocated when it is emptied: the
-                                  ** engine's checkpoint interval, 1,000 frames of 4 KiB */
+#define POOL_WAL_KEEP_FRAMES 1040 /* WAL frames kept allocated when it is emptied: the
+                                  ** engine's checkpoint interval (ENGINE_WAL_CHECKPOINT,
+                                  ** 1,000) and the frames of a commit that crosses it */
 #define POOL_HDR_USED   532   /* bytes of the header that carry fields */
 #define POOL_PATH_MAX   512   /* longest SQLite path a slot records */
 #define POOL_NAME_MAX    64   /* longest pool name */
@@ -59,6 +60,7 @@ struct PoolSlot {
   int nOpen;                      /* sqlite3_file objects open on this slot */
   double rSize;                   /* Size of the slot file as last known (header
                                   ** included), or -1 when unknown (see poolHostWrite) */
+  int szWalPage;                  /* WAL: the page size its header last named, or 0 */
   char zPath[POOL_PATH_MAX+1];    /* SQLite path of the file held (SLOT_USED) */
 };
 
@@ -288,6 +290,14 @@ static int poolRead(sqlite3_file *pFile, void *zBuf, int iAmt, sqlite3_int64 iOf
 static int poolWrite(sqlite3_file *pFile, const void *z, int iAmt, sqlite3_int64 iOfst){
   PoolFile *f = (PoolFile*)pFile;
   if( f->pSlot==0 ) return sqlwMemWrite(&f->mem, z, iAmt, iOfst);
+  if( (f->pSlot->flags & SQLITE_OPEN_WAL)!=0 ){
+    /* The WAL's page size, which sizes what poolWalEmpty keeps: from its header
+    ** (bytes 8..11, big-endian), or from a page written after a frame's header. */
+    const unsigned char *a = (const unsigned char*)z;
+    uint32_t sz = iOfst==0 && iAmt>=POOL_WAL_HDR
+      ? (uint32_t)a[8]<<24 | (uint32_t)a[9]<<16 | (uint32_t)a[10]<<8 | a[11] : (uint32_t)iAmt;
+    if( sz>=512 && sz<=65536 && (sz & (sz-1))==0 ) f->pSlot->szWalPage = (int)sz;
+  }
   if( (f->pSlot->flags & SQLITE_OPEN_WAL)!=0 && iAmt<POOL_WAL_BUF ){
     /* A WAL transaction is a run of appends (frame header, page, header, page…):
     ** gathered, they cost one host write instead of two per page, and a browser's
@@ -335,8 +345,8 @@ static int poolWrite(sqlite3_file *pFile, const void *z, int iAmt, sqlite3_int64
 ** Empties a WAL (the engine's checkpoint truncates it, so that a new leader's recovery
 ** does not read a long WAL that was already checkpointed) without giving its blocks
 ** back: its header is zeroed, which makes the file an empty WAL to any recovery (SQLite
-** reads no frame after a header without its magic), and up to POOL_WAL_KEEP bytes stay
-** allocated. The WAL's next frames then overwrite blocks the host file system already
+** reads no frame after a header without its magic), and up to POOL_WAL_KEEP_FRAMES
+** frames of its page size stay allocated. The WAL's next frames then overwrite blocks the host file system already
 ** holds: a durable commit that appends to a file costs a flush of the file's metadata
 ** too (measured: ~1.5× the flush of an overwrite on OPFS). SQLite writes a new header
 ** with new salts before the first frame, so the old frames after it never count.
@@ -344,10 +354,12 @@ static int poolWrite(sqlite3_file *pFile, const void *z, int iAmt, sqlite3_int64
 static int poolWalEmpty(PoolSlot *p){
   static const unsigned char aZero[POOL_WAL_HDR] = {0};
   double sz = p->rSize>=0.0 ? p->rSize : host_size(p->h);
+  double keep = POOL_WAL_HDR + (double)POOL_WAL_KEEP_FRAMES
+                               * (POOL_WAL_FRAME_HDR + (p->szWalPage ? p->szWalPage : 4096));
   int rc;
   if( sz<0 ) return poolRc(sz, SQLITE_IOERR_FSTAT);
-  if( sz>POOL_HEADER+POOL_WAL_KEEP ){
-    rc = poolRc(poolHostTruncate(p, (double)(POOL_HEADER+POOL_WAL_KEEP)), SQLITE_IOERR_TRUNCATE);
+  if( sz>POOL_HEADER+keep ){
+    rc = poolRc(poolHostTruncate(p, POOL_HEADER+keep), SQLITE_IOERR_TRUNCATE);
     if( rc ) return rc;
   }
   if( sz<=POOL_HEADER ) return SQLITE_OK;
@@ -463,6 +475,7 @@ static int poolOpen(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *pFile,
       if( rc==SQLITE_OK ) rc = poolRc(host_sync(p->h), SQLITE_IOERR_FSYNC);
       if( rc ) return rc;
       p->eState = SLOT_USED;
+      p->szWalPage = 0;
       p->flags = flags & (SQLITE_OPEN_MAIN_DB|SQLITE_OPEN_MAIN_JOURNAL|SQLITE_OPEN_WAL
                           |SQLITE_OPEN_SUPER_JOURNAL|SQLITE_OPEN_TEMP_DB
                           |SQLITE_OPEN_TEMP_JOURNAL|SQLITE_OPEN_SUBJOURNAL

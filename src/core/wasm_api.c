@@ -117,6 +117,10 @@ WASM_EXPORT(set_private) void wasmSetPrivate(sqlw_db *pDb){
   sqlw_set_private(pDb);
 }
 
+WASM_EXPORT(set_page_size) int wasmSetPageSize(sqlw_db *pDb, int szPage){
+  return sqlw_set_page_size(pDb, szPage);
+}
+
 WASM_EXPORT(errcode) int wasmErrcode(sqlw_db *pDb){
   return sqlw_errcode(pDb);
 }

@@ -214,6 +214,7 @@ export class Channel {
         freezeMs: FREEZE_MS,
         idleMs: o.transactionIdleMs,
         maxStatementMs: o.maxStatementMs === Infinity ? -1 : o.maxStatementMs,
+        pageSize: o.pageSize,
         debug: o.debug,
         lock,
         wasm: wasmUrl,

@@ -10,7 +10,7 @@ export const PREFIX = '[sqlite-worker]';
 
 const DEBUG_KEY = 'sqlite-worker-debug';
 
-const OPTIONS = ['persistence', 'timeoutMs', 'transactionIdleMs', 'maxStatementMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl'];
+const OPTIONS = ['persistence', 'timeoutMs', 'transactionIdleMs', 'maxStatementMs', 'debug', 'durability', 'bigint', 'rowMode', 'busyTimeoutMs', 'workerUrl', 'wasmUrl', 'pageSize'];
 
 // The longest duration a timer can wait (setTimeout fires at once beyond it).
 const MAX_MS = 2 ** 31 - 1;
@@ -65,6 +65,11 @@ export function normalizeOptions(options) {
   const busyTimeoutMs = duration(o, 'busyTimeoutMs', DEFAULT_BUSY_TIMEOUT_MS, { zero: true });
   if (o.debug !== undefined && typeof o.debug !== 'boolean') throw misuse('debug must be a boolean');
   const decode = checkDecodeOptions({ rowMode: o.rowMode ?? 'object', bigint: o.bigint ?? 'auto' });
+  const pageSize = o.pageSize;
+  if (pageSize !== undefined
+    && (!Number.isInteger(pageSize) || pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)) {
+    throw misuse(`pageSize must be a power of two from 512 to 65536 (bytes), not ${typeof pageSize === 'number' ? pageSize : typeof pageSize}`);
+  }
   for (const k of ['workerUrl', 'wasmUrl']) {
     if (o[k] !== undefined && typeof o[k] !== 'string' && !(o[k] instanceof URL)) throw misuse(`${k} must be a string or a URL`);
   }
@@ -80,6 +85,7 @@ export function normalizeOptions(options) {
     bigint: decode.always ? 'always' : 'auto',
     workerUrl: o.workerUrl,
     wasmUrl: o.wasmUrl,
+    pageSize,
   };
 }
 

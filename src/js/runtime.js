@@ -377,6 +377,18 @@ class Connection {
     this.#rt.x.set_private(this.#handle());
   }
 
+  /**
+   * Asks for pages of `bytes` (a power of two, 512 to 65536) in a database that has none
+   * yet (sqlw_set_page_size): before setDurability. A database that exists keeps its
+   * own. Throws SQLiteError SQLITE_MISUSE for another size.
+   */
+  setPageSize(bytes) {
+    const db = this.#handle();
+    if (!Number.isInteger(bytes)) throw misuse(`the page size must be a power of two from 512 to 65536, not ${String(bytes)}`);
+    const rc = this.#rt.x.set_page_size(db, bytes);
+    if (rc !== 0) throw this.#rt.lastError(db);
+  }
+
   /** Caps every deadline, and runs statements with none under it: `ms`, or Infinity for no cap. */
   setStatementCap(ms) {
     this.#rt.x.set_statement_cap(this.#handle(), ms === Infinity ? -1 : Number(ms));

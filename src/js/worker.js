@@ -5,7 +5,8 @@
 //
 // Messages with the page (docs/format.md, "Page ↔ worker messages"):
 //   page → worker: first { type: 'open', name, clientId, persistence, durability, debug,
-//     lock, wasm, moduleFollows, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none) },
+//     lock, wasm, moduleFollows, busyTimeout, freezeMs, idleMs, maxStatementMs (-1: none),
+//     pageSize (bytes, or undefined: SQLite's default) },
 //     then, when moduleFollows, { type: 'module', module } (the wasm the page compiled, a
 //     WebAssembly.Module, or null: load it as without), then SQWQ frames (ArrayBuffers) of
 //     requests, { type: 'cancel', id } (the page gave up on request id), { type: 'ping' }
@@ -568,6 +569,9 @@ async function openStorage() {
   const t1 = performance.now();
   db = core.open('/' + opts.name, { vfs: pool ? pool.vfs : 'memdb' });
   if (debug) trace(`pool ${(t1 - t0).toFixed(1)} ms (waited here), database ${(performance.now() - t1).toFixed(1)} ms`);
+  // The page size counts only for a database that has no page yet: before the switch to
+  // WAL writes the first one.
+  if (opts.pageSize !== undefined) db.setPageSize(opts.pageSize);
   if (pool) db.setDurability(opts.durability);
   // A memory database is this tab's alone: no records, settings or epoch to keep.
   else db.setPrivate();

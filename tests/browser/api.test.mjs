@@ -146,6 +146,9 @@ test('103 wrong arity, wrong types and unknown options are refused clearly', T, 
     [({ openDatabase }) => openDatabase('x', { timeoutMs: -1 }), /timeoutMs/],
     [({ openDatabase }) => openDatabase('x', 'opfs'), /option must be an object/],
     [({ openDatabase }) => openDatabase('x', { rowMode: 'rows' }), /rowMode/],
+    [({ openDatabase }) => openDatabase('x', { pageSize: 3000 }), /pageSize must be a power of two from 512 to 65536/],
+    [({ openDatabase }) => openDatabase('x', { pageSize: 131072 }), /pageSize must be/],
+    [({ openDatabase }) => openDatabase('x', { pageSize: '8192' }), /pageSize must be .*not string/],
   ];
   for (const [fn, re] of cases) assertThrown(await inPage(fn), 'SQLITE_MISUSE', re);
 
@@ -878,4 +881,37 @@ test('118 the page compiles the wasm once and hands it to its workers: a worker 
   // Chromium reports a dedicated worker's fetches as the page's: none of the three
   // workers fetched the wasm (before: one fetch and one compilation each).
   assert.deepEqual(fetched, []);
+});
+
+test('119 pageSize: a new database gets pages of that size, one that exists keeps its own; a memory one too', T, async () => {
+  const r = await inPage(async ({ openDatabase, deleteDatabase }) => {
+    for (const n of ['api-pagesize', 'api-pagesize-default']) await deleteDatabase(n).catch(() => {});
+    let db = await openDatabase('api-pagesize', { persistence: 'opfs', pageSize: 16384 });
+    const created = (await db.get('PRAGMA page_size')).page_size;
+    await db.exec('CREATE TABLE t(x)');
+    const rows = Array.from({ length: 3000 }, (_, i) => [`row ${i} `.repeat(30)]);
+    await db.runMany('INSERT INTO t VALUES (?)', rows);
+    await db.close();
+    // A new worker reads what the last one wrote; the option cannot resize it.
+    db = await openDatabase('api-pagesize', { persistence: 'opfs', pageSize: 4096 });
+    const reopened = (await db.get('PRAGMA page_size')).page_size;
+    const back = await db.get('SELECT count(*) AS n, sum(length(x)) AS len FROM t');
+    const check = (await db.get('PRAGMA integrity_check')).integrity_check;
+    const image = await db.export();
+    await db.close();
+    const dflt = await openDatabase('api-pagesize-default', { persistence: 'opfs' });
+    const defaultSize = (await dflt.get('PRAGMA page_size')).page_size;
+    await dflt.close();
+    const mem = await openDatabase('api-pagesize-mem', { persistence: 'memory', pageSize: 1024 });
+    await mem.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    const memSize = (await mem.get('PRAGMA page_size')).page_size;
+    await mem.close();
+    for (const n of ['api-pagesize', 'api-pagesize-default']) await deleteDatabase(n);
+    return { created, reopened, back, check, imagePage: (image[16] << 8 | image[17]) || 65536, defaultSize, memSize };
+  });
+  assert.deepEqual(r, {
+    created: 16384, reopened: 16384,
+    back: { n: 3000, len: Array.from({ length: 3000 }, (_, i) => `row ${i} `.repeat(30).length).reduce((a, b) => a + b) },
+    check: 'ok', imagePage: 16384, defaultSize: 4096, memSize: 1024,
+  });
 });

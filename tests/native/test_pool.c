@@ -293,40 +293,72 @@ static long poolSlotRead(TestPool *p, int i, long iOfst, unsigned char *a, size_
   return sz;
 }
 
-TEST(pool147, "pool-147 a checkpoint empties the WAL: header zeroed, blocks kept, reused by the next commits"){
-  TestPool *p = testPoolNew("pool-147", 4);
+/*
+** pool-147/148: a database of szPage-byte pages opened as the worker opens it (WAL,
+** exclusive, FULL, the engine's checkpoint), one transaction of ~1,500 pages whose commit
+** checkpoints (1,000 frames or more), then 20 small commits. Checks that the emptied
+** WAL keeps one interval of its frames, zeroed in its header, and that the small commits
+** overwrite them (the file does not grow). Returns the WAL's slot, or -1.
+*/
+static int poolWalKeeps(TestPool *p, int szPage){
   unsigned char aHdr[32], aZero[32];
-  char zDigest[128], zAfter[128];
+  char zFill[200];
   long szEmptied, sz;
   int iWal, i;
-  REQUIRE(p);
   memset(aZero, 0, sizeof(aZero));
-  REQUIRE(POOL_OPEN(p, "/app.db"));
-  /* As the worker opens it: WAL, exclusive, FULL, and the engine's checkpoint. */
+  CHECK_RC(sqlw_set_page_size(p->pDb, szPage), SQLITE_OK);
   CHECK_RC(sqlw_set_durability(p->pDb, SQLW_DURABLE), SQLITE_OK);
-  REQUIRE(testOk(p->pDb, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)"));
-  /* One transaction of ~1,500 pages: its commit checkpoints (1,000 frames or more). */
-  REQUIRE(testOk(p->pDb, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c"
-                         " WHERE x<1500) INSERT INTO t SELECT x, randomblob(3500) FROM c"));
+  CHECK_INT(testInt(p->pDb, "PRAGMA page_size"), szPage);
+  snprintf(zFill, sizeof(zFill), "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c"
+           " WHERE x<1500) INSERT INTO t SELECT x, randomblob(%d) FROM c", szPage-600);
+  if( !testOk(p->pDb, "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)") || !testOk(p->pDb, zFill) ) return -1;
   iWal = testPoolFind(p, "/app.db-wal");
-  REQUIRE(iWal>=0);
+  if( iWal<0 ) return -1;
   szEmptied = poolSlotRead(p, iWal, TESTPOOL_HEADER, aHdr, sizeof(aHdr));
-  CHECK(szEmptied>TESTPOOL_HEADER+1000L*4096);              /* its blocks are kept... */
-  CHECK(szEmptied<=TESTPOOL_HEADER+4300800L);                /* ...up to one interval */
+  CHECK(szEmptied>TESTPOOL_HEADER+1000L*szPage);            /* its blocks are kept... */
+  CHECK(szEmptied<=TESTPOOL_HEADER+32+1040L*(24+szPage));    /* ...up to one interval */
   CHECK(memcmp(aHdr, aZero, sizeof(aHdr))==0);               /* an empty WAL to SQLite */
-  /* Small commits overwrite the kept blocks: the file does not grow. */
   for(i=0; i<20; i++){
     if( !testOk(p->pDb, "INSERT INTO t(b) VALUES(randomblob(100))") ) break;
   }
   sz = poolSlotRead(p, iWal, TESTPOOL_HEADER, aHdr, sizeof(aHdr));
-  CHECK(sz==szEmptied);
+  CHECK(sz==szEmptied);                                      /* overwritten, not grown */
   CHECK(memcmp(aHdr, aZero, sizeof(aHdr))!=0);               /* a new WAL header */
+  return iWal;
+}
+
+TEST(pool147, "pool-147 a checkpoint empties the WAL: header zeroed, blocks kept, reused by the next commits"){
+  TestPool *p = testPoolNew("pool-147", 4);
+  char zDigest[128], zAfter[128];
+  REQUIRE(p);
+  REQUIRE(POOL_OPEN(p, "/app.db"));
+  REQUIRE(poolWalKeeps(p, 4096)>=0);
   testTextAt(p->pDb, POOL_DIGEST_SQL_B, zDigest, sizeof(zDigest), __FILE__, __LINE__);
   REQUIRE(POOL_RESTART(p));
   REQUIRE(POOL_OPEN(p, "/app.db"));
   REQUIRE(testOk(p->pDb, "PRAGMA locking_mode=EXCLUSIVE"));
   testTextAt(p->pDb, POOL_DIGEST_SQL_B, zAfter, sizeof(zAfter), __FILE__, __LINE__);
   CHECK_STR(zAfter, zDigest);
+  CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM t"), 1520);
+  CHECK(POOL_INTEGRITY(p->pDb));
+}
+
+TEST(pool148, "pool-148 sqlw_set_page_size: 8 KiB pages, whose WAL keeps one interval of 8 KiB frames"){
+  TestPool *p = testPoolNew("pool-148", 4);
+  REQUIRE(p);
+  REQUIRE(POOL_OPEN(p, "/app.db"));
+  /* Sizes SQLite has no pages of are refused, and change nothing. */
+  CHECK_RC(sqlw_set_page_size(p->pDb, 3000), SQLITE_MISUSE);
+  CHECK(strstr(sqlw_errmsg(p->pDb), "power of two")!=0);
+  CHECK_RC(sqlw_set_page_size(p->pDb, 256), SQLITE_MISUSE);
+  CHECK_RC(sqlw_set_page_size(p->pDb, 131072), SQLITE_MISUSE);
+  REQUIRE(poolWalKeeps(p, 8192)>=0);
+  /* Reopened, the database keeps its pages whatever is asked. */
+  REQUIRE(POOL_RESTART(p));
+  REQUIRE(POOL_OPEN(p, "/app.db"));
+  CHECK_RC(sqlw_set_page_size(p->pDb, 1024), SQLITE_OK);
+  CHECK_RC(sqlw_set_durability(p->pDb, SQLW_DURABLE), SQLITE_OK);
+  CHECK_INT(testInt(p->pDb, "PRAGMA page_size"), 8192);
   CHECK_INT(testInt(p->pDb, "SELECT count(*) FROM t"), 1520);
   CHECK(POOL_INTEGRITY(p->pDb));
 }

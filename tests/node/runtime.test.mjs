@@ -51,3 +51,23 @@ test('110 stats().local counts temp objects and attached databases, the state on
     db.close();
   }
 });
+
+test('120 setPageSize: a database with no page yet takes it, one with pages keeps its own, other sizes are refused', async () => {
+  const { core } = await setup();
+  const db = core.open('/paged', { vfs: 'memdb' });
+  try {
+    for (const bad of [3000, 256, 131072, 8192.5, '8192', null]) {
+      const e = thrown(() => db.setPageSize(bad));
+      assert.equal(e.code, 'SQLITE_MISUSE', String(bad));
+      assert.match(e.message, /power of two from 512 to 65536/);
+    }
+    db.setPageSize(8192);
+    db.exec('CREATE TABLE t(x); INSERT INTO t VALUES (1)');
+    assert.deepEqual(db.exec('PRAGMA page_size').resultSets[0].rows, [{ page_size: 8192 }]);
+    db.setPageSize(1024); // the database has pages now: SQLite keeps them
+    assert.deepEqual(db.exec('PRAGMA page_size').resultSets[0].rows, [{ page_size: 8192 }]);
+    assert.equal(db.export().length % 8192, 0);
+  } finally {
+    db.close();
+  }
+});
