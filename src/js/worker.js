@@ -776,7 +776,12 @@ const pageModule = new Promise((resolve) => {
 function wasmSource(msg) {
   const own = () => (msg.wasm ? new URL(msg.wasm)
     : globalThis.sqliteWorkerWasm ?? new URL('./sqlite-worker.wasm', import.meta.url));
-  if (msg.moduleFollows === true) return pageModule.then((m) => m ?? own());
+  if (msg.moduleFollows === true) {
+    return pageModule.then((m) => {
+      mark(m ? 'module from the page' : 'no module from the page');
+      return m ?? own();
+    });
+  }
   return own();
 }
 
@@ -817,7 +822,7 @@ async function open(msg) {
     // files (openPoolAhead); the machine starts once the core is loaded.
     // No codec: the machine passes the page's bytes through (runtime.js).
     coreLoading = loadCoreWith({ wasm: wasmSource(msg), host, fts5: fts5Source(msg) });
-    coreLoading.catch(() => {}); // awaited below; a failure before that is reported there
+    coreLoading.then(() => mark('wasm instantiated'), () => {}); // awaited below; a failure is reported there
     const lifeLock = holdLifeLock(msg.lock);
     // Shared mode is likely (OPFS asked for, Web Locks and BroadcastChannel here): the
     // leader lock, and with it the pool's files, are asked for while OPFS is checked.
