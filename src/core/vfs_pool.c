@@ -60,7 +60,8 @@ struct PoolSlot {
   int nOpen;                      /* sqlite3_file objects open on this slot */
   double rSize;                   /* Size of the slot file as last known (header
                                   ** included), or -1 when unknown (see poolHostWrite) */
-  int szWalPage;                  /* WAL: the page size its header last named, or 0 */
+  int szWalPage;                  /* WAL: its page size, from its header or a page
+                                  ** written (see poolWrite), or 0 when not seen yet */
   char zPath[POOL_PATH_MAX+1];    /* SQLite path of the file held (SLOT_USED) */
 };
 
@@ -346,7 +347,8 @@ static int poolWrite(sqlite3_file *pFile, const void *z, int iAmt, sqlite3_int64
 ** does not read a long WAL that was already checkpointed) without giving its blocks
 ** back: its header is zeroed, which makes the file an empty WAL to any recovery (SQLite
 ** reads no frame after a header without its magic), and up to POOL_WAL_KEEP_FRAMES
-** frames of its page size stay allocated. The WAL's next frames then overwrite blocks the host file system already
+** frames of its page size stay allocated (a WAL grows that far between two checkpoints
+** anyway). The WAL's next frames then overwrite blocks the host file system already
 ** holds: a durable commit that appends to a file costs a flush of the file's metadata
 ** too (measured: ~1.5× the flush of an overwrite on OPFS). SQLite writes a new header
 ** with new salts before the first frame, so the old frames after it never count.
