@@ -39,6 +39,8 @@
 #define POOL_WAL_KEEP_FRAMES 1040 /* WAL frames kept allocated when it is emptied: the
                                   ** engine's checkpoint interval (ENGINE_WAL_CHECKPOINT,
                                   ** 1,000) and the frames of a commit that crosses it */
+#define POOL_WAL_PAGE_UNSEEN 4096 /* the page size assumed for a WAL whose header or pages
+                                  ** this pool has not seen written (SQLite's default) */
 #define POOL_HDR_USED   532   /* bytes of the header that carry fields */
 #define POOL_PATH_MAX   512   /* longest SQLite path a slot records */
 #define POOL_NAME_MAX    64   /* longest pool name */
@@ -357,7 +359,7 @@ static int poolWalEmpty(PoolSlot *p){
   static const unsigned char aZero[POOL_WAL_HDR] = {0};
   double sz = p->rSize>=0.0 ? p->rSize : host_size(p->h);
   double keep = POOL_WAL_HDR + (double)POOL_WAL_KEEP_FRAMES
-                               * (POOL_WAL_FRAME_HDR + (p->szWalPage ? p->szWalPage : 4096));
+                               * (POOL_WAL_FRAME_HDR + (p->szWalPage ? p->szWalPage : POOL_WAL_PAGE_UNSEEN));
   int rc;
   if( sz<0 ) return poolRc(sz, SQLITE_IOERR_FSTAT);
   if( sz>POOL_HEADER+keep ){

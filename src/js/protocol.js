@@ -137,19 +137,16 @@ function frameBuffer(size) {
     if (free === undefined) return new ArrayBuffer(size);
     smallFree.delete(size);
     return free;
-  } else {
-    let best = -1;
-    for (let i = 0; i < spares.length; i++) {
-      const n = spares[i].byteLength;
-      if (n >= size && (best < 0 || n < spares[best].byteLength)) best = i;
-    }
-    if (best >= 0) {
-      const buf = spares.splice(best, 1)[0];
-      spareBytes -= buf.byteLength;
-      return buf;
-    }
   }
-  return new ArrayBuffer(size);
+  let best = -1;
+  for (let i = 0; i < spares.length; i++) {
+    const n = spares[i].byteLength;
+    if (n >= size && (best < 0 || n < spares[best].byteLength)) best = i;
+  }
+  if (best < 0) return new ArrayBuffer(size);
+  const buf = spares.splice(best, 1)[0];
+  spareBytes -= buf.byteLength;
+  return buf;
 }
 
 /**
